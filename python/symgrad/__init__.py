@@ -1,0 +1,105 @@
+"""symgrad: TensorFlow-1.x-style graphs and symbolic gradients on a Rust core.
+
+``import symgrad as tf`` gives the ``tf.compat.v1`` graph-mode surface. The submodules
+``symgrad.errors``, ``symgrad.dtypes`` and ``symgrad.tensor_shape`` are pure Python and import
+without the native module; everything else needs ``symgrad._symgrad``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from . import dtypes, errors, tensor_shape
+from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
+                     int64, uint8)
+from .tensor_shape import Dimension, TensorShape
+
+__version__ = "0.1.0"
+
+_PURE = [
+    "errors", "dtypes", "DType", "as_dtype", "float32", "float64", "double", "int8", "int16",
+    "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
+]
+
+_NATIVE = [
+    # graph and names
+    "Graph", "Operation", "Tensor", "get_default_graph", "reset_default_graph", "name_scope",
+    "get_name_scope", "device", "colocate_with", "control_dependencies",
+    "register_tensor_conversion_function",
+    # making tensors
+    "constant", "convert_to_tensor", "convert_to_tensor_or_indexed_slices", "placeholder",
+    "placeholder_with_default", "zeros", "ones", "zeros_like", "ones_like", "fill", "range",
+    # array ops
+    "identity", "identity_n", "stop_gradient", "reshape", "transpose", "invert_permutation",
+    "expand_dims", "squeeze", "shape", "size", "rank", "split", "unstack", "stack", "concat",
+    "tile", "broadcast_to", "newaxis",
+    # math ops
+    "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
+    "floor_div", "mod", "floormod", "pow", "maximum", "minimum", "squared_difference",
+    "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "reciprocal",
+    "sin", "cos", "tanh", "sigmoid", "less", "less_equal", "greater", "greater_equal", "equal",
+    "not_equal", "logical_and", "logical_or", "logical_not", "cast", "to_float", "to_double",
+    "to_int32", "to_int64", "where", "where_v2", "reduce_sum", "reduce_mean", "reduce_max",
+    "reduce_min", "reduce_prod", "matmul", "add_n", "accumulate_n",
+    # grouping
+    "no_op", "group", "tuple",
+    # differentiation
+    "gradients", "hessians", "AggregationMethod", "UnconnectedGradients", "RegisterGradient",
+    "NotDifferentiable", "NoGradient", "no_gradient", "custom_gradient", "IndexedSlices",
+    "IndexedSlicesValue",
+    # running
+    "Session", "InteractiveSession", "get_default_session",
+    # submodules and mode switches
+    "nn", "disable_eager_execution", "executing_eagerly",
+]
+
+__all__ = _PURE + _NATIVE
+
+try:
+    from . import _symgrad  # noqa: F401 - the native core
+except ImportError as _error:  # pragma: no cover - exercised only without a build
+    _NATIVE_IMPORT_ERROR: ImportError | None = _error
+else:
+    _NATIVE_IMPORT_ERROR = None
+
+if _NATIVE_IMPORT_ERROR is None:
+    globals().pop("__getattr__", None)  # left over if the package is reloaded after a build
+    from . import nn
+    from .array_ops import (broadcast_to, concat, expand_dims, fill, identity, identity_n,
+                            invert_permutation, newaxis, ones, ones_like, placeholder,
+                            placeholder_with_default, rank, reshape, shape, size, split,
+                            squeeze, stack, stop_gradient, tile, transpose, unstack, zeros,
+                            zeros_like)
+    from .constant_op import (constant, convert_to_tensor,
+                              convert_to_tensor_or_indexed_slices)
+    from .control_flow_ops import group, no_op, tuple
+    from .framework import (Graph, Operation, Tensor, colocate_with, control_dependencies,
+                            device, get_default_graph, get_name_scope, name_scope,
+                            register_tensor_conversion_function, reset_default_graph)
+    from .gradients_impl import (AggregationMethod, NoGradient, NotDifferentiable,
+                                 RegisterGradient, UnconnectedGradients, custom_gradient,
+                                 gradients, hessians, no_gradient)
+    from .indexed_slices import IndexedSlices, IndexedSlicesValue
+    from .math_ops import (abs, accumulate_n, add, add_n, cast, cos, div, divide, equal, exp,
+                           floor_div, floordiv, floormod, greater, greater_equal, less,
+                           less_equal, log, log1p, logical_and, logical_not, logical_or,
+                           matmul, maximum, minimum, mod, multiply, negative, not_equal, pow,
+                           range, realdiv, reciprocal, reduce_max, reduce_mean, reduce_min,
+                           reduce_prod, reduce_sum, rsqrt, sign, sigmoid, sin, sqrt, square,
+                           squared_difference, subtract, tanh, to_double, to_float, to_int32,
+                           to_int64, truediv, where, where_v2)
+    from .session import InteractiveSession, Session, get_default_session
+
+    def disable_eager_execution() -> None:
+        """Accepted for TF1 scripts: symgrad builds graphs (eager mode is not built yet)."""
+
+    def executing_eagerly() -> builtins.bool:
+        return False
+else:
+    def __getattr__(name: str) -> Any:
+        if name in _NATIVE:
+            raise ImportError(
+                f"symgrad.{name} needs the native module symgrad._symgrad, which failed to "
+                f"import: {_NATIVE_IMPORT_ERROR}")
+        raise AttributeError(f"module 'symgrad' has no attribute {name!r}")

@@ -1,0 +1,92 @@
+"""Shared plumbing for the op functions: name scopes, input conversion, op creation.
+
+Op functions follow TF's pattern: open ``name_scope(name, DefaultName, inputs)``, convert
+non-tensor inputs inside it (so a constant for input ``y`` of ``add`` is named ``add/y``), then
+create the op with the scope itself as its exact name (``add``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from . import dtypes as _dtypes
+from .constant_op import convert_to_tensor
+from .dtypes import DType
+from .framework import Operation, Tensor, get_default_graph, name_scope
+
+__all__ = ["op_scope", "convert_same_type", "create_op", "create_tensor", "exact_name"]
+
+op_scope = name_scope
+
+
+def exact_name(scope: str) -> Optional[str]:
+    """The op name to pass for a scope from ``op_scope``: exact, or default at the root."""
+    return scope if scope else None
+
+
+def convert_same_type(op_type: str, named_values: Sequence[tuple[str, Any]],
+                      dtype: Optional[DType] = None) -> list[Tensor]:
+    """Converts inputs that share one type attr, in order, with TF's mismatch error.
+
+    The first input fixes the type (unless ``dtype`` is given); later non-tensors are
+    converted to it, and a later input of another type raises TF's ``TypeError``.
+    """
+    out: list[Tensor] = []
+    first_arg: Optional[str] = None
+    for arg_name, value in named_values:
+        if dtype is None:
+            tensor = convert_to_tensor(value, name=arg_name)
+            dtype, first_arg = tensor.dtype, arg_name
+        else:
+            try:
+                tensor = convert_to_tensor(value, dtype=dtype, name=arg_name)
+            except (TypeError, ValueError):
+                tensor = convert_to_tensor(value, name=arg_name)
+            if tensor.dtype is not dtype:
+                if first_arg is None:
+                    raise TypeError(
+                        f"Input '{arg_name}' of '{op_type}' Op has type {tensor.dtype.name} "
+                        f"that does not match expected type of {dtype.name}.")
+                raise TypeError(
+                    f"Input '{arg_name}' of '{op_type}' Op has type {tensor.dtype.name} that "
+                    f"does not match type {dtype.name} of argument '{first_arg}'.")
+            if first_arg is None:
+                first_arg = arg_name
+        out.append(tensor)
+    return out
+
+
+def convert_list_same_type(op_type: str, arg_name: str, values: Sequence[Any],
+                           dtype: Optional[DType] = None) -> list[Tensor]:
+    """Converts a list input (``N * T``) with TF's "don't all match" error."""
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    if dtype is None and tensors:
+        dtype = tensors[0].dtype
+    converted = [convert_to_tensor(v, dtype=dtype if not isinstance(v, Tensor) else None,
+                                   name=f"{arg_name}_{i}") if not isinstance(v, Tensor) else v
+                 for i, v in enumerate(values)]
+    kinds = [t.dtype for t in converted]
+    if any(k is not kinds[0] for k in kinds):
+        names = ", ".join(k.name for k in kinds)
+        raise TypeError(f"Tensors in list passed to '{arg_name}' of '{op_type}' Op have types "
+                        f"[{names}] that don't all match.")
+    return converted
+
+
+def int_tensor(value: Any, name: str, dtype: DType = _dtypes.int32) -> Tensor:
+    """An index-like input (axis, shape, perm...): tensors pass, Python values → int32 Const."""
+    if isinstance(value, Tensor):
+        return value
+    return convert_to_tensor(value, dtype=dtype, name=name)
+
+
+def create_op(op_type: str, inputs: Sequence[Tensor], attrs: Optional[dict[str, Any]],
+              scope: str) -> Operation:
+    """Creates an op in the graph of its inputs (or the default graph) named by ``scope``."""
+    graph = inputs[0].graph if inputs else get_default_graph()
+    return graph._create_op(op_type, inputs, attrs, exact_name(scope))
+
+
+def create_tensor(op_type: str, inputs: Sequence[Tensor], attrs: Optional[dict[str, Any]],
+                  scope: str) -> Tensor:
+    return create_op(op_type, inputs, attrs, scope).outputs[0]

@@ -1,0 +1,340 @@
+"""Tensor-making and shape ops: placeholders, identity, reshape, concat, zeros, ..."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from . import dtypes as _dtypes
+from ._op_helpers import (convert_list_same_type, convert_same_type, create_op,
+                          create_tensor, int_tensor, op_scope)
+from .constant_op import constant, convert_to_tensor
+from .framework import Operation, Tensor, get_default_graph
+from .tensor_shape import TensorShape, as_shape
+
+__all__ = [
+    "placeholder", "placeholder_with_default", "identity", "identity_n", "stop_gradient",
+    "reshape", "transpose", "invert_permutation", "expand_dims", "squeeze", "shape", "size",
+    "rank", "fill", "zeros", "ones", "zeros_like", "ones_like", "split", "unstack", "stack",
+    "concat", "tile", "broadcast_to", "newaxis",
+]
+
+newaxis = None
+
+
+def _shape_attr(shape: Any) -> Optional[list[int]]:
+    """A shape for an attr: None for unknown rank, else dims with -1 for unknown ones."""
+    static = as_shape(shape)
+    if static.rank is None:
+        return None
+    return [-1 if d is None else d for d in static.as_list()]
+
+
+def placeholder(dtype: Any, shape: Any = None, name: Optional[str] = None) -> Tensor:
+    attrs: dict[str, Any] = {"dtype": _dtypes.as_dtype(dtype).name}
+    shape_attr = _shape_attr(shape)
+    if shape_attr is not None:
+        attrs["shape"] = shape_attr
+    return get_default_graph()._create_op("Placeholder", [], attrs, name).outputs[0]
+
+
+def placeholder_with_default(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "PlaceholderWithDefault", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        attrs: dict[str, Any] = {"dtype": value.dtype.name}
+        shape_attr = _shape_attr(shape)
+        if shape_attr is not None:
+            attrs["shape"] = shape_attr
+        return create_tensor("PlaceholderWithDefault", [value], attrs, scope)
+
+
+def _unary(op_type: str, value: Any, name: Optional[str], arg: str = "input") -> Tensor:
+    with op_scope(name, op_type, [value]) as scope:
+        tensor = convert_to_tensor(value, name=arg)
+        return create_tensor(op_type, [tensor], {}, scope)
+
+
+def identity(input: Any, name: Optional[str] = None) -> Tensor:
+    return _unary("Identity", input, name)
+
+
+def stop_gradient(input: Any, name: Optional[str] = None) -> Tensor:
+    return _unary("StopGradient", input, name)
+
+
+def identity_n(input: Sequence[Any], name: Optional[str] = None) -> list[Tensor]:
+    with op_scope(name, "IdentityN", list(input)) as scope:
+        tensors = [convert_to_tensor(v, name=f"input_{i}") for i, v in enumerate(input)]
+        return create_op("IdentityN", tensors, {}, scope).outputs
+
+
+def reshape(tensor: Any, shape: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "Reshape", [tensor, shape]) as scope:
+        value = convert_to_tensor(tensor, name="tensor")
+        new_shape = int_tensor(shape, "shape")
+        return create_tensor("Reshape", [value, new_shape], {}, scope)
+
+
+def invert_permutation(x: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "InvertPermutation", [x]) as scope:
+        return create_tensor("InvertPermutation", [int_tensor(x, "x")], {}, scope)
+
+
+def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool = False
+              ) -> Tensor:
+    """Transpose; ``perm=None`` reverses the dims (built dynamically when rank is unknown)."""
+    from .math_ops import subtract
+    with op_scope(name, "transpose", [a]) as scope:
+        value = convert_to_tensor(a, name="a")
+        if perm is None:
+            rank_ = value.shape.rank
+            if rank_ is not None:
+                perm_tensor = constant(np.arange(rank_ - 1, -1, -1, dtype=np.int32), name="perm")
+            else:
+                # TF: range(rank - 1, -1, -1) built from Rank, Sub and Range.
+                dynamic_rank = create_tensor("Rank", [value], {}, "")
+                top = subtract(dynamic_rank, 1, name="sub")
+                with op_scope(None, "Range", []) as range_scope:
+                    limit = constant(-1, name="limit")
+                    delta = constant(-1, name="delta")
+                    perm_tensor = create_tensor("Range", [top, limit, delta], {}, range_scope)
+        else:
+            perm_tensor = int_tensor(perm, "perm")
+        return create_tensor("Transpose", [value, perm_tensor], {}, scope)
+
+
+def expand_dims(input: Any, axis: Any = None, name: Optional[str] = None, dim: Any = None
+                ) -> Tensor:
+    if axis is not None and dim is not None:
+        raise ValueError("Cannot specify both 'dim' and 'axis'.")
+    axis = dim if axis is None else axis
+    if axis is None:
+        raise ValueError("Must specify an axis argument to tf.expand_dims()")
+    with op_scope(name, "ExpandDims", [input, axis]) as scope:
+        value = convert_to_tensor(input, name="input")
+        return create_tensor("ExpandDims", [value, int_tensor(axis, "dim")], {}, scope)
+
+
+def squeeze(input: Any, axis: Any = None, name: Optional[str] = None, squeeze_dims: Any = None
+            ) -> Tensor:
+    if axis is not None and squeeze_dims is not None:
+        raise ValueError("Cannot specify both 'squeeze_dims' and 'axis'.")
+    axis = squeeze_dims if axis is None else axis
+    if axis is None:
+        axis = []
+    elif isinstance(axis, int):
+        axis = [axis]
+    with op_scope(name, "Squeeze", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        return create_tensor("Squeeze", [value], {"squeeze_dims": [int(a) for a in axis]},
+                             scope)
+
+
+def shape(input: Any, name: Optional[str] = None, out_type: Any = None) -> Tensor:
+    """The shape as a 1-D tensor: a folded ``Const`` when static, else a ``Shape`` op."""
+    out_dtype = _dtypes.as_dtype(out_type) if out_type is not None else _dtypes.int32
+    with op_scope(name, "Shape", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        static = value.shape
+        if static.is_fully_defined():
+            return constant(static.as_list(), dtype=out_dtype, name=scope)
+        return create_tensor("Shape", [value], {"out_type": out_dtype.name}, scope)
+
+
+def size(input: Any, name: Optional[str] = None, out_type: Any = None) -> Tensor:
+    out_dtype = _dtypes.as_dtype(out_type) if out_type is not None else _dtypes.int32
+    with op_scope(name, "Size", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        count = value.shape.num_elements()
+        if count is not None:
+            return constant(count, dtype=out_dtype, name=scope)
+        return create_tensor("Size", [value], {"out_type": out_dtype.name}, scope)
+
+
+def rank(input: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "Rank", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        static_rank = value.shape.rank
+        if static_rank is not None:
+            return constant(static_rank, dtype=_dtypes.int32, name=scope)
+        return create_tensor("Rank", [value], {}, scope)
+
+
+def fill(dims: Any, value: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "Fill", [dims, value]) as scope:
+        dims_tensor = int_tensor(dims, "dims")
+        value_tensor = convert_to_tensor(value, name="value")
+        return create_tensor("Fill", [dims_tensor, value_tensor], {}, scope)
+
+
+# Below this many elements, zeros/ones with a static shape fold into one Const (as TF).
+_SMALL_CONSTANT_LIMIT = 1000
+
+
+def _filled(fill_value: Any, default_name: str, shape_value: Any, dtype: Any,
+            name: Optional[str]) -> Tensor:
+    target = _dtypes.as_dtype(dtype)
+    scalar: np.ndarray = np.array(fill_value).astype(target.as_numpy_dtype)
+    with op_scope(name, default_name, [shape_value]) as scope:
+        if not isinstance(shape_value, Tensor):
+            static: Optional[list[int]] = None
+            if isinstance(shape_value, TensorShape):
+                shape_value = shape_value.as_list()
+            if not _holds_tensor(shape_value):
+                try:
+                    static = [int(d) for d in np.reshape(shape_value, -1)]
+                except (TypeError, ValueError):
+                    static = None
+            if static is not None:
+                if int(np.prod(static, dtype=np.int64)) < _SMALL_CONSTANT_LIMIT:
+                    return constant(np.full(static, scalar), dtype=target, name=scope)
+                shape_value = constant(np.array(static, dtype=np.int32), name="shape_as_tensor")
+            else:
+                shape_value = convert_to_tensor(shape_value, dtype=_dtypes.int32)
+        fill_scalar = constant(scalar, dtype=target)
+        return create_tensor("Fill", [shape_value, fill_scalar], {}, scope)
+
+
+def zeros(shape: Any, dtype: Any = _dtypes.float32, name: Optional[str] = None) -> Tensor:
+    return _filled(0, "zeros", shape, dtype, name)
+
+
+def ones(shape: Any, dtype: Any = _dtypes.float32, name: Optional[str] = None) -> Tensor:
+    return _filled(1, "ones", shape, dtype, name)
+
+
+def zeros_like(tensor: Any, dtype: Any = None, name: Optional[str] = None,
+               optimize: bool = True) -> Tensor:
+    with op_scope(name, "zeros_like", [tensor]) as scope:
+        value = convert_to_tensor(tensor, name="tensor")
+        target = _dtypes.as_dtype(dtype) if dtype is not None else value.dtype
+        static = value.shape
+        if optimize and static.is_fully_defined():
+            return zeros(static.as_list(), dtype=target, name=scope)
+        if target is not value.dtype:
+            return zeros(_dynamic_shape(value), dtype=target, name=scope)
+        return create_tensor("ZerosLike", [value], {}, scope)
+
+
+def _dynamic_shape(value: Tensor) -> Tensor:
+    return create_tensor("Shape", [value], {"out_type": "int32"}, "")
+
+
+def ones_like(tensor: Any, dtype: Any = None, name: Optional[str] = None,
+              optimize: bool = True) -> Tensor:
+    """``Fill(shape, 1)``: the shape folds to a Const when static (TF's ops and names)."""
+    with op_scope(name, "ones_like", [tensor]) as scope:
+        value = convert_to_tensor(tensor, name="tensor")
+        target = _dtypes.as_dtype(dtype) if dtype is not None else value.dtype
+        static = value.shape
+        if optimize and static.is_fully_defined():
+            with op_scope(None, "Shape", []):
+                shape_tensor = constant(np.array(static.as_list(), dtype=np.int32),
+                                        name="shape_as_tensor")
+        else:
+            shape_tensor = create_tensor("Shape", [value], {"out_type": "int32"}, "")
+        one = constant(np.array(1).astype(target.as_numpy_dtype), dtype=target)
+        return create_tensor("Fill", [shape_tensor, one], {}, scope)
+
+
+def split(value: Any, num_or_size_splits: Any, axis: Any = 0, num: Any = None,
+          name: str = "split") -> list[Tensor]:
+    if not isinstance(num_or_size_splits, (int, np.integer)) \
+            or isinstance(num_or_size_splits, bool):
+        raise NotImplementedError(
+            "split with a list of sizes needs the SplitV op, which symgrad does not implement "
+            "yet; pass the number of equal splits")
+    with op_scope(name, "split", [value]) as scope:
+        split_dim = int_tensor(axis, "split_dim")
+        tensor = convert_to_tensor(value, name="value")
+        return create_op("Split", [split_dim, tensor],
+                         {"num_split": int(num_or_size_splits)}, scope).outputs
+
+
+def _check_axis(axis: int, rank_: Optional[int]) -> int:
+    if rank_ is not None and not -rank_ <= axis < rank_:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank_}, {rank_})")
+    return axis
+
+
+def unstack(value: Any, num: Any = None, axis: int = 0, name: str = "unstack"
+            ) -> list[Tensor]:
+    with op_scope(name, "unstack", [value]) as scope:
+        tensor = convert_to_tensor(value, name="value")
+        static = tensor.shape
+        _check_axis(axis, static.rank)
+        if num is None:
+            num = static[axis] if static.rank is not None else None
+            if num is None:
+                raise ValueError(f"Cannot infer argument `num` from shape {static}")
+        return create_op("Unpack", [tensor], {"num": int(num), "axis": int(axis)},
+                         scope).outputs
+
+
+def stack(values: Sequence[Any], axis: int = 0, name: str = "stack") -> Tensor:
+    with op_scope(name, "stack", list(values)) as scope:
+        tensors = convert_list_same_type("Pack", "values", list(values))
+        rank_ = tensors[0].shape.rank if tensors else None
+        if rank_ is not None:
+            _check_axis(axis, rank_ + 1)
+        return create_tensor("Pack", tensors, {"axis": int(axis)}, scope)
+
+
+def _autopack(value: Any, dtype: Optional[_dtypes.DType], name: str) -> Tensor:
+    """Converts a (nested) list holding tensors with ``Pack`` ops, as TF's auto-packing."""
+    with op_scope(name, "packed", []) as scope:
+        elements = []
+        tensors = [v for v in value if isinstance(v, Tensor)]
+        element_dtype = dtype or (tensors[0].dtype if tensors else None)
+        for i, item in enumerate(value):
+            if isinstance(item, Tensor):
+                elements.append(item)
+            elif isinstance(item, (list, tuple)) and _holds_tensor(item):
+                elements.append(_autopack(item, element_dtype, str(i)))
+            else:
+                elements.append(convert_to_tensor(item, dtype=element_dtype, name=str(i)))
+        converted = convert_list_same_type("Pack", "values", elements)
+        return create_tensor("Pack", converted, {"axis": 0}, scope)
+
+
+def _holds_tensor(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    return isinstance(value, (list, tuple)) and builtins.any(_holds_tensor(v) for v in value)
+
+
+def concat(values: Any, axis: Any, name: str = "concat") -> Tensor:
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    if len(values) == 1:
+        # TF: no op for one value, just an Identity (the axis is still checked).
+        with op_scope(name, None, []):
+            convert_to_tensor(axis, dtype=_dtypes.int32, name="concat_dim")
+            return identity(values[0], name=name)
+    with op_scope(name, "concat", list(values)) as scope:
+        tensors = convert_list_same_type("ConcatV2", "values", list(values))
+        axis_tensor = int_tensor(axis, "axis")
+        return create_tensor("ConcatV2", tensors + [axis_tensor], {}, scope)
+
+
+def tile(input: Any, multiples: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "Tile", [input, multiples]) as scope:
+        value = convert_to_tensor(input, name="input")
+        return create_tensor("Tile", [value, int_tensor(multiples, "multiples")], {}, scope)
+
+
+def broadcast_to(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "BroadcastTo", [input, shape]) as scope:
+        value = convert_to_tensor(input, name="input")
+        return create_tensor("BroadcastTo", [value, int_tensor(shape, "shape")], {}, scope)
+
+
+def _slice_helper(tensor: Tensor, key: Any) -> Tensor:
+    raise NotImplementedError(
+        "Tensor indexing needs the StridedSlice op, which symgrad does not implement yet")
+
+
+# Keep names used by other modules visible to type checkers.
+_ = (Operation, TensorShape, convert_same_type)

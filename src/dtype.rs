@@ -1,0 +1,105 @@
+//! Element types of tensors.
+
+use crate::error::{Error, Result};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DType {
+    F32,
+    F64,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    Bool,
+}
+
+impl DType {
+    pub const ALL: [DType; 8] = [
+        DType::F32,
+        DType::F64,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::U8,
+        DType::Bool,
+    ];
+
+    /// The name numpy and symgrad's Python API use (`float32`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::Bool => "bool",
+        }
+    }
+
+    /// TF's enum spelling, used inside messages that quote a NodeDef (`DT_FLOAT`).
+    pub fn tf_enum_name(self) -> &'static str {
+        match self {
+            DType::F32 => "DT_FLOAT",
+            DType::F64 => "DT_DOUBLE",
+            DType::I8 => "DT_INT8",
+            DType::I16 => "DT_INT16",
+            DType::I32 => "DT_INT32",
+            DType::I64 => "DT_INT64",
+            DType::U8 => "DT_UINT8",
+            DType::Bool => "DT_BOOL",
+        }
+    }
+
+    /// TF's short kernel spelling used in "with dtype float" messages.
+    pub fn tf_short_name(self) -> &'static str {
+        match self {
+            DType::F32 => "float",
+            DType::F64 => "double",
+            other => other.name(),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Result<DType> {
+        Ok(match name {
+            "float32" | "float" | "f32" => DType::F32,
+            "float64" | "double" | "f64" => DType::F64,
+            "int8" => DType::I8,
+            "int16" => DType::I16,
+            "int32" => DType::I32,
+            "int64" => DType::I64,
+            "uint8" => DType::U8,
+            "bool" => DType::Bool,
+            other => return Err(Error::type_error(format!("Unsupported dtype: '{other}'"))),
+        })
+    }
+
+    pub fn is_floating(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+    pub fn is_integer(self) -> bool {
+        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64 | DType::U8)
+    }
+    /// Whether gradients flow through tensors of this type (TF's `IsTrainable`).
+    pub fn is_trainable(self) -> bool {
+        self.is_floating()
+    }
+    pub fn size_of(self) -> usize {
+        match self {
+            DType::F64 | DType::I64 => 8,
+            DType::F32 | DType::I32 => 4,
+            DType::I16 => 2,
+            DType::I8 | DType::U8 | DType::Bool => 1,
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

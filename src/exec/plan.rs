@@ -1,0 +1,191 @@
+//! Execution plans: which ops a run needs, in what order, and where each value lives.
+
+use crate::error::{Error, Result};
+use crate::graph::{GraphData, Metas, NodeId, OpRef, Tensor};
+use crate::ops::OpKind;
+use crate::shape::Shape;
+use crate::value::Value;
+use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlanKey {
+    graph_version: u64,
+    fetches: Vec<Tensor>,
+    targets: Vec<NodeId>,
+    feeds: Vec<Tensor>,
+}
+
+impl PlanKey {
+    pub fn new(data: &GraphData, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Self {
+        PlanKey {
+            graph_version: data.version(),
+            fetches: fetches.to_vec(),
+            targets: targets.iter().map(|t| t.node).collect(),
+            feeds: feeds.iter().map(|(t, _)| *t).collect(),
+        }
+    }
+}
+
+pub enum Source {
+    Slot(usize),
+}
+
+pub struct Step {
+    pub node: NodeId,
+    pub name: Box<str>,
+    pub op: OpKind,
+    pub inputs: SmallVec<[usize; 2]>,
+    /// Where each output goes; `None` when nothing reads it.
+    pub outputs: SmallVec<[Option<usize>; 1]>,
+    pub metas: Metas,
+}
+
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub num_slots: usize,
+    /// How many times each slot is read (by steps and fetches).
+    pub uses: Vec<u32>,
+    /// (slot, index into the feeds) for fed tensors.
+    pub fed_slots: Vec<(usize, usize)>,
+    pub fetch_sources: Vec<Source>,
+}
+
+/// TF's feed checks, before anything runs: the dtype must be the tensor's and the shape
+/// compatible with its static shape (`ValueError`).
+pub fn validate_feeds(data: &GraphData, feeds: &[(Tensor, Value)]) -> Result<()> {
+    for (t, v) in feeds {
+        let meta = data.meta(*t)?;
+        if v.dtype() != meta.dtype {
+            return Err(Error::invalid(format!(
+                "Cannot feed a value of dtype {} for Tensor {}, which has dtype {}",
+                v.dtype(),
+                data.tensor_label(*t),
+                meta.dtype
+            )));
+        }
+        let shape = Shape::known(v.shape());
+        if !meta.shape.is_compatible_with(&shape) {
+            return Err(Error::invalid(format!(
+                "Cannot feed value of shape {} for Tensor {}, which has shape {}",
+                shape,
+                data.tensor_label(*t),
+                meta.shape
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Plan {
+    pub fn build(data: &GraphData, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Result<Plan> {
+        for t in fetches {
+            data.check_tensor(*t)?;
+        }
+        for op in targets {
+            data.node_checked(*op)?;
+        }
+        let fed: FxHashMap<Tensor, usize> = feeds.iter().enumerate().map(|(i, (t, _))| (*t, i)).collect();
+
+        // Post-order DFS over data and control inputs, without recursion; fed tensors cut
+        // the walk.
+        let mut order: Vec<NodeId> = Vec::new();
+        let mut state: FxHashMap<NodeId, bool> = FxHashMap::default(); // false: entered, true: done
+        let mut stack: Vec<(NodeId, bool)> = Vec::new();
+        for t in fetches.iter().rev() {
+            if !fed.contains_key(t) {
+                stack.push((t.node, false));
+            }
+        }
+        for op in targets.iter().rev() {
+            stack.push((op.node, false));
+        }
+        while let Some((node, expanded)) = stack.pop() {
+            if expanded {
+                if state.insert(node, true) != Some(true) {
+                    order.push(node);
+                }
+                continue;
+            }
+            match state.get(&node) {
+                Some(true) => continue,
+                Some(false) => {
+                    // Reached again while its inputs are still open: a cycle (cannot be built
+                    // through the API, but the check keeps the executor honest).
+                    continue;
+                }
+                None => {}
+            }
+            state.insert(node, false);
+            stack.push((node, true));
+            let n = data.node(node).ok_or_else(|| Error::internal(format!("missing op {node}")))?;
+            for c in n.control_inputs.iter().rev() {
+                if !state.contains_key(c) {
+                    stack.push((*c, false));
+                }
+            }
+            for t in n.inputs.iter().rev() {
+                if !fed.contains_key(t) && !state.contains_key(&t.node) {
+                    stack.push((t.node, false));
+                }
+            }
+        }
+
+        // Slots: one per fed tensor and per computed output that something reads.
+        let mut slot_of: FxHashMap<Tensor, usize> = FxHashMap::default();
+        let mut uses: Vec<u32> = Vec::new();
+        let mut fed_slots = Vec::new();
+        let mut slot_for = |t: Tensor, uses: &mut Vec<u32>| -> usize {
+            *slot_of.entry(t).or_insert_with(|| {
+                uses.push(0);
+                uses.len() - 1
+            })
+        };
+        for (t, &i) in &fed {
+            let s = slot_for(*t, &mut uses);
+            fed_slots.push((s, i));
+        }
+        let in_plan: FxHashSet<NodeId> = order.iter().copied().collect();
+        let mut steps = Vec::with_capacity(order.len());
+        for &node in &order {
+            let n = data.node(node).ok_or_else(|| Error::internal(format!("missing op {node}")))?;
+            let mut inputs = SmallVec::new();
+            for t in &n.inputs {
+                let s = slot_for(*t, &mut uses);
+                uses[s] += 1;
+                inputs.push(s);
+                if !fed.contains_key(t) && !in_plan.contains(&t.node) {
+                    return Err(Error::internal("plan input not scheduled"));
+                }
+            }
+            steps.push(Step {
+                node,
+                name: n.name.clone(),
+                op: n.op.clone(),
+                inputs,
+                outputs: SmallVec::new(),
+                metas: n.outputs.clone(),
+            });
+        }
+        let mut fetch_sources = Vec::with_capacity(fetches.len());
+        for t in fetches {
+            let s = slot_for(*t, &mut uses);
+            uses[s] += 1;
+            fetch_sources.push(Source::Slot(s));
+        }
+        for step in &mut steps {
+            let n_out = step.metas.len();
+            step.outputs = (0..n_out as u32)
+                .map(|i| {
+                    let t = Tensor { graph: data.id(), node: step.node, index: i };
+                    if fed.contains_key(&t) {
+                        None // the fed value wins over the computed one
+                    } else {
+                        slot_of.get(&t).copied()
+                    }
+                })
+                .collect();
+        }
+        Ok(Plan { num_slots: uses.len(), steps, uses, fed_slots, fetch_sources })
+    }
+}

@@ -1,0 +1,461 @@
+//! `gradients()`: symbolic reverse-mode differentiation, as TF's `_GradientsHelper`.
+//!
+//! Read top to bottom: (1) ops reachable forward from the xs through trainable tensors,
+//! (2) of those, the ops that are ancestors of the ys ("between"), (3) for each between op,
+//! how many between consumers it has, (4) seed the ys, (5) pop ops whose consumers have all
+//! delivered (Kahn's order, FIFO, no recursion), sum each output's contributions, call the
+//! op's registered gradient function, and hand each input its contribution, (6) read off
+//! one entry per x.
+
+mod aggregate;
+mod hessians;
+pub mod registry;
+
+pub use hessians::hessians;
+
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::graph::{Graph, NodeId, OpRef, Tensor};
+use crate::ops::{self, OpKind};
+use crate::shape::Shape;
+use registry::GradEntry;
+use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
+use std::collections::VecDeque;
+
+/// A sparse gradient: rows `indices` of a tensor of shape `dense_shape` hold `values`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexedSlices {
+    pub values: Tensor,
+    pub indices: Tensor,
+    pub dense_shape: Option<Tensor>,
+}
+
+/// One gradient: a dense tensor or an `IndexedSlices`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grad {
+    Dense(Tensor),
+    Sparse(IndexedSlices),
+}
+
+impl From<Tensor> for Grad {
+    fn from(t: Tensor) -> Self {
+        Grad::Dense(t)
+    }
+}
+
+/// TF's `unconnected_gradients`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unconnected {
+    #[default]
+    None,
+    Zero,
+}
+
+/// `gradients()` arguments beyond ys and xs, with TF's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct GradientOptions {
+    /// One seed per y (`None` entries get ones); `None` means all default.
+    pub grad_ys: Option<Vec<Option<Grad>>>,
+    /// Name scope for the new ops; `None` means "gradients".
+    pub name: Option<String>,
+    pub colocate_gradients_with_ops: bool,
+    pub gate_gradients: bool,
+    /// `AggregationMethod`: 0 (ADD_N, the default), 1 (EXPERIMENTAL_TREE),
+    /// 2 (EXPERIMENTAL_ACCUMULATE_N).
+    pub aggregation_method: Option<i64>,
+    pub stop_gradients: Vec<Tensor>,
+    pub unconnected_gradients: Unconnected,
+}
+
+/// What a gradient function sees of the op being differentiated.
+pub struct GradCtx<'a> {
+    pub graph: &'a Graph,
+    pub op: OpRef,
+    pub kind: OpKind,
+    pub inputs: SmallVec<[Tensor; 2]>,
+    pub num_outputs: usize,
+}
+
+impl GradCtx<'_> {
+    pub fn input(&self, i: usize) -> Result<Tensor> {
+        self.inputs.get(i).copied().ok_or_else(|| Error::invalid(format!("op has no input {i}")))
+    }
+    pub fn output(&self, i: usize) -> Tensor {
+        self.op.output(i as u32)
+    }
+    pub fn shape(&self, t: Tensor) -> Result<Shape> {
+        self.graph.shape(t)
+    }
+    pub fn dtype(&self, t: Tensor) -> Result<DType> {
+        self.graph.dtype(t)
+    }
+    /// The incoming gradient of output `i` as a dense tensor (the traversal zero-fills
+    /// float outputs, so this is present for them).
+    pub fn grad(&self, grads: &[Option<Grad>], i: usize) -> Result<Tensor> {
+        match grads.get(i).copied().flatten() {
+            Some(g) => densify(self.graph, g),
+            None => Err(Error::invalid(format!("missing gradient for output {i}"))),
+        }
+    }
+}
+
+/// Converts a gradient to a dense tensor.
+pub fn densify(g: &Graph, grad: Grad) -> Result<Tensor> {
+    match grad {
+        Grad::Dense(t) => Ok(t),
+        Grad::Sparse(s) => {
+            let shape = s.dense_shape.ok_or_else(|| {
+                Error::invalid("Tensor conversion requested for IndexedSlices for argument `value` without dense_shape")
+            })?;
+            ops::array::unsorted_segment_sum_dense(g, s.values, s.indices, shape)
+        }
+    }
+}
+
+/// Restores the name scope (and pops any colocation) when a step of the traversal ends,
+/// whether it succeeded or failed.
+struct ScopeGuard<'a> {
+    graph: &'a Graph,
+    previous: String,
+    colocations: usize,
+}
+
+impl<'a> ScopeGuard<'a> {
+    fn enter(graph: &'a Graph, name: &str) -> Self {
+        let (_, previous) = graph.enter_name_scope(Some(name));
+        ScopeGuard { graph, previous, colocations: 0 }
+    }
+    fn keep(graph: &'a Graph) -> Self {
+        ScopeGuard { graph, previous: graph.name_scope(), colocations: 0 }
+    }
+    fn colocate(&mut self, op: OpRef, ignore_existing: bool) -> Result<()> {
+        self.graph.push_colocation(Some(op), ignore_existing)?;
+        self.colocations += 1;
+        Ok(())
+    }
+}
+
+impl Drop for ScopeGuard<'_> {
+    fn drop(&mut self) {
+        for _ in 0..self.colocations {
+            self.graph.pop_colocation();
+        }
+        self.graph.set_name_scope(&self.previous);
+    }
+}
+
+/// The vector-Jacobian product `sum_k J(ys[k], x)^T grad_ys[k]` for each x, built as new
+/// ops in the graph: one entry per x, `None` where x is not connected to any y.
+pub fn gradients(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions) -> Result<Vec<Option<Grad>>> {
+    check_same_graph(g, ys, xs, opts)?;
+    if let Some(seeds) = &opts.grad_ys {
+        if seeds.len() != ys.len() {
+            return Err(Error::invalid(format!("Length mismatch. Passed {} grad_ys for {} ys", seeds.len(), ys.len())));
+        }
+    }
+    let caller_scope = ScopeGuard::keep(g);
+    let results = {
+        let _scope = ScopeGuard::enter(g, opts.name.as_deref().unwrap_or("gradients"));
+        g.unique_name("uid", true);
+        let seeds = build_seeds(g, ys, opts)?;
+        backprop(g, ys, xs, seeds, opts)?
+    };
+    // TF builds the zeros for unconnected xs after leaving the gradient scope.
+    let mut out = Vec::with_capacity(xs.len());
+    for (x, r) in xs.iter().zip(results) {
+        out.push(match (r, opts.unconnected_gradients) {
+            (None, Unconnected::Zero) => Some(Grad::Dense(ops::array::zeros_like(g, *x)?)),
+            (r, _) => r,
+        });
+    }
+    drop(caller_scope);
+    Ok(out)
+}
+
+fn check_same_graph(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions) -> Result<()> {
+    let seeds = opts.grad_ys.iter().flatten().flatten().flat_map(|s| match s {
+        Grad::Dense(t) => vec![*t],
+        Grad::Sparse(s) => [Some(s.values), Some(s.indices), s.dense_shape].into_iter().flatten().collect(),
+    });
+    let all: Vec<Tensor> = ys.iter().chain(xs).chain(&opts.stop_gradients).copied().chain(seeds).collect();
+    let data = g.read();
+    for t in all {
+        data.check_tensor(t).map_err(|_| {
+            Error::invalid(format!("Tensor {} must be from the same graph as the other inputs of gradients().", data.tensor_label(t)))
+        })?;
+    }
+    Ok(())
+}
+
+/// Seeds: `ones(shape(y))` named `grad_ys_i` by default, else `Identity(seed)`.
+fn build_seeds(g: &Graph, ys: &[Tensor], opts: &GradientOptions) -> Result<Vec<Grad>> {
+    let mut seeds = Vec::with_capacity(ys.len());
+    for (i, &y) in ys.iter().enumerate() {
+        let mut guard = ScopeGuard::keep(g);
+        if opts.colocate_gradients_with_ops {
+            guard.colocate(y.op(), false)?;
+        }
+        let given = opts.grad_ys.as_ref().and_then(|s| s.get(i).copied().flatten());
+        let y_meta = g.meta(y)?;
+        let seed = match given {
+            None => {
+                let shape = ops::array::shape_of(g, y, DType::I32, Some("Shape"))?;
+                let one = ops::source::scalar_const(g, y_meta.dtype, 1.0, None, Some(&format!("grad_ys_{i}")))?;
+                Grad::Dense(ops::array::fill_named(g, shape, one, &format!("grad_ys_{i}"))?)
+            }
+            Some(Grad::Dense(t)) => {
+                let m = g.meta(t)?;
+                let label = |t: Tensor| g.read().tensor_repr(t);
+                if m.dtype != y_meta.dtype {
+                    return Err(Error::type_error(format!(
+                        "grad_ys[{i}] {} has dtype {}, but it seeds y {} of dtype {}; a seed must have its y's dtype",
+                        label(t),
+                        m.dtype,
+                        label(y),
+                        y_meta.dtype
+                    )));
+                }
+                if !m.shape.is_compatible_with(&y_meta.shape) {
+                    return Err(Error::invalid(format!(
+                        "grad_ys[{i}] {} has shape {}, incompatible with the shape {} of y {}",
+                        label(t),
+                        m.shape,
+                        y_meta.shape,
+                        label(y)
+                    )));
+                }
+                Grad::Dense(g.add1(OpKind::Identity, &[t], Some(&format!("grad_ys_{i}")))?)
+            }
+            Some(Grad::Sparse(s)) => {
+                let values = g.add1(OpKind::Identity, &[s.values], Some(&format!("grad_ys_{i}_values")))?;
+                let indices = g.add1(OpKind::Identity, &[s.indices], Some(&format!("grad_ys_{i}_indices")))?;
+                let dense_shape = match s.dense_shape {
+                    Some(d) => Some(g.add1(OpKind::Identity, &[d], Some(&format!("grad_ys_{i}_shape")))?),
+                    None => None,
+                };
+                Grad::Sparse(IndexedSlices { values, indices, dense_shape })
+            }
+        };
+        seeds.push(seed);
+    }
+    Ok(seeds)
+}
+
+/// The static facts about one op that the traversal needs, read under one lock.
+struct OpFacts {
+    inputs: SmallVec<[Tensor; 2]>,
+    output_dtypes: SmallVec<[DType; 1]>,
+    kind: OpKind,
+    type_name: String,
+    gradient_type: String,
+    name: String,
+}
+
+fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
+    let data = g.read();
+    let n = data.node(node).ok_or_else(|| Error::invalid(format!("no op {node}")))?;
+    Ok(OpFacts {
+        inputs: n.inputs.clone(),
+        output_dtypes: n.outputs.iter().map(|m| m.dtype).collect(),
+        kind: n.op.clone(),
+        type_name: n.type_name().to_string(),
+        gradient_type: n.gradient_op_type.as_deref().unwrap_or(n.type_name()).to_string(),
+        name: n.name.to_string(),
+    })
+}
+
+fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &GradientOptions) -> Result<Vec<Option<Grad>>> {
+    let x_ops: Vec<NodeId> = xs.iter().map(|t| t.node).collect();
+    let (between, mut pending) = {
+        let data = g.read();
+        // (1) reached: forward from the xs through trainable outputs only.
+        let mut reached: FxHashSet<NodeId> = FxHashSet::default();
+        let mut queue: VecDeque<NodeId> = x_ops.iter().copied().collect();
+        while let Some(op) = queue.pop_front() {
+            if !reached.insert(op) {
+                continue;
+            }
+            if let Some(n) = data.node(op) {
+                for &(consumer, out) in &n.consumers {
+                    if n.outputs[out as usize].dtype.is_trainable() && !reached.contains(&consumer) {
+                        queue.push_back(consumer);
+                    }
+                }
+            }
+        }
+        // (2) between: backward from the ys through all inputs, kept if reached.
+        let mut between: FxHashSet<NodeId> = FxHashSet::default();
+        let mut queue: VecDeque<NodeId> = ys.iter().map(|t| t.node).collect();
+        while let Some(op) = queue.pop_front() {
+            if reached.remove(&op) {
+                between.insert(op);
+                if let Some(n) = data.node(op) {
+                    queue.extend(n.inputs.iter().map(|t| t.node));
+                }
+            }
+        }
+        // (3) pending: for every edge between two between-ops, one count on the producer.
+        let mut pending: FxHashMap<NodeId, i64> = FxHashMap::default();
+        for &op in &between {
+            if let Some(n) = data.node(op) {
+                for t in &n.inputs {
+                    if between.contains(&t.node) {
+                        *pending.entry(t.node).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        (between, pending)
+    };
+
+    // (4) seeds, and the ops ready to start.
+    let mut contributions: FxHashMap<NodeId, Vec<SmallVec<[Grad; 2]>>> = FxHashMap::default();
+    let num_outputs = |node: NodeId| g.read().node(node).map_or(0, |n| n.outputs.len());
+    for (y, seed) in ys.iter().zip(seeds) {
+        let slot = contributions.entry(y.node).or_insert_with(|| vec![SmallVec::new(); num_outputs(y.node)]);
+        slot[y.index as usize].push(seed);
+    }
+    let mut queue: VecDeque<NodeId> = VecDeque::new();
+    let mut queued: FxHashSet<NodeId> = FxHashSet::default();
+    for y in ys {
+        if between.contains(&y.node) && pending.get(&y.node).copied().unwrap_or(0) == 0 && queued.insert(y.node) {
+            queue.push_back(y.node);
+        }
+    }
+    let mut stop_ops: FxHashSet<NodeId> = opts.stop_gradients.iter().map(|t| t.node).collect();
+    {
+        let data = g.read();
+        for &x in &x_ops {
+            let feeds_between = data
+                .node(x)
+                .is_some_and(|n| n.inputs.iter().any(|t| pending.get(&t.node).copied().unwrap_or(0) > 0));
+            if !feeds_between {
+                stop_ops.insert(x);
+            }
+        }
+    }
+    let x_set: FxHashSet<NodeId> = x_ops.iter().copied().collect();
+    let mut x_grads: FxHashMap<NodeId, Vec<Option<Grad>>> = FxHashMap::default();
+
+    // (5) the reverse walk.
+    while let Some(op) = queue.pop_front() {
+        let facts = op_facts(g, op)?;
+        let op_ref = OpRef { graph: g.id(), node: op };
+        let mut placement = ScopeGuard::keep(g);
+        if opts.colocate_gradients_with_ops {
+            placement.colocate(op_ref, false)?;
+        }
+        let received = contributions.remove(&op).unwrap_or_else(|| vec![SmallVec::new(); facts.output_dtypes.len()]);
+        let mut out_grads = aggregate::aggregate_outputs(g, &facts.name, received, opts.aggregation_method)?;
+        if x_set.contains(&op) {
+            x_grads.insert(op, out_grads.clone());
+        }
+        let has_out_grads = out_grads.iter().any(Option::is_some);
+        let entry = if has_out_grads && !stop_ops.contains(&op) && !facts.inputs.is_empty() {
+            match registry::lookup(&facts.gradient_type) {
+                Some(e) => Some(e),
+                None => return Err(no_gradient_error(&facts)),
+            }
+        } else {
+            None
+        };
+        let in_grads = match entry {
+            Some(GradEntry::NotDifferentiable) | None => vec![None; facts.inputs.len()],
+            Some(entry) => {
+                for (i, slot) in out_grads.iter_mut().enumerate() {
+                    if slot.is_none() && facts.output_dtypes[i].is_trainable() {
+                        *slot = Some(Grad::Dense(ops::array::zeros_like(g, op_ref.output(i as u32))?));
+                    }
+                }
+                let _scope = ScopeGuard::enter(g, &format!("{}_grad", facts.name));
+                let ctx = GradCtx {
+                    graph: g,
+                    op: op_ref,
+                    kind: facts.kind.clone(),
+                    inputs: facts.inputs.clone(),
+                    num_outputs: facts.output_dtypes.len(),
+                };
+                let in_grads = match entry {
+                    GradEntry::Builtin(f) => f(&ctx, &out_grads)?,
+                    GradEntry::Dyn(f) => f.call(&ctx, &out_grads)?,
+                    GradEntry::NotDifferentiable => vec![None; facts.inputs.len()],
+                };
+                if in_grads.len() != facts.inputs.len() {
+                    return Err(Error::invalid(format!(
+                        "Num gradients {} generated for op {} do not match num inputs {}",
+                        in_grads.len(),
+                        node_def_text(g, op),
+                        facts.inputs.len()
+                    )));
+                }
+                if opts.gate_gradients && in_grads.iter().filter(|x| x.is_some()).count() > 1 {
+                    ops::control::gate(g, in_grads)?
+                } else {
+                    in_grads
+                }
+            }
+        };
+        drop(placement);
+        for (i, (t_in, in_grad)) in facts.inputs.iter().zip(in_grads).enumerate() {
+            let Some(in_grad) = in_grad else { continue };
+            if let Grad::Dense(t) = in_grad {
+                let input_shape = g.shape(*t_in)?;
+                let grad_shape = g.shape(t)?;
+                if !grad_shape.is_compatible_with(&input_shape) {
+                    return Err(Error::invalid(format!(
+                        "Incompatible shapes between op input and calculated input gradient. Forward operation: {}. Input index: {}. Original input shape: {}. Calculated input gradient shape: {}",
+                        facts.name, i, input_shape, grad_shape
+                    )));
+                }
+                if grad_shape != input_shape {
+                    g.set_shape(t, &input_shape)?;
+                }
+            }
+            if between.contains(&t_in.node) {
+                let slot = contributions
+                    .entry(t_in.node)
+                    .or_insert_with(|| vec![SmallVec::new(); num_outputs(t_in.node)]);
+                slot[t_in.index as usize].push(in_grad);
+            }
+        }
+        for t_in in &facts.inputs {
+            if let Some(p) = pending.get_mut(&t_in.node) {
+                *p -= 1;
+                if *p == 0 && queued.insert(t_in.node) {
+                    queue.push_back(t_in.node);
+                }
+            }
+        }
+    }
+
+    // (6) one entry per x.
+    Ok(xs.iter().map(|x| x_grads.get(&x.node).and_then(|v| v.get(x.index as usize).copied().flatten())).collect())
+}
+
+fn no_gradient_error(facts: &OpFacts) -> Error {
+    Error::NoGradient {
+        message: format!(
+            "No gradient defined for operation'{}' (op type: {}). In general every operation must have an associated `@tf.RegisterGradient` for correct autodiff, which this op is lacking. If you want to pretend this operation is a constant in your program, you may insert `tf.stop_gradient`. This can be useful to silence the error in cases where you know gradients are not needed, e.g. the forward pass of tf.custom_gradient. Please see more details in https://www.tensorflow.org/api_docs/python/tf/custom_gradient.",
+            facts.name, facts.type_name
+        ),
+    }
+}
+
+/// A NodeDef-like text for messages that TF fills with `str(op.node_def)`.
+pub fn node_def_text(g: &Graph, op: NodeId) -> String {
+    let data = g.read();
+    let Some(n) = data.node(op) else { return format!("{op}") };
+    let mut s = format!("name: \"{}\"\nop: \"{}\"\n", n.name, n.type_name());
+    for t in &n.inputs {
+        let input = data.node(t.node).map_or(String::new(), |p| {
+            if t.index == 0 {
+                p.name.to_string()
+            } else {
+                format!("{}:{}", p.name, t.index)
+            }
+        });
+        s.push_str(&format!("input: \"{input}\"\n"));
+    }
+    s
+}

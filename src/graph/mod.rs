@@ -1,0 +1,421 @@
+//! The graph arena: ops in a `Vec`, addressed by index, never by reference (handles stay
+//! valid while the graph grows, and cross the Python seam as plain integers).
+//!
+//! `Graph` is a cheap, cloneable handle to a shared, locked arena. Every builder takes the
+//! lock for just the op it adds, so a Python gradient function called from the gradient
+//! traversal can build ops in the same graph without deadlock.
+
+mod scope;
+
+use crate::attr::Attrs;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::ops::{InferCtx, OpKind};
+use crate::shape::Shape;
+use crate::value::Value;
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+pub use scope::ScopeState;
+
+pub type NodeId = u32;
+
+/// One output of one op: the symbolic tensor handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tensor {
+    pub graph: u32,
+    pub node: NodeId,
+    pub index: u32,
+}
+
+/// An op's handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpRef {
+    pub graph: u32,
+    pub node: NodeId,
+}
+
+impl Tensor {
+    pub fn op(self) -> OpRef {
+        OpRef { graph: self.graph, node: self.node }
+    }
+}
+
+impl OpRef {
+    pub fn output(self, index: u32) -> Tensor {
+        Tensor { graph: self.graph, node: self.node, index }
+    }
+}
+
+/// The static type of one output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorMeta {
+    pub dtype: DType,
+    pub shape: Shape,
+}
+
+impl TensorMeta {
+    pub fn new(dtype: DType, shape: Shape) -> Self {
+        TensorMeta { dtype, shape }
+    }
+}
+
+pub type Metas = SmallVec<[TensorMeta; 1]>;
+
+/// One op in the arena.
+#[derive(Debug)]
+pub struct Node {
+    pub name: Box<str>,
+    pub op: OpKind,
+    pub inputs: SmallVec<[Tensor; 2]>,
+    pub outputs: Metas,
+    pub control_inputs: Vec<NodeId>,
+    pub device: Box<str>,
+    /// Explicit colocation groups (`_class`), e.g. `loc:@w`; empty means "its own group".
+    pub colocation: Vec<Box<str>>,
+    /// TF's `_gradient_op_type`, set by `gradient_override_map`.
+    pub gradient_op_type: Option<Box<str>>,
+    /// (consumer, output index consumed), one entry per data edge.
+    pub consumers: SmallVec<[(NodeId, u32); 2]>,
+}
+
+impl Node {
+    pub fn type_name(&self) -> &str {
+        self.op.type_name()
+    }
+    /// TF's `Operation.colocation_groups()`.
+    pub fn colocation_groups(&self) -> Vec<String> {
+        if self.colocation.is_empty() {
+            vec![format!("loc:@{}", self.name)]
+        } else {
+            self.colocation.iter().map(|s| s.to_string()).collect()
+        }
+    }
+}
+
+/// The arena's contents, read under the graph's lock.
+#[derive(Debug)]
+pub struct GraphData {
+    pub(crate) id: u32,
+    pub(crate) nodes: Vec<Node>,
+    by_name: FxHashMap<Box<str>, NodeId>,
+    pub(crate) scope: ScopeState,
+    finalized: bool,
+    /// Bumped on every mutation that can change what a run computes.
+    version: u64,
+}
+
+static NEXT_GRAPH_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A shared handle to a graph.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    id: u32,
+    data: Arc<RwLock<GraphData>>,
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PartialEq for Graph {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// What an op is made of before it enters the graph.
+pub struct OpSpec<'a> {
+    pub op: OpKind,
+    pub inputs: &'a [Tensor],
+    /// Requested name; `None` uses the op type. Uniquified within the current name scope;
+    /// a name ending in `/` is taken exactly (TF's name-scope convention).
+    pub name: Option<&'a str>,
+}
+
+impl Graph {
+    pub fn new() -> Graph {
+        let id = NEXT_GRAPH_ID.fetch_add(1, Ordering::Relaxed);
+        Graph {
+            id,
+            data: Arc::new(RwLock::new(GraphData {
+                id,
+                nodes: Vec::new(),
+                by_name: FxHashMap::default(),
+                scope: ScopeState::default(),
+                finalized: false,
+                version: 0,
+            })),
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Reads the arena. Never hold this across a call that builds ops.
+    pub fn read(&self) -> RwLockReadGuard<'_, GraphData> {
+        self.data.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, GraphData> {
+        self.data.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds an op: checks its inputs, infers its outputs' types, names it, and applies the
+    /// current control-dependency, device, colocation and gradient-override scopes.
+    pub fn add_op(&self, spec: OpSpec<'_>) -> Result<OpRef> {
+        let mut g = self.write();
+        let node = g.add_op(spec)?;
+        Ok(OpRef { graph: self.id, node })
+    }
+
+    /// Adds an op by TF type name and attributes (the path Python takes).
+    pub fn add_op_def(&self, op_type: &str, inputs: &[Tensor], attrs: &Attrs, name: Option<&str>) -> Result<OpRef> {
+        let mut g = self.write();
+        let input_types: SmallVec<[DType; 4]> =
+            inputs.iter().map(|t| g.meta(*t).map(|m| m.dtype)).collect::<Result<_>>()?;
+        let op = OpKind::from_def(op_type, attrs, &input_types)?;
+        let node = g.add_op(OpSpec { op, inputs, name })?;
+        Ok(OpRef { graph: self.id, node })
+    }
+
+    /// Adds a single-output op and returns its output.
+    pub fn add1(&self, op: OpKind, inputs: &[Tensor], name: Option<&str>) -> Result<Tensor> {
+        Ok(self.add_op(OpSpec { op, inputs, name })?.output(0))
+    }
+
+    pub fn meta(&self, t: Tensor) -> Result<TensorMeta> {
+        self.read().meta(t).cloned()
+    }
+    pub fn dtype(&self, t: Tensor) -> Result<DType> {
+        Ok(self.read().meta(t)?.dtype)
+    }
+    pub fn shape(&self, t: Tensor) -> Result<Shape> {
+        Ok(self.read().meta(t)?.shape.clone())
+    }
+    pub fn num_ops(&self) -> usize {
+        self.read().nodes.len()
+    }
+    pub fn op_name(&self, op: OpRef) -> Result<String> {
+        Ok(self.read().node_checked(op)?.name.to_string())
+    }
+    pub fn op_inputs(&self, op: OpRef) -> Result<Vec<Tensor>> {
+        Ok(self.read().node_checked(op)?.inputs.to_vec())
+    }
+    pub fn op_by_name(&self, name: &str) -> Option<OpRef> {
+        self.read().op_by_name(name).map(|node| OpRef { graph: self.id, node })
+    }
+    pub fn finalize(&self) {
+        self.write().finalized = true;
+    }
+    pub fn is_finalized(&self) -> bool {
+        self.read().finalized
+    }
+    /// Merges a static shape into a tensor's (TF's `Tensor.set_shape`).
+    pub fn set_shape(&self, t: Tensor, shape: &Shape) -> Result<()> {
+        let mut g = self.write();
+        g.check_tensor(t)?;
+        let meta = &mut g.nodes[t.node as usize].outputs[t.index as usize];
+        let merged = meta.shape.merge(shape).map_err(|_| {
+            Error::invalid(format!("Tensor's shape {} is not compatible with supplied shape {}", meta.shape, shape))
+        })?;
+        meta.shape = merged;
+        g.version += 1;
+        Ok(())
+    }
+
+    // Scope management, forwarded to the arena's scope state.
+    pub fn unique_name(&self, name: &str, mark_as_used: bool) -> String {
+        self.write().scope.unique_name(name, mark_as_used)
+    }
+    pub fn name_scope(&self) -> String {
+        self.read().scope.name_stack.clone()
+    }
+    /// Enters `name_scope(name)`; returns (new scope, previous scope) for `set_name_scope`.
+    pub fn enter_name_scope(&self, name: Option<&str>) -> (String, String) {
+        self.write().scope.enter_name_scope(name)
+    }
+    pub fn set_name_scope(&self, scope: &str) {
+        self.write().scope.name_stack = scope.to_string();
+    }
+    pub fn push_device(&self, spec: Option<&str>) {
+        self.write().scope.devices.push(spec.map(str::to_string));
+    }
+    pub fn pop_device(&self) {
+        self.write().scope.devices.pop();
+    }
+    pub fn push_colocation(&self, op: Option<OpRef>, ignore_existing: bool) -> Result<()> {
+        let mut g = self.write();
+        if let Some(op) = op {
+            g.node_checked(op)?;
+        } else if !ignore_existing {
+            return Err(Error::invalid("Trying to reset colocation (op is None) but ignore_existing is not True"));
+        }
+        g.scope.push_colocation(op.map(|o| o.node), ignore_existing);
+        Ok(())
+    }
+    pub fn pop_colocation(&self) {
+        self.write().scope.pop_colocation();
+    }
+    /// `control_dependencies(ops)`; `None` clears the enclosing ones.
+    pub fn push_control_dependencies(&self, ops: Option<&[OpRef]>) -> Result<()> {
+        let mut g = self.write();
+        if let Some(ops) = ops {
+            for op in ops {
+                g.node_checked(*op)?;
+            }
+        }
+        let start = g.nodes.len() as NodeId;
+        g.scope.push_control(ops.map(|o| o.iter().map(|o| o.node).collect()), start);
+        Ok(())
+    }
+    pub fn pop_control_dependencies(&self) {
+        self.write().scope.controls.pop();
+    }
+    pub fn push_gradient_override(&self, map: FxHashMap<String, String>) {
+        self.write().scope.overrides.push(map);
+    }
+    pub fn pop_gradient_override(&self) {
+        self.write().scope.overrides.pop();
+    }
+}
+
+impl GraphData {
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+    pub fn is_finalized(&self) -> bool {
+        self.finalized
+    }
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id as usize)
+    }
+    pub fn node_checked(&self, op: OpRef) -> Result<&Node> {
+        if op.graph != self.id {
+            return Err(Error::invalid("Operation is not an element of this graph."));
+        }
+        self.nodes
+            .get(op.node as usize)
+            .ok_or_else(|| Error::invalid(format!("No op with id {} in this graph", op.node)))
+    }
+    pub fn check_tensor(&self, t: Tensor) -> Result<()> {
+        self.meta(t).map(|_| ())
+    }
+    pub fn meta(&self, t: Tensor) -> Result<&TensorMeta> {
+        if t.graph != self.id {
+            return Err(Error::invalid(format!("Tensor {} is not an element of this graph.", self.tensor_label(t))));
+        }
+        let node = self
+            .nodes
+            .get(t.node as usize)
+            .ok_or_else(|| Error::invalid(format!("No op with id {} in this graph", t.node)))?;
+        node.outputs.get(t.index as usize).ok_or_else(|| {
+            Error::invalid(format!(
+                "Operation '{}' has {} outputs; output {} does not exist",
+                node.name,
+                node.outputs.len(),
+                t.index
+            ))
+        })
+    }
+    pub fn op_by_name(&self, name: &str) -> Option<NodeId> {
+        self.by_name.get(name).copied()
+    }
+    /// `name:index`, or a placeholder when the handle is foreign.
+    pub fn tensor_label(&self, t: Tensor) -> String {
+        match self.nodes.get(t.node as usize) {
+            Some(n) if t.graph == self.id => format!("{}:{}", n.name, t.index),
+            _ => format!("<tensor {}:{} of graph {}>", t.node, t.index, t.graph),
+        }
+    }
+    /// TF's `str(tensor)`: `Tensor("add:0", shape=(2, 3), dtype=float32)`.
+    pub fn tensor_repr(&self, t: Tensor) -> String {
+        match self.meta(t) {
+            Ok(m) => format!("Tensor(\"{}\", shape={}, dtype={})", self.tensor_label(t), m.shape, m.dtype),
+            Err(_) => self.tensor_label(t),
+        }
+    }
+
+    /// The value of `t` when it is known while building: a `Const`, or the `Shape`/`Size`/
+    /// `Rank` of a statically known shape (TF's `constant_value` for these cases).
+    pub fn constant_value(&self, t: Tensor) -> Option<Value> {
+        let node = self.node(t.node)?;
+        match &node.op {
+            OpKind::Const { value } => Some(value.clone()),
+            OpKind::Shape { out_type } => {
+                let dims = self.meta(*node.inputs.first()?).ok()?.shape.to_vec()?;
+                let v: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+                Some(Value::int_vector(*out_type, &v))
+            }
+            OpKind::Size { out_type } => {
+                let n = self.meta(*node.inputs.first()?).ok()?.shape.num_elements()?;
+                Some(Value::int_vector(*out_type, &[n as i64]).reshape(&[]).ok()?)
+            }
+            OpKind::Rank => {
+                let r = self.meta(*node.inputs.first()?).ok()?.shape.rank()?;
+                Some(Value::scalar(r as i32))
+            }
+            OpKind::Identity | OpKind::StopGradient => self.constant_value(*node.inputs.first()?),
+            _ => None,
+        }
+    }
+
+    fn add_op(&mut self, spec: OpSpec<'_>) -> Result<NodeId> {
+        if self.finalized {
+            return Err(Error::runtime("Graph is finalized and cannot be modified."));
+        }
+        let id = NodeId::try_from(self.nodes.len()).map_err(|_| Error::invalid("graph has too many ops"))?;
+        for t in spec.inputs {
+            self.check_tensor(*t)?;
+        }
+        let requested = spec.name.unwrap_or_else(|| spec.op.type_name());
+        let name = match requested.strip_suffix('/') {
+            Some(exact) => {
+                // A scope name taken as an op name: TF does not uniquify it again.
+                self.scope.mark_used(exact);
+                exact.to_string()
+            }
+            None => self.scope.unique_name(requested, true),
+        };
+        if self.by_name.contains_key(name.as_str()) {
+            return Err(Error::invalid(format!("Duplicate node name in graph: '{name}'")));
+        }
+        let outputs = {
+            let ctx = InferCtx { graph: self, inputs: spec.inputs, name: &name };
+            spec.op.infer(&ctx)?
+        };
+        let input_ops: SmallVec<[NodeId; 4]> = spec.inputs.iter().map(|t| t.node).collect();
+        let control_inputs = self.scope.control_inputs_for(&input_ops);
+        let (device, colocation) = self.scope.placement(&self.nodes);
+        let gradient_op_type = self.scope.gradient_override(spec.op.type_name());
+        for (i, t) in spec.inputs.iter().enumerate() {
+            let _ = i;
+            self.nodes[t.node as usize].consumers.push((id, t.index));
+        }
+        self.by_name.insert(name.clone().into_boxed_str(), id);
+        self.nodes.push(Node {
+            name: name.into_boxed_str(),
+            op: spec.op,
+            inputs: spec.inputs.iter().copied().collect(),
+            outputs,
+            control_inputs,
+            device: device.into_boxed_str(),
+            colocation,
+            gradient_op_type,
+            consumers: SmallVec::new(),
+        });
+        self.version += 1;
+        Ok(id)
+    }
+}

@@ -1,0 +1,631 @@
+//! Elementwise ops of two inputs with numpy broadcasting, and the `*Grad` helper ops that
+//! other ops' gradients build. Every binary gradient reduces back to its input's shape
+//! through one helper, `reduce_to_inputs` (TF's `_ReduceGradientArgs`).
+
+use super::{array, one, reduce, source, unary, InferCtx, OpKind, Outputs};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::grad::registry::GradRegistry;
+use crate::grad::{Grad, GradCtx};
+use crate::graph::{Graph, Metas, Tensor};
+use crate::shape::{broadcast_dims, broadcast_reduction_axes, broadcast_static};
+use crate::value::{Arr, Value};
+use ndarray::{IxDyn, Zip};
+use num_traits::{Float, PrimInt, WrappingMul};
+use smallvec::smallvec;
+use std::cell::Cell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    AddV2,
+    Sub,
+    Mul,
+    RealDiv,
+    FloorDiv,
+    FloorMod,
+    Pow,
+    Maximum,
+    Minimum,
+    SquaredDifference,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    Equal,
+    NotEqual,
+    LogicalAnd,
+    LogicalOr,
+    ReluGrad,
+    SoftplusGrad,
+    TanhGrad,
+    SigmoidGrad,
+    SqrtGrad,
+    RsqrtGrad,
+    ReciprocalGrad,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// numeric in, same dtype out
+    Arith,
+    /// numeric in (bool too for Equal/NotEqual), bool out
+    Compare,
+    /// bool in, bool out
+    Logical,
+    /// float in, same dtype out
+    FloatOnly,
+}
+
+impl BinaryOp {
+    pub const ALL: [BinaryOp; 25] = [
+        BinaryOp::AddV2,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::RealDiv,
+        BinaryOp::FloorDiv,
+        BinaryOp::FloorMod,
+        BinaryOp::Pow,
+        BinaryOp::Maximum,
+        BinaryOp::Minimum,
+        BinaryOp::SquaredDifference,
+        BinaryOp::Less,
+        BinaryOp::LessEqual,
+        BinaryOp::Greater,
+        BinaryOp::GreaterEqual,
+        BinaryOp::Equal,
+        BinaryOp::NotEqual,
+        BinaryOp::LogicalAnd,
+        BinaryOp::LogicalOr,
+        BinaryOp::ReluGrad,
+        BinaryOp::SoftplusGrad,
+        BinaryOp::TanhGrad,
+        BinaryOp::SigmoidGrad,
+        BinaryOp::SqrtGrad,
+        BinaryOp::RsqrtGrad,
+        BinaryOp::ReciprocalGrad,
+    ];
+
+    pub fn type_name(self) -> &'static str {
+        match self {
+            BinaryOp::AddV2 => "AddV2",
+            BinaryOp::Sub => "Sub",
+            BinaryOp::Mul => "Mul",
+            BinaryOp::RealDiv => "RealDiv",
+            BinaryOp::FloorDiv => "FloorDiv",
+            BinaryOp::FloorMod => "FloorMod",
+            BinaryOp::Pow => "Pow",
+            BinaryOp::Maximum => "Maximum",
+            BinaryOp::Minimum => "Minimum",
+            BinaryOp::SquaredDifference => "SquaredDifference",
+            BinaryOp::Less => "Less",
+            BinaryOp::LessEqual => "LessEqual",
+            BinaryOp::Greater => "Greater",
+            BinaryOp::GreaterEqual => "GreaterEqual",
+            BinaryOp::Equal => "Equal",
+            BinaryOp::NotEqual => "NotEqual",
+            BinaryOp::LogicalAnd => "LogicalAnd",
+            BinaryOp::LogicalOr => "LogicalOr",
+            BinaryOp::ReluGrad => "ReluGrad",
+            BinaryOp::SoftplusGrad => "SoftplusGrad",
+            BinaryOp::TanhGrad => "TanhGrad",
+            BinaryOp::SigmoidGrad => "SigmoidGrad",
+            BinaryOp::SqrtGrad => "SqrtGrad",
+            BinaryOp::RsqrtGrad => "RsqrtGrad",
+            BinaryOp::ReciprocalGrad => "ReciprocalGrad",
+        }
+    }
+
+    pub fn from_type_name(name: &str) -> Option<BinaryOp> {
+        match name {
+            "Div" => Some(BinaryOp::RealDiv),
+            "Mod" => Some(BinaryOp::FloorMod),
+            _ => BinaryOp::ALL.iter().copied().find(|b| b.type_name() == name),
+        }
+    }
+
+    fn kind(self) -> Kind {
+        use BinaryOp::*;
+        match self {
+            AddV2 | Sub | Mul | RealDiv | FloorDiv | FloorMod | Pow | Maximum | Minimum | SquaredDifference => {
+                Kind::Arith
+            }
+            Less | LessEqual | Greater | GreaterEqual | Equal | NotEqual => Kind::Compare,
+            LogicalAnd | LogicalOr => Kind::Logical,
+            _ => Kind::FloatOnly,
+        }
+    }
+
+    /// TF's names for the two inputs, used in type-mismatch messages.
+    fn input_names(self) -> (&'static str, &'static str) {
+        use BinaryOp::*;
+        match self {
+            ReluGrad | SoftplusGrad => ("gradients", "features"),
+            TanhGrad | SigmoidGrad | SqrtGrad | RsqrtGrad | ReciprocalGrad => ("y", "dy"),
+            _ => ("x", "y"),
+        }
+    }
+}
+
+pub fn infer(op: BinaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
+    ctx.expect_inputs(2)?;
+    let dtype = ctx.same_dtype(op.type_name(), 0, 1, op.input_names())?;
+    let ok = match op.kind() {
+        Kind::Arith => dtype != DType::Bool,
+        Kind::Compare => dtype != DType::Bool || matches!(op, BinaryOp::Equal | BinaryOp::NotEqual),
+        Kind::Logical => dtype == DType::Bool,
+        Kind::FloatOnly => dtype.is_floating(),
+    };
+    if !ok {
+        return Err(Error::type_error(format!(
+            "Value passed to parameter '{}' has DataType {dtype} not in list of allowed values for {}",
+            op.input_names().0,
+            op.type_name()
+        )));
+    }
+    let (sa, sb) = (ctx.shape(0)?, ctx.shape(1)?);
+    let shape = broadcast_static(sa, sb).map_err(|(a, b)| {
+        ctx.err(format!(
+            "Dimensions must be equal, but are {a} and {b}; input shapes: {}, {}",
+            sa.bracketed(),
+            sb.bracketed()
+        ))
+    })?;
+    let out = if op.kind() == Kind::Compare || op.kind() == Kind::Logical { DType::Bool } else { dtype };
+    one(out, shape)
+}
+
+/// Applies `f` elementwise over the numpy broadcast of `a` and `b`.
+pub fn zip_broadcast<A: Copy, B: Copy, O: Clone>(a: &Arr<A>, b: &Arr<B>, f: impl Fn(A, B) -> O) -> Result<Arr<O>> {
+    if a.shape() == b.shape() {
+        return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)).into_shared());
+    }
+    let shape = broadcast_dims(a.shape(), b.shape()).ok_or_else(|| {
+        Error::op_invalid(format!("Incompatible shapes: {:?} vs. {:?}", a.shape(), b.shape()).replace(' ', ""))
+    })?;
+    let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) else {
+        return Err(Error::op_invalid(format!("Incompatible shapes: {:?} vs. {:?}", a.shape(), b.shape())));
+    };
+    Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)).into_shared())
+}
+
+/// Float and integer bodies over matching variants.
+macro_rules! arith {
+    ($a:expr, $b:expr, $op:expr, |$x:ident, $y:ident| float: $f:expr, int: $i:expr) => {
+        match ($a, $b) {
+            (Value::F32(a), Value::F32(b)) => Value::F32(zip_broadcast(a, b, |$x, $y| $f)?),
+            (Value::F64(a), Value::F64(b)) => Value::F64(zip_broadcast(a, b, |$x, $y| $f)?),
+            (Value::I8(a), Value::I8(b)) => Value::I8(zip_broadcast(a, b, |$x, $y| $i)?),
+            (Value::I16(a), Value::I16(b)) => Value::I16(zip_broadcast(a, b, |$x, $y| $i)?),
+            (Value::I32(a), Value::I32(b)) => Value::I32(zip_broadcast(a, b, |$x, $y| $i)?),
+            (Value::I64(a), Value::I64(b)) => Value::I64(zip_broadcast(a, b, |$x, $y| $i)?),
+            (Value::U8(a), Value::U8(b)) => Value::U8(zip_broadcast(a, b, |$x, $y| $i)?),
+            (a, b) => return Err(mismatch($op, a, b)),
+        }
+    };
+}
+
+/// Comparison bodies, bool out.
+macro_rules! compare {
+    ($a:expr, $b:expr, $op:expr, |$x:ident, $y:ident| $body:expr) => {
+        Value::Bool(match ($a, $b) {
+            (Value::F32(a), Value::F32(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::F64(a), Value::F64(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::I8(a), Value::I8(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::I16(a), Value::I16(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::I32(a), Value::I32(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::I64(a), Value::I64(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::U8(a), Value::U8(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (Value::Bool(a), Value::Bool(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
+            (a, b) => return Err(mismatch($op, a, b)),
+        })
+    };
+}
+
+macro_rules! float_only {
+    ($a:expr, $b:expr, $op:expr, |$x:ident, $y:ident| $body:expr) => {
+        match ($a, $b) {
+            (Value::F32(a), Value::F32(b)) => Value::F32(zip_broadcast(a, b, |$x, $y| $body)?),
+            (Value::F64(a), Value::F64(b)) => Value::F64(zip_broadcast(a, b, |$x, $y| $body)?),
+            (a, b) => return Err(mismatch($op, a, b)),
+        }
+    };
+}
+
+fn mismatch(op: BinaryOp, a: &Value, b: &Value) -> Error {
+    Error::op_invalid(format!("{} does not support dtypes {} and {}", op.type_name(), a.dtype(), b.dtype()))
+}
+
+fn floor_div_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
+    if y == T::zero() {
+        zero_div.set(true);
+        return T::zero();
+    }
+    // min / -1 overflows; TF wraps it.
+    if y < T::zero() && x == T::min_value() && T::min_value() < T::zero() {
+        return x;
+    }
+    let q = x / y;
+    if (x % y != T::zero()) && ((x < T::zero()) != (y < T::zero())) {
+        q - T::one()
+    } else {
+        q
+    }
+}
+
+fn floor_mod_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
+    if y == T::zero() {
+        zero_div.set(true);
+        return T::zero();
+    }
+    if y < T::zero() && x == T::min_value() && T::min_value() < T::zero() {
+        return T::zero();
+    }
+    let r = x % y;
+    if r != T::zero() && ((r < T::zero()) != (y < T::zero())) {
+        r + y
+    } else {
+        r
+    }
+}
+
+fn trunc_div_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
+    if y == T::zero() {
+        zero_div.set(true);
+        return T::zero();
+    }
+    x.checked_div(&y).unwrap_or(x)
+}
+
+fn pow_int<T: PrimInt + WrappingMul>(x: T, y: T, negative: &Cell<bool>) -> T {
+    if y < T::zero() {
+        negative.set(true);
+        return T::zero();
+    }
+    let mut result = T::one();
+    let mut base = x;
+    let mut e = y;
+    while e > T::zero() {
+        if e & T::one() == T::one() {
+            result = result.wrapping_mul(&base);
+        }
+        base = base.wrapping_mul(&base);
+        e = e >> 1;
+    }
+    result
+}
+
+fn float_floor_mod<T: Float>(x: T, y: T) -> T {
+    let r = x % y;
+    if r != T::zero() && ((r < T::zero()) != (y < T::zero())) {
+        r + y
+    } else {
+        r
+    }
+}
+
+/// NaN-propagating max/min, as TF's kernels.
+fn fmax<T: Float>(x: T, y: T) -> T {
+    if x.is_nan() || y.is_nan() {
+        T::nan()
+    } else if x >= y {
+        x
+    } else {
+        y
+    }
+}
+fn fmin<T: Float>(x: T, y: T) -> T {
+    if x.is_nan() || y.is_nan() {
+        T::nan()
+    } else if x <= y {
+        x
+    } else {
+        y
+    }
+}
+
+fn sigmoid<T: Float>(x: T) -> T {
+    if x >= T::zero() {
+        T::one() / (T::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::one() + e)
+    }
+}
+
+pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    use BinaryOp::*;
+    let zero_div = Cell::new(false);
+    let negative_pow = Cell::new(false);
+    let out = match op {
+        AddV2 => arith!(a, b, op, |x, y| float: x + y, int: x.wrapping_add(y)),
+        Sub => arith!(a, b, op, |x, y| float: x - y, int: x.wrapping_sub(y)),
+        Mul => arith!(a, b, op, |x, y| float: x * y, int: x.wrapping_mul(y)),
+        RealDiv => arith!(a, b, op, |x, y| float: x / y, int: trunc_div_int(x, y, &zero_div)),
+        FloorDiv => arith!(a, b, op, |x, y| float: (x / y).floor(), int: floor_div_int(x, y, &zero_div)),
+        FloorMod => arith!(a, b, op, |x, y| float: float_floor_mod(x, y), int: floor_mod_int(x, y, &zero_div)),
+        Pow => arith!(a, b, op, |x, y| float: x.powf(y), int: pow_int(x, y, &negative_pow)),
+        Maximum => arith!(a, b, op, |x, y| float: fmax(x, y), int: x.max(y)),
+        Minimum => arith!(a, b, op, |x, y| float: fmin(x, y), int: x.min(y)),
+        SquaredDifference => arith!(a, b, op, |x, y| float: (x - y) * (x - y), int: x.wrapping_sub(y).wrapping_mul(x.wrapping_sub(y))),
+        Less => compare!(a, b, op, |x, y| x < y),
+        LessEqual => compare!(a, b, op, |x, y| x <= y),
+        Greater => compare!(a, b, op, |x, y| x > y),
+        GreaterEqual => compare!(a, b, op, |x, y| x >= y),
+        Equal => compare!(a, b, op, |x, y| x == y),
+        NotEqual => compare!(a, b, op, |x, y| x != y),
+        LogicalAnd | LogicalOr => match (a, b) {
+            (Value::Bool(x), Value::Bool(y)) => {
+                Value::Bool(if op == LogicalAnd { zip_broadcast(x, y, |p, q| p && q)? } else { zip_broadcast(x, y, |p, q| p || q)? })
+            }
+            (a, b) => return Err(mismatch(op, a, b)),
+        },
+        ReluGrad => float_only!(a, b, op, |g, f| if f > 0.0 { g } else { 0.0 }),
+        SoftplusGrad => float_only!(a, b, op, |g, f| g * sigmoid(f)),
+        TanhGrad => float_only!(a, b, op, |y, dy| dy * (1.0 - y * y)),
+        SigmoidGrad => float_only!(a, b, op, |y, dy| dy * y * (1.0 - y)),
+        SqrtGrad => float_only!(a, b, op, |y, dy| dy * 0.5 / y),
+        RsqrtGrad => float_only!(a, b, op, |y, dy| -0.5 * dy * y * y * y),
+        ReciprocalGrad => float_only!(a, b, op, |y, dy| -dy * y * y),
+    };
+    if zero_div.get() {
+        return Err(Error::op_invalid("Integer division by zero"));
+    }
+    if negative_pow.get() {
+        return Err(Error::op_invalid("Integers to negative integer powers are not allowed"));
+    }
+    Ok(out)
+}
+
+pub fn compute(op: BinaryOp, inputs: &[Value]) -> Result<Outputs> {
+    let [a, b] = inputs else { return Err(Error::internal("binary op needs two inputs")) };
+    Ok(smallvec![apply(op, a, b)?])
+}
+
+// ----- builders -----
+
+pub fn binary(g: &Graph, op: BinaryOp, x: Tensor, y: Tensor, name: Option<&str>) -> Result<Tensor> {
+    g.add1(OpKind::Binary(op), &[x, y], Some(name.unwrap_or(op.type_name())))
+}
+
+macro_rules! builders {
+    ($($fname:ident => $op:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("`", stringify!($op), "(x, y)` with broadcasting.")]
+            pub fn $fname(g: &Graph, x: Tensor, y: Tensor) -> Result<Tensor> {
+                binary(g, BinaryOp::$op, x, y, None)
+            }
+        )*
+    };
+}
+builders!(
+    add => AddV2, sub => Sub, mul => Mul, div => RealDiv, floor_div => FloorDiv,
+    floor_mod => FloorMod, pow => Pow, maximum => Maximum, minimum => Minimum,
+    squared_difference => SquaredDifference, less => Less, less_equal => LessEqual,
+    greater => Greater, greater_equal => GreaterEqual, equal => Equal, not_equal => NotEqual,
+    logical_and => LogicalAnd, logical_or => LogicalOr,
+);
+
+// ----- gradients -----
+
+type GradOut = Result<Vec<Option<Grad>>>;
+
+/// Reduces each input's gradient (shaped like the broadcast output) back to that input's
+/// shape: statically when the shapes tell which axes were broadcast, else with
+/// `BroadcastGradientArgs` at run time. `fast_path` is TF's equal-shapes shortcut.
+pub fn reduce_to_inputs(
+    ctx: &GradCtx<'_>,
+    grad: Tensor,
+    gx: Option<Tensor>,
+    gy: Option<Tensor>,
+    fast_path: bool,
+) -> GradOut {
+    let g = ctx.graph;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let (sx, sy) = (g.shape(x)?, g.shape(y)?);
+    if fast_path && sx.is_fully_defined() && sx == sy && g.shape(grad)? == sx {
+        return Ok(vec![gx.map(Grad::Dense), gy.map(Grad::Dense)]);
+    }
+    let out = match broadcast_reduction_axes(&sx, &sy) {
+        Some((rx, ry)) => {
+            let rank = sx.rank().unwrap_or(0).max(sy.rank().unwrap_or(0));
+            let reduce_static = |t: Option<Tensor>, axes: &[usize], input: Tensor, input_rank: usize| -> Result<Option<Tensor>> {
+                let Some(t) = t else { return Ok(None) };
+                if axes.is_empty() && input_rank == rank {
+                    return Ok(Some(t));
+                }
+                let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+                let summed = reduce::sum(g, t, &axes, true)?;
+                let shape = array::shape_of(g, input, DType::I32, None)?;
+                Ok(Some(array::reshape_t(g, summed, shape)?))
+            };
+            vec![
+                reduce_static(gx, &rx, x, sx.rank().unwrap_or(0))?.map(Grad::Dense),
+                reduce_static(gy, &ry, y, sy.rank().unwrap_or(0))?.map(Grad::Dense),
+            ]
+        }
+        None => {
+            let shape_x = array::shape_dynamic(g, x)?;
+            let shape_y = array::shape_dynamic(g, y)?;
+            let (rx, ry) = array::broadcast_gradient_args(g, shape_x, shape_y)?;
+            let reduce_dynamic = |t: Option<Tensor>, axes: Tensor, shape: Tensor| -> Result<Option<Tensor>> {
+                let Some(t) = t else { return Ok(None) };
+                let summed = reduce::sum_t(g, t, axes, true)?;
+                Ok(Some(array::reshape_t(g, summed, shape)?))
+            };
+            vec![
+                reduce_dynamic(gx, rx, shape_x)?.map(Grad::Dense),
+                reduce_dynamic(gy, ry, shape_y)?.map(Grad::Dense),
+            ]
+        }
+    };
+    Ok(out)
+}
+
+fn add_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.grad(grads, 0)?;
+    reduce_to_inputs(ctx, g, Some(g), Some(g), true)
+}
+fn sub_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.grad(grads, 0)?;
+    let ng = unary::neg(ctx.graph, g)?;
+    reduce_to_inputs(ctx, g, Some(g), Some(ng), true)
+}
+fn mul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let gx = mul(gr, g, y)?;
+    let gy = mul(gr, x, g)?;
+    reduce_to_inputs(ctx, g, Some(gx), Some(gy), true)
+}
+fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let gx = div(gr, g, y)?;
+    let nx = unary::neg(gr, x)?;
+    let gy = mul(gr, g, div(gr, div(gr, nx, y)?, y)?)?;
+    reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
+}
+fn floor_mod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let q = floor_div(gr, x, y)?;
+    let gy = mul(gr, g, unary::neg(gr, q)?)?;
+    reduce_to_inputs(ctx, g, Some(g), Some(gy), false)
+}
+fn pow_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let z = ctx.output(0);
+    let dtype = gr.dtype(x)?;
+    let one = source::scalar_const(gr, dtype, 1.0, None, None)?;
+    let gx = mul(gr, mul(gr, g, y)?, pow(gr, x, sub(gr, y, one)?)?)?;
+    // log(x) only where x > 0: d/dy x^y is taken as 0 elsewhere (TF's convention).
+    let zero = source::scalar_const(gr, dtype, 0.0, None, None)?;
+    let mask = greater(gr, x, zero)?;
+    let safe_x = array::select(gr, mask, x, array::ones_like(gr, x)?)?;
+    let log_x = array::select(gr, mask, unary::log(gr, safe_x)?, array::zeros_like(gr, x)?)?;
+    let gy = mul(gr, mul(gr, g, z)?, log_x)?;
+    reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
+}
+fn max_min_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>], x_wins: BinaryOp) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let zeros = array::zeros_like(gr, g)?;
+    let mask = binary(gr, x_wins, x, y, None)?;
+    let gx = array::select_v2(gr, mask, g, zeros)?;
+    let gy = array::select_v2(gr, mask, zeros, g)?;
+    reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
+}
+fn maximum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    max_min_grad(ctx, grads, BinaryOp::GreaterEqual)
+}
+fn minimum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    max_min_grad(ctx, grads, BinaryOp::LessEqual)
+}
+fn squared_difference_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let two = source::scalar_const(gr, gr.dtype(x)?, 2.0, None, None)?;
+    let x_grad = mul(gr, mul(gr, two, g)?, sub(gr, x, y)?)?;
+    let y_grad = unary::neg(gr, x_grad)?;
+    reduce_to_inputs(ctx, g, Some(x_grad), Some(y_grad), true)
+}
+fn none_grads(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
+    Ok(vec![None, None])
+}
+
+// Second-order rules for the helper ops (TF's *GradGrad functions).
+
+fn relu_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let features = ctx.input(1)?;
+    let d = binary(gr, BinaryOp::ReluGrad, ctx.grad(grads, 0)?, features, None)?;
+    Ok(vec![Some(d.into()), Some(array::zeros_like(gr, features)?.into())])
+}
+fn softplus_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (dy, x) = (ctx.input(0)?, ctx.input(1)?);
+    let ddy = binary(gr, BinaryOp::SoftplusGrad, g, x, None)?;
+    let two = source::scalar_const(gr, gr.dtype(x)?, 2.0, None, None)?;
+    let denom = add(gr, add(gr, unary::exp(gr, unary::neg(gr, x)?)?, two)?, unary::exp(gr, x)?)?;
+    let d2x = div(gr, mul(gr, g, dy)?, denom)?;
+    Ok(vec![Some(ddy.into()), Some(d2x.into())])
+}
+fn tanh_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (y, dy) = (ctx.input(0)?, ctx.input(1)?);
+    let m2 = source::scalar_const(gr, gr.dtype(y)?, -2.0, None, None)?;
+    let ga = mul(gr, mul(gr, mul(gr, g, m2)?, dy)?, y)?;
+    let gb = binary(gr, BinaryOp::TanhGrad, y, g, None)?;
+    Ok(vec![Some(ga.into()), Some(gb.into())])
+}
+fn sigmoid_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (y, dy) = (ctx.input(0)?, ctx.input(1)?);
+    let gb = mul(gr, g, dy)?;
+    let two = source::scalar_const(gr, gr.dtype(y)?, 2.0, None, None)?;
+    let ga = sub(gr, gb, mul(gr, mul(gr, two, gb)?, y)?)?;
+    let gdy = binary(gr, BinaryOp::SigmoidGrad, y, g, None)?;
+    Ok(vec![Some(ga.into()), Some(gdy.into())])
+}
+fn sqrt_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let y = ctx.input(0)?;
+    let ga = div(gr, g, y)?;
+    let half = source::scalar_const(gr, gr.dtype(y)?, 0.5, None, None)?;
+    let gy = unary::neg(gr, mul(gr, ga, ctx.output(0))?)?;
+    Ok(vec![Some(gy.into()), Some(mul(gr, half, ga)?.into())])
+}
+fn rsqrt_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (a, b) = (ctx.input(0)?, ctx.input(1)?);
+    let k = source::scalar_const(gr, gr.dtype(a)?, -1.5, None, None)?;
+    let ga = mul(gr, mul(gr, mul(gr, k, g)?, b)?, unary::square(gr, a)?)?;
+    let gb = binary(gr, BinaryOp::RsqrtGrad, a, g, None)?;
+    Ok(vec![Some(ga.into()), Some(gb.into())])
+}
+fn reciprocal_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (a, b) = (ctx.input(0)?, ctx.input(1)?);
+    let m2 = source::scalar_const(gr, gr.dtype(a)?, -2.0, None, None)?;
+    let ga = mul(gr, mul(gr, mul(gr, g, m2)?, b)?, a)?;
+    let gb = binary(gr, BinaryOp::ReciprocalGrad, a, g, None)?;
+    Ok(vec![Some(ga.into()), Some(gb.into())])
+}
+
+pub(crate) fn register_gradients(r: &mut GradRegistry) {
+    r.builtin("AddV2", add_grad);
+    r.builtin("Add", add_grad);
+    r.builtin("Sub", sub_grad);
+    r.builtin("Mul", mul_grad);
+    r.builtin("RealDiv", real_div_grad);
+    r.builtin("Div", real_div_grad);
+    r.builtin("FloorDiv", none_grads);
+    r.builtin("FloorMod", floor_mod_grad);
+    r.builtin("Pow", pow_grad);
+    r.builtin("Maximum", maximum_grad);
+    r.builtin("Minimum", minimum_grad);
+    r.builtin("SquaredDifference", squared_difference_grad);
+    for t in ["Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr"] {
+        r.not_differentiable(t);
+    }
+    r.builtin("ReluGrad", relu_grad_grad);
+    r.builtin("SoftplusGrad", softplus_grad_grad);
+    r.builtin("TanhGrad", tanh_grad_grad);
+    r.builtin("SigmoidGrad", sigmoid_grad_grad);
+    r.builtin("SqrtGrad", sqrt_grad_grad);
+    r.builtin("RsqrtGrad", rsqrt_grad_grad);
+    r.builtin("ReciprocalGrad", reciprocal_grad_grad);
+}

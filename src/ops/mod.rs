@@ -1,0 +1,377 @@
+//! The op set. `OpKind` says what an op is (its TF type and typed attributes); each family
+//! module keeps, per op, the builder, shape rule, kernel and gradient side by side. This
+//! file only dispatches: one `match` per concern, delegating to the family.
+
+pub mod array;
+pub mod binary;
+pub mod control;
+pub mod linalg;
+pub mod reduce;
+pub mod source;
+pub mod unary;
+
+pub use binary::BinaryOp;
+pub use reduce::ReduceOp;
+pub use unary::UnaryOp;
+
+use crate::attr::{AttrValue, Attrs};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::graph::{GraphData, Metas, Node, Tensor, TensorMeta};
+use crate::grad::registry::GradRegistry;
+use crate::shape::Shape;
+use crate::value::Value;
+use smallvec::SmallVec;
+
+/// What an op computes. Variants carry typed attributes; input tensors live on the node.
+#[derive(Debug, Clone)]
+pub enum OpKind {
+    // source.rs
+    Const { value: Value },
+    Placeholder { dtype: DType, shape: Shape },
+    PlaceholderWithDefault { dtype: DType, shape: Shape },
+    // unary.rs: one input, elementwise
+    Unary(UnaryOp),
+    // binary.rs: two inputs, elementwise with broadcasting
+    Binary(BinaryOp),
+    // array.rs
+    Identity,
+    IdentityN,
+    StopGradient,
+    Cast { to: DType, truncate: bool },
+    Select,
+    SelectV2,
+    Reshape,
+    Transpose,
+    InvertPermutation,
+    ExpandDims,
+    Squeeze { dims: Vec<i64> },
+    Shape { out_type: DType },
+    Size { out_type: DType },
+    Rank,
+    Fill,
+    Tile,
+    BroadcastTo,
+    BroadcastGradientArgs,
+    Range,
+    DynamicStitch { n: usize },
+    Split { num: usize },
+    Unpack { num: usize, axis: i64 },
+    Pack { axis: i64 },
+    ConcatV2,
+    // reduce.rs
+    Reduce { op: ReduceOp, keep_dims: bool },
+    // linalg.rs
+    MatMul { transpose_a: bool, transpose_b: bool },
+    BatchMatMulV2 { adj_x: bool, adj_y: bool },
+    // control.rs
+    AddN,
+    NoOp,
+}
+
+/// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
+pub struct InferCtx<'a> {
+    pub graph: &'a GraphData,
+    pub inputs: &'a [Tensor],
+    pub name: &'a str,
+}
+
+impl InferCtx<'_> {
+    pub fn num_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+    pub fn input(&self, i: usize) -> Result<&TensorMeta> {
+        let t = self.inputs.get(i).ok_or_else(|| self.err(format!("expects at least {} inputs", i + 1)))?;
+        self.graph.meta(*t)
+    }
+    pub fn dtype(&self, i: usize) -> Result<DType> {
+        Ok(self.input(i)?.dtype)
+    }
+    pub fn shape(&self, i: usize) -> Result<&Shape> {
+        Ok(&self.input(i)?.shape)
+    }
+    /// The input's value when it is known at build time.
+    pub fn const_value(&self, i: usize) -> Option<Value> {
+        self.inputs.get(i).and_then(|t| self.graph.constant_value(*t))
+    }
+    /// A constant integer input as i64s.
+    pub fn const_ints(&self, i: usize) -> Option<Vec<i64>> {
+        self.const_value(i).and_then(|v| v.to_i64_vec().ok())
+    }
+    pub fn expect_inputs(&self, n: usize) -> Result<()> {
+        if self.inputs.len() != n {
+            return Err(self.err(format!("expects {n} inputs, got {}", self.inputs.len())));
+        }
+        Ok(())
+    }
+    /// A `ValueError` naming the op, as TF's shape functions report at construction.
+    pub fn err(&self, message: impl std::fmt::Display) -> Error {
+        Error::invalid(format!("{message} for '{}'", self.name))
+    }
+    /// TF's text when inputs' dtypes disagree (a `TypeError`).
+    pub fn same_dtype(&self, op_type: &str, a: usize, b: usize, names: (&str, &str)) -> Result<DType> {
+        let (ta, tb) = (self.dtype(a)?, self.dtype(b)?);
+        if ta != tb {
+            return Err(Error::type_error(format!(
+                "Input '{}' of '{op_type}' Op has type {tb} that does not match type {ta} of argument '{}'.",
+                names.1, names.0
+            )));
+        }
+        Ok(ta)
+    }
+}
+
+pub fn one(dtype: DType, shape: Shape) -> Result<Metas> {
+    Ok(smallvec::smallvec![TensorMeta::new(dtype, shape)])
+}
+
+pub type Outputs = SmallVec<[Value; 1]>;
+
+impl OpKind {
+    /// TF's op type name (`op.type`), also the gradient-registry key.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            OpKind::Const { .. } => "Const",
+            OpKind::Placeholder { .. } => "Placeholder",
+            OpKind::PlaceholderWithDefault { .. } => "PlaceholderWithDefault",
+            OpKind::Unary(u) => u.type_name(),
+            OpKind::Binary(b) => b.type_name(),
+            OpKind::Identity => "Identity",
+            OpKind::IdentityN => "IdentityN",
+            OpKind::StopGradient => "StopGradient",
+            OpKind::Cast { .. } => "Cast",
+            OpKind::Select => "Select",
+            OpKind::SelectV2 => "SelectV2",
+            OpKind::Reshape => "Reshape",
+            OpKind::Transpose => "Transpose",
+            OpKind::InvertPermutation => "InvertPermutation",
+            OpKind::ExpandDims => "ExpandDims",
+            OpKind::Squeeze { .. } => "Squeeze",
+            OpKind::Shape { .. } => "Shape",
+            OpKind::Size { .. } => "Size",
+            OpKind::Rank => "Rank",
+            OpKind::Fill => "Fill",
+            OpKind::Tile => "Tile",
+            OpKind::BroadcastTo => "BroadcastTo",
+            OpKind::BroadcastGradientArgs => "BroadcastGradientArgs",
+            OpKind::Range => "Range",
+            OpKind::DynamicStitch { .. } => "DynamicStitch",
+            OpKind::Split { .. } => "Split",
+            OpKind::Unpack { .. } => "Unpack",
+            OpKind::Pack { .. } => "Pack",
+            OpKind::ConcatV2 => "ConcatV2",
+            OpKind::Reduce { op, .. } => op.type_name(),
+            OpKind::MatMul { .. } => "MatMul",
+            OpKind::BatchMatMulV2 { .. } => "BatchMatMulV2",
+            OpKind::AddN => "AddN",
+            OpKind::NoOp => "NoOp",
+        }
+    }
+
+    /// Builds an op from its TF type name and attributes; `input_types` lets attributes that
+    /// TF derives from inputs (`T`, `SrcT`, ...) be omitted.
+    pub fn from_def(op_type: &str, attrs: &Attrs, input_types: &[DType]) -> Result<OpKind> {
+        if let Some(u) = UnaryOp::from_type_name(op_type) {
+            return Ok(OpKind::Unary(u));
+        }
+        if let Some(b) = BinaryOp::from_type_name(op_type) {
+            return Ok(OpKind::Binary(b));
+        }
+        if let Some(r) = ReduceOp::from_type_name(op_type) {
+            return Ok(OpKind::Reduce { op: r, keep_dims: attrs.bool_or("keep_dims", false)? });
+        }
+        let _ = input_types;
+        Ok(match op_type {
+            "Const" => {
+                let value = attrs.tensor("value")?;
+                match attrs.dtype_opt("dtype")? {
+                    Some(d) if d != value.dtype() => OpKind::Const { value: value.cast(d) },
+                    _ => OpKind::Const { value },
+                }
+            }
+            "Placeholder" => {
+                OpKind::Placeholder { dtype: attrs.dtype("dtype")?, shape: attrs.shape_or_unknown("shape")? }
+            }
+            "PlaceholderWithDefault" => OpKind::PlaceholderWithDefault {
+                dtype: match attrs.dtype_opt("dtype")? {
+                    Some(d) => d,
+                    None => *input_types.first().ok_or_else(|| Error::invalid("PlaceholderWithDefault needs an input"))?,
+                },
+                shape: attrs.shape_or_unknown("shape")?,
+            },
+            "Identity" => OpKind::Identity,
+            "IdentityN" => OpKind::IdentityN,
+            "StopGradient" => OpKind::StopGradient,
+            "Cast" => OpKind::Cast { to: attrs.dtype("DstT")?, truncate: attrs.bool_or("Truncate", false)? },
+            "Select" => OpKind::Select,
+            "SelectV2" => OpKind::SelectV2,
+            "Reshape" => OpKind::Reshape,
+            "Transpose" => OpKind::Transpose,
+            "InvertPermutation" => OpKind::InvertPermutation,
+            "ExpandDims" => OpKind::ExpandDims,
+            "Squeeze" => OpKind::Squeeze { dims: attrs.ints_or("squeeze_dims", vec![])? },
+            "Shape" => OpKind::Shape { out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32) },
+            "Size" => OpKind::Size { out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32) },
+            "Rank" => OpKind::Rank,
+            "Fill" => OpKind::Fill,
+            "Tile" => OpKind::Tile,
+            "BroadcastTo" => OpKind::BroadcastTo,
+            "BroadcastGradientArgs" => OpKind::BroadcastGradientArgs,
+            "Range" => OpKind::Range,
+            "DynamicStitch" => OpKind::DynamicStitch { n: input_types.len() / 2 },
+            "Split" => OpKind::Split { num: usize_attr(attrs, "num_split")? },
+            "Unpack" => OpKind::Unpack { num: usize_attr(attrs, "num")?, axis: attrs.int_or("axis", 0)? },
+            "Pack" => OpKind::Pack { axis: attrs.int_or("axis", 0)? },
+            "ConcatV2" => OpKind::ConcatV2,
+            "MatMul" => OpKind::MatMul {
+                transpose_a: attrs.bool_or("transpose_a", false)?,
+                transpose_b: attrs.bool_or("transpose_b", false)?,
+            },
+            "BatchMatMulV2" | "BatchMatMul" | "BatchMatMulV3" => OpKind::BatchMatMulV2 {
+                adj_x: attrs.bool_or("adj_x", false)?,
+                adj_y: attrs.bool_or("adj_y", false)?,
+            },
+            "AddN" => OpKind::AddN,
+            "NoOp" => OpKind::NoOp,
+            other => return Err(Error::invalid(format!("Op type not registered '{other}' in symgrad"))),
+        })
+    }
+
+    /// Output types from input types (and constant inputs), or a `ValueError`/`TypeError`.
+    pub fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
+        match self {
+            OpKind::Const { .. } | OpKind::Placeholder { .. } | OpKind::PlaceholderWithDefault { .. } => {
+                source::infer(self, ctx)
+            }
+            OpKind::Unary(u) => unary::infer(*u, ctx),
+            OpKind::Binary(b) => binary::infer(*b, ctx),
+            OpKind::Reduce { op, keep_dims } => reduce::infer(*op, *keep_dims, ctx),
+            OpKind::MatMul { .. } | OpKind::BatchMatMulV2 { .. } => linalg::infer(self, ctx),
+            OpKind::AddN | OpKind::NoOp => control::infer(self, ctx),
+            _ => array::infer(self, ctx),
+        }
+    }
+
+    /// Runs the kernel. Errors are attributed to the op by the executor.
+    pub fn compute(&self, name: &str, inputs: &[Value]) -> Result<Outputs> {
+        match self {
+            OpKind::Const { .. } | OpKind::Placeholder { .. } | OpKind::PlaceholderWithDefault { .. } => {
+                source::compute(self, name, inputs)
+            }
+            OpKind::Unary(u) => unary::compute(*u, inputs),
+            OpKind::Binary(b) => binary::compute(*b, inputs),
+            OpKind::Reduce { op, keep_dims } => reduce::compute(*op, *keep_dims, inputs),
+            OpKind::MatMul { .. } | OpKind::BatchMatMulV2 { .. } => linalg::compute(self, inputs),
+            OpKind::AddN | OpKind::NoOp => control::compute(self, inputs),
+            _ => array::compute(self, inputs),
+        }
+    }
+
+    /// The attributes `Operation.get_attr` shows, as TF names them.
+    pub fn attrs(&self, node: &Node, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
+        let t = |i: usize| input_types.get(i).copied().map(AttrValue::Type);
+        let mut out: Vec<(&'static str, AttrValue)> = Vec::new();
+        let push_t = |out: &mut Vec<(&'static str, AttrValue)>, i: usize| {
+            if let Some(v) = t(i) {
+                out.push(("T", v));
+            }
+        };
+        match self {
+            OpKind::Const { value } => {
+                out.push(("dtype", AttrValue::Type(value.dtype())));
+                out.push(("value", AttrValue::Tensor(value.clone())));
+            }
+            OpKind::Placeholder { dtype, shape } | OpKind::PlaceholderWithDefault { dtype, shape } => {
+                out.push(("dtype", AttrValue::Type(*dtype)));
+                out.push(("shape", AttrValue::Shape(shape.clone())));
+            }
+            OpKind::Unary(_) | OpKind::Binary(_) | OpKind::Identity | OpKind::StopGradient | OpKind::ExpandDims => {
+                push_t(&mut out, 0)
+            }
+            OpKind::Cast { to, truncate } => {
+                if let Some(src) = input_types.first() {
+                    out.push(("SrcT", AttrValue::Type(*src)));
+                }
+                out.push(("DstT", AttrValue::Type(*to)));
+                out.push(("Truncate", AttrValue::Bool(*truncate)));
+            }
+            OpKind::Select | OpKind::SelectV2 => push_t(&mut out, 1),
+            OpKind::Reshape | OpKind::Transpose | OpKind::Fill | OpKind::Tile | OpKind::BroadcastTo => {
+                push_t(&mut out, if matches!(self, OpKind::Fill) { 1 } else { 0 })
+            }
+            OpKind::Squeeze { dims } => {
+                push_t(&mut out, 0);
+                out.push(("squeeze_dims", AttrValue::Ints(dims.clone())));
+            }
+            OpKind::Shape { out_type } | OpKind::Size { out_type } => {
+                push_t(&mut out, 0);
+                out.push(("out_type", AttrValue::Type(*out_type)));
+            }
+            OpKind::Split { num } => {
+                push_t(&mut out, 1);
+                out.push(("num_split", AttrValue::Int(*num as i64)));
+            }
+            OpKind::Unpack { num, axis } => {
+                push_t(&mut out, 0);
+                out.push(("num", AttrValue::Int(*num as i64)));
+                out.push(("axis", AttrValue::Int(*axis)));
+            }
+            OpKind::Pack { axis } => {
+                push_t(&mut out, 0);
+                out.push(("N", AttrValue::Int(node.inputs.len() as i64)));
+                out.push(("axis", AttrValue::Int(*axis)));
+            }
+            OpKind::ConcatV2 => {
+                push_t(&mut out, 0);
+                out.push(("N", AttrValue::Int(node.inputs.len().saturating_sub(1) as i64)));
+            }
+            OpKind::AddN => {
+                push_t(&mut out, 0);
+                out.push(("N", AttrValue::Int(node.inputs.len() as i64)));
+            }
+            OpKind::DynamicStitch { n } => {
+                out.push(("N", AttrValue::Int(*n as i64)));
+                push_t(&mut out, *n);
+            }
+            OpKind::Reduce { keep_dims, .. } => {
+                push_t(&mut out, 0);
+                out.push(("keep_dims", AttrValue::Bool(*keep_dims)));
+                if let Some(ti) = input_types.get(1) {
+                    out.push(("Tidx", AttrValue::Type(*ti)));
+                }
+            }
+            OpKind::MatMul { transpose_a, transpose_b } => {
+                push_t(&mut out, 0);
+                out.push(("transpose_a", AttrValue::Bool(*transpose_a)));
+                out.push(("transpose_b", AttrValue::Bool(*transpose_b)));
+            }
+            OpKind::BatchMatMulV2 { adj_x, adj_y } => {
+                push_t(&mut out, 0);
+                out.push(("adj_x", AttrValue::Bool(*adj_x)));
+                out.push(("adj_y", AttrValue::Bool(*adj_y)));
+            }
+            OpKind::IdentityN => {
+                out.push(("T", AttrValue::Types(input_types.to_vec())));
+            }
+            OpKind::InvertPermutation | OpKind::Range | OpKind::BroadcastGradientArgs => push_t(&mut out, 0),
+            OpKind::Rank | OpKind::NoOp => {}
+        }
+        out
+    }
+}
+
+fn usize_attr(attrs: &Attrs, name: &str) -> Result<usize> {
+    let v = attrs.int(name)?;
+    usize::try_from(v).map_err(|_| Error::invalid(format!("attr '{name}' must be >= 0, got {v}")))
+}
+
+/// Registers every built-in gradient function (and non-differentiable marker).
+pub(crate) fn register_gradients(r: &mut GradRegistry) {
+    source::register_gradients(r);
+    unary::register_gradients(r);
+    binary::register_gradients(r);
+    array::register_gradients(r);
+    reduce::register_gradients(r);
+    linalg::register_gradients(r);
+    control::register_gradients(r);
+}

@@ -1,0 +1,427 @@
+//! Elementwise ops of one input. Per op: the kernel (`apply`), the gradient rule, and the
+//! dtypes it accepts; shape and dtype pass through unchanged.
+
+use super::{binary, one, InferCtx, OpKind, Outputs};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::grad::registry::GradRegistry;
+use crate::grad::{Grad, GradCtx};
+use crate::graph::{Graph, Metas, Tensor};
+use crate::value::Value;
+use crate::map_float;
+use num_traits::{Float, PrimInt, WrappingNeg, WrappingSub, Zero};
+use smallvec::smallvec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Abs,
+    Sign,
+    Square,
+    Sqrt,
+    Rsqrt,
+    Exp,
+    Expm1,
+    Log,
+    Log1p,
+    Reciprocal,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Softplus,
+    Floor,
+    Ceil,
+    Round,
+    ZerosLike,
+    OnesLike,
+    LogicalNot,
+}
+
+/// Which dtypes an op accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Accepts {
+    Float,
+    Numeric,
+    Any,
+    Bool,
+}
+
+impl UnaryOp {
+    pub const ALL: [UnaryOp; 24] = [
+        UnaryOp::Neg,
+        UnaryOp::Abs,
+        UnaryOp::Sign,
+        UnaryOp::Square,
+        UnaryOp::Sqrt,
+        UnaryOp::Rsqrt,
+        UnaryOp::Exp,
+        UnaryOp::Expm1,
+        UnaryOp::Log,
+        UnaryOp::Log1p,
+        UnaryOp::Reciprocal,
+        UnaryOp::Sin,
+        UnaryOp::Cos,
+        UnaryOp::Tan,
+        UnaryOp::Tanh,
+        UnaryOp::Sigmoid,
+        UnaryOp::Relu,
+        UnaryOp::Softplus,
+        UnaryOp::Floor,
+        UnaryOp::Ceil,
+        UnaryOp::Round,
+        UnaryOp::ZerosLike,
+        UnaryOp::OnesLike,
+        UnaryOp::LogicalNot,
+    ];
+
+    pub fn type_name(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "Neg",
+            UnaryOp::Abs => "Abs",
+            UnaryOp::Sign => "Sign",
+            UnaryOp::Square => "Square",
+            UnaryOp::Sqrt => "Sqrt",
+            UnaryOp::Rsqrt => "Rsqrt",
+            UnaryOp::Exp => "Exp",
+            UnaryOp::Expm1 => "Expm1",
+            UnaryOp::Log => "Log",
+            UnaryOp::Log1p => "Log1p",
+            UnaryOp::Reciprocal => "Reciprocal",
+            UnaryOp::Sin => "Sin",
+            UnaryOp::Cos => "Cos",
+            UnaryOp::Tan => "Tan",
+            UnaryOp::Tanh => "Tanh",
+            UnaryOp::Sigmoid => "Sigmoid",
+            UnaryOp::Relu => "Relu",
+            UnaryOp::Softplus => "Softplus",
+            UnaryOp::Floor => "Floor",
+            UnaryOp::Ceil => "Ceil",
+            UnaryOp::Round => "Round",
+            UnaryOp::ZerosLike => "ZerosLike",
+            UnaryOp::OnesLike => "OnesLike",
+            UnaryOp::LogicalNot => "LogicalNot",
+        }
+    }
+
+    pub fn from_type_name(name: &str) -> Option<UnaryOp> {
+        match name {
+            "Inv" => Some(UnaryOp::Reciprocal),
+            _ => UnaryOp::ALL.iter().copied().find(|u| u.type_name() == name),
+        }
+    }
+
+    fn accepts(self) -> Accepts {
+        match self {
+            UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Square | UnaryOp::Reciprocal | UnaryOp::Relu => {
+                Accepts::Numeric
+            }
+            UnaryOp::ZerosLike | UnaryOp::OnesLike => Accepts::Any,
+            UnaryOp::LogicalNot => Accepts::Bool,
+            _ => Accepts::Float,
+        }
+    }
+}
+
+pub fn infer(op: UnaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
+    ctx.expect_inputs(1)?;
+    let x = ctx.input(0)?;
+    let ok = match op.accepts() {
+        Accepts::Float => x.dtype.is_floating(),
+        Accepts::Numeric => x.dtype != DType::Bool,
+        Accepts::Any => true,
+        Accepts::Bool => x.dtype == DType::Bool,
+    };
+    if !ok {
+        let allowed = match op.accepts() {
+            Accepts::Float => "float32, float64",
+            Accepts::Numeric => "float32, float64, int8, int16, int32, int64, uint8",
+            Accepts::Bool => "bool",
+            Accepts::Any => "",
+        };
+        return Err(Error::type_error(format!(
+            "Value passed to parameter 'x' has DataType {} not in list of allowed values: {allowed}",
+            x.dtype
+        )));
+    }
+    one(x.dtype, x.shape.clone())
+}
+
+fn float_err(op: UnaryOp, v: &Value) -> Error {
+    Error::op_invalid(format!("{} is not defined for dtype {}", op.type_name(), v.dtype()))
+}
+
+fn sigmoid_f<T: Float>(x: T) -> T {
+    // Split by sign so neither branch overflows exp().
+    if x >= T::zero() {
+        T::one() / (T::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::one() + e)
+    }
+}
+
+fn softplus_f<T: Float>(x: T) -> T {
+    // log(1 + e^x) without overflow: x + log1p(e^-x) for positive x.
+    if x > T::zero() {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// Round half to even, as TF's `Round`.
+fn round_half_even<T: Float>(x: T) -> T {
+    let r = x.round();
+    let two = T::one() + T::one();
+    if (x - x.trunc()).abs() == T::one() / two && (r % two) != T::zero() {
+        r - x.signum()
+    } else {
+        r
+    }
+}
+
+
+/// Maps numeric variants with separate float and integer bodies.
+macro_rules! numeric_map {
+    ($v:expr, $err:expr, |$x:ident| float: $f:expr, int: $i:expr) => {
+        match $v {
+            Value::F32(a) => Value::F32(a.mapv(|$x| $f).into_shared()),
+            Value::F64(a) => Value::F64(a.mapv(|$x| $f).into_shared()),
+            Value::I8(a) => Value::I8(a.mapv(|$x| $i).into_shared()),
+            Value::I16(a) => Value::I16(a.mapv(|$x| $i).into_shared()),
+            Value::I32(a) => Value::I32(a.mapv(|$x| $i).into_shared()),
+            Value::I64(a) => Value::I64(a.mapv(|$x| $i).into_shared()),
+            Value::U8(a) => Value::U8(a.mapv(|$x| $i).into_shared()),
+            Value::Bool(_) => return Err($err),
+        }
+    };
+}
+
+fn int_abs<T: PrimInt + WrappingNeg>(x: T) -> T {
+    if x < T::zero() {
+        x.wrapping_neg()
+    } else {
+        x
+    }
+}
+fn int_sign<T: PrimInt + WrappingSub>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x < T::zero() {
+        T::zero().wrapping_sub(&T::one())
+    } else {
+        T::zero()
+    }
+}
+/// Integer reciprocal truncates toward zero, as TF's; 1/0 is an error caught before.
+fn int_reciprocal<T: PrimInt>(x: T) -> T {
+    if x == T::zero() {
+        T::zero()
+    } else {
+        T::one() / x
+    }
+}
+fn float_sign<T: Float>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x < T::zero() {
+        -T::one()
+    } else {
+        x // keeps 0, -0 and NaN as they are
+    }
+}
+
+pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
+    let err = || float_err(op, x);
+    Ok(match op {
+        UnaryOp::Neg => numeric_map!(x, err(), |v| float: -v, int: v.wrapping_neg()),
+        UnaryOp::Abs => numeric_map!(x, err(), |v| float: v.abs(), int: int_abs(v)),
+        UnaryOp::Sign => numeric_map!(x, err(), |v| float: float_sign(v), int: int_sign(v)),
+        UnaryOp::Square => numeric_map!(x, err(), |v| float: v * v, int: v.wrapping_mul(v)),
+        UnaryOp::Reciprocal => {
+            if x.dtype().is_integer() && x.to_f64_vec().contains(&0.0) {
+                return Err(Error::op_invalid("Integer division by zero in Reciprocal"));
+            }
+            numeric_map!(x, err(), |v| float: v.recip(), int: int_reciprocal(v))
+        }
+        UnaryOp::Relu => {
+            numeric_map!(x, err(), |v| float: if v > 0.0 { v } else if v.is_nan() { v } else { 0.0 }, int: v.max(Zero::zero()))
+        }
+        UnaryOp::Sqrt => map_float!(x, err(), a => a.mapv(|v| v.sqrt()).into_shared()),
+        UnaryOp::Rsqrt => map_float!(x, err(), a => a.mapv(|v| v.sqrt().recip()).into_shared()),
+        UnaryOp::Exp => map_float!(x, err(), a => a.mapv(|v| v.exp()).into_shared()),
+        UnaryOp::Expm1 => map_float!(x, err(), a => a.mapv(|v| v.exp_m1()).into_shared()),
+        UnaryOp::Log => map_float!(x, err(), a => a.mapv(|v| v.ln()).into_shared()),
+        UnaryOp::Log1p => map_float!(x, err(), a => a.mapv(|v| v.ln_1p()).into_shared()),
+        UnaryOp::Sin => map_float!(x, err(), a => a.mapv(|v| v.sin()).into_shared()),
+        UnaryOp::Cos => map_float!(x, err(), a => a.mapv(|v| v.cos()).into_shared()),
+        UnaryOp::Tan => map_float!(x, err(), a => a.mapv(|v| v.tan()).into_shared()),
+        UnaryOp::Tanh => map_float!(x, err(), a => a.mapv(|v| v.tanh()).into_shared()),
+        UnaryOp::Sigmoid => map_float!(x, err(), a => a.mapv(sigmoid_f).into_shared()),
+        UnaryOp::Softplus => map_float!(x, err(), a => a.mapv(softplus_f).into_shared()),
+        UnaryOp::Floor => map_float!(x, err(), a => a.mapv(|v| v.floor()).into_shared()),
+        UnaryOp::Ceil => map_float!(x, err(), a => a.mapv(|v| v.ceil()).into_shared()),
+        UnaryOp::Round => map_float!(x, err(), a => a.mapv(round_half_even).into_shared()),
+        UnaryOp::ZerosLike => Value::zeros(x.dtype(), x.shape()),
+        UnaryOp::OnesLike => Value::full(x.dtype(), x.shape(), 1.0),
+        UnaryOp::LogicalNot => match x {
+            Value::Bool(a) => Value::Bool(a.mapv(|v| !v).into_shared()),
+            _ => return Err(err()),
+        },
+    })
+}
+
+pub fn compute(op: UnaryOp, inputs: &[Value]) -> Result<Outputs> {
+    let x = inputs.first().ok_or_else(|| Error::internal("unary op without input"))?;
+    Ok(smallvec![apply(op, x)?])
+}
+
+// ----- builders -----
+
+pub fn unary(g: &Graph, op: UnaryOp, x: Tensor, name: Option<&str>) -> Result<Tensor> {
+    g.add1(OpKind::Unary(op), &[x], Some(name.unwrap_or(op.type_name())))
+}
+
+macro_rules! builders {
+    ($($fname:ident => $op:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("`", stringify!($op), "(x)`")]
+            pub fn $fname(g: &Graph, x: Tensor) -> Result<Tensor> {
+                unary(g, UnaryOp::$op, x, None)
+            }
+        )*
+    };
+}
+builders!(
+    neg => Neg, abs => Abs, sign => Sign, square => Square, sqrt => Sqrt, rsqrt => Rsqrt,
+    exp => Exp, expm1 => Expm1, log => Log, log1p => Log1p, reciprocal => Reciprocal,
+    sin => Sin, cos => Cos, tan => Tan, tanh => Tanh, sigmoid => Sigmoid, relu => Relu,
+    softplus => Softplus, floor => Floor, ceil => Ceil, round => Round,
+    logical_not => LogicalNot,
+);
+
+// ----- gradients -----
+
+type GradOut = Result<Vec<Option<Grad>>>;
+
+fn dense(t: Tensor) -> Vec<Option<Grad>> {
+    vec![Some(Grad::Dense(t))]
+}
+
+fn neg_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    Ok(dense(neg(ctx.graph, ctx.grad(grads, 0)?)?))
+}
+fn abs_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let s = sign(g, ctx.input(0)?)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, s)?))
+}
+fn sign_grad(ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
+    Ok(dense(super::array::zeros_like(ctx.graph, ctx.input(0)?)?))
+}
+fn square_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let x = ctx.input(0)?;
+    let two = super::source::scalar_const(g, g.dtype(x)?, 2.0, None, None)?;
+    let two_x = binary::mul(g, x, two)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, two_x)?))
+}
+/// Ops whose gradient is a `*Grad` helper op of (output, incoming gradient).
+fn output_helper_grad(helper: binary::BinaryOp) -> impl Fn(&GradCtx<'_>, &[Option<Grad>]) -> GradOut {
+    move |ctx, grads| Ok(dense(binary::binary(ctx.graph, helper, ctx.output(0), ctx.grad(grads, 0)?, None)?))
+}
+fn sqrt_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    output_helper_grad(binary::BinaryOp::SqrtGrad)(ctx, grads)
+}
+fn rsqrt_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    output_helper_grad(binary::BinaryOp::RsqrtGrad)(ctx, grads)
+}
+fn reciprocal_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    output_helper_grad(binary::BinaryOp::ReciprocalGrad)(ctx, grads)
+}
+fn tanh_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    output_helper_grad(binary::BinaryOp::TanhGrad)(ctx, grads)
+}
+fn sigmoid_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    output_helper_grad(binary::BinaryOp::SigmoidGrad)(ctx, grads)
+}
+fn relu_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    // ReluGrad(gradients, features) gates by the op's output.
+    Ok(dense(binary::binary(ctx.graph, binary::BinaryOp::ReluGrad, ctx.grad(grads, 0)?, ctx.output(0), None)?))
+}
+fn exp_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    Ok(dense(binary::mul(ctx.graph, ctx.grad(grads, 0)?, ctx.output(0))?))
+}
+fn expm1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let e = exp(g, ctx.input(0)?)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, e)?))
+}
+fn log_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let r = reciprocal(g, ctx.input(0)?)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, r)?))
+}
+fn log1p_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let x = ctx.input(0)?;
+    let one = super::source::scalar_const(g, g.dtype(x)?, 1.0, None, None)?;
+    let r = reciprocal(g, binary::add(g, one, x)?)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, r)?))
+}
+fn sin_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let c = cos(g, ctx.input(0)?)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, c)?))
+}
+fn cos_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let s = sin(g, ctx.input(0)?)?;
+    let ng = neg(g, ctx.grad(grads, 0)?)?;
+    Ok(dense(binary::mul(g, ng, s)?))
+}
+fn tan_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let sec = reciprocal(g, cos(g, ctx.input(0)?)?)?;
+    let sec2 = square(g, sec)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, sec2)?))
+}
+fn softplus_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let s = sigmoid(g, ctx.input(0)?)?;
+    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, s)?))
+}
+fn none_grad(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
+    Ok(vec![None])
+}
+
+pub(crate) fn register_gradients(r: &mut GradRegistry) {
+    r.builtin("Neg", neg_grad);
+    r.builtin("Abs", abs_grad);
+    r.builtin("Sign", sign_grad);
+    r.builtin("Square", square_grad);
+    r.builtin("Sqrt", sqrt_grad);
+    r.builtin("Rsqrt", rsqrt_grad);
+    r.builtin("Reciprocal", reciprocal_grad);
+    r.builtin("Inv", reciprocal_grad);
+    r.builtin("Tanh", tanh_grad);
+    r.builtin("Sigmoid", sigmoid_grad);
+    r.builtin("Relu", relu_grad);
+    r.builtin("Exp", exp_grad);
+    r.builtin("Expm1", expm1_grad);
+    r.builtin("Log", log_grad);
+    r.builtin("Log1p", log1p_grad);
+    r.builtin("Sin", sin_grad);
+    r.builtin("Cos", cos_grad);
+    r.builtin("Tan", tan_grad);
+    r.builtin("Softplus", softplus_grad);
+    r.builtin("Floor", none_grad);
+    r.builtin("Ceil", none_grad);
+    r.builtin("Round", none_grad);
+    r.not_differentiable("ZerosLike");
+    r.not_differentiable("OnesLike");
+    r.not_differentiable("LogicalNot");
+}

@@ -1,0 +1,115 @@
+//! numpy arrays and Python values ↔ core values.
+
+use crate::attr::AttrValue;
+use crate::error::Error;
+use crate::shape::Shape;
+use crate::value::{Elem, Value};
+use crate::with_value;
+use numpy::{IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+fn read_array<T: Elem + numpy::Element>(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let arr = obj.cast::<PyArrayDyn<T>>()?;
+    let ro = arr.readonly();
+    Ok(T::wrap(ro.as_array().to_owned().into_shared()))
+}
+
+/// A numpy array of a supported dtype → `Value` (one copy into a Rust-owned buffer).
+pub fn array_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = obj.py();
+    let untyped = obj.cast::<PyUntypedArray>()?;
+    let dt = untyped.dtype();
+    macro_rules! try_types {
+        ($($t:ty),*) => {
+            $(if dt.is_equiv_to(&numpy::dtype::<$t>(py)) { return read_array::<$t>(obj); })*
+        };
+    }
+    try_types!(f32, f64, i8, i16, i32, i64, u8, bool);
+    Err(Error::type_error(format!("unsupported numpy dtype {dt}")).into())
+}
+
+/// `Value` → numpy array, moving the buffer when nothing else shares it.
+pub fn value_to_array(py: Python<'_>, v: Value) -> Py<PyAny> {
+    with_value!(v, a => a.into_owned().into_pyarray(py).into_any().unbind())
+}
+
+/// Python attribute values as the Python layer passes them.
+pub fn attr_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Option<AttrValue>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Some(AttrValue::Bool(obj.extract()?)));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Ok(Some(AttrValue::Int(obj.extract()?)));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Ok(Some(AttrValue::Float(obj.extract()?)));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Some(AttrValue::Str(obj.extract()?)));
+    }
+    if obj.is_instance_of::<PyBytes>() {
+        let b: Vec<u8> = obj.extract()?;
+        return Ok(Some(AttrValue::Str(String::from_utf8_lossy(&b).into_owned())));
+    }
+    if obj.cast::<PyUntypedArray>().is_ok() {
+        return Ok(Some(AttrValue::Tensor(array_to_value(obj)?)));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
+        if items.iter().all(|i| i.is_instance_of::<PyString>()) && !items.is_empty() {
+            return Ok(Some(AttrValue::Strs(items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?)));
+        }
+        if items.iter().any(|i| i.is_none()) {
+            let dims = items
+                .iter()
+                .map(|i| if i.is_none() { Ok(None) } else { i.extract::<i64>().map(|d| usize::try_from(d).ok()) })
+                .collect::<PyResult<_>>()?;
+            return Ok(Some(AttrValue::Shape(Shape(Some(dims)))));
+        }
+        return Ok(Some(AttrValue::Ints(items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?)));
+    }
+    Err(Error::type_error(format!("unsupported attribute value {obj}")).into())
+}
+
+/// Attribute values → tagged Python pairs `(kind, value)`.
+pub fn attr_to_py(py: Python<'_>, v: &AttrValue) -> PyResult<Py<PyAny>> {
+    let shape_py = |s: &Shape| -> Py<PyAny> {
+        match s.dims() {
+            None => py.None(),
+            Some(d) => {
+                let v: Vec<Option<usize>> = d.to_vec();
+                v.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|_| py.None())
+            }
+        }
+    };
+    let pair = |kind: &str, value: Py<PyAny>| -> PyResult<Py<PyAny>> {
+        Ok((kind, value).into_pyobject(py)?.into_any().unbind())
+    };
+    match v {
+        AttrValue::Bool(b) => pair("bool", b.into_pyobject(py)?.to_owned().into_any().unbind()),
+        AttrValue::Int(i) => pair("int", i.into_pyobject(py)?.into_any().unbind()),
+        AttrValue::Float(f) => pair("float", f.into_pyobject(py)?.into_any().unbind()),
+        AttrValue::Str(s) => pair("string", s.into_pyobject(py)?.into_any().unbind()),
+        AttrValue::Type(t) => pair("type", t.name().into_pyobject(py)?.into_any().unbind()),
+        AttrValue::Shape(s) => pair("shape", shape_py(s)),
+        AttrValue::Ints(v) => pair("ints", v.clone().into_pyobject(py)?.into_any().unbind()),
+        AttrValue::Types(v) => {
+            let names: Vec<&str> = v.iter().map(|t| t.name()).collect();
+            pair("types", names.into_pyobject(py)?.into_any().unbind())
+        }
+        AttrValue::Strs(v) => pair("strings", v.clone().into_pyobject(py)?.into_any().unbind()),
+        AttrValue::Tensor(t) => pair("tensor", value_to_array(py, t.clone())),
+    }
+}
+
+pub fn shape_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Shape> {
+    if obj.is_none() {
+        return Ok(Shape::unknown());
+    }
+    let dims: Vec<Option<i64>> = obj.extract()?;
+    Ok(Shape(Some(dims.into_iter().map(|d| d.and_then(|d| usize::try_from(d).ok())).collect())))
+}

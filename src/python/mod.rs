@@ -1,0 +1,27 @@
+//! The PyO3 binding: converts between Python objects and core types and forwards; no
+//! logic of its own. Graph elements cross as integers (`op`, `(op, index)`).
+
+mod convert;
+mod errors;
+mod graph;
+mod session;
+
+use pyo3::prelude::*;
+
+#[pymodule(name = "_symgrad")]
+mod symgrad_native {
+    #[pymodule_export]
+    use super::graph::{
+        is_gradient_registered, op_types, register_gradient, register_not_differentiable,
+        set_gradient_trampoline, PyGraph,
+    };
+    #[pymodule_export]
+    use super::session::PySession;
+}
+
+#[allow(unused_imports)]
+use symgrad_native as _;
+
+/// Keeps `Python` in scope for submodules that only need the prelude.
+#[allow(dead_code)]
+fn _python_marker(_: Python<'_>) {}

@@ -1,0 +1,334 @@
+//! Run-time tensor values: one shared, copy-on-write ndarray per dtype.
+
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use ndarray::{ArcArray, ArrayD, IxDyn};
+use num_traits::{NumCast, One, Zero};
+
+pub type Arr<T> = ArcArray<T, IxDyn>;
+
+/// A concrete tensor. Cloning is cheap (the buffer is shared); kernels that write get a
+/// private copy only when the buffer is shared.
+#[derive(Debug, Clone)]
+pub enum Value {
+    F32(Arr<f32>),
+    F64(Arr<f64>),
+    I8(Arr<i8>),
+    I16(Arr<i16>),
+    I32(Arr<i32>),
+    I64(Arr<i64>),
+    U8(Arr<u8>),
+    Bool(Arr<bool>),
+}
+
+/// Runs `$body` with `$a` bound to the array inside any variant.
+#[macro_export]
+macro_rules! with_value {
+    ($v:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F32($a) => $body,
+            $crate::value::Value::F64($a) => $body,
+            $crate::value::Value::I8($a) => $body,
+            $crate::value::Value::I16($a) => $body,
+            $crate::value::Value::I32($a) => $body,
+            $crate::value::Value::I64($a) => $body,
+            $crate::value::Value::U8($a) => $body,
+            $crate::value::Value::Bool($a) => $body,
+        }
+    };
+}
+
+/// Maps any variant to the same variant.
+#[macro_export]
+macro_rules! map_same {
+    ($v:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F32($a) => $crate::value::Value::F32($body),
+            $crate::value::Value::F64($a) => $crate::value::Value::F64($body),
+            $crate::value::Value::I8($a) => $crate::value::Value::I8($body),
+            $crate::value::Value::I16($a) => $crate::value::Value::I16($body),
+            $crate::value::Value::I32($a) => $crate::value::Value::I32($body),
+            $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
+            $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
+            $crate::value::Value::Bool($a) => $crate::value::Value::Bool($body),
+        }
+    };
+}
+
+/// Maps numeric (non-bool) variants to the same variant; `$err` for bool.
+#[macro_export]
+macro_rules! map_numeric {
+    ($v:expr, $err:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F32($a) => $crate::value::Value::F32($body),
+            $crate::value::Value::F64($a) => $crate::value::Value::F64($body),
+            $crate::value::Value::I8($a) => $crate::value::Value::I8($body),
+            $crate::value::Value::I16($a) => $crate::value::Value::I16($body),
+            $crate::value::Value::I32($a) => $crate::value::Value::I32($body),
+            $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
+            $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
+            $crate::value::Value::Bool(_) => return Err($err),
+        }
+    };
+}
+
+/// Maps float variants to the same variant; `$err` for the others.
+#[macro_export]
+macro_rules! map_float {
+    ($v:expr, $err:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F32($a) => $crate::value::Value::F32($body),
+            $crate::value::Value::F64($a) => $crate::value::Value::F64($body),
+            _ => return Err($err),
+        }
+    };
+}
+
+/// Element types a `Value` can hold.
+pub trait Elem: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
+    const DTYPE: DType;
+    fn wrap(a: Arr<Self>) -> Value;
+    fn unwrap_ref(v: &Value) -> Option<&Arr<Self>>;
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! impl_elem {
+    ($t:ty, $variant:ident) => {
+        impl Elem for $t {
+            const DTYPE: DType = DType::$variant;
+            fn wrap(a: Arr<Self>) -> Value {
+                Value::$variant(a)
+            }
+            fn unwrap_ref(v: &Value) -> Option<&Arr<Self>> {
+                match v {
+                    Value::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn from_f64(x: f64) -> Self {
+                <$t as NumCast>::from(x).unwrap_or_else(|| if x > 0.0 { <$t>::MAX } else { <$t>::MIN })
+            }
+            fn to_f64(self) -> f64 {
+                <f64 as NumCast>::from(self).unwrap_or(f64::NAN)
+            }
+        }
+    };
+}
+impl_elem!(f32, F32);
+impl_elem!(f64, F64);
+impl_elem!(i8, I8);
+impl_elem!(i16, I16);
+impl_elem!(i32, I32);
+impl_elem!(i64, I64);
+impl_elem!(u8, U8);
+
+impl Elem for bool {
+    const DTYPE: DType = DType::Bool;
+    fn wrap(a: Arr<Self>) -> Value {
+        Value::Bool(a)
+    }
+    fn unwrap_ref(v: &Value) -> Option<&Arr<Self>> {
+        match v {
+            Value::Bool(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn from_f64(x: f64) -> Self {
+        x != 0.0
+    }
+    fn to_f64(self) -> f64 {
+        if self {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Value {
+    pub fn dtype(&self) -> DType {
+        match self {
+            Value::F32(_) => DType::F32,
+            Value::F64(_) => DType::F64,
+            Value::I8(_) => DType::I8,
+            Value::I16(_) => DType::I16,
+            Value::I32(_) => DType::I32,
+            Value::I64(_) => DType::I64,
+            Value::U8(_) => DType::U8,
+            Value::Bool(_) => DType::Bool,
+        }
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        with_value!(self, a => a.shape())
+    }
+
+    pub fn len(&self) -> usize {
+        with_value!(self, a => a.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn from_array<T: Elem>(a: ArrayD<T>) -> Value {
+        T::wrap(a.into_shared())
+    }
+
+    pub fn from_vec<T: Elem>(shape: &[usize], data: Vec<T>) -> Result<Value> {
+        let a = ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map_err(|e| Error::invalid(format!("bad tensor data for shape {shape:?}: {e}")))?;
+        Ok(Value::from_array(a))
+    }
+
+    pub fn scalar<T: Elem>(x: T) -> Value {
+        T::wrap(ArcArray::from_elem(IxDyn(&[]), x))
+    }
+
+    /// A tensor of `dtype` filled with `x` (converted to the element type).
+    pub fn full(dtype: DType, shape: &[usize], x: f64) -> Value {
+        fn make<T: Elem>(shape: &[usize], x: f64) -> Value {
+            T::wrap(ArcArray::from_elem(IxDyn(shape), T::from_f64(x)))
+        }
+        match dtype {
+            DType::F32 => make::<f32>(shape, x),
+            DType::F64 => make::<f64>(shape, x),
+            DType::I8 => make::<i8>(shape, x),
+            DType::I16 => make::<i16>(shape, x),
+            DType::I32 => make::<i32>(shape, x),
+            DType::I64 => make::<i64>(shape, x),
+            DType::U8 => make::<u8>(shape, x),
+            DType::Bool => make::<bool>(shape, x),
+        }
+    }
+
+    pub fn zeros(dtype: DType, shape: &[usize]) -> Value {
+        Value::full(dtype, shape, 0.0)
+    }
+
+    pub fn as_array<T: Elem>(&self) -> Option<&Arr<T>> {
+        T::unwrap_ref(self)
+    }
+
+    /// Converts to another dtype as `numpy.astype` does for these types (float→int
+    /// truncates toward zero, anything→bool is `!= 0`).
+    pub fn cast(&self, to: DType) -> Value {
+        if self.dtype() == to {
+            return self.clone();
+        }
+        fn conv<S: Elem, T: Elem>(a: &Arr<S>) -> Value {
+            T::wrap(a.mapv(|x| T::from_f64(x.to_f64())).into_shared())
+        }
+        fn from_src<S: Elem>(a: &Arr<S>, to: DType) -> Value {
+            match to {
+                DType::F32 => conv::<S, f32>(a),
+                DType::F64 => conv::<S, f64>(a),
+                DType::I8 => conv::<S, i8>(a),
+                DType::I16 => conv::<S, i16>(a),
+                DType::I32 => conv::<S, i32>(a),
+                DType::I64 => conv::<S, i64>(a),
+                DType::U8 => conv::<S, u8>(a),
+                DType::Bool => conv::<S, bool>(a),
+            }
+        }
+        // Integer-to-integer casts wrap like C (numpy's astype); going through f64 would
+        // saturate instead, so handle them on i64.
+        if self.dtype().is_integer() && to.is_integer() {
+            let wide: Vec<i64> = self.to_i64_vec_unchecked();
+            let shape = self.shape().to_vec();
+            let v = match to {
+                DType::I8 => Value::from_vec(&shape, wide.iter().map(|&x| x as i8).collect()),
+                DType::I16 => Value::from_vec(&shape, wide.iter().map(|&x| x as i16).collect()),
+                DType::I32 => Value::from_vec(&shape, wide.iter().map(|&x| x as i32).collect()),
+                DType::I64 => Value::from_vec(&shape, wide),
+                _ => Value::from_vec(&shape, wide.iter().map(|&x| x as u8).collect()),
+            };
+            if let Ok(v) = v {
+                return v;
+            }
+        }
+        with_value!(self, a => from_src(a, to))
+    }
+
+    fn to_i64_vec_unchecked(&self) -> Vec<i64> {
+        match self {
+            Value::I8(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::I16(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::I32(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::I64(a) => a.iter().copied().collect(),
+            Value::U8(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::Bool(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::F32(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::F64(a) => a.iter().map(|&x| x as i64).collect(),
+        }
+    }
+
+    /// The elements of an integer tensor (shapes, axes, indices), in logical order.
+    pub fn to_i64_vec(&self) -> Result<Vec<i64>> {
+        if !self.dtype().is_integer() {
+            return Err(Error::op_invalid(format!(
+                "expected an integer tensor, got {}",
+                self.dtype()
+            )));
+        }
+        Ok(self.to_i64_vec_unchecked())
+    }
+
+    /// The elements as f64, in logical order.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        with_value!(self, a => a.iter().map(|&x| x.to_f64()).collect())
+    }
+
+    /// An integer tensor read as a list of non-negative sizes (a shape).
+    pub fn to_dims(&self) -> Result<Vec<usize>> {
+        self.to_i64_vec()?
+            .into_iter()
+            .map(|d| {
+                usize::try_from(d).map_err(|_| Error::op_invalid(format!("dimension {d} must be >= 0")))
+            })
+            .collect()
+    }
+
+    /// A 1-D int tensor of `dtype` (int32 or int64) holding `xs`.
+    pub fn int_vector(dtype: DType, xs: &[i64]) -> Value {
+        let n = xs.len();
+        match dtype {
+            DType::I64 => Value::I64(ArcArray::from_shape_vec(IxDyn(&[n]), xs.to_vec()).unwrap_or_else(|_| ArcArray::zeros(IxDyn(&[0])))),
+            _ => Value::I32(
+                ArcArray::from_shape_vec(IxDyn(&[n]), xs.iter().map(|&x| x as i32).collect())
+                    .unwrap_or_else(|_| ArcArray::zeros(IxDyn(&[0]))),
+            ),
+        }
+    }
+
+    pub fn reshape(&self, shape: &[usize]) -> Result<Value> {
+        let n: usize = shape.iter().product();
+        if n != self.len() {
+            return Err(Error::op_invalid(format!(
+                "Input to reshape is a tensor with {} values, but the requested shape has {}",
+                self.len(),
+                n
+            )));
+        }
+        Ok(map_same!(self, a => reshape_arr(a, shape)))
+    }
+}
+
+/// Reshapes in logical (row-major) order; shares the buffer when it is contiguous.
+pub fn reshape_arr<T: Clone>(a: &Arr<T>, shape: &[usize]) -> Arr<T> {
+    if a.is_standard_layout() {
+        if let Ok(r) = a.clone().into_shape_with_order(IxDyn(shape)) {
+            return r;
+        }
+    }
+    let data: Vec<T> = a.iter().cloned().collect();
+    ArcArray::from_shape_vec(IxDyn(shape), data).unwrap_or_else(|_| a.clone())
+}
+
+pub fn zero<T: Zero>() -> T {
+    T::zero()
+}
+pub fn one<T: One>() -> T {
+    T::one()
+}
