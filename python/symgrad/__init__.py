@@ -25,7 +25,7 @@ _PURE = [
 _NATIVE = [
     # graph and names
     "Graph", "Operation", "Tensor", "get_default_graph", "reset_default_graph", "name_scope",
-    "get_name_scope", "device", "colocate_with", "control_dependencies",
+    "device", "colocate_with", "control_dependencies",
     "register_tensor_conversion_function",
     # making tensors
     "constant", "convert_to_tensor", "convert_to_tensor_or_indexed_slices", "placeholder",
@@ -38,8 +38,8 @@ _NATIVE = [
     "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
     "floor_div", "mod", "floormod", "pow", "maximum", "minimum", "squared_difference",
     "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "reciprocal",
-    "sin", "cos", "tanh", "sigmoid", "less", "less_equal", "greater", "greater_equal", "equal",
-    "not_equal", "logical_and", "logical_or", "logical_not", "cast", "to_float", "to_double",
+    "sin", "cos", "tanh", "sigmoid", "expm1", "tan", "floor", "ceil", "round", "less",
+    "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "cast", "to_float", "to_double",
     "to_int32", "to_int64", "where", "where_v2", "reduce_sum", "reduce_mean", "reduce_max",
     "reduce_min", "reduce_prod", "matmul", "add_n", "accumulate_n",
     # grouping
@@ -75,20 +75,20 @@ if _NATIVE_IMPORT_ERROR is None:
                               convert_to_tensor_or_indexed_slices)
     from .control_flow_ops import group, no_op, tuple
     from .framework import (Graph, Operation, Tensor, colocate_with, control_dependencies,
-                            device, get_default_graph, get_name_scope, name_scope,
+                            device, get_default_graph, name_scope,
                             register_tensor_conversion_function, reset_default_graph)
     from .gradients_impl import (AggregationMethod, NoGradient, NotDifferentiable,
                                  RegisterGradient, UnconnectedGradients, custom_gradient,
                                  gradients, hessians, no_gradient)
     from .indexed_slices import IndexedSlices, IndexedSlicesValue
-    from .math_ops import (abs, accumulate_n, add, add_n, cast, cos, div, divide, equal, exp,
-                           floor_div, floordiv, floormod, greater, greater_equal, less,
-                           less_equal, log, log1p, logical_and, logical_not, logical_or,
-                           matmul, maximum, minimum, mod, multiply, negative, not_equal, pow,
-                           range, realdiv, reciprocal, reduce_max, reduce_mean, reduce_min,
-                           reduce_prod, reduce_sum, rsqrt, sign, sigmoid, sin, sqrt, square,
-                           squared_difference, subtract, tanh, to_double, to_float, to_int32,
-                           to_int64, truediv, where, where_v2)
+    from .math_ops import (abs, accumulate_n, add, add_n, cast, ceil, cos, div, divide,
+                           equal, exp, expm1, floor, floor_div, floordiv, floormod, greater,
+                           greater_equal, less, less_equal, log, log1p, logical_and,
+                           logical_not, logical_or, matmul, maximum, minimum, mod, multiply,
+                           negative, not_equal, pow, range, realdiv, reciprocal, reduce_max,
+                           reduce_mean, reduce_min, reduce_prod, reduce_sum, round, rsqrt, sign,
+                           sigmoid, sin, sqrt, square, squared_difference, subtract, tan, tanh,
+                           to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
 
     def disable_eager_execution() -> None:

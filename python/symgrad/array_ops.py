@@ -8,10 +8,10 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from . import dtypes as _dtypes
-from ._op_helpers import (convert_list_same_type, convert_same_type, create_op,
-                          create_tensor, int_tensor, op_scope)
+from ._op_helpers import (convert_list_same_type, create_op, create_tensor, int_tensor,
+                          op_scope)
 from .constant_op import constant, convert_to_tensor
-from .framework import Operation, Tensor, get_default_graph
+from .framework import Tensor, get_default_graph
 from .tensor_shape import TensorShape, as_shape
 
 __all__ = [
@@ -334,7 +334,3 @@ def broadcast_to(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:
 def _slice_helper(tensor: Tensor, key: Any) -> Tensor:
     raise NotImplementedError(
         "Tensor indexing needs the StridedSlice op, which symgrad does not implement yet")
-
-
-# Keep names used by other modules visible to type checkers.
-_ = (Operation, TensorShape, convert_same_type)

@@ -142,9 +142,10 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
         # it, as in TF; the native core then re-enters the exact scope.
         new_scope, previous = graph._native.enter_name_scope(native_name)
         graph._native.set_name_scope(previous)
-        ys_list = _convert_at(graph, new_scope, ys_list, "y")
-        xs_list = _convert_at(graph, new_scope, xs_list, "x")
-        grad_ys_list = _convert_at(graph, new_scope, grad_ys_list, None)
+        # TF's names: convert_n's "y_<i>" / "x_<i>", and "grad_y_<i>" for seeds.
+        ys_list = _convert_at(graph, new_scope, ys_list, "y_")
+        xs_list = _convert_at(graph, new_scope, xs_list, "x_")
+        grad_ys_list = _convert_at(graph, new_scope, grad_ys_list, "grad_y_")
         native_name = new_scope if new_scope else ""
 
     for g in grad_ys_list:
@@ -165,11 +166,10 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
     return [_wrap_grad(graph, r) for r in results]
 
 
-def _convert_at(graph: Graph, scope: str, values: list[Any], arg_name: Optional[str]
-                ) -> list[Any]:
-    """Converts non-tensors to constants created inside ``scope`` (exact, not uniquified)."""
+def _convert_at(graph: Graph, scope: str, values: list[Any], name_prefix: str) -> list[Any]:
+    """Converts non-tensors to constants ``<scope>/<name_prefix><i>`` (scope used exactly)."""
     out: list[Any] = []
-    for v in values:
+    for i, v in enumerate(values):
         if v is None or isinstance(v, (Tensor, IndexedSlices)):
             out.append(v)
             continue
@@ -177,8 +177,7 @@ def _convert_at(graph: Graph, scope: str, values: list[Any], arg_name: Optional[
         graph._native.set_name_scope(scope)
         try:
             with graph.as_default():
-                out.append(convert_to_tensor(v) if arg_name is None
-                           else convert_to_tensor(v, name=arg_name))
+                out.append(convert_to_tensor(v, name=f"{name_prefix}{i}"))
         finally:
             graph._native.set_name_scope(previous)
     return out

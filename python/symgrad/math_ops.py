@@ -16,7 +16,8 @@ __all__ = [
     "add", "add_v2", "subtract", "multiply", "divide", "truediv", "div", "realdiv",
     "floordiv", "floor_div", "mod", "floormod", "pow", "maximum", "minimum",
     "squared_difference", "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log",
-    "log1p", "reciprocal", "sin", "cos", "tanh", "sigmoid", "less", "less_equal", "greater",
+    "log1p", "reciprocal", "sin", "cos", "tanh", "sigmoid", "expm1", "tan", "floor", "ceil",
+    "round", "less", "less_equal", "greater",
     "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "cast",
     "to_float", "to_double", "to_int32", "to_int64", "where", "where_v2", "reduce_sum",
     "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "matmul", "add_n",
@@ -213,6 +214,30 @@ def sigmoid(x: Any, name: Optional[str] = None) -> Tensor:
     return _unary("Sigmoid", x, name)
 
 
+def expm1(x: Any, name: Optional[str] = None) -> Tensor:
+    return _unary("Expm1", x, name)
+
+
+def tan(x: Any, name: Optional[str] = None) -> Tensor:
+    return _unary("Tan", x, name)
+
+
+def floor(x: Any, name: Optional[str] = None) -> Tensor:
+    return _unary("Floor", x, name)
+
+
+def ceil(x: Any, name: Optional[str] = None) -> Tensor:
+    return _unary("Ceil", x, name)
+
+
+def round(x: Any, name: Optional[str] = None) -> Tensor:  # noqa: A001 - TF's name
+    """Rounds half to even; integer tensors are returned unchanged (as TF)."""
+    tx = convert_to_tensor(x)
+    if tx.dtype.is_integer:
+        return tx
+    return _unary("Round", tx, name)
+
+
 def logical_not(x: Any, name: Optional[str] = None) -> Tensor:
     return _unary("LogicalNot", x, name)
 
@@ -298,7 +323,10 @@ def _reduce(op_type: str, input_tensor: Any, axis: Any, keepdims: Any, name: Opt
         dims = _reduction_dims(x, axis)
     with op_scope(name, op_type, [x, dims]) as scope:
         index = int_tensor(dims, "reduction_indices")
-        return create_tensor(op_type, [x, index], {"keep_dims": bool(keepdims)}, scope)
+        result = create_tensor(op_type, [x, index], {"keep_dims": bool(keepdims)}, scope)
+    if axis is None and not keepdims:
+        result.set_shape([])  # reducing everything gives a scalar, even for unknown rank
+    return result
 
 
 def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: Any = None,

@@ -128,6 +128,19 @@ impl PartialEq for Graph {
     }
 }
 
+/// An op input: a tensor, or a constant value to be created for the named input.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Tensor(Tensor),
+    Const(&'static str, Value),
+}
+
+impl From<Tensor> for Input {
+    fn from(t: Tensor) -> Self {
+        Input::Tensor(t)
+    }
+}
+
 /// What an op is made of before it enters the graph.
 pub struct OpSpec<'a> {
     pub op: OpKind,
@@ -182,6 +195,34 @@ impl Graph {
         let op = OpKind::from_def(op_type, attrs, &input_types)?;
         let node = g.add_op(OpSpec { op, inputs, name })?;
         Ok(OpRef { graph: self.id, node })
+    }
+
+    /// Adds an op some of whose inputs are constants given as values: as TF's op wrappers
+    /// do, the op's unique name becomes a scope, each constant is created inside it named
+    /// after its input (`Reshape_1/shape`, `Sum/reduction_indices`), then the op takes the
+    /// scope's name.
+    pub fn add_with_consts(&self, op: OpKind, inputs: &[Input], name: Option<&str>) -> Result<OpRef> {
+        if inputs.iter().all(|i| matches!(i, Input::Tensor(_))) {
+            let ts: SmallVec<[Tensor; 4]> =
+                inputs.iter().filter_map(|i| if let Input::Tensor(t) = i { Some(*t) } else { None }).collect();
+            return self.add_op(OpSpec { op, inputs: &ts, name });
+        }
+        let requested = name.unwrap_or_else(|| op.type_name()).to_string();
+        let (scope, previous) = self.enter_name_scope(Some(&requested));
+        let result = (|| {
+            let mut ts: SmallVec<[Tensor; 4]> = SmallVec::new();
+            for input in inputs {
+                ts.push(match input {
+                    Input::Tensor(t) => *t,
+                    Input::Const(arg, value) => {
+                        self.add1(OpKind::Const { value: value.clone() }, &[], Some(arg))?
+                    }
+                });
+            }
+            self.add_op(OpSpec { op, inputs: &ts, name: Some(&scope) })
+        })();
+        self.set_name_scope(&previous);
+        result
     }
 
     /// Adds a single-output op and returns its output.

@@ -7,7 +7,7 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx, IndexedSlices};
-use crate::graph::{Graph, Metas, OpSpec, Tensor, TensorMeta};
+use crate::graph::{Graph, Input, Metas, OpSpec, Tensor, TensorMeta};
 use crate::shape::{broadcast_dims, broadcast_static, normalize_axis, Dims, Shape};
 use crate::value::{reshape_arr, Arr, Value};
 use crate::map_same;
@@ -901,10 +901,10 @@ pub fn select_v2(g: &Graph, c: Tensor, t: Tensor, e: Tensor) -> Result<Tensor> {
     g.add1(OpKind::SelectV2, &[c, t, e], Some("SelectV2"))
 }
 
-/// `Reshape(x, Const(shape))`.
+/// `Reshape(x, shape)` with the shape as a `Const` named `Reshape/shape`.
 pub fn reshape(g: &Graph, x: Tensor, shape: &[i64]) -> Result<Tensor> {
-    let s = source::const_ints(g, shape)?;
-    reshape_t(g, x, s)
+    let shape = Input::Const("shape", Value::int_vector(DType::I32, shape));
+    Ok(g.add_with_consts(OpKind::Reshape, &[x.into(), shape], None)?.output(0))
 }
 
 pub fn reshape_t(g: &Graph, x: Tensor, shape: Tensor) -> Result<Tensor> {
@@ -920,8 +920,8 @@ pub fn invert_permutation(g: &Graph, perm: Tensor) -> Result<Tensor> {
 }
 
 pub fn expand_dims(g: &Graph, x: Tensor, axis: i64) -> Result<Tensor> {
-    let a = source::const_value(g, Value::scalar(axis as i32), None)?;
-    g.add1(OpKind::ExpandDims, &[x, a], Some("ExpandDims"))
+    let dim = Input::Const("dim", Value::scalar(axis as i32));
+    Ok(g.add_with_consts(OpKind::ExpandDims, &[x.into(), dim], None)?.output(0))
 }
 
 pub fn squeeze(g: &Graph, x: Tensor, axes: &[i64]) -> Result<Tensor> {

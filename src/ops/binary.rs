@@ -7,7 +7,7 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
-use crate::graph::{Graph, Metas, Tensor};
+use crate::graph::{Graph, Input, Metas, Tensor};
 use crate::shape::{broadcast_dims, broadcast_reduction_axes, broadcast_static};
 use crate::value::{Arr, Value};
 use ndarray::{IxDyn, Zip};
@@ -410,8 +410,10 @@ builders!(
 type GradOut = Result<Vec<Option<Grad>>>;
 
 /// Reduces each input's gradient (shaped like the broadcast output) back to that input's
-/// shape: statically when the shapes tell which axes were broadcast, else with
-/// `BroadcastGradientArgs` at run time. `fast_path` is TF's equal-shapes shortcut.
+/// shape, as TF's `_ReduceGradientArgs`: both input shapes first (`Shape`, `Shape_1`, folded
+/// to constants when static), then the broadcast axes — decided statically when the shapes
+/// tell, else by `BroadcastGradientArgs` — and per input `Reshape(Sum(g, axes, keepdims))`.
+/// `fast_path` is TF's shortcut when x, y and the gradient have one fully known shape.
 pub fn reduce_to_inputs(
     ctx: &GradCtx<'_>,
     grad: Tensor,
@@ -425,40 +427,47 @@ pub fn reduce_to_inputs(
     if fast_path && sx.is_fully_defined() && sx == sy && g.shape(grad)? == sx {
         return Ok(vec![gx.map(Grad::Dense), gy.map(Grad::Dense)]);
     }
-    let out = match broadcast_reduction_axes(&sx, &sy) {
+    let shape_x = array::shape_of(g, x, DType::I32, None)?;
+    let shape_y = array::shape_of(g, y, DType::I32, None)?;
+    let (rank_x, rank_y) = (sx.rank().unwrap_or(0), sy.rank().unwrap_or(0));
+    let sides = match broadcast_reduction_axes(&sx, &sy) {
         Some((rx, ry)) => {
-            let rank = sx.rank().unwrap_or(0).max(sy.rank().unwrap_or(0));
-            let reduce_static = |t: Option<Tensor>, axes: &[usize], input: Tensor, input_rank: usize| -> Result<Option<Tensor>> {
-                let Some(t) = t else { return Ok(None) };
-                if axes.is_empty() && input_rank == rank {
-                    return Ok(Some(t));
-                }
-                let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
-                let summed = reduce::sum(g, t, &axes, true)?;
-                let shape = array::shape_of(g, input, DType::I32, None)?;
-                Ok(Some(array::reshape_t(g, summed, shape)?))
-            };
-            vec![
-                reduce_static(gx, &rx, x, sx.rank().unwrap_or(0))?.map(Grad::Dense),
-                reduce_static(gy, &ry, y, sy.rank().unwrap_or(0))?.map(Grad::Dense),
-            ]
+            let axes = |a: Vec<usize>| Some(Value::int_vector(DType::I32, &a.iter().map(|&i| i as i64).collect::<Vec<_>>()));
+            let must_x = !rx.is_empty() || rank_x < rank_y;
+            let must_y = !ry.is_empty() || rank_y < rank_x;
+            [(gx, shape_x, Axes::Static(axes(rx)), must_x), (gy, shape_y, Axes::Static(axes(ry)), must_y)]
         }
         None => {
-            let shape_x = array::shape_dynamic(g, x)?;
-            let shape_y = array::shape_dynamic(g, y)?;
             let (rx, ry) = array::broadcast_gradient_args(g, shape_x, shape_y)?;
-            let reduce_dynamic = |t: Option<Tensor>, axes: Tensor, shape: Tensor| -> Result<Option<Tensor>> {
-                let Some(t) = t else { return Ok(None) };
-                let summed = reduce::sum_t(g, t, axes, true)?;
-                Ok(Some(array::reshape_t(g, summed, shape)?))
-            };
-            vec![
-                reduce_dynamic(gx, rx, shape_x)?.map(Grad::Dense),
-                reduce_dynamic(gy, ry, shape_y)?.map(Grad::Dense),
-            ]
+            [(gx, shape_x, Axes::Dynamic(rx), true), (gy, shape_y, Axes::Dynamic(ry), true)]
         }
     };
+    let mut out = Vec::with_capacity(2);
+    for (grad, shape, axes, must_reduce) in sides {
+        out.push(match grad {
+            Some(t) if must_reduce => {
+                let summed = match axes {
+                    Axes::Static(Some(v)) => g
+                        .add_with_consts(
+                            OpKind::Reduce { op: reduce::ReduceOp::Sum, keep_dims: true },
+                            &[t.into(), Input::Const("reduction_indices", v)],
+                            None,
+                        )?
+                        .output(0),
+                    Axes::Static(None) => t,
+                    Axes::Dynamic(a) => reduce::sum_t(g, t, a, true)?,
+                };
+                Some(Grad::Dense(array::reshape_t(g, summed, shape)?))
+            }
+            other => other.map(Grad::Dense),
+        });
+    }
     Ok(out)
+}
+
+enum Axes {
+    Static(Option<Value>),
+    Dynamic(Tensor),
 }
 
 fn add_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
@@ -474,9 +483,12 @@ fn mul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let (sx, sy) = (gr.shape(x)?, gr.shape(y)?);
+    // TF's shortcut for equal static shapes applies to float32 and int32 only.
+    let fast = sx.is_fully_defined() && sx == sy && gr.shape(g)? == sx && matches!(gr.dtype(g)?, DType::F32 | DType::I32);
     let gx = mul(gr, g, y)?;
-    let gy = mul(gr, x, g)?;
-    reduce_to_inputs(ctx, g, Some(gx), Some(gy), true)
+    let gy = if fast { mul(gr, g, x)? } else { mul(gr, x, g)? };
+    reduce_to_inputs(ctx, g, Some(gx), Some(gy), fast)
 }
 fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;

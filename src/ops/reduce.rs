@@ -10,7 +10,7 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
-use crate::graph::{Graph, Metas, Tensor};
+use crate::graph::{Graph, Input, Metas, Tensor};
 use crate::shape::{Dims, Shape};
 use crate::value::{Arr, Elem, Value};
 use ndarray::{ArcArray, IxDyn};
@@ -52,8 +52,8 @@ pub fn reduce(g: &Graph, op: ReduceOp, x: Tensor, axes: Tensor, keep_dims: bool,
 
 /// `op(x, axes, keep_dims)` with the axes as an int32 `Const`.
 pub fn reduce_axes(g: &Graph, op: ReduceOp, x: Tensor, axes: &[i64], keep_dims: bool) -> Result<Tensor> {
-    let axes = source::const_ints(g, axes)?;
-    reduce(g, op, x, axes, keep_dims, None)
+    let axes = Input::Const("reduction_indices", Value::int_vector(DType::I32, axes));
+    Ok(g.add_with_consts(OpKind::Reduce { op, keep_dims }, &[x.into(), axes], None)?.output(0))
 }
 
 pub fn sum(g: &Graph, x: Tensor, axes: &[i64], keep_dims: bool) -> Result<Tensor> {

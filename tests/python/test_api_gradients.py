@@ -205,3 +205,50 @@ def test_aggregation_and_gate_options(g):
         assert abs(run(d) - expected) < 1e-5
     assert tf.AggregationMethod.DEFAULT == tf.AggregationMethod.ADD_N == 0
     assert tf.UnconnectedGradients("zero") is tf.UnconnectedGradients.ZERO
+
+
+def test_indexed_slices_cross_the_trampoline_and_fetch(g):
+    name = _fresh("SparseRows")
+
+    @tf.RegisterGradient(name)
+    def _rows(op, grad):
+        return tf.IndexedSlices(grad, tf.constant([0, 2, 1]), tf.shape(op.inputs[0]))
+
+    p = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with g.gradient_override_map({"Identity": name}):
+        y = tf.identity(p)
+    (d,) = tf.gradients(y, p)
+    assert isinstance(d, tf.IndexedSlices)
+    assert d.shape == [3, 2]
+    value = run(d)
+    assert isinstance(value, tf.IndexedSlicesValue)
+    np.testing.assert_array_equal(value.indices, [0, 2, 1])
+    np.testing.assert_array_equal(value.values, np.ones((3, 2)))
+    np.testing.assert_array_equal(value.dense_shape, [3, 2])
+
+
+def test_trampoline_gives_python_objects(g):
+    name = _fresh("Spy")
+    seen = []
+
+    @tf.RegisterGradient(name)
+    def _spy(op, grad):
+        seen.append((op, grad))
+        return grad
+
+    x = tf.constant(2.0)
+    with g.gradient_override_map({"Identity": name}):
+        y = tf.identity(x)
+    (d,) = tf.gradients(y, x)
+    assert seen[0][0] is y.op
+    assert isinstance(seen[0][1], tf.Tensor) and seen[0][1].graph is g
+    assert d is seen[0][1]
+
+
+def test_gradients_use_the_tensors_graph(g):
+    x = tf.constant(3.0)
+    y = x * x
+    with tf.Graph().as_default():
+        (d,) = tf.gradients(y, x)
+    assert d.graph is g
+    assert run(d) == 6.0

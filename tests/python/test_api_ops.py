@@ -215,3 +215,27 @@ def test_autopacking(g):
     packed = tf.convert_to_tensor([x, x])
     assert packed.name == "packed:0" and packed.op.type == "Pack"
     assert packed.shape == [2, 3]
+
+
+def test_rounding_and_extra_unary_ops(g):
+    x = tf.constant([1.5, -2.5, 0.2])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.round(x)), [2.0, -2.0, 0.0])
+        np.testing.assert_array_equal(sess.run(tf.floor(x)), [1.0, -3.0, 0.0])
+        np.testing.assert_array_equal(sess.run(tf.ceil(x)), [2.0, -2.0, 1.0])
+        np.testing.assert_allclose(sess.run(tf.expm1(x)), np.expm1([1.5, -2.5, 0.2]), rtol=1e-6)
+        np.testing.assert_allclose(sess.run(tf.tan(x)), np.tan([1.5, -2.5, 0.2]), rtol=1e-5)
+    i = tf.constant(3)
+    assert tf.round(i) is i
+    assert tf.floor(x).op.type == "Floor" and tf.tan(x).name == "Tan_1:0"
+
+
+def test_reduce_all_of_unknown_rank_is_scalar(g):
+    p = tf.placeholder(tf.float32)
+    assert tf.reduce_max(p).shape == []
+    assert tf.reduce_sum(p, keepdims=True).shape.rank is None
+
+
+def test_lists_of_arrays_keep_numpy_dtype(g):
+    t = tf.convert_to_tensor([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+    assert t.dtype is tf.float64 and t.shape == [2, 2]
