@@ -81,7 +81,9 @@ impl Attrs {
             None => Ok(Shape::unknown()),
             Some(AttrValue::Shape(s)) => Ok(s.clone()),
             Some(AttrValue::Ints(v)) => Ok(Shape(Some(
-                v.iter().map(|&d| if d < 0 { None } else { Some(d as usize) }).collect(),
+                v.iter()
+                    .map(|&d| if d < 0 { None } else { Some(d as usize) })
+                    .collect(),
             ))),
             Some(other) => Err(bad(name, "shape", other)),
         }

@@ -82,7 +82,10 @@ impl DType {
         matches!(self, DType::F32 | DType::F64)
     }
     pub fn is_integer(self) -> bool {
-        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64 | DType::U8)
+        matches!(
+            self,
+            DType::I8 | DType::I16 | DType::I32 | DType::I64 | DType::U8
+        )
     }
     /// Whether gradients flow through tensors of this type (TF's `IsTrainable`).
     pub fn is_trainable(self) -> bool {

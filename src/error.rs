@@ -61,7 +61,9 @@ pub enum Error {
     #[error("{message}")]
     NoGradient { message: String },
     /// A gradient for this op type is registered already (Python `KeyError`).
-    #[error("Registering two gradient with name '{op_type}'! (Previous registration was in {previous})")]
+    #[error(
+        "Registering two gradient with name '{op_type}'! (Previous registration was in {previous})"
+    )]
     AlreadyRegistered { op_type: String, previous: String },
     /// A lookup by name or index failed (Python `KeyError`).
     #[error("{message}")]
@@ -71,7 +73,11 @@ pub enum Error {
     Runtime { message: String },
     /// An error while running the graph (Python `symgrad.errors.<Code>Error`).
     #[error("{message}")]
-    Op { code: Code, op: Option<u32>, message: String },
+    Op {
+        code: Code,
+        op: Option<u32>,
+        message: String,
+    },
     /// An error raised by user code called from the core (a Python gradient function);
     /// the binding re-raises it unchanged.
     #[error("{0}")]
@@ -82,17 +88,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn invalid(message: impl fmt::Display) -> Self {
-        Error::InvalidArgument { message: message.to_string() }
+        Error::InvalidArgument {
+            message: message.to_string(),
+        }
     }
     pub fn type_error(message: impl fmt::Display) -> Self {
-        Error::Type { message: message.to_string() }
+        Error::Type {
+            message: message.to_string(),
+        }
     }
     pub fn runtime(message: impl fmt::Display) -> Self {
-        Error::Runtime { message: message.to_string() }
+        Error::Runtime {
+            message: message.to_string(),
+        }
     }
     /// A run-time error not yet attributed to an op; the executor attributes it.
     pub fn op(code: Code, message: impl fmt::Display) -> Self {
-        Error::Op { code, op: None, message: message.to_string() }
+        Error::Op {
+            code,
+            op: None,
+            message: message.to_string(),
+        }
     }
     pub fn op_invalid(message: impl fmt::Display) -> Self {
         Self::op(Code::InvalidArgument, message)

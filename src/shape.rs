@@ -38,7 +38,9 @@ impl Shape {
         self.0.as_ref().and_then(|d| d.get(i).copied().flatten())
     }
     pub fn is_fully_defined(&self) -> bool {
-        self.0.as_ref().is_some_and(|d| d.iter().all(|x| x.is_some()))
+        self.0
+            .as_ref()
+            .is_some_and(|d| d.iter().all(|x| x.is_some()))
     }
     /// The dimensions when all are known.
     pub fn to_vec(&self) -> Option<Vec<usize>> {
@@ -68,7 +70,9 @@ impl Shape {
             (_, None) => Ok(self.clone()),
             (Some(a), Some(b)) => {
                 if a.len() != b.len() {
-                    return Err(Error::invalid(format!("Shapes {self} and {other} are not compatible")));
+                    return Err(Error::invalid(format!(
+                        "Shapes {self} and {other} are not compatible"
+                    )));
                 }
                 let mut out = Dims::with_capacity(a.len());
                 for (x, y) in a.iter().zip(b.iter()) {
@@ -92,8 +96,10 @@ impl Shape {
         match &self.0 {
             None => "<unknown>".to_string(),
             Some(d) => {
-                let parts: Vec<String> =
-                    d.iter().map(|x| x.map_or("?".to_string(), |v| v.to_string())).collect();
+                let parts: Vec<String> = d
+                    .iter()
+                    .map(|x| x.map_or("?".to_string(), |v| v.to_string()))
+                    .collect();
                 format!("[{}]", parts.join(","))
             }
         }
@@ -106,8 +112,10 @@ impl fmt::Display for Shape {
         match &self.0 {
             None => f.write_str("<unknown>"),
             Some(d) => {
-                let parts: Vec<String> =
-                    d.iter().map(|x| x.map_or("None".to_string(), |v| v.to_string())).collect();
+                let parts: Vec<String> = d
+                    .iter()
+                    .map(|x| x.map_or("None".to_string(), |v| v.to_string()))
+                    .collect();
                 if parts.len() == 1 {
                     write!(f, "({},)", parts[0])
                 } else {
@@ -127,8 +135,7 @@ pub fn broadcast_static(a: &Shape, b: &Shape) -> std::result::Result<Shape, (usi
     let rank = da.len().max(db.len());
     let mut out = Dims::with_capacity(rank);
     for i in 0..rank {
-        let x = if i + da.len() >= rank { da[i + da.len() - rank] } else { Some(1) };
-        let y = if i + db.len() >= rank { db[i + db.len() - rank] } else { Some(1) };
+        let (x, y) = (aligned(da, i, rank), aligned(db, i, rank));
         out.push(match (x, y) {
             (Some(1), y) => y,
             (x, Some(1)) => x,
@@ -141,13 +148,30 @@ pub fn broadcast_static(a: &Shape, b: &Shape) -> std::result::Result<Shape, (usi
     Ok(Shape(Some(out)))
 }
 
+/// Dimension `i` of `dims` right-aligned to `rank` (missing leading dims are 1).
+fn aligned(dims: &[Dim], i: usize, rank: usize) -> Dim {
+    if i + dims.len() >= rank {
+        dims[i + dims.len() - rank]
+    } else {
+        Some(1)
+    }
+}
+
 /// Run-time numpy broadcasting of concrete shapes.
 pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let rank = a.len().max(b.len());
     let mut out = Vec::with_capacity(rank);
     for i in 0..rank {
-        let x = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
-        let y = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
+        let x = if i + a.len() >= rank {
+            a[i + a.len() - rank]
+        } else {
+            1
+        };
+        let y = if i + b.len() >= rank {
+            b[i + b.len() - rank]
+        } else {
+            1
+        };
         out.push(if x == y || y == 1 {
             x
         } else if x == 1 {
@@ -162,13 +186,14 @@ pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 /// The axes along which a tensor of shape `a` was broadcast to reach `out` (TF's
 /// `BroadcastGradientArgs` for one side), or `None` when static shapes cannot tell.
 pub fn broadcast_reduction_axes(a: &Shape, b: &Shape) -> Option<(Vec<usize>, Vec<usize>)> {
-    let (Some(da), Some(db)) = (&a.0, &b.0) else { return None };
+    let (Some(da), Some(db)) = (&a.0, &b.0) else {
+        return None;
+    };
     let rank = da.len().max(db.len());
     let mut ra = Vec::new();
     let mut rb = Vec::new();
     for i in 0..rank {
-        let x = if i + da.len() >= rank { da[i + da.len() - rank] } else { Some(1) };
-        let y = if i + db.len() >= rank { db[i + db.len() - rank] } else { Some(1) };
+        let (x, y) = (aligned(da, i, rank), aligned(db, i, rank));
         match (x, y) {
             (Some(1), Some(1)) => {}
             (Some(1), _) => ra.push(i),
@@ -189,5 +214,9 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize> {
             -r
         )));
     }
-    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+    Ok(if axis < 0 {
+        (axis + r) as usize
+    } else {
+        axis as usize
+    })
 }

@@ -107,7 +107,8 @@ macro_rules! impl_elem {
                 }
             }
             fn from_f64(x: f64) -> Self {
-                <$t as NumCast>::from(x).unwrap_or_else(|| if x > 0.0 { <$t>::MAX } else { <$t>::MIN })
+                <$t as NumCast>::from(x)
+                    .unwrap_or_else(|| if x > 0.0 { <$t>::MAX } else { <$t>::MIN })
             }
             fn to_f64(self) -> f64 {
                 <f64 as NumCast>::from(self).unwrap_or(f64::NAN)
@@ -285,7 +286,8 @@ impl Value {
         self.to_i64_vec()?
             .into_iter()
             .map(|d| {
-                usize::try_from(d).map_err(|_| Error::op_invalid(format!("dimension {d} must be >= 0")))
+                usize::try_from(d)
+                    .map_err(|_| Error::op_invalid(format!("dimension {d} must be >= 0")))
             })
             .collect()
     }
@@ -294,7 +296,10 @@ impl Value {
     pub fn int_vector(dtype: DType, xs: &[i64]) -> Value {
         let n = xs.len();
         match dtype {
-            DType::I64 => Value::I64(ArcArray::from_shape_vec(IxDyn(&[n]), xs.to_vec()).unwrap_or_else(|_| ArcArray::zeros(IxDyn(&[0])))),
+            DType::I64 => Value::I64(
+                ArcArray::from_shape_vec(IxDyn(&[n]), xs.to_vec())
+                    .unwrap_or_else(|_| ArcArray::zeros(IxDyn(&[0]))),
+            ),
             _ => Value::I32(
                 ArcArray::from_shape_vec(IxDyn(&[n]), xs.iter().map(|&x| x as i32).collect())
                     .unwrap_or_else(|_| ArcArray::zeros(IxDyn(&[0]))),

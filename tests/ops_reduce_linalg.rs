@@ -69,12 +69,19 @@ fn build_time_errors_are_value_errors() {
     let x = placeholder(&g, Shape::known(&[2, 3]));
     let e = reduce::sum(&g, x, &[5], false).expect_err("axis");
     assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
-    assert!(e.to_string().contains("Invalid reduction dimension 5 for input with 2 dimensions"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("Invalid reduction dimension 5 for input with 2 dimensions"),
+        "{e}"
+    );
     let b = placeholder(&g, Shape::known(&[4, 5]));
     let e = linalg::matmul(&g, x, b, false, false).expect_err("inner");
     assert!(matches!(e, Error::InvalidArgument { .. }));
     let text = e.to_string();
-    assert!(text.contains("Dimensions must be equal, but are 3 and 4") && text.contains("MatMul"), "{text}");
+    assert!(
+        text.contains("Dimensions must be equal, but are 3 and 4") && text.contains("MatMul"),
+        "{text}"
+    );
     assert!(text.contains("[2,3], [4,5]"), "{text}");
 }
 
@@ -90,16 +97,35 @@ fn run_time_errors_are_invalid_argument() {
     match &e {
         Error::Op { code, message, .. } => {
             assert_eq!(*code, Code::InvalidArgument);
-            assert!(message.contains("Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"), "{message}");
+            assert!(
+                message.contains("Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"),
+                "{message}"
+            );
         }
         other => panic!("expected an op error, got {other:?}"),
     }
-    let axes = source::placeholder(&g, DType::I32, Shape::unknown(), Some("axes")).expect("placeholder");
+    let axes =
+        source::placeholder(&g, DType::I32, Shape::unknown(), Some("axes")).expect("placeholder");
     let s = reduce::sum_t(&g, a, axes, false).expect("sum");
     let e = Session::new(&g)
-        .run(&[s], &[(a, value(&[2, 3], 1)), (axes, Value::int_vector(DType::I32, &[2]))])
+        .run(
+            &[s],
+            &[
+                (a, value(&[2, 3], 1)),
+                (axes, Value::int_vector(DType::I32, &[2])),
+            ],
+        )
         .expect_err("bad axis");
-    assert!(matches!(e, Error::Op { code: Code::InvalidArgument, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Op {
+                code: Code::InvalidArgument,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 // ----- Sum / Mean -----
@@ -109,7 +135,9 @@ fn sum_and_mean_static_shapes() {
     let xv = value(&[2, 3, 4], 3);
     for op in [ReduceOp::Sum, ReduceOp::Mean] {
         for &(axes, keep) in AXES_CASES {
-            check_fn(Shape::known(&[2, 3, 4]), &xv, |g, x| squared_reduce(g, op, x, ints(g, axes), keep).expect("build"));
+            check_fn(Shape::known(&[2, 3, 4]), &xv, |g, x| {
+                squared_reduce(g, op, x, ints(g, axes), keep).expect("build")
+            });
         }
     }
 }
@@ -120,7 +148,9 @@ fn sum_and_mean_partly_known_and_unknown_shapes() {
     for static_shape in [Shape::from_dims(&[None, Some(3), None]), Shape::unknown()] {
         for op in [ReduceOp::Sum, ReduceOp::Mean] {
             for &(axes, keep) in AXES_CASES {
-                check_fn(static_shape.clone(), &xv, |g, x| squared_reduce(g, op, x, ints(g, axes), keep).expect("build"));
+                check_fn(static_shape.clone(), &xv, |g, x| {
+                    squared_reduce(g, op, x, ints(g, axes), keep).expect("build")
+                });
             }
         }
     }
@@ -138,7 +168,8 @@ fn sum_with_scalar_int64_and_fed_axes() {
         squared_reduce(g, ReduceOp::Mean, x, axis, false).expect("build")
     });
     check_fn(Shape::known(&[3, 4]), &xv, |g, x| {
-        let axes = source::const_value(g, Value::int_vector(DType::I64, &[0, 1]), None).expect("const");
+        let axes =
+            source::const_value(g, Value::int_vector(DType::I64, &[0, 1]), None).expect("const");
         squared_reduce(g, ReduceOp::Sum, x, axes, true).expect("build")
     });
     // Axes known only at run time (int32 and int64), with and without keep_dims.
@@ -146,7 +177,8 @@ fn sum_with_scalar_int64_and_fed_axes() {
         for op in [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Prod] {
             let g = Graph::new();
             let x = placeholder(&g, Shape::known(&[3, 4]));
-            let axes = source::placeholder(&g, dtype, Shape::known(&[1]), Some("axes")).expect("placeholder");
+            let axes = source::placeholder(&g, dtype, Shape::known(&[1]), Some("axes"))
+                .expect("placeholder");
             let y = squared_reduce(&g, op, x, axes, keep).expect("build");
             let mut c = Checker::new(&g, x, y);
             c.extra_feeds = vec![(axes, Value::int_vector(dtype, &[-1]))];
@@ -172,8 +204,12 @@ fn max_and_min_gradients() {
     let xv = value(&[2, 3, 4], 6);
     for op in [ReduceOp::Max, ReduceOp::Min] {
         for &(axes, keep) in AXES_CASES {
-            check_fn(Shape::known(&[2, 3, 4]), &xv, |g, x| squared_reduce(g, op, x, ints(g, axes), keep).expect("build"));
-            check_fn(Shape::unknown(), &xv, |g, x| squared_reduce(g, op, x, ints(g, axes), keep).expect("build"));
+            check_fn(Shape::known(&[2, 3, 4]), &xv, |g, x| {
+                squared_reduce(g, op, x, ints(g, axes), keep).expect("build")
+            });
+            check_fn(Shape::unknown(), &xv, |g, x| {
+                squared_reduce(g, op, x, ints(g, axes), keep).expect("build")
+            });
         }
     }
 }
@@ -199,8 +235,12 @@ fn max_ties_share_the_gradient() {
 fn prod_gradients_without_zeros() {
     let xv = value(&[2, 3, 4], 7);
     for &(axes, keep) in AXES_CASES {
-        check_fn(Shape::known(&[2, 3, 4]), &xv, |g, x| squared_reduce(g, ReduceOp::Prod, x, ints(g, axes), keep).expect("build"));
-        check_fn(Shape::unknown(), &xv, |g, x| squared_reduce(g, ReduceOp::Prod, x, ints(g, axes), keep).expect("build"));
+        check_fn(Shape::known(&[2, 3, 4]), &xv, |g, x| {
+            squared_reduce(g, ReduceOp::Prod, x, ints(g, axes), keep).expect("build")
+        });
+        check_fn(Shape::unknown(), &xv, |g, x| {
+            squared_reduce(g, ReduceOp::Prod, x, ints(g, axes), keep).expect("build")
+        });
     }
 }
 
@@ -214,7 +254,20 @@ fn prod_gradients_with_zeros() {
     let p = reduce::prod(&g, x, &[1], false).expect("prod");
     let dx = grad_of(&g, p, x);
     let got = run1(&g, dx, &[(x, xv.clone())]).expect("run").to_f64_vec();
-    let want = [0.0, -1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.9 * 2.0 * 0.4, 1.1 * 2.0 * 0.4, 1.1 * -0.9 * 0.4, 1.1 * -0.9 * 2.0];
+    let want = [
+        0.0,
+        -1.5,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        -0.9 * 2.0 * 0.4,
+        1.1 * 2.0 * 0.4,
+        1.1 * -0.9 * 0.4,
+        1.1 * -0.9 * 2.0,
+    ];
     for (a, b) in got.iter().zip(want) {
         assert!((a - b).abs() < 1e-12, "{got:?} vs {want:?}");
     }
@@ -225,7 +278,9 @@ fn prod_gradients_with_zeros() {
         let p = reduce::prod(g, x, &[1], false).expect("prod");
         unary::square(g, p).expect("square")
     });
-    check_fn(Shape::known(&[2, 3]), &one_zero, |g, x| reduce::prod(g, x, &[1], true).expect("prod"));
+    check_fn(Shape::known(&[2, 3]), &one_zero, |g, x| {
+        reduce::prod(g, x, &[1], true).expect("prod")
+    });
     // Two zeros in a slice: the first derivative is exact; the second is the documented gap.
     let g = Graph::new();
     let x = placeholder(&g, Shape::known(&[3, 4]));
@@ -242,7 +297,9 @@ fn matmul_gradients_all_transpose_cases() {
     let sq = value(&[3, 3], 8);
     for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
         // x against itself: the Hessian is non-zero.
-        check_fn(Shape::known(&[3, 3]), &sq, |g, x| linalg::matmul(g, x, x, ta, tb).expect("matmul"));
+        check_fn(Shape::known(&[3, 3]), &sq, |g, x| {
+            linalg::matmul(g, x, x, ta, tb).expect("matmul")
+        });
         // Non-square operands, with a constant partner on either side.
         let a_shape: &[usize] = if ta { &[3, 2] } else { &[2, 3] };
         let b_shape: &[usize] = if tb { &[4, 3] } else { &[3, 4] };
@@ -267,7 +324,9 @@ fn matmul_gradients_all_transpose_cases() {
 fn batch_matmul_gradients_same_batch() {
     let xv = value(&[2, 3, 3], 13);
     for (ax, ay) in [(false, false), (false, true), (true, false), (true, true)] {
-        check_fn(Shape::known(&[2, 3, 3]), &xv, |g, x| linalg::batch_matmul(g, x, x, ax, ay).expect("bmm"));
+        check_fn(Shape::known(&[2, 3, 3]), &xv, |g, x| {
+            linalg::batch_matmul(g, x, x, ax, ay).expect("bmm")
+        });
     }
 }
 
@@ -279,7 +338,11 @@ fn batch_matmul_gradients_broadcast_batch() {
         let x_shape: &[usize] = if ax { &[2, 1, 3, 2] } else { &[2, 1, 2, 3] };
         let y_shape: &[usize] = if ay { &[4, 5, 3] } else { &[4, 3, 5] };
         let xv = value(x_shape, 14);
-        for static_shape in [Shape::known(x_shape), Shape::unknown(), Shape::from_dims(&[None, Some(1), None, None])] {
+        for static_shape in [
+            Shape::known(x_shape),
+            Shape::unknown(),
+            Shape::from_dims(&[None, Some(1), None, None]),
+        ] {
             check_fn(static_shape, &xv, |g, x| {
                 let y = source::const_value(g, value(y_shape, 15), None).expect("const");
                 let z = linalg::batch_matmul(g, x, y, ax, ay).expect("bmm");

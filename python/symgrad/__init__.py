@@ -33,7 +33,7 @@ _NATIVE = [
     # array ops
     "identity", "identity_n", "stop_gradient", "reshape", "transpose", "invert_permutation",
     "expand_dims", "squeeze", "shape", "size", "rank", "split", "unstack", "stack", "concat",
-    "tile", "broadcast_to", "newaxis",
+    "tile", "broadcast_to", "newaxis", "slice", "pad",
     # math ops
     "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
     "floor_div", "mod", "floormod", "pow", "maximum", "minimum", "squared_difference",
@@ -67,10 +67,10 @@ if _NATIVE_IMPORT_ERROR is None:
     globals().pop("__getattr__", None)  # left over if the package is reloaded after a build
     from . import nn
     from .array_ops import (broadcast_to, concat, expand_dims, fill, identity, identity_n,
-                            invert_permutation, newaxis, ones, ones_like, placeholder,
-                            placeholder_with_default, rank, reshape, shape, size, split,
-                            squeeze, stack, stop_gradient, tile, transpose, unstack, zeros,
-                            zeros_like)
+                            invert_permutation, newaxis, ones, ones_like, pad, placeholder,
+                            placeholder_with_default, rank, reshape, shape, size, slice,
+                            split, squeeze, stack, stop_gradient, tile, transpose, unstack,
+                            zeros, zeros_like)
     from .constant_op import (constant, convert_to_tensor,
                               convert_to_tensor_or_indexed_slices)
     from .control_flow_ops import group, no_op, tuple

@@ -5,17 +5,25 @@ Graph elements cross the seam as integers: an operation is its node id (``int``)
 ``(node_id, output_index)``. Attribute values are tagged pairs ``(kind, value)`` on the way out.
 """
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union, final
 
 import numpy as np
 
-TensorRef = tuple[int, int]
+__all__ = [
+    "is_gradient_registered", "op_types", "register_gradient", "register_not_differentiable",
+    "set_gradient_trampoline", "Graph", "Session",
+]
+
+# Aliases for readability only (private: they do not exist at runtime).
+_TensorRef = tuple[int, int]
 # A gradient crossing the seam: a dense tensor, or an IndexedSlices as
 # (values, indices, dense_shape or None).
-GradRef = Union[TensorRef, tuple[TensorRef, TensorRef, Optional[TensorRef]]]
+_GradRef = Union[_TensorRef, tuple[_TensorRef, _TensorRef, Optional[_TensorRef]]]
 
+# PyO3 classes: not subclassable at runtime, hence @final.
+@final
 class Graph:
-    def __init__(self) -> None: ...
+    def __new__(cls) -> Graph: ...
     @property
     def id(self) -> int: ...
     @property
@@ -28,13 +36,13 @@ class Graph:
     def add_op(
         self,
         op_type: str,
-        inputs: Sequence[TensorRef],
+        inputs: Sequence[_TensorRef],
         attrs: dict[str, Any],
         name: Optional[str] = None,
     ) -> int: ...
     def op_name(self, op: int) -> str: ...
     def op_type(self, op: int) -> str: ...
-    def op_inputs(self, op: int) -> list[TensorRef]: ...
+    def op_inputs(self, op: int) -> list[_TensorRef]: ...
     def op_control_inputs(self, op: int) -> list[int]: ...
     def op_num_outputs(self, op: int) -> int: ...
     def op_device(self, op: int) -> str: ...
@@ -64,45 +72,46 @@ class Graph:
     def pop_gradient_override(self) -> None: ...
     def gradients(
         self,
-        ys: Sequence[TensorRef],
-        xs: Sequence[TensorRef],
-        grad_ys: Sequence[Optional[TensorRef]],
+        ys: Sequence[_TensorRef],
+        xs: Sequence[_TensorRef],
+        grad_ys: Sequence[Optional[_TensorRef]],
         name: Optional[str],
         colocate_gradients_with_ops: bool,
         gate_gradients: bool,
         aggregation_method: Optional[int],
-        stop_gradients: Sequence[TensorRef],
+        stop_gradients: Sequence[_TensorRef],
         unconnected_zero: bool,
-    ) -> list[Optional[GradRef]]: ...
+    ) -> list[Optional[_GradRef]]: ...
     def hessians(
         self,
-        ys: Sequence[TensorRef],
-        xs: Sequence[TensorRef],
+        ys: Sequence[_TensorRef],
+        xs: Sequence[_TensorRef],
         name: Optional[str],
         colocate_gradients_with_ops: bool,
         gate_gradients: bool,
         aggregation_method: Optional[int],
-    ) -> list[TensorRef]: ...
+    ) -> list[_TensorRef]: ...
 
+@final
 class Session:
-    def __init__(self, graph: Graph) -> None: ...
+    def __new__(cls, graph: Graph) -> Session: ...
     # Runs the graph: returns one array per fetch. Feeds are (tensor, array already converted
     # to the tensor's dtype). The GIL is released while the graph runs.
     def run(
         self,
-        fetches: Sequence[TensorRef],
+        fetches: Sequence[_TensorRef],
         targets: Sequence[int],
-        feeds: Sequence[tuple[TensorRef, np.ndarray]],
+        feeds: Sequence[tuple[_TensorRef, np.ndarray]],
     ) -> list[np.ndarray]: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
 
 # Gradient registry (global, keyed by op type, as TF's).
-def register_gradient(op_type: str, fn: Callable[..., Any]) -> None: ...  # KeyError if taken
+def register_gradient(op_type: str, func: Callable[..., Any]) -> None: ...  # KeyError if taken
 def register_not_differentiable(op_type: str) -> None: ...
 def is_gradient_registered(op_type: str) -> bool: ...
 # The Python function the core calls to run a Python gradient function:
-# trampoline(fn, graph_id, op, grads: list[Optional[GradRef]]) -> list[Optional[GradRef]]
-def set_gradient_trampoline(fn: Callable[..., Any]) -> None: ...
+# trampoline(fn, graph_id, op, grads: list[Optional[_GradRef]]) -> list[Optional[_GradRef]]
+def set_gradient_trampoline(func: Callable[..., Any]) -> None: ...
 def op_types() -> list[str]: ...

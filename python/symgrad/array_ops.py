@@ -18,7 +18,7 @@ __all__ = [
     "placeholder", "placeholder_with_default", "identity", "identity_n", "stop_gradient",
     "reshape", "transpose", "invert_permutation", "expand_dims", "squeeze", "shape", "size",
     "rank", "fill", "zeros", "ones", "zeros_like", "ones_like", "split", "unstack", "stack",
-    "concat", "tile", "broadcast_to", "newaxis",
+    "concat", "tile", "broadcast_to", "newaxis", "slice", "pad",
 ]
 
 newaxis = None
@@ -241,16 +241,29 @@ def ones_like(tensor: Any, dtype: Any = None, name: Optional[str] = None,
 
 def split(value: Any, num_or_size_splits: Any, axis: Any = 0, num: Any = None,
           name: str = "split") -> list[Tensor]:
-    if not isinstance(num_or_size_splits, (int, np.integer)) \
-            or isinstance(num_or_size_splits, bool):
-        raise NotImplementedError(
-            "split with a list of sizes needs the SplitV op, which symgrad does not implement "
-            "yet; pass the number of equal splits")
-    with op_scope(name, "split", [value]) as scope:
-        split_dim = int_tensor(axis, "split_dim")
+    """An int splits evenly (``Split``); a 1-D list or tensor of sizes, one of which may be
+    -1, splits by size (``SplitV``, with the sizes converted first, outside the op's scope)."""
+    if isinstance(num_or_size_splits, (int, np.integer)) \
+            and not isinstance(num_or_size_splits, bool):
+        with op_scope(name, "split", [value]) as scope:
+            split_dim = int_tensor(axis, "split_dim")
+            tensor = convert_to_tensor(value, name="value")
+            return create_op("Split", [split_dim, tensor],
+                             {"num_split": int(num_or_size_splits)}, scope).outputs
+    size_splits = convert_to_tensor(num_or_size_splits)
+    if size_splits.shape.rank == 0:
+        raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits argument "
+                         f"to split. Argument provided: {num_or_size_splits}")
+    if num is None:
+        static = size_splits.shape
+        num = static[0] if static.rank is not None else None
+        if num is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {num_or_size_splits}")
+    with op_scope(name, "SplitV", [value, size_splits, axis]) as scope:
         tensor = convert_to_tensor(value, name="value")
-        return create_op("Split", [split_dim, tensor],
-                         {"num_split": int(num_or_size_splits)}, scope).outputs
+        split_dim = int_tensor(axis, "split_dim")
+        return create_op("SplitV", [tensor, size_splits, split_dim], {"num_split": int(num)},
+                         scope).outputs
 
 
 def _check_axis(axis: int, rank_: Optional[int]) -> int:
@@ -317,6 +330,39 @@ def concat(values: Any, axis: Any, name: str = "concat") -> Tensor:
         tensors = convert_list_same_type("ConcatV2", "values", list(values))
         axis_tensor = int_tensor(axis, "axis")
         return create_tensor("ConcatV2", tensors + [axis_tensor], {}, scope)
+
+
+def slice(input_: Any, begin: Any, size: Any, name: Optional[str] = None) -> Tensor:
+    """``Slice``: ``size[i] = -1`` takes the rest of dimension i."""
+    with op_scope(name, "Slice", [input_, begin, size]) as scope:
+        value = convert_to_tensor(input_, name="input")
+        begin_tensor = int_tensor(begin, "begin")
+        size_tensor = int_tensor(size, "size", dtype=begin_tensor.dtype)
+        return create_tensor("Slice", [value, begin_tensor, size_tensor], {}, scope)
+
+
+def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", name: Optional[str] = None,
+        constant_values: Any = 0) -> Tensor:
+    """Constant padding: ``Pad`` for a Python zero, else ``PadV2`` (as TF chooses)."""
+    mode = mode.upper()
+    if mode in ("REFLECT", "SYMMETRIC"):
+        raise NotImplementedError(
+            f"pad with mode={mode!r} needs the MirrorPad op, which symgrad does not implement "
+            "yet; only mode='CONSTANT' is supported")
+    if mode != "CONSTANT":
+        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", '
+                         f'"REFLECT", or "SYMMETRIC". Received `mode` = {mode}')
+    zero = (not isinstance(constant_values, Tensor) and np.ndim(constant_values) == 0
+            and constant_values == np.zeros_like(constant_values))
+    op_type = "Pad" if zero else "PadV2"
+    with op_scope(name, op_type, [tensor, paddings, constant_values]) as scope:
+        value = convert_to_tensor(tensor, name="input")
+        paddings_tensor = int_tensor(paddings, "paddings")
+        inputs = [value, paddings_tensor]
+        if not zero:
+            inputs.append(convert_to_tensor(constant_values, dtype=value.dtype,
+                                            name="constant_values"))
+        return create_tensor(op_type, inputs, {}, scope)
 
 
 def tile(input: Any, multiples: Any, name: Optional[str] = None) -> Tensor:

@@ -23,7 +23,11 @@ pub struct Session {
 
 impl Session {
     pub fn new(graph: &Graph) -> Session {
-        Session { graph: graph.clone(), closed: AtomicBool::new(false), plans: Mutex::new(FxHashMap::default()) }
+        Session {
+            graph: graph.clone(),
+            closed: AtomicBool::new(false),
+            plans: Mutex::new(FxHashMap::default()),
+        }
     }
 
     pub fn graph(&self) -> &Graph {
@@ -43,7 +47,12 @@ impl Session {
         self.run_with_targets(fetches, &[], feeds)
     }
 
-    pub fn run_with_targets(&self, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
+    pub fn run_with_targets(
+        &self,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        feeds: &[(Tensor, Value)],
+    ) -> Result<Vec<Value>> {
         if self.is_closed() {
             return Err(Error::runtime("Attempted to use a closed Session."));
         }
@@ -56,17 +65,30 @@ impl Session {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_string());
-                Err(Error::op(Code::Internal, format!("internal error while running the graph: {what}")))
+                Err(Error::op(
+                    Code::Internal,
+                    format!("internal error while running the graph: {what}"),
+                ))
             }
         }
     }
 
-    fn run_inner(&self, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
+    fn run_inner(
+        &self,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        feeds: &[(Tensor, Value)],
+    ) -> Result<Vec<Value>> {
         let plan = self.plan(fetches, targets, feeds)?;
         execute(&plan, feeds)
     }
 
-    fn plan(&self, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Result<Arc<Plan>> {
+    fn plan(
+        &self,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        feeds: &[(Tensor, Value)],
+    ) -> Result<Arc<Plan>> {
         let data = self.graph.read();
         plan::validate_feeds(&data, feeds)?;
         let key = PlanKey::new(&data, fetches, targets, feeds);
@@ -94,18 +116,35 @@ fn execute(plan: &Plan, feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
         inputs.clear();
         for &slot in &step.inputs {
             remaining[slot] = remaining[slot].saturating_sub(1);
-            let v = if remaining[slot] == 0 { slots[slot].take() } else { slots[slot].clone() };
-            inputs.push(v.ok_or_else(|| Error::internal(format!("input of '{}' was not computed", step.name)))?);
+            let v = if remaining[slot] == 0 {
+                slots[slot].take()
+            } else {
+                slots[slot].clone()
+            };
+            inputs.push(v.ok_or_else(|| {
+                Error::internal(format!("input of '{}' was not computed", step.name))
+            })?);
         }
-        let outputs = step.op.compute(&step.name, &inputs).map_err(|e| attribute(e, step))?;
+        let outputs = step
+            .op
+            .compute(&step.name, &inputs)
+            .map_err(|e| attribute(e, step))?;
         if outputs.len() != step.outputs.len() {
             return Err(attribute(
-                Error::internal(format!("kernel returned {} outputs, expected {}", outputs.len(), step.outputs.len())),
+                Error::internal(format!(
+                    "kernel returned {} outputs, expected {}",
+                    outputs.len(),
+                    step.outputs.len()
+                )),
                 step,
             ));
         }
         for ((value, slot), meta) in outputs.into_iter().zip(&step.outputs).zip(&step.metas) {
-            if value.dtype() != meta.dtype || !meta.shape.is_compatible_with(&crate::shape::Shape::known(value.shape())) {
+            if value.dtype() != meta.dtype
+                || !meta
+                    .shape
+                    .is_compatible_with(&crate::shape::Shape::known(value.shape()))
+            {
                 return Err(attribute(
                     Error::op_invalid(format!(
                         "computed a {} tensor of shape {:?}, but the graph declares {} with shape {}",
@@ -128,7 +167,9 @@ fn execute(plan: &Plan, feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
             let slot = match src {
                 Source::Slot(s) => *s,
             };
-            slots[slot].clone().ok_or_else(|| Error::internal("fetched value missing"))
+            slots[slot]
+                .clone()
+                .ok_or_else(|| Error::internal("fetched value missing"))
         })
         .collect()
 }
@@ -136,7 +177,11 @@ fn execute(plan: &Plan, feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
 /// Names the op in a run-time error, as TF appends `[[{{node name}}]]`.
 fn attribute(e: Error, step: &plan::Step) -> Error {
     match e {
-        Error::Op { code, op: None, message } => Error::Op {
+        Error::Op {
+            code,
+            op: None,
+            message,
+        } => Error::Op {
             code,
             op: Some(step.node),
             message: format!("{message}\n\t [[{{{{node {}}}}}]]", step.name),

@@ -17,7 +17,12 @@ pub struct PlanKey {
 }
 
 impl PlanKey {
-    pub fn new(data: &GraphData, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Self {
+    pub fn new(
+        data: &GraphData,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        feeds: &[(Tensor, Value)],
+    ) -> Self {
         PlanKey {
             graph_version: data.version(),
             fetches: fetches.to_vec(),
@@ -78,14 +83,23 @@ pub fn validate_feeds(data: &GraphData, feeds: &[(Tensor, Value)]) -> Result<()>
 }
 
 impl Plan {
-    pub fn build(data: &GraphData, fetches: &[Tensor], targets: &[OpRef], feeds: &[(Tensor, Value)]) -> Result<Plan> {
+    pub fn build(
+        data: &GraphData,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        feeds: &[(Tensor, Value)],
+    ) -> Result<Plan> {
         for t in fetches {
             data.check_tensor(*t)?;
         }
         for op in targets {
             data.node_checked(*op)?;
         }
-        let fed: FxHashMap<Tensor, usize> = feeds.iter().enumerate().map(|(i, (t, _))| (*t, i)).collect();
+        let fed: FxHashMap<Tensor, usize> = feeds
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| (*t, i))
+            .collect();
 
         // Post-order DFS over data and control inputs, without recursion; fed tensors cut
         // the walk.
@@ -118,7 +132,9 @@ impl Plan {
             }
             state.insert(node, false);
             stack.push((node, true));
-            let n = data.node(node).ok_or_else(|| Error::internal(format!("missing op {node}")))?;
+            let n = data
+                .node(node)
+                .ok_or_else(|| Error::internal(format!("missing op {node}")))?;
             for c in n.control_inputs.iter().rev() {
                 if !state.contains_key(c) {
                     stack.push((*c, false));
@@ -148,7 +164,9 @@ impl Plan {
         let in_plan: FxHashSet<NodeId> = order.iter().copied().collect();
         let mut steps = Vec::with_capacity(order.len());
         for &node in &order {
-            let n = data.node(node).ok_or_else(|| Error::internal(format!("missing op {node}")))?;
+            let n = data
+                .node(node)
+                .ok_or_else(|| Error::internal(format!("missing op {node}")))?;
             let mut inputs = SmallVec::new();
             for t in &n.inputs {
                 let s = slot_for(*t, &mut uses);
@@ -177,7 +195,11 @@ impl Plan {
             let n_out = step.metas.len();
             step.outputs = (0..n_out as u32)
                 .map(|i| {
-                    let t = Tensor { graph: data.id(), node: step.node, index: i };
+                    let t = Tensor {
+                        graph: data.id(),
+                        node: step.node,
+                        index: i,
+                    };
                     if fed.contains_key(&t) {
                         None // the fed value wins over the computed one
                     } else {
@@ -186,6 +208,12 @@ impl Plan {
                 })
                 .collect();
         }
-        Ok(Plan { num_slots: uses.len(), steps, uses, fed_slots, fetch_sources })
+        Ok(Plan {
+            num_slots: uses.len(),
+            steps,
+            uses,
+            fed_slots,
+            fetch_sources,
+        })
     }
 }

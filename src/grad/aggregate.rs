@@ -24,28 +24,59 @@ pub(super) fn aggregate_outputs(
             "Invalid `aggregation_method` specified {method}. Accepted values are [0, 1, 2]."
         )));
     }
-    received.into_iter().map(|terms| aggregate(g, op_name, terms, method)).collect()
+    received
+        .into_iter()
+        .map(|terms| aggregate(g, op_name, terms, method))
+        .collect()
 }
 
-fn aggregate(g: &Graph, op_name: &str, terms: SmallVec<[Grad; 2]>, method: i64) -> Result<Option<Grad>> {
+fn aggregate(
+    g: &Graph,
+    op_name: &str,
+    terms: SmallVec<[Grad; 2]>,
+    method: i64,
+) -> Result<Option<Grad>> {
     match terms.len() {
         0 => return Ok(None),
         1 => return Ok(Some(terms[0])),
         _ => {}
     }
-    let dense: Option<Vec<Tensor>> =
-        terms.iter().map(|t| if let Grad::Dense(t) = t { Some(*t) } else { None }).collect();
+    let dense: Option<Vec<Tensor>> = terms
+        .iter()
+        .map(|t| {
+            if let Grad::Dense(t) = t {
+                Some(*t)
+            } else {
+                None
+            }
+        })
+        .collect();
     if let Some(dense) = dense {
-        let sum = if method == ADD_N { multi_device_add_n(g, &dense)? } else { chain_sum(g, op_name, &dense)? };
+        let sum = if method == ADD_N {
+            multi_device_add_n(g, &dense)?
+        } else {
+            chain_sum(g, op_name, &dense)?
+        };
         return Ok(Some(Grad::Dense(sum)));
     }
     // Some contribution is sparse: dense terms force a dense sum, else concatenate slices.
     if terms.iter().any(|t| matches!(t, Grad::Dense(_))) {
-        let dense: Vec<Tensor> = terms.iter().map(|t| super::densify(g, *t)).collect::<Result<_>>()?;
+        let dense: Vec<Tensor> = terms
+            .iter()
+            .map(|t| super::densify(g, *t))
+            .collect::<Result<_>>()?;
         return Ok(Some(Grad::Dense(ops::control::add_n(g, &dense)?)));
     }
-    let slices: Vec<IndexedSlices> =
-        terms.iter().filter_map(|t| if let Grad::Sparse(s) = t { Some(*s) } else { None }).collect();
+    let slices: Vec<IndexedSlices> = terms
+        .iter()
+        .filter_map(|t| {
+            if let Grad::Sparse(s) = t {
+                Some(*s)
+            } else {
+                None
+            }
+        })
+        .collect();
     Ok(Some(Grad::Sparse(ops::array::concat_slices(g, &slices)?)))
 }
 
@@ -55,7 +86,9 @@ fn multi_device_add_n(g: &Graph, terms: &[Tensor]) -> Result<Tensor> {
     {
         let data = g.read();
         for t in terms {
-            let device = data.node(t.node).map_or(String::new(), |n| n.device.to_string());
+            let device = data
+                .node(t.node)
+                .map_or(String::new(), |n| n.device.to_string());
             match by_device.iter_mut().find(|(d, _)| *d == device) {
                 Some((_, v)) => v.push(*t),
                 None => by_device.push((device, vec![*t])),

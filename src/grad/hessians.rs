@@ -7,7 +7,12 @@ use crate::error::{Error, Result};
 use crate::graph::{Graph, Tensor};
 use crate::ops::{self, OpKind};
 
-pub fn hessians(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions) -> Result<Vec<Tensor>> {
+pub fn hessians(
+    g: &Graph,
+    ys: &[Tensor],
+    xs: &[Tensor],
+    opts: &GradientOptions,
+) -> Result<Vec<Tensor>> {
     let first = gradients(g, ys, xs, opts)?;
     let mut out = Vec::with_capacity(xs.len());
     for (i, (grad, &x)) in first.into_iter().zip(xs).enumerate() {
@@ -27,15 +32,31 @@ pub fn hessians(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions)
         let dtype = g.dtype(x)?;
         if n == 0 {
             let shape: Vec<usize> = full_dims.iter().map(|&d| d as usize).collect();
-            out.push(ops::source::const_value(g, crate::value::Value::zeros(dtype, &shape), None)?);
+            out.push(ops::source::const_value(
+                g,
+                crate::value::Value::zeros(dtype, &shape),
+                None,
+            )?);
             continue;
         }
         let flat = ops::array::reshape(g, grad, &[-1])?;
         let parts = ops::array::unstack(g, flat, n, 0)?;
         let mut rows = Vec::with_capacity(n);
         for part in parts {
-            let row = gradients(g, &[part], &[x], &GradientOptions { name: opts.name.clone(), ..Default::default() })?;
-            let row = row.into_iter().next().flatten().ok_or_else(|| Error::invalid("None values not supported."))?;
+            let row = gradients(
+                g,
+                &[part],
+                &[x],
+                &GradientOptions {
+                    name: opts.name.clone(),
+                    ..Default::default()
+                },
+            )?;
+            let row = row
+                .into_iter()
+                .next()
+                .flatten()
+                .ok_or_else(|| Error::invalid("None values not supported."))?;
             rows.push(densify(g, row)?);
         }
         let stacked = g.add1(OpKind::Pack { axis: 0 }, &rows, None)?;

@@ -79,7 +79,10 @@ pub struct GradCtx<'a> {
 
 impl GradCtx<'_> {
     pub fn input(&self, i: usize) -> Result<Tensor> {
-        self.inputs.get(i).copied().ok_or_else(|| Error::invalid(format!("op has no input {i}")))
+        self.inputs
+            .get(i)
+            .copied()
+            .ok_or_else(|| Error::invalid(format!("op has no input {i}")))
     }
     pub fn output(&self, i: usize) -> Tensor {
         self.op.output(i as u32)
@@ -124,10 +127,18 @@ struct ScopeGuard<'a> {
 impl<'a> ScopeGuard<'a> {
     fn enter(graph: &'a Graph, name: &str) -> Self {
         let (_, previous) = graph.enter_name_scope(Some(name));
-        ScopeGuard { graph, previous, colocations: 0 }
+        ScopeGuard {
+            graph,
+            previous,
+            colocations: 0,
+        }
     }
     fn keep(graph: &'a Graph) -> Self {
-        ScopeGuard { graph, previous: graph.name_scope(), colocations: 0 }
+        ScopeGuard {
+            graph,
+            previous: graph.name_scope(),
+            colocations: 0,
+        }
     }
     fn colocate(&mut self, op: OpRef, ignore_existing: bool) -> Result<()> {
         self.graph.push_colocation(Some(op), ignore_existing)?;
@@ -147,11 +158,20 @@ impl Drop for ScopeGuard<'_> {
 
 /// The vector-Jacobian product `sum_k J(ys[k], x)^T grad_ys[k]` for each x, built as new
 /// ops in the graph: one entry per x, `None` where x is not connected to any y.
-pub fn gradients(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions) -> Result<Vec<Option<Grad>>> {
+pub fn gradients(
+    g: &Graph,
+    ys: &[Tensor],
+    xs: &[Tensor],
+    opts: &GradientOptions,
+) -> Result<Vec<Option<Grad>>> {
     check_same_graph(g, ys, xs, opts)?;
     if let Some(seeds) = &opts.grad_ys {
         if seeds.len() != ys.len() {
-            return Err(Error::invalid(format!("Length mismatch. Passed {} grad_ys for {} ys", seeds.len(), ys.len())));
+            return Err(Error::invalid(format!(
+                "Length mismatch. Passed {} grad_ys for {} ys",
+                seeds.len(),
+                ys.len()
+            )));
         }
     }
     let caller_scope = ScopeGuard::keep(g);
@@ -174,15 +194,32 @@ pub fn gradients(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions
 }
 
 fn check_same_graph(g: &Graph, ys: &[Tensor], xs: &[Tensor], opts: &GradientOptions) -> Result<()> {
-    let seeds = opts.grad_ys.iter().flatten().flatten().flat_map(|s| match s {
-        Grad::Dense(t) => vec![*t],
-        Grad::Sparse(s) => [Some(s.values), Some(s.indices), s.dense_shape].into_iter().flatten().collect(),
-    });
-    let all: Vec<Tensor> = ys.iter().chain(xs).chain(&opts.stop_gradients).copied().chain(seeds).collect();
+    let seeds = opts
+        .grad_ys
+        .iter()
+        .flatten()
+        .flatten()
+        .flat_map(|s| match s {
+            Grad::Dense(t) => vec![*t],
+            Grad::Sparse(s) => [Some(s.values), Some(s.indices), s.dense_shape]
+                .into_iter()
+                .flatten()
+                .collect(),
+        });
+    let all: Vec<Tensor> = ys
+        .iter()
+        .chain(xs)
+        .chain(&opts.stop_gradients)
+        .copied()
+        .chain(seeds)
+        .collect();
     let data = g.read();
     for t in all {
         data.check_tensor(t).map_err(|_| {
-            Error::invalid(format!("Tensor {} must be from the same graph as the other inputs of gradients().", data.tensor_label(t)))
+            Error::invalid(format!(
+                "Tensor {} must be from the same graph as the other inputs of gradients().",
+                data.tensor_label(t)
+            ))
         })?;
     }
     Ok(())
@@ -196,13 +233,21 @@ fn build_seeds(g: &Graph, ys: &[Tensor], opts: &GradientOptions) -> Result<Vec<G
         if opts.colocate_gradients_with_ops {
             guard.colocate(y.op(), false)?;
         }
-        let given = opts.grad_ys.as_ref().and_then(|s| s.get(i).copied().flatten());
+        let given = opts
+            .grad_ys
+            .as_ref()
+            .and_then(|s| s.get(i).copied().flatten());
         let y_meta = g.meta(y)?;
         let seed = match given {
             None => {
                 let shape = ops::array::shape_of(g, y, DType::I32, Some("Shape"))?;
-                let one = ops::source::scalar_const(g, y_meta.dtype, 1.0, None, Some(&format!("grad_ys_{i}")))?;
-                Grad::Dense(ops::array::fill_named(g, shape, one, &format!("grad_ys_{i}"))?)
+                // TF's `ones(shape, name="grad_ys_i")`: a unique `grad_ys_i` scope holding
+                // the scalar `Const`, and the `Fill` named after that scope.
+                let (scope, previous) = g.enter_name_scope(Some(&format!("grad_ys_{i}")));
+                let fill = ops::source::scalar_const(g, y_meta.dtype, 1.0, None, None)
+                    .and_then(|one| g.add1(OpKind::Fill, &[shape, one], Some(&scope)));
+                g.set_name_scope(&previous);
+                Grad::Dense(fill?)
             }
             Some(Grad::Dense(t)) => {
                 let m = g.meta(t)?;
@@ -228,13 +273,27 @@ fn build_seeds(g: &Graph, ys: &[Tensor], opts: &GradientOptions) -> Result<Vec<G
                 Grad::Dense(g.add1(OpKind::Identity, &[t], Some(&format!("grad_ys_{i}")))?)
             }
             Some(Grad::Sparse(s)) => {
-                let values = g.add1(OpKind::Identity, &[s.values], Some(&format!("grad_ys_{i}_values")))?;
-                let indices = g.add1(OpKind::Identity, &[s.indices], Some(&format!("grad_ys_{i}_indices")))?;
+                let values = g.add1(
+                    OpKind::Identity,
+                    &[s.values],
+                    Some(&format!("grad_ys_{i}_values")),
+                )?;
+                let indices = g.add1(
+                    OpKind::Identity,
+                    &[s.indices],
+                    Some(&format!("grad_ys_{i}_indices")),
+                )?;
                 let dense_shape = match s.dense_shape {
-                    Some(d) => Some(g.add1(OpKind::Identity, &[d], Some(&format!("grad_ys_{i}_shape")))?),
+                    Some(d) => {
+                        Some(g.add1(OpKind::Identity, &[d], Some(&format!("grad_ys_{i}_shape")))?)
+                    }
                     None => None,
                 };
-                Grad::Sparse(IndexedSlices { values, indices, dense_shape })
+                Grad::Sparse(IndexedSlices {
+                    values,
+                    indices,
+                    dense_shape,
+                })
             }
         };
         seeds.push(seed);
@@ -254,18 +313,30 @@ struct OpFacts {
 
 fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
     let data = g.read();
-    let n = data.node(node).ok_or_else(|| Error::invalid(format!("no op {node}")))?;
+    let n = data
+        .node(node)
+        .ok_or_else(|| Error::invalid(format!("no op {node}")))?;
     Ok(OpFacts {
         inputs: n.inputs.clone(),
         output_dtypes: n.outputs.iter().map(|m| m.dtype).collect(),
         kind: n.op.clone(),
         type_name: n.type_name().to_string(),
-        gradient_type: n.gradient_op_type.as_deref().unwrap_or(n.type_name()).to_string(),
+        gradient_type: n
+            .gradient_op_type
+            .as_deref()
+            .unwrap_or(n.type_name())
+            .to_string(),
         name: n.name.to_string(),
     })
 }
 
-fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &GradientOptions) -> Result<Vec<Option<Grad>>> {
+fn backprop(
+    g: &Graph,
+    ys: &[Tensor],
+    xs: &[Tensor],
+    seeds: Vec<Grad>,
+    opts: &GradientOptions,
+) -> Result<Vec<Option<Grad>>> {
     let x_ops: Vec<NodeId> = xs.iter().map(|t| t.node).collect();
     let (between, mut pending) = {
         let data = g.read();
@@ -278,7 +349,8 @@ fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &Gr
             }
             if let Some(n) = data.node(op) {
                 for &(consumer, out) in &n.consumers {
-                    if n.outputs[out as usize].dtype.is_trainable() && !reached.contains(&consumer) {
+                    if n.outputs[out as usize].dtype.is_trainable() && !reached.contains(&consumer)
+                    {
                         queue.push_back(consumer);
                     }
                 }
@@ -313,13 +385,18 @@ fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &Gr
     let mut contributions: FxHashMap<NodeId, Vec<SmallVec<[Grad; 2]>>> = FxHashMap::default();
     let num_outputs = |node: NodeId| g.read().node(node).map_or(0, |n| n.outputs.len());
     for (y, seed) in ys.iter().zip(seeds) {
-        let slot = contributions.entry(y.node).or_insert_with(|| vec![SmallVec::new(); num_outputs(y.node)]);
+        let slot = contributions
+            .entry(y.node)
+            .or_insert_with(|| vec![SmallVec::new(); num_outputs(y.node)]);
         slot[y.index as usize].push(seed);
     }
     let mut queue: VecDeque<NodeId> = VecDeque::new();
     let mut queued: FxHashSet<NodeId> = FxHashSet::default();
     for y in ys {
-        if between.contains(&y.node) && pending.get(&y.node).copied().unwrap_or(0) == 0 && queued.insert(y.node) {
+        if between.contains(&y.node)
+            && pending.get(&y.node).copied().unwrap_or(0) == 0
+            && queued.insert(y.node)
+        {
             queue.push_back(y.node);
         }
     }
@@ -327,9 +404,11 @@ fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &Gr
     {
         let data = g.read();
         for &x in &x_ops {
-            let feeds_between = data
-                .node(x)
-                .is_some_and(|n| n.inputs.iter().any(|t| pending.get(&t.node).copied().unwrap_or(0) > 0));
+            let feeds_between = data.node(x).is_some_and(|n| {
+                n.inputs
+                    .iter()
+                    .any(|t| pending.get(&t.node).copied().unwrap_or(0) > 0)
+            });
             if !feeds_between {
                 stop_ops.insert(x);
             }
@@ -341,33 +420,51 @@ fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &Gr
     // (5) the reverse walk.
     while let Some(op) = queue.pop_front() {
         let facts = op_facts(g, op)?;
-        let op_ref = OpRef { graph: g.id(), node: op };
+        let op_ref = OpRef {
+            graph: g.id(),
+            node: op,
+        };
         let mut placement = ScopeGuard::keep(g);
         if opts.colocate_gradients_with_ops {
             placement.colocate(op_ref, false)?;
         }
-        let received = contributions.remove(&op).unwrap_or_else(|| vec![SmallVec::new(); facts.output_dtypes.len()]);
-        let mut out_grads = aggregate::aggregate_outputs(g, &facts.name, received, opts.aggregation_method)?;
-        if x_set.contains(&op) {
-            x_grads.insert(op, out_grads.clone());
-        }
+        let received = contributions
+            .remove(&op)
+            .unwrap_or_else(|| vec![SmallVec::new(); facts.output_dtypes.len()]);
+        let mut out_grads =
+            aggregate::aggregate_outputs(g, &facts.name, received, opts.aggregation_method)?;
         let has_out_grads = out_grads.iter().any(Option::is_some);
         let entry = if has_out_grads && !stop_ops.contains(&op) && !facts.inputs.is_empty() {
             match registry::lookup(&facts.gradient_type) {
+                Some(GradEntry::NotDifferentiable) => None,
                 Some(e) => Some(e),
                 None => return Err(no_gradient_error(&facts)),
             }
         } else {
             None
         };
+        if entry.is_some() {
+            // Gradient functions may rely on dense zeros for unused float outputs.
+            for (i, slot) in out_grads.iter_mut().enumerate() {
+                if slot.is_none() && facts.output_dtypes[i].is_trainable() {
+                    // TF's `ZerosLike` op here (zeros_like with optimize=False), whatever the shape.
+                    let zeros = g.add1(
+                        OpKind::Unary(ops::UnaryOp::ZerosLike),
+                        &[op_ref.output(i as u32)],
+                        Some("zeros_like"),
+                    )?;
+                    *slot = Some(Grad::Dense(zeros));
+                }
+            }
+        }
+        // An x's result is its op's aggregated (and zero-filled) output gradients, as TF
+        // reads them back from the same list.
+        if x_set.contains(&op) {
+            x_grads.insert(op, out_grads.clone());
+        }
         let in_grads = match entry {
             Some(GradEntry::NotDifferentiable) | None => vec![None; facts.inputs.len()],
             Some(entry) => {
-                for (i, slot) in out_grads.iter_mut().enumerate() {
-                    if slot.is_none() && facts.output_dtypes[i].is_trainable() {
-                        *slot = Some(Grad::Dense(ops::array::zeros_like(g, op_ref.output(i as u32))?));
-                    }
-                }
                 let _scope = ScopeGuard::enter(g, &format!("{}_grad", facts.name));
                 let ctx = GradCtx {
                     graph: g,
@@ -430,7 +527,14 @@ fn backprop(g: &Graph, ys: &[Tensor], xs: &[Tensor], seeds: Vec<Grad>, opts: &Gr
     }
 
     // (6) one entry per x.
-    Ok(xs.iter().map(|x| x_grads.get(&x.node).and_then(|v| v.get(x.index as usize).copied().flatten())).collect())
+    Ok(xs
+        .iter()
+        .map(|x| {
+            x_grads
+                .get(&x.node)
+                .and_then(|v| v.get(x.index as usize).copied().flatten())
+        })
+        .collect())
 }
 
 fn no_gradient_error(facts: &OpFacts) -> Error {
@@ -445,7 +549,9 @@ fn no_gradient_error(facts: &OpFacts) -> Error {
 /// A NodeDef-like text for messages that TF fills with `str(op.node_def)`.
 pub fn node_def_text(g: &Graph, op: NodeId) -> String {
     let data = g.read();
-    let Some(n) = data.node(op) else { return format!("{op}") };
+    let Some(n) = data.node(op) else {
+        return format!("{op}");
+    };
     let mut s = format!("name: \"{}\"\nop: \"{}\"\n", n.name, n.type_name());
     for t in &n.inputs {
         let input = data.node(t.node).map_or(String::new(), |p| {

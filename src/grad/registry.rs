@@ -30,10 +30,19 @@ pub struct GradRegistry {
 
 impl GradRegistry {
     pub fn builtin(&mut self, op_type: &str, f: BuiltinGradFn) {
-        self.map.insert(op_type.to_string(), (GradEntry::Builtin(f), format!("symgrad built-in {op_type}")));
+        self.map.insert(
+            op_type.to_string(),
+            (GradEntry::Builtin(f), format!("symgrad built-in {op_type}")),
+        );
     }
     pub fn not_differentiable(&mut self, op_type: &str) {
-        self.map.insert(op_type.to_string(), (GradEntry::NotDifferentiable, format!("symgrad built-in {op_type}")));
+        self.map.insert(
+            op_type.to_string(),
+            (
+                GradEntry::NotDifferentiable,
+                format!("symgrad built-in {op_type}"),
+            ),
+        );
     }
 }
 
@@ -50,7 +59,10 @@ fn global() -> &'static RwLock<GradRegistry> {
 pub fn register(op_type: &str, entry: GradEntry, origin: String) -> Result<()> {
     let mut r = global().write().unwrap_or_else(|p| p.into_inner());
     if let Some((_, previous)) = r.map.get(op_type) {
-        return Err(Error::AlreadyRegistered { op_type: op_type.to_string(), previous: previous.clone() });
+        return Err(Error::AlreadyRegistered {
+            op_type: op_type.to_string(),
+            previous: previous.clone(),
+        });
     }
     r.map.insert(op_type.to_string(), (entry, origin));
     Ok(())
@@ -64,16 +76,31 @@ pub fn register_gradient(op_type: &str, f: Arc<dyn GradientFn>) -> Result<()> {
 
 /// TF's `no_gradient(op_type)`.
 pub fn register_not_differentiable(op_type: &str) -> Result<()> {
-    register(op_type, GradEntry::NotDifferentiable, format!("no_gradient({op_type})"))
+    register(
+        op_type,
+        GradEntry::NotDifferentiable,
+        format!("no_gradient({op_type})"),
+    )
 }
 
 /// The entry for `op_type`, cloned out so no lock is held while it runs.
 pub fn lookup(op_type: &str) -> Option<GradEntry> {
-    global().read().unwrap_or_else(|p| p.into_inner()).map.get(op_type).map(|(e, _)| e.clone())
+    global()
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .map
+        .get(op_type)
+        .map(|(e, _)| e.clone())
 }
 
 pub fn registered_types() -> Vec<String> {
-    let mut v: Vec<String> = global().read().unwrap_or_else(|p| p.into_inner()).map.keys().cloned().collect();
+    let mut v: Vec<String> = global()
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .map
+        .keys()
+        .cloned()
+        .collect();
     v.sort();
     v
 }

@@ -39,13 +39,20 @@ pub struct OpRef {
 
 impl Tensor {
     pub fn op(self) -> OpRef {
-        OpRef { graph: self.graph, node: self.node }
+        OpRef {
+            graph: self.graph,
+            node: self.node,
+        }
     }
 }
 
 impl OpRef {
     pub fn output(self, index: u32) -> Tensor {
-        Tensor { graph: self.graph, node: self.node, index }
+        Tensor {
+            graph: self.graph,
+            node: self.node,
+            index,
+        }
     }
 }
 
@@ -103,6 +110,9 @@ pub struct GraphData {
     by_name: FxHashMap<Box<str>, NodeId>,
     pub(crate) scope: ScopeState,
     finalized: bool,
+    /// (input shape, axes) pairs whose static reduced shape gradient helpers exist already
+    /// (TF's per-graph `_reduced_shape_cache`).
+    reduced_shapes: rustc_hash::FxHashSet<(Vec<usize>, Vec<i64>)>,
     /// Bumped on every mutation that can change what a run computes.
     version: u64,
 }
@@ -161,6 +171,7 @@ impl Graph {
                 by_name: FxHashMap::default(),
                 scope: ScopeState::default(),
                 finalized: false,
+                reduced_shapes: Default::default(),
                 version: 0,
             })),
         }
@@ -184,28 +195,59 @@ impl Graph {
     pub fn add_op(&self, spec: OpSpec<'_>) -> Result<OpRef> {
         let mut g = self.write();
         let node = g.add_op(spec)?;
-        Ok(OpRef { graph: self.id, node })
+        Ok(OpRef {
+            graph: self.id,
+            node,
+        })
     }
 
     /// Adds an op by TF type name and attributes (the path Python takes).
-    pub fn add_op_def(&self, op_type: &str, inputs: &[Tensor], attrs: &Attrs, name: Option<&str>) -> Result<OpRef> {
+    pub fn add_op_def(
+        &self,
+        op_type: &str,
+        inputs: &[Tensor],
+        attrs: &Attrs,
+        name: Option<&str>,
+    ) -> Result<OpRef> {
         let mut g = self.write();
-        let input_types: SmallVec<[DType; 4]> =
-            inputs.iter().map(|t| g.meta(*t).map(|m| m.dtype)).collect::<Result<_>>()?;
+        let input_types: SmallVec<[DType; 4]> = inputs
+            .iter()
+            .map(|t| g.meta(*t).map(|m| m.dtype))
+            .collect::<Result<_>>()?;
         let op = OpKind::from_def(op_type, attrs, &input_types)?;
         let node = g.add_op(OpSpec { op, inputs, name })?;
-        Ok(OpRef { graph: self.id, node })
+        Ok(OpRef {
+            graph: self.id,
+            node,
+        })
     }
 
     /// Adds an op some of whose inputs are constants given as values: as TF's op wrappers
     /// do, the op's unique name becomes a scope, each constant is created inside it named
     /// after its input (`Reshape_1/shape`, `Sum/reduction_indices`), then the op takes the
     /// scope's name.
-    pub fn add_with_consts(&self, op: OpKind, inputs: &[Input], name: Option<&str>) -> Result<OpRef> {
+    pub fn add_with_consts(
+        &self,
+        op: OpKind,
+        inputs: &[Input],
+        name: Option<&str>,
+    ) -> Result<OpRef> {
         if inputs.iter().all(|i| matches!(i, Input::Tensor(_))) {
-            let ts: SmallVec<[Tensor; 4]> =
-                inputs.iter().filter_map(|i| if let Input::Tensor(t) = i { Some(*t) } else { None }).collect();
-            return self.add_op(OpSpec { op, inputs: &ts, name });
+            let ts: SmallVec<[Tensor; 4]> = inputs
+                .iter()
+                .filter_map(|i| {
+                    if let Input::Tensor(t) = i {
+                        Some(*t)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            return self.add_op(OpSpec {
+                op,
+                inputs: &ts,
+                name,
+            });
         }
         let requested = name.unwrap_or_else(|| op.type_name()).to_string();
         let (scope, previous) = self.enter_name_scope(Some(&requested));
@@ -214,12 +256,20 @@ impl Graph {
             for input in inputs {
                 ts.push(match input {
                     Input::Tensor(t) => *t,
-                    Input::Const(arg, value) => {
-                        self.add1(OpKind::Const { value: value.clone() }, &[], Some(arg))?
-                    }
+                    Input::Const(arg, value) => self.add1(
+                        OpKind::Const {
+                            value: value.clone(),
+                        },
+                        &[],
+                        Some(arg),
+                    )?,
                 });
             }
-            self.add_op(OpSpec { op, inputs: &ts, name: Some(&scope) })
+            self.add_op(OpSpec {
+                op,
+                inputs: &ts,
+                name: Some(&scope),
+            })
         })();
         self.set_name_scope(&previous);
         result
@@ -249,7 +299,16 @@ impl Graph {
         Ok(self.read().node_checked(op)?.inputs.to_vec())
     }
     pub fn op_by_name(&self, name: &str) -> Option<OpRef> {
-        self.read().op_by_name(name).map(|node| OpRef { graph: self.id, node })
+        self.read().op_by_name(name).map(|node| OpRef {
+            graph: self.id,
+            node,
+        })
+    }
+    /// Records a (shape, axes) pair for a reduction gradient; true the first time.
+    pub fn mark_reduced_shape(&self, dims: &[usize], axes: &[i64]) -> bool {
+        self.write()
+            .reduced_shapes
+            .insert((dims.to_vec(), axes.to_vec()))
     }
     pub fn finalize(&self) {
         self.write().finalized = true;
@@ -263,7 +322,10 @@ impl Graph {
         g.check_tensor(t)?;
         let meta = &mut g.nodes[t.node as usize].outputs[t.index as usize];
         let merged = meta.shape.merge(shape).map_err(|_| {
-            Error::invalid(format!("Tensor's shape {} is not compatible with supplied shape {}", meta.shape, shape))
+            Error::invalid(format!(
+                "Tensor's shape {} is not compatible with supplied shape {}",
+                meta.shape, shape
+            ))
         })?;
         meta.shape = merged;
         g.version += 1;
@@ -295,7 +357,9 @@ impl Graph {
         if let Some(op) = op {
             g.node_checked(op)?;
         } else if !ignore_existing {
-            return Err(Error::invalid("Trying to reset colocation (op is None) but ignore_existing is not True"));
+            return Err(Error::invalid(
+                "Trying to reset colocation (op is None) but ignore_existing is not True",
+            ));
         }
         g.scope.push_colocation(op.map(|o| o.node), ignore_existing);
         Ok(())
@@ -312,7 +376,8 @@ impl Graph {
             }
         }
         let start = g.nodes.len() as NodeId;
-        g.scope.push_control(ops.map(|o| o.iter().map(|o| o.node).collect()), start);
+        g.scope
+            .push_control(ops.map(|o| o.iter().map(|o| o.node).collect()), start);
         Ok(())
     }
     pub fn pop_control_dependencies(&self) {
@@ -355,7 +420,10 @@ impl GraphData {
     }
     pub fn meta(&self, t: Tensor) -> Result<&TensorMeta> {
         if t.graph != self.id {
-            return Err(Error::invalid(format!("Tensor {} is not an element of this graph.", self.tensor_label(t))));
+            return Err(Error::invalid(format!(
+                "Tensor {} is not an element of this graph.",
+                self.tensor_label(t)
+            )));
         }
         let node = self
             .nodes
@@ -383,7 +451,12 @@ impl GraphData {
     /// TF's `str(tensor)`: `Tensor("add:0", shape=(2, 3), dtype=float32)`.
     pub fn tensor_repr(&self, t: Tensor) -> String {
         match self.meta(t) {
-            Ok(m) => format!("Tensor(\"{}\", shape={}, dtype={})", self.tensor_label(t), m.shape, m.dtype),
+            Ok(m) => format!(
+                "Tensor(\"{}\", shape={}, dtype={})",
+                self.tensor_label(t),
+                m.shape,
+                m.dtype
+            ),
             Err(_) => self.tensor_label(t),
         }
     }
@@ -400,8 +473,16 @@ impl GraphData {
                 Some(Value::int_vector(*out_type, &v))
             }
             OpKind::Size { out_type } => {
-                let n = self.meta(*node.inputs.first()?).ok()?.shape.num_elements()?;
-                Some(Value::int_vector(*out_type, &[n as i64]).reshape(&[]).ok()?)
+                let n = self
+                    .meta(*node.inputs.first()?)
+                    .ok()?
+                    .shape
+                    .num_elements()?;
+                Some(
+                    Value::int_vector(*out_type, &[n as i64])
+                        .reshape(&[])
+                        .ok()?,
+                )
             }
             OpKind::Rank => {
                 let r = self.meta(*node.inputs.first()?).ok()?.shape.rank()?;
@@ -416,7 +497,8 @@ impl GraphData {
         if self.finalized {
             return Err(Error::runtime("Graph is finalized and cannot be modified."));
         }
-        let id = NodeId::try_from(self.nodes.len()).map_err(|_| Error::invalid("graph has too many ops"))?;
+        let id = NodeId::try_from(self.nodes.len())
+            .map_err(|_| Error::invalid("graph has too many ops"))?;
         for t in spec.inputs {
             self.check_tensor(*t)?;
         }
@@ -430,10 +512,16 @@ impl GraphData {
             None => self.scope.unique_name(requested, true),
         };
         if self.by_name.contains_key(name.as_str()) {
-            return Err(Error::invalid(format!("Duplicate node name in graph: '{name}'")));
+            return Err(Error::invalid(format!(
+                "Duplicate node name in graph: '{name}'"
+            )));
         }
         let outputs = {
-            let ctx = InferCtx { graph: self, inputs: spec.inputs, name: &name };
+            let ctx = InferCtx {
+                graph: self,
+                inputs: spec.inputs,
+                name: &name,
+            };
             spec.op.infer(&ctx)?
         };
         let input_ops: SmallVec<[NodeId; 4]> = spec.inputs.iter().map(|t| t.node).collect();

@@ -38,11 +38,16 @@ impl ScopeState {
     /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
     /// (case-insensitive) name is unused.
     pub fn unique_name(&mut self, name: &str, mark_as_used: bool) -> String {
-        let name = if self.name_stack.is_empty() { name.to_string() } else { format!("{}{}", self.name_stack, name) };
+        let name = if self.name_stack.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}{}", self.name_stack, name)
+        };
         let key = name.to_lowercase();
         let mut i = self.names_in_use.get(key.as_str()).copied().unwrap_or(0);
         if mark_as_used {
-            self.names_in_use.insert(key.clone().into_boxed_str(), i + 1);
+            self.names_in_use
+                .insert(key.clone().into_boxed_str(), i + 1);
         }
         if i == 0 {
             return name;
@@ -93,7 +98,9 @@ impl ScopeState {
     }
 
     pub fn pop_colocation(&mut self) {
-        let Some(save) = self.colocation_saves.pop() else { return };
+        let Some(save) = self.colocation_saves.pop() else {
+            return;
+        };
         if save.pushed {
             self.colocation.pop();
         }
@@ -143,7 +150,10 @@ impl ScopeState {
             groups.sort();
             groups.dedup();
             let device = device.or_else(|| self.current_device()).unwrap_or_default();
-            return (device, groups.into_iter().map(String::into_boxed_str).collect());
+            return (
+                device,
+                groups.into_iter().map(String::into_boxed_str).collect(),
+            );
         }
         (self.current_device().unwrap_or_default(), Vec::new())
     }
@@ -153,6 +163,10 @@ impl ScopeState {
     }
 
     pub fn gradient_override(&self, op_type: &str) -> Option<Box<str>> {
-        self.overrides.iter().rev().find_map(|m| m.get(op_type)).map(|s| s.clone().into_boxed_str())
+        self.overrides
+            .iter()
+            .rev()
+            .find_map(|m| m.get(op_type))
+            .map(|s| s.clone().into_boxed_str())
     }
 }

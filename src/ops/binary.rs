@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Input, Metas, Tensor};
-use crate::shape::{broadcast_dims, broadcast_reduction_axes, broadcast_static};
+use crate::shape::{broadcast_dims, broadcast_reduction_axes, broadcast_static, Shape};
 use crate::value::{Arr, Value};
 use ndarray::{IxDyn, Zip};
 use num_traits::{Float, PrimInt, WrappingMul};
@@ -119,16 +119,18 @@ impl BinaryOp {
         match name {
             "Div" => Some(BinaryOp::RealDiv),
             "Mod" => Some(BinaryOp::FloorMod),
-            _ => BinaryOp::ALL.iter().copied().find(|b| b.type_name() == name),
+            _ => BinaryOp::ALL
+                .iter()
+                .copied()
+                .find(|b| b.type_name() == name),
         }
     }
 
     fn kind(self) -> Kind {
         use BinaryOp::*;
         match self {
-            AddV2 | Sub | Mul | RealDiv | FloorDiv | FloorMod | Pow | Maximum | Minimum | SquaredDifference => {
-                Kind::Arith
-            }
+            AddV2 | Sub | Mul | RealDiv | FloorDiv | FloorMod | Pow | Maximum | Minimum
+            | SquaredDifference => Kind::Arith,
             Less | LessEqual | Greater | GreaterEqual | Equal | NotEqual => Kind::Compare,
             LogicalAnd | LogicalOr => Kind::Logical,
             _ => Kind::FloatOnly,
@@ -170,22 +172,44 @@ pub fn infer(op: BinaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
             sb.bracketed()
         ))
     })?;
-    let out = if op.kind() == Kind::Compare || op.kind() == Kind::Logical { DType::Bool } else { dtype };
+    let out = if op.kind() == Kind::Compare || op.kind() == Kind::Logical {
+        DType::Bool
+    } else {
+        dtype
+    };
     one(out, shape)
 }
 
+/// TF's kernel text: `Incompatible shapes: [2,3] vs. [4,1]`.
+fn incompatible_shapes(a: &[usize], b: &[usize]) -> String {
+    format!(
+        "Incompatible shapes: {} vs. {}",
+        Shape::known(a).bracketed(),
+        Shape::known(b).bracketed()
+    )
+}
+
 /// Applies `f` elementwise over the numpy broadcast of `a` and `b`.
-pub fn zip_broadcast<A: Copy, B: Copy, O: Clone>(a: &Arr<A>, b: &Arr<B>, f: impl Fn(A, B) -> O) -> Result<Arr<O>> {
+pub fn zip_broadcast<A: Copy, B: Copy, O: Clone>(
+    a: &Arr<A>,
+    b: &Arr<B>,
+    f: impl Fn(A, B) -> O,
+) -> Result<Arr<O>> {
     if a.shape() == b.shape() {
-        return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)).into_shared());
+        return Ok(Zip::from(a)
+            .and(b)
+            .map_collect(|&x, &y| f(x, y))
+            .into_shared());
     }
-    let shape = broadcast_dims(a.shape(), b.shape()).ok_or_else(|| {
-        Error::op_invalid(format!("Incompatible shapes: {:?} vs. {:?}", a.shape(), b.shape()).replace(' ', ""))
-    })?;
+    let shape = broadcast_dims(a.shape(), b.shape())
+        .ok_or_else(|| Error::op_invalid(incompatible_shapes(a.shape(), b.shape())))?;
     let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) else {
-        return Err(Error::op_invalid(format!("Incompatible shapes: {:?} vs. {:?}", a.shape(), b.shape())));
+        return Err(Error::op_invalid(incompatible_shapes(a.shape(), b.shape())));
     };
-    Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)).into_shared())
+    Ok(Zip::from(&av)
+        .and(&bv)
+        .map_collect(|&x, &y| f(x, y))
+        .into_shared())
 }
 
 /// Float and integer bodies over matching variants.
@@ -232,7 +256,12 @@ macro_rules! float_only {
 }
 
 fn mismatch(op: BinaryOp, a: &Value, b: &Value) -> Error {
-    Error::op_invalid(format!("{} does not support dtypes {} and {}", op.type_name(), a.dtype(), b.dtype()))
+    Error::op_invalid(format!(
+        "{} does not support dtypes {} and {}",
+        op.type_name(),
+        a.dtype(),
+        b.dtype()
+    ))
 }
 
 fn floor_div_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
@@ -341,12 +370,18 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         Sub => arith!(a, b, op, |x, y| float: x - y, int: x.wrapping_sub(y)),
         Mul => arith!(a, b, op, |x, y| float: x * y, int: x.wrapping_mul(y)),
         RealDiv => arith!(a, b, op, |x, y| float: x / y, int: trunc_div_int(x, y, &zero_div)),
-        FloorDiv => arith!(a, b, op, |x, y| float: (x / y).floor(), int: floor_div_int(x, y, &zero_div)),
-        FloorMod => arith!(a, b, op, |x, y| float: float_floor_mod(x, y), int: floor_mod_int(x, y, &zero_div)),
+        FloorDiv => {
+            arith!(a, b, op, |x, y| float: (x / y).floor(), int: floor_div_int(x, y, &zero_div))
+        }
+        FloorMod => {
+            arith!(a, b, op, |x, y| float: float_floor_mod(x, y), int: floor_mod_int(x, y, &zero_div))
+        }
         Pow => arith!(a, b, op, |x, y| float: x.powf(y), int: pow_int(x, y, &negative_pow)),
         Maximum => arith!(a, b, op, |x, y| float: fmax(x, y), int: x.max(y)),
         Minimum => arith!(a, b, op, |x, y| float: fmin(x, y), int: x.min(y)),
-        SquaredDifference => arith!(a, b, op, |x, y| float: (x - y) * (x - y), int: x.wrapping_sub(y).wrapping_mul(x.wrapping_sub(y))),
+        SquaredDifference => {
+            arith!(a, b, op, |x, y| float: (x - y) * (x - y), int: x.wrapping_sub(y).wrapping_mul(x.wrapping_sub(y)))
+        }
         Less => compare!(a, b, op, |x, y| x < y),
         LessEqual => compare!(a, b, op, |x, y| x <= y),
         Greater => compare!(a, b, op, |x, y| x > y),
@@ -354,9 +389,11 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         Equal => compare!(a, b, op, |x, y| x == y),
         NotEqual => compare!(a, b, op, |x, y| x != y),
         LogicalAnd | LogicalOr => match (a, b) {
-            (Value::Bool(x), Value::Bool(y)) => {
-                Value::Bool(if op == LogicalAnd { zip_broadcast(x, y, |p, q| p && q)? } else { zip_broadcast(x, y, |p, q| p || q)? })
-            }
+            (Value::Bool(x), Value::Bool(y)) => Value::Bool(if op == LogicalAnd {
+                zip_broadcast(x, y, |p, q| p && q)?
+            } else {
+                zip_broadcast(x, y, |p, q| p || q)?
+            }),
             (a, b) => return Err(mismatch(op, a, b)),
         },
         ReluGrad => float_only!(a, b, op, |g, f| if f > 0.0 { g } else { 0.0 }),
@@ -371,20 +408,28 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         return Err(Error::op_invalid("Integer division by zero"));
     }
     if negative_pow.get() {
-        return Err(Error::op_invalid("Integers to negative integer powers are not allowed"));
+        return Err(Error::op_invalid(
+            "Integers to negative integer powers are not allowed",
+        ));
     }
     Ok(out)
 }
 
 pub fn compute(op: BinaryOp, inputs: &[Value]) -> Result<Outputs> {
-    let [a, b] = inputs else { return Err(Error::internal("binary op needs two inputs")) };
+    let [a, b] = inputs else {
+        return Err(Error::internal("binary op needs two inputs"));
+    };
     Ok(smallvec![apply(op, a, b)?])
 }
 
 // ----- builders -----
 
 pub fn binary(g: &Graph, op: BinaryOp, x: Tensor, y: Tensor, name: Option<&str>) -> Result<Tensor> {
-    g.add1(OpKind::Binary(op), &[x, y], Some(name.unwrap_or(op.type_name())))
+    g.add1(
+        OpKind::Binary(op),
+        &[x, y],
+        Some(name.unwrap_or(op.type_name())),
+    )
 }
 
 macro_rules! builders {
@@ -404,6 +449,89 @@ builders!(
     greater => Greater, greater_equal => GreaterEqual, equal => Equal, not_equal => NotEqual,
     logical_and => LogicalAnd, logical_or => LogicalOr,
 );
+
+/// An operand as TF's Python code passes it: a tensor, or a Python number that TF converts
+/// to a `Const` of the other operand's dtype, named `x` or `y` inside the op's name scope.
+#[derive(Debug, Clone, Copy)]
+pub enum Operand {
+    T(Tensor),
+    S(f64),
+}
+
+impl From<Tensor> for Operand {
+    fn from(t: Tensor) -> Self {
+        Operand::T(t)
+    }
+}
+
+/// The name scope TF's Python operator for `op` opens (`x * y` builds an op named `mul`).
+fn operator_name(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::AddV2 => "add",
+        BinaryOp::Sub => "sub",
+        BinaryOp::Mul => "mul",
+        BinaryOp::RealDiv => "truediv",
+        BinaryOp::FloorDiv => "floordiv",
+        BinaryOp::FloorMod => "mod",
+        BinaryOp::Pow => "pow",
+        other => other.type_name(),
+    }
+}
+
+/// `op(x, y)` named `name`, a number operand becoming a `Const` named `x`/`y` inside it.
+fn binary_named(g: &Graph, op: BinaryOp, x: Operand, y: Operand, name: &str) -> Result<Tensor> {
+    let dtype = match (x, y) {
+        (Operand::T(t), _) | (_, Operand::T(t)) => g.dtype(t)?,
+        _ => {
+            return Err(Error::invalid(
+                "a binary op needs at least one tensor operand",
+            ))
+        }
+    };
+    let input = |o: Operand, arg: &'static str| match o {
+        Operand::T(t) => Input::Tensor(t),
+        Operand::S(v) => Input::Const(arg, Value::full(dtype, &[], v)),
+    };
+    let inputs = [input(x, "x"), input(y, "y")];
+    Ok(g.add_with_consts(OpKind::Binary(op), &inputs, Some(name))?
+        .output(0))
+}
+
+/// TF's Python operators on tensors (`x * y`, `x + y`, `x - y`, `x / y`, `x // y`, `x % y`,
+/// `x ** y`): the op is named after the operator (`mul`, `add`, `sub`, `truediv`, ...), a
+/// Python number becomes `mul/y` (right) or `mul/x` (left).
+pub fn operator(
+    g: &Graph,
+    op: BinaryOp,
+    x: impl Into<Operand>,
+    y: impl Into<Operand>,
+) -> Result<Tensor> {
+    binary_named(g, op, x.into(), y.into(), operator_name(op))
+}
+
+/// A generated op wrapper (`gen_math_ops.greater(x, 0)`): named after the op type, a
+/// Python number becoming `Greater/y`.
+pub fn gen_binary(
+    g: &Graph,
+    op: BinaryOp,
+    x: impl Into<Operand>,
+    y: impl Into<Operand>,
+) -> Result<Tensor> {
+    binary_named(g, op, x.into(), y.into(), op.type_name())
+}
+
+/// Runs `f` inside `control_dependencies([grad.op])`, as TF's gradient functions that guard
+/// their helper ops so they are not computed before the incoming gradient.
+pub fn with_control_dependency<T>(
+    g: &Graph,
+    on: Tensor,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    g.push_control_dependencies(Some(&[on.op()]))?;
+    let r = f();
+    g.pop_control_dependencies();
+    r
+}
 
 // ----- gradients -----
 
@@ -427,19 +555,46 @@ pub fn reduce_to_inputs(
     if fast_path && sx.is_fully_defined() && sx == sy && g.shape(grad)? == sx {
         return Ok(vec![gx.map(Grad::Dense), gy.map(Grad::Dense)]);
     }
+    let (gx, gy) = reduce_gradient_args(g, x, y, gx, gy)?;
+    Ok(vec![gx.map(Grad::Dense), gy.map(Grad::Dense)])
+}
+
+/// TF's `_ReduceGradientArgs(x, y, gx, gy)` on explicit tensors.
+pub fn reduce_gradient_args(
+    g: &Graph,
+    x: Tensor,
+    y: Tensor,
+    gx: Option<Tensor>,
+    gy: Option<Tensor>,
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    if gx.is_none() && gy.is_none() {
+        return Ok((None, None));
+    }
+    let (sx, sy) = (g.shape(x)?, g.shape(y)?);
     let shape_x = array::shape_of(g, x, DType::I32, None)?;
     let shape_y = array::shape_of(g, y, DType::I32, None)?;
     let (rank_x, rank_y) = (sx.rank().unwrap_or(0), sy.rank().unwrap_or(0));
     let sides = match broadcast_reduction_axes(&sx, &sy) {
         Some((rx, ry)) => {
-            let axes = |a: Vec<usize>| Some(Value::int_vector(DType::I32, &a.iter().map(|&i| i as i64).collect::<Vec<_>>()));
+            let axes = |a: Vec<usize>| {
+                Some(Value::int_vector(
+                    DType::I32,
+                    &a.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                ))
+            };
             let must_x = !rx.is_empty() || rank_x < rank_y;
             let must_y = !ry.is_empty() || rank_y < rank_x;
-            [(gx, shape_x, Axes::Static(axes(rx)), must_x), (gy, shape_y, Axes::Static(axes(ry)), must_y)]
+            [
+                (gx, shape_x, Axes::Static(axes(rx)), must_x),
+                (gy, shape_y, Axes::Static(axes(ry)), must_y),
+            ]
         }
         None => {
             let (rx, ry) = array::broadcast_gradient_args(g, shape_x, shape_y)?;
-            [(gx, shape_x, Axes::Dynamic(rx), true), (gy, shape_y, Axes::Dynamic(ry), true)]
+            [
+                (gx, shape_x, Axes::Dynamic(rx), true),
+                (gy, shape_y, Axes::Dynamic(ry), true),
+            ]
         }
     };
     let mut out = Vec::with_capacity(2);
@@ -449,7 +604,10 @@ pub fn reduce_to_inputs(
                 let summed = match axes {
                     Axes::Static(Some(v)) => g
                         .add_with_consts(
-                            OpKind::Reduce { op: reduce::ReduceOp::Sum, keep_dims: true },
+                            OpKind::Reduce {
+                                op: reduce::ReduceOp::Sum,
+                                keep_dims: true,
+                            },
                             &[t.into(), Input::Const("reduction_indices", v)],
                             None,
                         )?
@@ -457,12 +615,12 @@ pub fn reduce_to_inputs(
                     Axes::Static(None) => t,
                     Axes::Dynamic(a) => reduce::sum_t(g, t, a, true)?,
                 };
-                Some(Grad::Dense(array::reshape_t(g, summed, shape)?))
+                Some(array::reshape_t(g, summed, shape)?)
             }
-            other => other.map(Grad::Dense),
+            other => other,
         });
     }
-    Ok(out)
+    Ok((out[0], out[1]))
 }
 
 enum Axes {
@@ -485,7 +643,10 @@ fn mul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
     let (sx, sy) = (gr.shape(x)?, gr.shape(y)?);
     // TF's shortcut for equal static shapes applies to float32 and int32 only.
-    let fast = sx.is_fully_defined() && sx == sy && gr.shape(g)? == sx && matches!(gr.dtype(g)?, DType::F32 | DType::I32);
+    let fast = sx.is_fully_defined()
+        && sx == sy
+        && gr.shape(g)? == sx
+        && matches!(gr.dtype(g)?, DType::F32 | DType::I32);
     let gx = mul(gr, g, y)?;
     let gy = if fast { mul(gr, g, x)? } else { mul(gr, x, g)? };
     reduce_to_inputs(ctx, g, Some(gx), Some(gy), fast)
@@ -494,9 +655,11 @@ fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    // realdiv(grad, y); grad * realdiv(realdiv(-x, y), y)
     let gx = div(gr, g, y)?;
     let nx = unary::neg(gr, x)?;
-    let gy = mul(gr, g, div(gr, div(gr, nx, y)?, y)?)?;
+    let q = div(gr, div(gr, nx, y)?, y)?;
+    let gy = operator(gr, BinaryOp::Mul, g, q)?;
     reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
 }
 fn floor_mod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
@@ -504,7 +667,7 @@ fn floor_mod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
     let q = floor_div(gr, x, y)?;
-    let gy = mul(gr, g, unary::neg(gr, q)?)?;
+    let gy = operator(gr, BinaryOp::Mul, g, unary::neg(gr, q)?)?;
     reduce_to_inputs(ctx, g, Some(g), Some(gy), false)
 }
 fn pow_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
@@ -512,15 +675,17 @@ fn pow_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
     let z = ctx.output(0);
-    let dtype = gr.dtype(x)?;
-    let one = source::scalar_const(gr, dtype, 1.0, None, None)?;
-    let gx = mul(gr, mul(gr, g, y)?, pow(gr, x, sub(gr, y, one)?)?)?;
+    // grad * y * pow(x, y - 1)
+    let gy_part = operator(gr, BinaryOp::Mul, g, y)?;
+    let y_minus_1 = operator(gr, BinaryOp::Sub, y, Operand::S(1.0))?;
+    let gx = operator(gr, BinaryOp::Mul, gy_part, pow(gr, x, y_minus_1)?)?;
     // log(x) only where x > 0: d/dy x^y is taken as 0 elsewhere (TF's convention).
-    let zero = source::scalar_const(gr, dtype, 0.0, None, None)?;
-    let mask = greater(gr, x, zero)?;
+    let mask = gen_binary(gr, BinaryOp::Greater, x, Operand::S(0.0))?;
     let safe_x = array::select(gr, mask, x, array::ones_like(gr, x)?)?;
-    let log_x = array::select(gr, mask, unary::log(gr, safe_x)?, array::zeros_like(gr, x)?)?;
-    let gy = mul(gr, mul(gr, g, z)?, log_x)?;
+    let log_x = unary::log(gr, safe_x)?;
+    let log_x = array::select(gr, mask, log_x, array::zeros_like(gr, x)?)?;
+    let gz = operator(gr, BinaryOp::Mul, g, z)?;
+    let gy = operator(gr, BinaryOp::Mul, gz, log_x)?;
     reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
 }
 fn max_min_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>], x_wins: BinaryOp) -> GradOut {
@@ -543,8 +708,13 @@ fn squared_difference_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
-    let two = source::scalar_const(gr, gr.dtype(x)?, 2.0, None, None)?;
-    let x_grad = mul(gr, mul(gr, two, g)?, sub(gr, x, y)?)?;
+    // Under control_dependencies([grad]): scalar_mul(2.0, grad) * (x - y).
+    let x_grad = with_control_dependency(gr, g, || {
+        let two = source::scalar_const(gr, gr.dtype(g)?, 2.0, Some("scalar"), None)?;
+        let two_g = mul(gr, two, g)?;
+        let diff = operator(gr, BinaryOp::Sub, x, y)?;
+        operator(gr, BinaryOp::Mul, two_g, diff)
+    })?;
     let y_grad = unary::neg(gr, x_grad)?;
     reduce_to_inputs(ctx, g, Some(x_grad), Some(y_grad), true)
 }
@@ -558,63 +728,85 @@ fn relu_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let features = ctx.input(1)?;
     let d = binary(gr, BinaryOp::ReluGrad, ctx.grad(grads, 0)?, features, None)?;
-    Ok(vec![Some(d.into()), Some(array::zeros_like(gr, features)?.into())])
+    Ok(vec![
+        Some(d.into()),
+        Some(array::zeros_like(gr, features)?.into()),
+    ])
 }
 fn softplus_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (dy, x) = (ctx.input(0)?, ctx.input(1)?);
-    let ddy = binary(gr, BinaryOp::SoftplusGrad, g, x, None)?;
-    let two = source::scalar_const(gr, gr.dtype(x)?, 2.0, None, None)?;
-    let denom = add(gr, add(gr, unary::exp(gr, unary::neg(gr, x)?)?, two)?, unary::exp(gr, x)?)?;
-    let d2x = div(gr, mul(gr, g, dy)?, denom)?;
-    Ok(vec![Some(ddy.into()), Some(d2x.into())])
+    with_control_dependency(gr, g, || {
+        let ddy = binary(gr, BinaryOp::SoftplusGrad, g, x, None)?;
+        // grad * dy / (exp(-x) + 2.0 + exp(x))
+        let num = operator(gr, BinaryOp::Mul, g, dy)?;
+        let e_neg = unary::exp(gr, unary::neg(gr, x)?)?;
+        let denom = operator(gr, BinaryOp::AddV2, e_neg, Operand::S(2.0))?;
+        let denom = operator(gr, BinaryOp::AddV2, denom, unary::exp(gr, x)?)?;
+        let d2x = operator(gr, BinaryOp::RealDiv, num, denom)?;
+        Ok(vec![Some(ddy.into()), Some(d2x.into())])
+    })
 }
-fn tanh_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+/// `grad * -2.0 * b * a` and `helper(a, grad)`, under `control_dependencies([grad])`
+/// (TF's `_TanhGradGrad` and `_ReciprocalGradGrad`).
+fn minus_two_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>], helper: BinaryOp) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
-    let (y, dy) = (ctx.input(0)?, ctx.input(1)?);
-    let m2 = source::scalar_const(gr, gr.dtype(y)?, -2.0, None, None)?;
-    let ga = mul(gr, mul(gr, mul(gr, g, m2)?, dy)?, y)?;
-    let gb = binary(gr, BinaryOp::TanhGrad, y, g, None)?;
-    Ok(vec![Some(ga.into()), Some(gb.into())])
+    let (a, b) = (ctx.input(0)?, ctx.input(1)?);
+    with_control_dependency(gr, g, || {
+        let t = operator(gr, BinaryOp::Mul, g, Operand::S(-2.0))?;
+        let t = operator(gr, BinaryOp::Mul, t, b)?;
+        let ga = operator(gr, BinaryOp::Mul, t, a)?;
+        let gb = binary(gr, helper, a, g, None)?;
+        Ok(vec![Some(ga.into()), Some(gb.into())])
+    })
+}
+fn tanh_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    minus_two_grad_grad(ctx, grads, BinaryOp::TanhGrad)
 }
 fn sigmoid_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
-    let (y, dy) = (ctx.input(0)?, ctx.input(1)?);
-    let gb = mul(gr, g, dy)?;
-    let two = source::scalar_const(gr, gr.dtype(y)?, 2.0, None, None)?;
-    let ga = sub(gr, gb, mul(gr, mul(gr, two, gb)?, y)?)?;
-    let gdy = binary(gr, BinaryOp::SigmoidGrad, y, g, None)?;
-    Ok(vec![Some(ga.into()), Some(gdy.into())])
+    let (a, b) = (ctx.input(0)?, ctx.input(1)?);
+    with_control_dependency(gr, g, || {
+        // gb = grad * b; gb - 2.0 * gb * a
+        let gb = operator(gr, BinaryOp::Mul, g, b)?;
+        let t = operator(gr, BinaryOp::Mul, Operand::S(2.0), gb)?;
+        let t = operator(gr, BinaryOp::Mul, t, a)?;
+        let ga = operator(gr, BinaryOp::Sub, gb, t)?;
+        let gdy = binary(gr, BinaryOp::SigmoidGrad, a, g, None)?;
+        Ok(vec![Some(ga.into()), Some(gdy.into())])
+    })
 }
 fn sqrt_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
-    let y = ctx.input(0)?;
-    let ga = div(gr, g, y)?;
-    let half = source::scalar_const(gr, gr.dtype(y)?, 0.5, None, None)?;
-    let gy = unary::neg(gr, mul(gr, ga, ctx.output(0))?)?;
-    Ok(vec![Some(gy.into()), Some(mul(gr, half, ga)?.into())])
+    let a = ctx.input(0)?;
+    let y = ctx.output(0);
+    with_control_dependency(gr, g, || {
+        // ga = grad / a; (-ga * y, 0.5 * ga)
+        let ga = operator(gr, BinaryOp::RealDiv, g, a)?;
+        let first = operator(gr, BinaryOp::Mul, unary::neg(gr, ga)?, y)?;
+        let second = operator(gr, BinaryOp::Mul, Operand::S(0.5), ga)?;
+        Ok(vec![Some(first.into()), Some(second.into())])
+    })
 }
 fn rsqrt_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (a, b) = (ctx.input(0)?, ctx.input(1)?);
-    let k = source::scalar_const(gr, gr.dtype(a)?, -1.5, None, None)?;
-    let ga = mul(gr, mul(gr, mul(gr, k, g)?, b)?, unary::square(gr, a)?)?;
-    let gb = binary(gr, BinaryOp::RsqrtGrad, a, g, None)?;
-    Ok(vec![Some(ga.into()), Some(gb.into())])
+    with_control_dependency(gr, g, || {
+        // -1.5 * grad * b * square(a)
+        let t = operator(gr, BinaryOp::Mul, Operand::S(-1.5), g)?;
+        let t = operator(gr, BinaryOp::Mul, t, b)?;
+        let ga = operator(gr, BinaryOp::Mul, t, unary::square(gr, a)?)?;
+        let gb = binary(gr, BinaryOp::RsqrtGrad, a, g, None)?;
+        Ok(vec![Some(ga.into()), Some(gb.into())])
+    })
 }
 fn reciprocal_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let gr = ctx.graph;
-    let g = ctx.grad(grads, 0)?;
-    let (a, b) = (ctx.input(0)?, ctx.input(1)?);
-    let m2 = source::scalar_const(gr, gr.dtype(a)?, -2.0, None, None)?;
-    let ga = mul(gr, mul(gr, mul(gr, g, m2)?, b)?, a)?;
-    let gb = binary(gr, BinaryOp::ReciprocalGrad, a, g, None)?;
-    Ok(vec![Some(ga.into()), Some(gb.into())])
+    minus_two_grad_grad(ctx, grads, BinaryOp::ReciprocalGrad)
 }
 
 pub(crate) fn register_gradients(r: &mut GradRegistry) {
@@ -630,7 +822,16 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Maximum", maximum_grad);
     r.builtin("Minimum", minimum_grad);
     r.builtin("SquaredDifference", squared_difference_grad);
-    for t in ["Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr"] {
+    for t in [
+        "Less",
+        "LessEqual",
+        "Greater",
+        "GreaterEqual",
+        "Equal",
+        "NotEqual",
+        "LogicalAnd",
+        "LogicalOr",
+    ] {
         r.not_differentiable(t);
     }
     r.builtin("ReluGrad", relu_grad_grad);

@@ -32,7 +32,10 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
                     )));
                 }
                 shape = shape.merge(&m.shape).map_err(|_| {
-                    ctx.err(format!("Shapes must be equal: input 0 has shape {} and input {i} has shape {}", first.shape, m.shape))
+                    ctx.err(format!(
+                        "Shapes must be equal: input 0 has shape {} and input {i} has shape {}",
+                        first.shape, m.shape
+                    ))
                 })?;
             }
             Ok(smallvec![TensorMeta::new(first.dtype, shape)])
@@ -45,7 +48,9 @@ pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
     match op {
         OpKind::NoOp => Ok(SmallVec::new()),
         OpKind::AddN => {
-            let (first, rest) = inputs.split_first().ok_or_else(|| Error::internal("AddN without inputs"))?;
+            let (first, rest) = inputs
+                .split_first()
+                .ok_or_else(|| Error::internal("AddN without inputs"))?;
             let mut acc = first.clone();
             for v in rest {
                 if v.shape() != acc.shape() {
@@ -81,7 +86,11 @@ fn add_into(acc: Value, v: &Value) -> Result<Value> {
         (Value::I64(a), Value::I64(b)) => go!(a, b, Value::I64, |x, y| x.wrapping_add(y)),
         (Value::U8(a), Value::U8(b)) => go!(a, b, Value::U8, |x, y| x.wrapping_add(y)),
         (a, b) => {
-            return Err(Error::op_invalid(format!("AddN inputs must share a numeric dtype, got {} and {}", a.dtype(), b.dtype())))
+            return Err(Error::op_invalid(format!(
+                "AddN inputs must share a numeric dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            )))
         }
     })
 }
@@ -98,7 +107,11 @@ pub fn add_n(g: &Graph, inputs: &[Tensor]) -> Result<Tensor> {
 }
 
 pub fn no_op(g: &Graph, name: Option<&str>) -> Result<OpRef> {
-    g.add_op(crate::graph::OpSpec { op: OpKind::NoOp, inputs: &[], name: Some(name.unwrap_or("NoOp")) })
+    g.add_op(crate::graph::OpSpec {
+        op: OpKind::NoOp,
+        inputs: &[],
+        name: Some(name.unwrap_or("NoOp")),
+    })
 }
 
 /// A `NoOp` that runs after every op in `deps` (TF's `group`).
@@ -143,7 +156,10 @@ fn gate_in_scope(g: &Graph, grads: &[Option<Grad>]) -> Result<Vec<Option<Grad>>>
         out.push(match gr {
             None => None,
             Some(Grad::Dense(t)) => Some(Grad::Dense(with_dependency(g, gate, *t)?)),
-            Some(Grad::Sparse(s)) => Some(Grad::Sparse(IndexedSlices { values: with_dependency(g, gate, s.values)?, ..*s })),
+            Some(Grad::Sparse(s)) => Some(Grad::Sparse(IndexedSlices {
+                values: with_dependency(g, gate, s.values)?,
+                ..*s
+            })),
         });
     }
     let _ = gid;

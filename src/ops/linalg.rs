@@ -21,8 +21,21 @@ use smallvec::smallvec;
 // ----- builders -----
 
 /// `MatMul(a, b)`: `op(a) · op(b)` for rank-2 `a`, `b`, `op` an optional transpose.
-pub fn matmul(g: &Graph, a: Tensor, b: Tensor, transpose_a: bool, transpose_b: bool) -> Result<Tensor> {
-    g.add1(OpKind::MatMul { transpose_a, transpose_b }, &[a, b], None)
+pub fn matmul(
+    g: &Graph,
+    a: Tensor,
+    b: Tensor,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Result<Tensor> {
+    g.add1(
+        OpKind::MatMul {
+            transpose_a,
+            transpose_b,
+        },
+        &[a, b],
+        None,
+    )
 }
 
 /// `BatchMatMulV2(x, y)`: matrix products over the last two axes, batch axes broadcast.
@@ -42,13 +55,25 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
         return Err(Error::type_error(format!(
             "Value passed to parameter '{}' has DataType bool not in list of allowed values: \
              float32, float64, int32, uint8, int16, int8, int64",
-            if matches!(op, OpKind::MatMul { .. }) { "a" } else { "x" }
+            if matches!(op, OpKind::MatMul { .. }) {
+                "a"
+            } else {
+                "x"
+            }
         )));
     }
     let shape = match op {
-        OpKind::MatMul { transpose_a, transpose_b } => matmul_shape(ctx, op, *transpose_a, *transpose_b)?,
+        OpKind::MatMul {
+            transpose_a,
+            transpose_b,
+        } => matmul_shape(ctx, op, *transpose_a, *transpose_b)?,
         OpKind::BatchMatMulV2 { adj_x, adj_y } => batch_matmul_shape(ctx, op, *adj_x, *adj_y)?,
-        other => return Err(Error::internal(format!("linalg::infer called for {}", other.type_name()))),
+        other => {
+            return Err(Error::internal(format!(
+                "linalg::infer called for {}",
+                other.type_name()
+            )))
+        }
     };
     one(dtype, shape)
 }
@@ -56,7 +81,10 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
 /// A `ValueError` in TF's shape-function form: the message, the node and both input shapes.
 fn shape_err(ctx: &InferCtx<'_>, op: &OpKind, message: impl std::fmt::Display) -> Error {
     let attrs = match op {
-        OpKind::MatMul { transpose_a, transpose_b } => format!("transpose_a={transpose_a}, transpose_b={transpose_b}"),
+        OpKind::MatMul {
+            transpose_a,
+            transpose_b,
+        } => format!("transpose_a={transpose_a}, transpose_b={transpose_b}"),
         OpKind::BatchMatMulV2 { adj_x, adj_y } => format!("adj_x={adj_x}, adj_y={adj_y}"),
         _ => String::new(),
     };
@@ -70,7 +98,9 @@ fn shape_err(ctx: &InferCtx<'_>, op: &OpKind, message: impl std::fmt::Display) -
             None => "?".to_string(),
         })
         .collect();
-    let shapes: Vec<String> = (0..ctx.num_inputs()).map(|i| ctx.shape(i).map_or("?".into(), |s| s.bracketed())).collect();
+    let shapes: Vec<String> = (0..ctx.num_inputs())
+        .map(|i| ctx.shape(i).map_or("?".into(), |s| s.bracketed()))
+        .collect();
     Error::invalid(format!(
         "{message} for '{{{{node {}}}}} = {}[T={dtype}, {attrs}]({})' with input shapes: {}.",
         ctx.name,
@@ -85,7 +115,10 @@ fn matrix_dims(dims: &[Dim], transpose: bool) -> (Dim, Dim) {
     let n = dims.len();
     let (r, c) = match n {
         0 | 1 => (None, None),
-        _ => (dims.get(n - 2).copied().flatten(), dims.get(n - 1).copied().flatten()),
+        _ => (
+            dims.get(n - 2).copied().flatten(),
+            dims.get(n - 1).copied().flatten(),
+        ),
     };
     if transpose {
         (c, r)
@@ -96,7 +129,11 @@ fn matrix_dims(dims: &[Dim], transpose: bool) -> (Dim, Dim) {
 
 fn check_inner(ctx: &InferCtx<'_>, op: &OpKind, k: Dim, k2: Dim) -> Result<()> {
     match (k, k2) {
-        (Some(k), Some(k2)) if k != k2 => Err(shape_err(ctx, op, format!("Dimensions must be equal, but are {k} and {k2}"))),
+        (Some(k), Some(k2)) if k != k2 => Err(shape_err(
+            ctx,
+            op,
+            format!("Dimensions must be equal, but are {k} and {k2}"),
+        )),
         _ => Ok(()),
     }
 }
@@ -105,7 +142,11 @@ fn matmul_shape(ctx: &InferCtx<'_>, op: &OpKind, ta: bool, tb: bool) -> Result<S
     let (sa, sb) = (ctx.shape(0)?.clone(), ctx.shape(1)?.clone());
     for s in [&sa, &sb] {
         if let Some(r) = s.rank().filter(|&r| r != 2) {
-            return Err(shape_err(ctx, op, format!("Shape must be rank 2 but is rank {r}")));
+            return Err(shape_err(
+                ctx,
+                op,
+                format!("Shape must be rank 2 but is rank {r}"),
+            ));
         }
     }
     let unknown = [None, None];
@@ -119,7 +160,11 @@ fn batch_matmul_shape(ctx: &InferCtx<'_>, op: &OpKind, adj_x: bool, adj_y: bool)
     let (sx, sy) = (ctx.shape(0)?.clone(), ctx.shape(1)?.clone());
     for s in [&sx, &sy] {
         if let Some(r) = s.rank().filter(|&r| r < 2) {
-            return Err(shape_err(ctx, op, format!("Shape must be at least rank 2 but is rank {r}")));
+            return Err(shape_err(
+                ctx,
+                op,
+                format!("Shape must be at least rank 2 but is rank {r}"),
+            ));
         }
     }
     let (Some(dx), Some(dy)) = (sx.dims(), sy.dims()) else {
@@ -130,9 +175,17 @@ fn batch_matmul_shape(ctx: &InferCtx<'_>, op: &OpKind, adj_x: bool, adj_y: bool)
     check_inner(ctx, op, k, k2)?;
     let batch_x = Shape::from_dims(dx.get(..dx.len() - 2).unwrap_or(&[]));
     let batch_y = Shape::from_dims(dy.get(..dy.len() - 2).unwrap_or(&[]));
-    let batch = broadcast_static(&batch_x, &batch_y)
-        .map_err(|(a, b)| shape_err(ctx, op, format!("Dimensions must be equal, but are {a} and {b}")))?;
-    let mut dims: Dims = batch.dims().map(|d| d.iter().copied().collect()).unwrap_or_default();
+    let batch = broadcast_static(&batch_x, &batch_y).map_err(|(a, b)| {
+        shape_err(
+            ctx,
+            op,
+            format!("Dimensions must be equal, but are {a} and {b}"),
+        )
+    })?;
+    let mut dims: Dims = batch
+        .dims()
+        .map(|d| d.iter().copied().collect())
+        .unwrap_or_default();
     dims.push(m);
     dims.push(n);
     Ok(Shape(Some(dims)))
@@ -148,7 +201,11 @@ trait MatElem: Copy + num_traits::Zero + 'static {
 macro_rules! mat_float {
     ($t:ty) => {
         impl MatElem for $t {
-            fn gemm(a: &ArrayView2<'_, Self>, b: &ArrayView2<'_, Self>, c: &mut ArrayViewMut2<'_, Self>) {
+            fn gemm(
+                a: &ArrayView2<'_, Self>,
+                b: &ArrayView2<'_, Self>,
+                c: &mut ArrayViewMut2<'_, Self>,
+            ) {
                 general_mat_mul(1.0, a, b, 0.0, c);
             }
         }
@@ -160,7 +217,11 @@ mat_float!(f64);
 macro_rules! mat_int {
     ($t:ty) => {
         impl MatElem for $t {
-            fn gemm(a: &ArrayView2<'_, Self>, b: &ArrayView2<'_, Self>, c: &mut ArrayViewMut2<'_, Self>) {
+            fn gemm(
+                a: &ArrayView2<'_, Self>,
+                b: &ArrayView2<'_, Self>,
+                c: &mut ArrayViewMut2<'_, Self>,
+            ) {
                 // Row i of c accumulates a[i,p] * row p of b: unit-stride inner loop.
                 for (a_row, mut c_row) in a.rows().into_iter().zip(c.rows_mut()) {
                     for (&aip, b_row) in a_row.iter().zip(b.rows()) {
@@ -208,14 +269,28 @@ macro_rules! dispatch_pair {
 
 pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
     let [a, b] = inputs else {
-        return Err(Error::internal(format!("{} expects 2 inputs, got {}", op.type_name(), inputs.len())));
+        return Err(Error::internal(format!(
+            "{} expects 2 inputs, got {}",
+            op.type_name(),
+            inputs.len()
+        )));
     };
     let out = match op {
-        OpKind::MatMul { transpose_a, transpose_b } => {
+        OpKind::MatMul {
+            transpose_a,
+            transpose_b,
+        } => {
             dispatch_pair!("MatMul", a, b, matmul_arr(*transpose_a, *transpose_b))
         }
-        OpKind::BatchMatMulV2 { adj_x, adj_y } => dispatch_pair!("BatchMatMulV2", a, b, batch_matmul_arr(*adj_x, *adj_y)),
-        other => return Err(Error::internal(format!("linalg::compute called for {}", other.type_name()))),
+        OpKind::BatchMatMulV2 { adj_x, adj_y } => {
+            dispatch_pair!("BatchMatMulV2", a, b, batch_matmul_arr(*adj_x, *adj_y))
+        }
+        other => {
+            return Err(Error::internal(format!(
+                "linalg::compute called for {}",
+                other.type_name()
+            )))
+        }
     };
     Ok(smallvec![out])
 }
@@ -234,21 +309,33 @@ fn matmul_arr<T: MatElem>(a: &Arr<T>, b: &Arr<T>, ta: bool, tb: bool) -> Result<
 
 fn as_matrix<T: MatElem>(x: &Arr<T>, which: usize) -> Result<ArrayView2<'_, T>> {
     x.view().into_dimensionality::<Ix2>().map_err(|_| {
-        Error::op_invalid(format!("In[{which}] is not a matrix. Instead it has shape {}", bracketed(x.shape())))
+        Error::op_invalid(format!(
+            "In[{which}] is not a matrix. Instead it has shape {}",
+            bracketed(x.shape())
+        ))
     })
 }
 
 fn size_incompatible(a: &[usize], b: &[usize]) -> Error {
-    Error::op_invalid(format!("Matrix size-incompatible: In[0]: {}, In[1]: {}", bracketed(a), bracketed(b)))
+    Error::op_invalid(format!(
+        "Matrix size-incompatible: In[0]: {}, In[1]: {}",
+        bracketed(a),
+        bracketed(b)
+    ))
 }
 
 /// The batch of 2-D matrices in `x` (rank ≥ 2), each transposed when `adjoint`: views into
 /// one contiguous buffer. Returns the batch dims and the (possibly copied) buffer's views.
-fn matrices<'a, T: MatElem>(x: &'a ndarray::CowArray<'a, T, IxDyn>, adjoint: bool) -> Result<Vec<ArrayView2<'a, T>>> {
+fn matrices<'a, T: MatElem>(
+    x: &'a ndarray::CowArray<'a, T, IxDyn>,
+    adjoint: bool,
+) -> Result<Vec<ArrayView2<'a, T>>> {
     let shape = x.shape();
     let n = shape.len();
-    let (&[rows, cols], batch) = (shape.get(n.saturating_sub(2)..).unwrap_or(&[]), shape.get(..n.saturating_sub(2)).unwrap_or(&[]))
-    else {
+    let (&[rows, cols], batch) = (
+        shape.get(n.saturating_sub(2)..).unwrap_or(&[]),
+        shape.get(..n.saturating_sub(2)).unwrap_or(&[]),
+    ) else {
         return Err(Error::internal("matrices() needs rank >= 2"));
     };
     let count: usize = batch.iter().product();
@@ -256,7 +343,10 @@ fn matrices<'a, T: MatElem>(x: &'a ndarray::CowArray<'a, T, IxDyn>, adjoint: boo
         .view()
         .into_shape_with_order((count, rows, cols))
         .map_err(|e| Error::internal(format!("batch matmul reshape: {e}")))?;
-    Ok(cube.into_outer_iter().map(|m| if adjoint { m.reversed_axes() } else { m }).collect())
+    Ok(cube
+        .into_outer_iter()
+        .map(|m| if adjoint { m.reversed_axes() } else { m })
+        .collect())
 }
 
 /// The flat index into a (right-aligned, broadcast) source batch of the `flat`-th element
@@ -280,14 +370,25 @@ fn source_index(mut flat: usize, out: &[usize], src: &[usize]) -> usize {
     index
 }
 
-fn batch_matmul_arr<T: MatElem>(x: &Arr<T>, y: &Arr<T>, adj_x: bool, adj_y: bool) -> Result<Arr<T>> {
+fn batch_matmul_arr<T: MatElem>(
+    x: &Arr<T>,
+    y: &Arr<T>,
+    adj_x: bool,
+    adj_y: bool,
+) -> Result<Arr<T>> {
     for (which, s) in [x.shape(), y.shape()].into_iter().enumerate() {
         if s.len() < 2 {
-            return Err(Error::op_invalid(format!("In[{which}] ndims must be >= 2: {}", s.len())));
+            return Err(Error::op_invalid(format!(
+                "In[{which}] ndims must be >= 2: {}",
+                s.len()
+            )));
         }
     }
     let (rx, ry) = (x.ndim() - 2, y.ndim() - 2);
-    let (bx, by) = (x.shape().get(..rx).unwrap_or(&[]), y.shape().get(..ry).unwrap_or(&[]));
+    let (bx, by) = (
+        x.shape().get(..rx).unwrap_or(&[]),
+        y.shape().get(..ry).unwrap_or(&[]),
+    );
     let batch = broadcast_dims(bx, by).ok_or_else(|| {
         Error::op_invalid(format!(
             "In[0] and In[1] must have compatible batch dimensions: {} vs. {}",
@@ -302,7 +403,10 @@ fn batch_matmul_arr<T: MatElem>(x: &Arr<T>, y: &Arr<T>, adj_x: bool, adj_y: bool
         None => {
             // An empty batch has no views to ask: read the dims off the shape.
             let n = s.len();
-            let (r, c) = (s.get(n - 2).copied().unwrap_or(0), s.get(n - 1).copied().unwrap_or(0));
+            let (r, c) = (
+                s.get(n - 2).copied().unwrap_or(0),
+                s.get(n - 1).copied().unwrap_or(0),
+            );
             if adj {
                 (c, r)
             } else {
@@ -338,19 +442,44 @@ type GradOut = Result<Vec<Option<Grad>>>;
 
 /// The four transpose cases (TF's `_MatMulGrad`; conj is the identity for real dtypes).
 fn matmul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let OpKind::MatMul { transpose_a, transpose_b } = ctx.kind else {
+    let OpKind::MatMul {
+        transpose_a,
+        transpose_b,
+    } = ctx.kind
+    else {
         return Err(Error::internal("matmul_grad called for another op"));
     };
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (a, b) = (ctx.input(0)?, ctx.input(1)?);
     let (ga, gb) = match (transpose_a, transpose_b) {
-        (false, false) => (matmul(g, grad, b, false, true)?, matmul(g, a, grad, true, false)?),
-        (false, true) => (matmul(g, grad, b, false, false)?, matmul(g, grad, a, true, false)?),
-        (true, false) => (matmul(g, b, grad, false, true)?, matmul(g, a, grad, false, false)?),
-        (true, true) => (matmul(g, b, grad, true, true)?, matmul(g, grad, a, true, true)?),
+        (false, false) => (
+            matmul(g, grad, b, false, true)?,
+            matmul(g, a, grad, true, false)?,
+        ),
+        (false, true) => (
+            matmul(g, grad, b, false, false)?,
+            matmul(g, grad, a, true, false)?,
+        ),
+        (true, false) => (
+            matmul(g, b, grad, false, true)?,
+            matmul(g, a, grad, false, false)?,
+        ),
+        (true, true) => (
+            matmul(g, b, grad, true, true)?,
+            matmul(g, grad, a, true, true)?,
+        ),
     };
     Ok(vec![Some(Grad::Dense(ga)), Some(Grad::Dense(gb))])
+}
+
+/// `math_ops.matmul` on batched operands: a `BatchMatMulV2` named `MatMul`.
+fn bmm(g: &Graph, x: Tensor, y: Tensor, adj_x: bool, adj_y: bool) -> Result<Tensor> {
+    g.add1(
+        OpKind::BatchMatMulV2 { adj_x, adj_y },
+        &[x, y],
+        Some("MatMul"),
+    )
 }
 
 /// The same four cases with adjoints, then each gradient summed over the batch axes its
@@ -363,14 +492,23 @@ fn batch_matmul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let grad = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
     let (gx, gy) = match (adj_x, adj_y) {
-        (false, false) => (batch_matmul(g, grad, y, false, true)?, batch_matmul(g, x, grad, true, false)?),
-        (false, true) => (batch_matmul(g, grad, y, false, false)?, batch_matmul(g, grad, x, true, false)?),
-        (true, false) => (batch_matmul(g, y, grad, false, true)?, batch_matmul(g, x, grad, false, false)?),
-        (true, true) => (batch_matmul(g, y, grad, true, true)?, batch_matmul(g, grad, x, true, true)?),
+        (false, false) => (bmm(g, grad, y, false, true)?, bmm(g, x, grad, true, false)?),
+        (false, true) => (
+            bmm(g, grad, y, false, false)?,
+            bmm(g, grad, x, true, false)?,
+        ),
+        (true, false) => (
+            bmm(g, y, grad, false, true)?,
+            bmm(g, x, grad, false, false)?,
+        ),
+        (true, true) => (bmm(g, y, grad, true, true)?, bmm(g, grad, x, true, true)?),
     };
     let (sx, sy) = (g.shape(x)?, g.shape(y)?);
     let no_batch = |s: &Shape| s.rank().is_some_and(|r| r <= 2);
-    let batch_of = |s: &Shape| s.dims().map(|d| Shape::from_dims(d.get(..d.len().saturating_sub(2)).unwrap_or(&[])));
+    let batch_of = |s: &Shape| {
+        s.dims()
+            .map(|d| Shape::from_dims(d.get(..d.len().saturating_sub(2)).unwrap_or(&[])))
+    };
     let same_batch = match (batch_of(&sx), batch_of(&sy)) {
         (Some(bx), Some(by)) => bx.is_fully_defined() && bx == by,
         _ => false,
@@ -378,7 +516,10 @@ fn batch_matmul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     if (no_batch(&sx) && no_batch(&sy)) || same_batch {
         return Ok(vec![Some(Grad::Dense(gx)), Some(Grad::Dense(gy))]);
     }
-    Ok(vec![Some(Grad::Dense(unbroadcast(g, gx, x)?)), Some(Grad::Dense(unbroadcast(g, gy, y)?))])
+    Ok(vec![
+        Some(Grad::Dense(unbroadcast(g, gx, x)?)),
+        Some(Grad::Dense(unbroadcast(g, gy, y)?)),
+    ])
 }
 
 /// Sums `grad` (shaped like the broadcast output batch + x's matrix dims) back to x's shape.
@@ -423,13 +564,21 @@ mod tests {
     }
     fn run(op: OpKind, a: &Value, b: &Value) -> Result<Value> {
         let out = compute(&op, &[a.clone(), b.clone()])?;
-        out.into_iter().next().ok_or_else(|| Error::internal("no output"))
+        out.into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("no output"))
     }
     fn mm(ta: bool, tb: bool) -> OpKind {
-        OpKind::MatMul { transpose_a: ta, transpose_b: tb }
+        OpKind::MatMul {
+            transpose_a: ta,
+            transpose_b: tb,
+        }
     }
     fn bmm(ax: bool, ay: bool) -> OpKind {
-        OpKind::BatchMatMulV2 { adj_x: ax, adj_y: ay }
+        OpKind::BatchMatMulV2 {
+            adj_x: ax,
+            adj_y: ay,
+        }
     }
     fn check(v: &Value, shape: &[usize], expect: &[f64]) {
         assert_eq!(v.shape(), shape);
@@ -456,14 +605,26 @@ mod tests {
         let b = Value::from_vec(&[2, 1], vec![4f32, 5.]).expect("data");
         check(&run(mm(false, false), &a, &b).expect("ok"), &[1, 1], &[23.]);
         let ai = Value::from_vec(&[2, 2], vec![1i32, 2, 3, 4]).expect("data");
-        check(&run(mm(false, true), &ai, &ai).expect("ok"), &[2, 2], &[5., 11., 11., 25.]);
+        check(
+            &run(mm(false, true), &ai, &ai).expect("ok"),
+            &[2, 2],
+            &[5., 11., 11., 25.],
+        );
         let big = Value::from_vec(&[1, 1], vec![i8::MAX]).expect("data");
         let two = Value::from_vec(&[1, 1], vec![2i8]).expect("data");
-        check(&run(mm(false, false), &big, &two).expect("wraps"), &[1, 1], &[-2.]);
+        check(
+            &run(mm(false, false), &big, &two).expect("wraps"),
+            &[1, 1],
+            &[-2.],
+        );
         // Inner dimension 0: zeros.
         let e1 = f64s(&[2, 0], &[]);
         let e2 = f64s(&[0, 3], &[]);
-        check(&run(mm(false, false), &e1, &e2).expect("ok"), &[2, 3], &[0.; 6]);
+        check(
+            &run(mm(false, false), &e1, &e2).expect("ok"),
+            &[2, 3],
+            &[0.; 6],
+        );
     }
 
     #[test]
@@ -472,9 +633,15 @@ mod tests {
         let b = f64s(&[4, 5], &[0.; 20]);
         let e = run(mm(false, false), &a, &b).expect_err("mismatch");
         assert!(matches!(e, Error::Op { .. }));
-        assert_eq!(e.to_string(), "Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]");
+        assert_eq!(
+            e.to_string(),
+            "Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"
+        );
         let v = f64s(&[3], &[0.; 3]);
-        assert!(run(mm(false, false), &v, &a).expect_err("rank").to_string().contains("In[0] is not a matrix"));
+        assert!(run(mm(false, false), &v, &a)
+            .expect_err("rank")
+            .to_string()
+            .contains("In[0] is not a matrix"));
         let ai = Value::from_vec(&[3, 2], vec![0i32; 6]).expect("data");
         assert!(run(mm(false, false), &a, &ai).is_err());
         let bools = Value::from_vec(&[1, 1], vec![true]).expect("data");
@@ -486,19 +653,39 @@ mod tests {
         // x: [2,1,2] = two row vectors, y: [2,1] shared: x·y = [[1*1+2*2],[3*1+4*2]]
         let x = f64s(&[2, 1, 2], &[1., 2., 3., 4.]);
         let y = f64s(&[2, 1], &[1., 2.]);
-        check(&run(bmm(false, false), &x, &y).expect("ok"), &[2, 1, 1], &[5., 11.]);
+        check(
+            &run(bmm(false, false), &x, &y).expect("ok"),
+            &[2, 1, 1],
+            &[5., 11.],
+        );
         // y batch [3] against x batch [2,1]: output batch [2,3].
         let x4 = f64s(&[2, 1, 1, 2], &[1., 2., 3., 4.]);
         let y3 = f64s(&[3, 2, 1], &[1., 0., 0., 1., 1., 1.]);
-        check(&run(bmm(false, false), &x4, &y3).expect("ok"), &[2, 3, 1, 1], &[1., 2., 3., 3., 4., 7.]);
+        check(
+            &run(bmm(false, false), &x4, &y3).expect("ok"),
+            &[2, 3, 1, 1],
+            &[1., 2., 3., 3., 4., 7.],
+        );
         // Adjoints: x^T with x [1,2,1] equals the row vector.
         let xt = f64s(&[2, 2, 1], &[1., 2., 3., 4.]);
-        check(&run(bmm(true, false), &xt, &y).expect("ok"), &[2, 1, 1], &[5., 11.]);
+        check(
+            &run(bmm(true, false), &xt, &y).expect("ok"),
+            &[2, 1, 1],
+            &[5., 11.],
+        );
         let yt = f64s(&[1, 2], &[1., 2.]);
-        check(&run(bmm(true, true), &xt, &yt).expect("ok"), &[2, 1, 1], &[5., 11.]);
+        check(
+            &run(bmm(true, true), &xt, &yt).expect("ok"),
+            &[2, 1, 1],
+            &[5., 11.],
+        );
         // Empty batch.
         let e = f64s(&[0, 2, 2], &[]);
-        check(&run(bmm(false, false), &e, &f64s(&[2, 3], &[0.; 6])).expect("ok"), &[0, 2, 3], &[]);
+        check(
+            &run(bmm(false, false), &e, &f64s(&[2, 3], &[0.; 6])).expect("ok"),
+            &[0, 2, 3],
+            &[],
+        );
     }
 
     #[test]
@@ -506,10 +693,17 @@ mod tests {
         let x = f64s(&[2, 2, 3], &[0.; 12]);
         let y = f64s(&[3, 3, 1], &[0.; 9]);
         let e = run(bmm(false, false), &x, &y).expect_err("batch");
-        assert!(e.to_string().contains("compatible batch dimensions: [2,2,3] vs. [3,3,1]"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("compatible batch dimensions: [2,2,3] vs. [3,3,1]"),
+            "{e}"
+        );
         let y2 = f64s(&[2, 2, 1], &[0.; 4]);
         let e = run(bmm(false, false), &x, &y2).expect_err("inner");
-        assert_eq!(e.to_string(), "Matrix size-incompatible: In[0]: [2,2,3], In[1]: [2,2,1]");
+        assert_eq!(
+            e.to_string(),
+            "Matrix size-incompatible: In[0]: [2,2,3], In[1]: [2,2,1]"
+        );
         assert!(run(bmm(false, false), &f64s(&[3], &[0.; 3]), &y).is_err());
     }
 
@@ -526,7 +720,15 @@ mod tests {
     // ----- shape rules -----
 
     fn placeholder(g: &Graph, shape: Shape) -> Tensor {
-        g.add1(OpKind::Placeholder { dtype: DType::F64, shape }, &[], None).expect("placeholder")
+        g.add1(
+            OpKind::Placeholder {
+                dtype: DType::F64,
+                shape,
+            },
+            &[],
+            None,
+        )
+        .expect("placeholder")
     }
 
     #[test]
@@ -534,19 +736,49 @@ mod tests {
         let g = Graph::new();
         let a = placeholder(&g, Shape::from_dims(&[None, Some(3)]));
         let b = placeholder(&g, Shape::known(&[3, 5]));
-        assert_eq!(g.shape(matmul(&g, a, b, false, false).expect("ok")).expect("s"), Shape::from_dims(&[None, Some(5)]));
-        assert_eq!(g.shape(matmul(&g, b, a, true, true).expect("ok")).expect("s"), Shape::from_dims(&[Some(5), None]));
+        assert_eq!(
+            g.shape(matmul(&g, a, b, false, false).expect("ok"))
+                .expect("s"),
+            Shape::from_dims(&[None, Some(5)])
+        );
+        assert_eq!(
+            g.shape(matmul(&g, b, a, true, true).expect("ok"))
+                .expect("s"),
+            Shape::from_dims(&[Some(5), None])
+        );
         let u = placeholder(&g, Shape::unknown());
-        assert_eq!(g.shape(matmul(&g, u, b, false, false).expect("ok")).expect("s"), Shape::from_dims(&[None, Some(5)]));
+        assert_eq!(
+            g.shape(matmul(&g, u, b, false, false).expect("ok"))
+                .expect("s"),
+            Shape::from_dims(&[None, Some(5)])
+        );
         let e = matmul(&g, b, b, false, false).expect_err("inner");
         assert!(matches!(e, Error::InvalidArgument { .. }));
         let text = e.to_string();
-        assert!(text.starts_with("Dimensions must be equal, but are 5 and 3 for '{{node MatMul"), "{text}");
+        assert!(
+            text.starts_with("Dimensions must be equal, but are 5 and 3 for '{{node MatMul"),
+            "{text}"
+        );
         assert!(text.ends_with("with input shapes: [3,5], [3,5]."), "{text}");
         let r3 = placeholder(&g, Shape::known(&[1, 3, 5]));
-        assert!(matmul(&g, r3, b, false, false).expect_err("rank").to_string().contains("must be rank 2 but is rank 3"));
-        let i = g.add1(OpKind::Placeholder { dtype: DType::I32, shape: Shape::known(&[3, 5]) }, &[], None).expect("p");
-        assert!(matches!(matmul(&g, i, b, false, true), Err(Error::Type { .. })));
+        assert!(matmul(&g, r3, b, false, false)
+            .expect_err("rank")
+            .to_string()
+            .contains("must be rank 2 but is rank 3"));
+        let i = g
+            .add1(
+                OpKind::Placeholder {
+                    dtype: DType::I32,
+                    shape: Shape::known(&[3, 5]),
+                },
+                &[],
+                None,
+            )
+            .expect("p");
+        assert!(matches!(
+            matmul(&g, i, b, false, true),
+            Err(Error::Type { .. })
+        ));
     }
 
     #[test]
@@ -555,14 +787,30 @@ mod tests {
         let x = placeholder(&g, Shape::from_dims(&[Some(4), Some(1), Some(2), Some(3)]));
         let y = placeholder(&g, Shape::from_dims(&[Some(7), Some(3), None]));
         let z = batch_matmul(&g, x, y, false, false).expect("ok");
-        assert_eq!(g.shape(z).expect("s"), Shape::from_dims(&[Some(4), Some(7), Some(2), None]));
+        assert_eq!(
+            g.shape(z).expect("s"),
+            Shape::from_dims(&[Some(4), Some(7), Some(2), None])
+        );
         let z = batch_matmul(&g, y, y, true, false).expect("ok");
-        assert_eq!(g.shape(z).expect("s"), Shape::from_dims(&[Some(7), None, None]));
+        assert_eq!(
+            g.shape(z).expect("s"),
+            Shape::from_dims(&[Some(7), None, None])
+        );
         let u = placeholder(&g, Shape::unknown());
-        assert_eq!(g.shape(batch_matmul(&g, x, u, false, false).expect("ok")).expect("s"), Shape::unknown());
+        assert_eq!(
+            g.shape(batch_matmul(&g, x, u, false, false).expect("ok"))
+                .expect("s"),
+            Shape::unknown()
+        );
         let w = placeholder(&g, Shape::known(&[3, 5, 3, 2]));
-        assert!(batch_matmul(&g, x, w, false, false).expect_err("batch").to_string().contains("but are 4 and 3"));
-        assert!(batch_matmul(&g, x, x, false, false).expect_err("inner").to_string().contains("but are 3 and 2"));
+        assert!(batch_matmul(&g, x, w, false, false)
+            .expect_err("batch")
+            .to_string()
+            .contains("but are 4 and 3"));
+        assert!(batch_matmul(&g, x, x, false, false)
+            .expect_err("inner")
+            .to_string()
+            .contains("but are 3 and 2"));
         let v = placeholder(&g, Shape::known(&[3]));
         assert!(batch_matmul(&g, v, x, false, false).is_err());
     }

@@ -17,8 +17,8 @@ pub use unary::UnaryOp;
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::graph::{GraphData, Metas, Node, Tensor, TensorMeta};
 use crate::grad::registry::GradRegistry;
+use crate::graph::{GraphData, Metas, Node, Tensor, TensorMeta};
 use crate::shape::Shape;
 use crate::value::Value;
 use smallvec::SmallVec;
@@ -27,9 +27,17 @@ use smallvec::SmallVec;
 #[derive(Debug, Clone)]
 pub enum OpKind {
     // source.rs
-    Const { value: Value },
-    Placeholder { dtype: DType, shape: Shape },
-    PlaceholderWithDefault { dtype: DType, shape: Shape },
+    Const {
+        value: Value,
+    },
+    Placeholder {
+        dtype: DType,
+        shape: Shape,
+    },
+    PlaceholderWithDefault {
+        dtype: DType,
+        shape: Shape,
+    },
     // unary.rs: one input, elementwise
     Unary(UnaryOp),
     // binary.rs: two inputs, elementwise with broadcasting
@@ -38,32 +46,69 @@ pub enum OpKind {
     Identity,
     IdentityN,
     StopGradient,
-    Cast { to: DType, truncate: bool },
+    Cast {
+        to: DType,
+        truncate: bool,
+    },
     Select,
     SelectV2,
     Reshape,
     Transpose,
     InvertPermutation,
     ExpandDims,
-    Squeeze { dims: Vec<i64> },
-    Shape { out_type: DType },
-    Size { out_type: DType },
+    Squeeze {
+        dims: Vec<i64>,
+    },
+    Shape {
+        out_type: DType,
+    },
+    Size {
+        out_type: DType,
+    },
     Rank,
     Fill,
     Tile,
     BroadcastTo,
     BroadcastGradientArgs,
     Range,
-    DynamicStitch { n: usize },
-    Split { num: usize },
-    Unpack { num: usize, axis: i64 },
-    Pack { axis: i64 },
+    DynamicStitch {
+        n: usize,
+    },
+    Split {
+        num: usize,
+    },
+    Unpack {
+        num: usize,
+        axis: i64,
+    },
+    Pack {
+        axis: i64,
+    },
     ConcatV2,
+    Slice,
+    Pad,
+    PadV2,
+    ConcatOffset,
+    SplitV {
+        num: usize,
+    },
+    ShapeN {
+        out_type: DType,
+    },
     // reduce.rs
-    Reduce { op: ReduceOp, keep_dims: bool },
+    Reduce {
+        op: ReduceOp,
+        keep_dims: bool,
+    },
     // linalg.rs
-    MatMul { transpose_a: bool, transpose_b: bool },
-    BatchMatMulV2 { adj_x: bool, adj_y: bool },
+    MatMul {
+        transpose_a: bool,
+        transpose_b: bool,
+    },
+    BatchMatMulV2 {
+        adj_x: bool,
+        adj_y: bool,
+    },
     // control.rs
     AddN,
     NoOp,
@@ -81,7 +126,10 @@ impl InferCtx<'_> {
         self.inputs.len()
     }
     pub fn input(&self, i: usize) -> Result<&TensorMeta> {
-        let t = self.inputs.get(i).ok_or_else(|| self.err(format!("expects at least {} inputs", i + 1)))?;
+        let t = self
+            .inputs
+            .get(i)
+            .ok_or_else(|| self.err(format!("expects at least {} inputs", i + 1)))?;
         self.graph.meta(*t)
     }
     pub fn dtype(&self, i: usize) -> Result<DType> {
@@ -92,7 +140,9 @@ impl InferCtx<'_> {
     }
     /// The input's value when it is known at build time.
     pub fn const_value(&self, i: usize) -> Option<Value> {
-        self.inputs.get(i).and_then(|t| self.graph.constant_value(*t))
+        self.inputs
+            .get(i)
+            .and_then(|t| self.graph.constant_value(*t))
     }
     /// A constant integer input as i64s.
     pub fn const_ints(&self, i: usize) -> Option<Vec<i64>> {
@@ -109,7 +159,13 @@ impl InferCtx<'_> {
         Error::invalid(format!("{message} for '{}'", self.name))
     }
     /// TF's text when inputs' dtypes disagree (a `TypeError`).
-    pub fn same_dtype(&self, op_type: &str, a: usize, b: usize, names: (&str, &str)) -> Result<DType> {
+    pub fn same_dtype(
+        &self,
+        op_type: &str,
+        a: usize,
+        b: usize,
+        names: (&str, &str),
+    ) -> Result<DType> {
         let (ta, tb) = (self.dtype(a)?, self.dtype(b)?);
         if ta != tb {
             return Err(Error::type_error(format!(
@@ -160,6 +216,12 @@ impl OpKind {
             OpKind::Unpack { .. } => "Unpack",
             OpKind::Pack { .. } => "Pack",
             OpKind::ConcatV2 => "ConcatV2",
+            OpKind::Slice => "Slice",
+            OpKind::Pad => "Pad",
+            OpKind::PadV2 => "PadV2",
+            OpKind::ConcatOffset => "ConcatOffset",
+            OpKind::SplitV { .. } => "SplitV",
+            OpKind::ShapeN { .. } => "ShapeN",
             OpKind::Reduce { op, .. } => op.type_name(),
             OpKind::MatMul { .. } => "MatMul",
             OpKind::BatchMatMulV2 { .. } => "BatchMatMulV2",
@@ -178,51 +240,87 @@ impl OpKind {
             return Ok(OpKind::Binary(b));
         }
         if let Some(r) = ReduceOp::from_type_name(op_type) {
-            return Ok(OpKind::Reduce { op: r, keep_dims: attrs.bool_or("keep_dims", false)? });
+            return Ok(OpKind::Reduce {
+                op: r,
+                keep_dims: attrs.bool_or("keep_dims", false)?,
+            });
         }
         let _ = input_types;
         Ok(match op_type {
             "Const" => {
                 let value = attrs.tensor("value")?;
                 match attrs.dtype_opt("dtype")? {
-                    Some(d) if d != value.dtype() => OpKind::Const { value: value.cast(d) },
+                    Some(d) if d != value.dtype() => OpKind::Const {
+                        value: value.cast(d),
+                    },
                     _ => OpKind::Const { value },
                 }
             }
-            "Placeholder" => {
-                OpKind::Placeholder { dtype: attrs.dtype("dtype")?, shape: attrs.shape_or_unknown("shape")? }
-            }
+            "Placeholder" => OpKind::Placeholder {
+                dtype: attrs.dtype("dtype")?,
+                shape: attrs.shape_or_unknown("shape")?,
+            },
             "PlaceholderWithDefault" => OpKind::PlaceholderWithDefault {
                 dtype: match attrs.dtype_opt("dtype")? {
                     Some(d) => d,
-                    None => *input_types.first().ok_or_else(|| Error::invalid("PlaceholderWithDefault needs an input"))?,
+                    None => *input_types
+                        .first()
+                        .ok_or_else(|| Error::invalid("PlaceholderWithDefault needs an input"))?,
                 },
                 shape: attrs.shape_or_unknown("shape")?,
             },
             "Identity" => OpKind::Identity,
             "IdentityN" => OpKind::IdentityN,
             "StopGradient" => OpKind::StopGradient,
-            "Cast" => OpKind::Cast { to: attrs.dtype("DstT")?, truncate: attrs.bool_or("Truncate", false)? },
+            "Cast" => OpKind::Cast {
+                to: attrs.dtype("DstT")?,
+                truncate: attrs.bool_or("Truncate", false)?,
+            },
             "Select" => OpKind::Select,
             "SelectV2" => OpKind::SelectV2,
             "Reshape" => OpKind::Reshape,
             "Transpose" => OpKind::Transpose,
             "InvertPermutation" => OpKind::InvertPermutation,
             "ExpandDims" => OpKind::ExpandDims,
-            "Squeeze" => OpKind::Squeeze { dims: attrs.ints_or("squeeze_dims", vec![])? },
-            "Shape" => OpKind::Shape { out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32) },
-            "Size" => OpKind::Size { out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32) },
+            "Squeeze" => OpKind::Squeeze {
+                dims: attrs.ints_or("squeeze_dims", vec![])?,
+            },
+            "Shape" => OpKind::Shape {
+                out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32),
+            },
+            "Size" => OpKind::Size {
+                out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32),
+            },
             "Rank" => OpKind::Rank,
             "Fill" => OpKind::Fill,
             "Tile" => OpKind::Tile,
             "BroadcastTo" => OpKind::BroadcastTo,
             "BroadcastGradientArgs" => OpKind::BroadcastGradientArgs,
             "Range" => OpKind::Range,
-            "DynamicStitch" => OpKind::DynamicStitch { n: input_types.len() / 2 },
-            "Split" => OpKind::Split { num: usize_attr(attrs, "num_split")? },
-            "Unpack" => OpKind::Unpack { num: usize_attr(attrs, "num")?, axis: attrs.int_or("axis", 0)? },
-            "Pack" => OpKind::Pack { axis: attrs.int_or("axis", 0)? },
+            "DynamicStitch" => OpKind::DynamicStitch {
+                n: input_types.len() / 2,
+            },
+            "Split" => OpKind::Split {
+                num: usize_attr(attrs, "num_split")?,
+            },
+            "Unpack" => OpKind::Unpack {
+                num: usize_attr(attrs, "num")?,
+                axis: attrs.int_or("axis", 0)?,
+            },
+            "Pack" => OpKind::Pack {
+                axis: attrs.int_or("axis", 0)?,
+            },
             "ConcatV2" => OpKind::ConcatV2,
+            "Slice" => OpKind::Slice,
+            "Pad" => OpKind::Pad,
+            "PadV2" => OpKind::PadV2,
+            "ConcatOffset" => OpKind::ConcatOffset,
+            "SplitV" => OpKind::SplitV {
+                num: usize_attr(attrs, "num_split")?,
+            },
+            "ShapeN" => OpKind::ShapeN {
+                out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32),
+            },
             "MatMul" => OpKind::MatMul {
                 transpose_a: attrs.bool_or("transpose_a", false)?,
                 transpose_b: attrs.bool_or("transpose_b", false)?,
@@ -233,16 +331,20 @@ impl OpKind {
             },
             "AddN" => OpKind::AddN,
             "NoOp" => OpKind::NoOp,
-            other => return Err(Error::invalid(format!("Op type not registered '{other}' in symgrad"))),
+            other => {
+                return Err(Error::invalid(format!(
+                    "Op type not registered '{other}' in symgrad"
+                )))
+            }
         })
     }
 
     /// Output types from input types (and constant inputs), or a `ValueError`/`TypeError`.
     pub fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
         match self {
-            OpKind::Const { .. } | OpKind::Placeholder { .. } | OpKind::PlaceholderWithDefault { .. } => {
-                source::infer(self, ctx)
-            }
+            OpKind::Const { .. }
+            | OpKind::Placeholder { .. }
+            | OpKind::PlaceholderWithDefault { .. } => source::infer(self, ctx),
             OpKind::Unary(u) => unary::infer(*u, ctx),
             OpKind::Binary(b) => binary::infer(*b, ctx),
             OpKind::Reduce { op, keep_dims } => reduce::infer(*op, *keep_dims, ctx),
@@ -255,9 +357,9 @@ impl OpKind {
     /// Runs the kernel. Errors are attributed to the op by the executor.
     pub fn compute(&self, name: &str, inputs: &[Value]) -> Result<Outputs> {
         match self {
-            OpKind::Const { .. } | OpKind::Placeholder { .. } | OpKind::PlaceholderWithDefault { .. } => {
-                source::compute(self, name, inputs)
-            }
+            OpKind::Const { .. }
+            | OpKind::Placeholder { .. }
+            | OpKind::PlaceholderWithDefault { .. } => source::compute(self, name, inputs),
             OpKind::Unary(u) => unary::compute(*u, inputs),
             OpKind::Binary(b) => binary::compute(*b, inputs),
             OpKind::Reduce { op, keep_dims } => reduce::compute(*op, *keep_dims, inputs),
@@ -281,13 +383,16 @@ impl OpKind {
                 out.push(("dtype", AttrValue::Type(value.dtype())));
                 out.push(("value", AttrValue::Tensor(value.clone())));
             }
-            OpKind::Placeholder { dtype, shape } | OpKind::PlaceholderWithDefault { dtype, shape } => {
+            OpKind::Placeholder { dtype, shape }
+            | OpKind::PlaceholderWithDefault { dtype, shape } => {
                 out.push(("dtype", AttrValue::Type(*dtype)));
                 out.push(("shape", AttrValue::Shape(shape.clone())));
             }
-            OpKind::Unary(_) | OpKind::Binary(_) | OpKind::Identity | OpKind::StopGradient | OpKind::ExpandDims => {
-                push_t(&mut out, 0)
-            }
+            OpKind::Unary(_)
+            | OpKind::Binary(_)
+            | OpKind::Identity
+            | OpKind::StopGradient
+            | OpKind::ExpandDims => push_t(&mut out, 0),
             OpKind::Cast { to, truncate } => {
                 if let Some(src) = input_types.first() {
                     out.push(("SrcT", AttrValue::Type(*src)));
@@ -296,7 +401,11 @@ impl OpKind {
                 out.push(("Truncate", AttrValue::Bool(*truncate)));
             }
             OpKind::Select | OpKind::SelectV2 => push_t(&mut out, 1),
-            OpKind::Reshape | OpKind::Transpose | OpKind::Fill | OpKind::Tile | OpKind::BroadcastTo => {
+            OpKind::Reshape
+            | OpKind::Transpose
+            | OpKind::Fill
+            | OpKind::Tile
+            | OpKind::BroadcastTo => {
                 push_t(&mut out, if matches!(self, OpKind::Fill) { 1 } else { 0 })
             }
             OpKind::Squeeze { dims } => {
@@ -323,11 +432,47 @@ impl OpKind {
             }
             OpKind::ConcatV2 => {
                 push_t(&mut out, 0);
-                out.push(("N", AttrValue::Int(node.inputs.len().saturating_sub(1) as i64)));
+                out.push((
+                    "N",
+                    AttrValue::Int(node.inputs.len().saturating_sub(1) as i64),
+                ));
             }
             OpKind::AddN => {
                 push_t(&mut out, 0);
                 out.push(("N", AttrValue::Int(node.inputs.len() as i64)));
+            }
+            OpKind::Slice => {
+                push_t(&mut out, 0);
+                if let Some(v) = t(1) {
+                    out.push(("Index", v));
+                }
+            }
+            OpKind::Pad | OpKind::PadV2 => {
+                push_t(&mut out, 0);
+                if let Some(v) = t(1) {
+                    out.push(("Tpaddings", v));
+                }
+            }
+            OpKind::ConcatOffset => {
+                out.push((
+                    "N",
+                    AttrValue::Int(node.inputs.len().saturating_sub(1) as i64),
+                ));
+                if let Some(v) = t(1) {
+                    out.push(("shape_type", v));
+                }
+            }
+            OpKind::SplitV { num } => {
+                out.push(("num_split", AttrValue::Int(*num as i64)));
+                push_t(&mut out, 0);
+                if let Some(v) = t(1) {
+                    out.push(("Tlen", v));
+                }
+            }
+            OpKind::ShapeN { out_type } => {
+                out.push(("N", AttrValue::Int(node.inputs.len() as i64)));
+                push_t(&mut out, 0);
+                out.push(("out_type", AttrValue::Type(*out_type)));
             }
             OpKind::DynamicStitch { n } => {
                 out.push(("N", AttrValue::Int(*n as i64)));
@@ -340,7 +485,10 @@ impl OpKind {
                     out.push(("Tidx", AttrValue::Type(*ti)));
                 }
             }
-            OpKind::MatMul { transpose_a, transpose_b } => {
+            OpKind::MatMul {
+                transpose_a,
+                transpose_b,
+            } => {
                 push_t(&mut out, 0);
                 out.push(("transpose_a", AttrValue::Bool(*transpose_a)));
                 out.push(("transpose_b", AttrValue::Bool(*transpose_b)));
@@ -353,7 +501,9 @@ impl OpKind {
             OpKind::IdentityN => {
                 out.push(("T", AttrValue::Types(input_types.to_vec())));
             }
-            OpKind::InvertPermutation | OpKind::Range | OpKind::BroadcastGradientArgs => push_t(&mut out, 0),
+            OpKind::InvertPermutation | OpKind::Range | OpKind::BroadcastGradientArgs => {
+                push_t(&mut out, 0)
+            }
             OpKind::Rank | OpKind::NoOp => {}
         }
         out

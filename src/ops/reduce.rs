@@ -26,7 +26,13 @@ pub enum ReduceOp {
 }
 
 impl ReduceOp {
-    pub const ALL: [ReduceOp; 5] = [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min, ReduceOp::Prod];
+    pub const ALL: [ReduceOp; 5] = [
+        ReduceOp::Sum,
+        ReduceOp::Mean,
+        ReduceOp::Max,
+        ReduceOp::Min,
+        ReduceOp::Prod,
+    ];
 
     pub fn type_name(self) -> &'static str {
         match self {
@@ -46,14 +52,34 @@ impl ReduceOp {
 // ----- builders -----
 
 /// `op(x, axes, keep_dims)`; `axes` is an int32/int64 tensor of rank 0 or 1.
-pub fn reduce(g: &Graph, op: ReduceOp, x: Tensor, axes: Tensor, keep_dims: bool, name: Option<&str>) -> Result<Tensor> {
-    g.add1(OpKind::Reduce { op, keep_dims }, &[x, axes], Some(name.unwrap_or(op.type_name())))
+pub fn reduce(
+    g: &Graph,
+    op: ReduceOp,
+    x: Tensor,
+    axes: Tensor,
+    keep_dims: bool,
+    name: Option<&str>,
+) -> Result<Tensor> {
+    g.add1(
+        OpKind::Reduce { op, keep_dims },
+        &[x, axes],
+        Some(name.unwrap_or(op.type_name())),
+    )
 }
 
 /// `op(x, axes, keep_dims)` with the axes as an int32 `Const`.
-pub fn reduce_axes(g: &Graph, op: ReduceOp, x: Tensor, axes: &[i64], keep_dims: bool) -> Result<Tensor> {
+pub fn reduce_axes(
+    g: &Graph,
+    op: ReduceOp,
+    x: Tensor,
+    axes: &[i64],
+    keep_dims: bool,
+) -> Result<Tensor> {
     let axes = Input::Const("reduction_indices", Value::int_vector(DType::I32, axes));
-    Ok(g.add_with_consts(OpKind::Reduce { op, keep_dims }, &[x.into(), axes], None)?.output(0))
+    Ok(
+        g.add_with_consts(OpKind::Reduce { op, keep_dims }, &[x.into(), axes], None)?
+            .output(0),
+    )
 }
 
 pub fn sum(g: &Graph, x: Tensor, axes: &[i64], keep_dims: bool) -> Result<Tensor> {
@@ -108,18 +134,26 @@ pub fn infer(op: ReduceOp, keep_dims: bool, ctx: &InferCtx<'_>) -> Result<Metas>
     }
     let axes_shape = ctx.shape(1)?.clone();
     let axes = ctx.const_ints(1);
-    let shape = output_shape(ctx.shape(0)?, axes.as_deref(), &axes_shape, keep_dims).map_err(|m| ctx.err(m))?;
+    let shape = output_shape(ctx.shape(0)?, axes.as_deref(), &axes_shape, keep_dims)
+        .map_err(|m| ctx.err(m))?;
     one(dtype, shape)
 }
 
 /// The static output shape. With constant axes and a known input rank it is exact; without
 /// them only the rank can be known (TF itself gives an unknown shape there).
-fn output_shape(input: &Shape, axes: Option<&[i64]>, axes_shape: &Shape, keep_dims: bool) -> Result<Shape, String> {
+fn output_shape(
+    input: &Shape,
+    axes: Option<&[i64]>,
+    axes_shape: &Shape,
+    keep_dims: bool,
+) -> Result<Shape, String> {
     let axes_rank = axes_shape.rank();
     if let Some(r) = axes_rank.filter(|&r| r > 1) {
         return Err(format!("Shape must be at most rank 1 but is rank {r}"));
     }
-    let Some(dims) = input.dims() else { return Ok(Shape::unknown()) };
+    let Some(dims) = input.dims() else {
+        return Ok(Shape::unknown());
+    };
     let rank = dims.len();
     let Some(axes) = axes else {
         if keep_dims {
@@ -286,7 +320,11 @@ fn min_nan<T: Reducible>(acc: T, x: T) -> T {
 
 pub fn compute(op: ReduceOp, keep_dims: bool, inputs: &[Value]) -> Result<Outputs> {
     let [x, axes] = inputs else {
-        return Err(Error::internal(format!("{} expects 2 inputs, got {}", op.type_name(), inputs.len())));
+        return Err(Error::internal(format!(
+            "{} expects 2 inputs, got {}",
+            op.type_name(),
+            inputs.len()
+        )));
     };
     let rank = x.shape().len();
     let mask = runtime_mask(axes, rank)?;
@@ -321,7 +359,10 @@ pub fn compute(op: ReduceOp, keep_dims: bool, inputs: &[Value]) -> Result<Output
 /// The reduced-axes mask from the run-time axes tensor, with TF's kernel messages.
 fn runtime_mask(axes: &Value, rank: usize) -> Result<Vec<bool>> {
     if !matches!(axes.dtype(), DType::I32 | DType::I64) {
-        return Err(Error::op_invalid(format!("reduction_indices must be int32 or int64, got {}", axes.dtype())));
+        return Err(Error::op_invalid(format!(
+            "reduction_indices must be int32 or int64, got {}",
+            axes.dtype()
+        )));
     }
     if axes.shape().len() > 1 {
         return Err(Error::op_invalid(format!(
@@ -331,24 +372,41 @@ fn runtime_mask(axes: &Value, rank: usize) -> Result<Vec<bool>> {
     }
     let axes = axes.to_i64_vec()?;
     axis_mask(&axes, rank).map_err(|bad| {
-        Error::op_invalid(format!("Invalid reduction dimension ({bad} for input with {rank} dimension(s)"))
+        Error::op_invalid(format!(
+            "Invalid reduction dimension ({bad} for input with {rank} dimension(s)"
+        ))
     })
 }
 
-fn reduce_value<T: Reducible>(op: ReduceOp, a: &Arr<T>, mask: &[bool], out_shape: &[usize]) -> Result<Arr<T>> {
+fn reduce_value<T: Reducible>(
+    op: ReduceOp,
+    a: &Arr<T>,
+    mask: &[bool],
+    out_shape: &[usize],
+) -> Result<Arr<T>> {
     let data = match op {
         ReduceOp::Sum => reduce_contiguous(a, mask, T::zero(), T::add),
         ReduceOp::Prod => reduce_contiguous(a, mask, T::one(), T::mul),
         ReduceOp::Max => reduce_contiguous(a, mask, T::lowest(), max_nan::<T>),
         ReduceOp::Min => reduce_contiguous(a, mask, T::highest(), min_nan::<T>),
         ReduceOp::Mean => {
-            let count: usize = a.shape().iter().zip(mask).filter(|(_, &r)| r).map(|(&d, _)| d).product();
+            let count: usize = a
+                .shape()
+                .iter()
+                .zip(mask)
+                .filter(|(_, &r)| r)
+                .map(|(&d, _)| d)
+                .product();
             let sums = reduce_contiguous(a, mask, T::zero(), T::add);
             sums.into_iter().map(|s| s.div_count(count)).collect()
         }
     };
-    ArcArray::from_shape_vec(IxDyn(out_shape), data)
-        .map_err(|e| Error::internal(format!("{}: reduced data does not fit {out_shape:?}: {e}", op.type_name())))
+    ArcArray::from_shape_vec(IxDyn(out_shape), data).map_err(|e| {
+        Error::internal(format!(
+            "{}: reduced data does not fit {out_shape:?}: {e}",
+            op.type_name()
+        ))
+    })
 }
 
 /// Reduces `a` over the masked axes with `f` (associative and commutative, `init` its
@@ -356,8 +414,19 @@ fn reduce_value<T: Reducible>(op: ReduceOp, a: &Arr<T>, mask: &[bool], out_shape
 ///
 /// Works on the contiguous buffer: neighbouring axes of the same kind are merged into
 /// groups, so the work is a few passes of slice folds, never per-element index math.
-fn reduce_contiguous<T: Copy>(a: &Arr<T>, mask: &[bool], init: T, f: impl Fn(T, T) -> T + Copy) -> Vec<T> {
-    let kept_len: usize = a.shape().iter().zip(mask).filter(|(_, &r)| !r).map(|(&d, _)| d).product();
+fn reduce_contiguous<T: Copy>(
+    a: &Arr<T>,
+    mask: &[bool],
+    init: T,
+    f: impl Fn(T, T) -> T + Copy,
+) -> Vec<T> {
+    let kept_len: usize = a
+        .shape()
+        .iter()
+        .zip(mask)
+        .filter(|(_, &r)| !r)
+        .map(|(&d, _)| d)
+        .product();
     if a.is_empty() {
         // The reduced axes are empty (or the output is): every output is the identity.
         return vec![init; kept_len];
@@ -376,7 +445,10 @@ fn reduce_contiguous<T: Copy>(a: &Arr<T>, mask: &[bool], init: T, f: impl Fn(T, 
     let mut view: &[T] = data;
     // Innermost reduced group: fold each contiguous run.
     if let Some(&(n, true)) = groups.last() {
-        current = view.chunks_exact(n).map(|run| fold_slice(run, init, f)).collect();
+        current = view
+            .chunks_exact(n)
+            .map(|run| fold_slice(run, init, f))
+            .collect();
         groups.pop();
         view = &current;
         if groups.is_empty() {
@@ -453,7 +525,10 @@ type GradOut = Result<Vec<Option<Grad>>>;
 fn keep_dims_of(ctx: &GradCtx<'_>) -> Result<bool> {
     match &ctx.kind {
         OpKind::Reduce { keep_dims, .. } => Ok(*keep_dims),
-        other => Err(Error::internal(format!("reduction gradient called for {}", other.type_name()))),
+        other => Err(Error::internal(format!(
+            "reduction gradient called for {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -465,92 +540,231 @@ fn const_axes(g: &Graph, axes: Tensor) -> Option<Vec<i64>> {
 /// Input dims with the reduced axes set to 1 (TF's `reduced_shape` on static values).
 fn kept_dims_static(dims: &[usize], axes: &[i64]) -> Result<Vec<i64>> {
     let mask = axis_mask(axes, dims.len()).map_err(|bad| {
-        Error::invalid(format!("Invalid reduction dimension {bad} for input with {} dimensions.", dims.len()))
+        Error::invalid(format!(
+            "Invalid reduction dimension {bad} for input with {} dimensions.",
+            dims.len()
+        ))
     })?;
-    Ok(dims.iter().zip(&mask).map(|(&d, &r)| if r { 1 } else { d as i64 }).collect())
+    Ok(dims
+        .iter()
+        .zip(&mask)
+        .map(|(&d, &r)| if r { 1 } else { d as i64 })
+        .collect())
 }
 
-/// The int32 kept-dims shape of reducing `x` over `axes` (TF's `math_ops.reduced_shape`):
-/// a `Const` when x's shape and the axes are known, else
-/// `DynamicStitch([range(rank), (axes + rank) % rank], [shape(x), fill(shape(axes), 1)])`.
-pub fn reduced_shape(g: &Graph, x: Tensor, axes: Tensor) -> Result<Tensor> {
-    if let (Some(dims), Some(axes)) = (g.shape(x)?.to_vec(), const_axes(g, axes)) {
-        return source::const_ints(g, &kept_dims_static(&dims, &axes)?);
+/// TF's `array_ops.size(x, out_type)`: a `Const` named `Size` when x's shape is fully
+/// known, else a `Size` op.
+pub fn size_folded(g: &Graph, x: Tensor, out_type: DType) -> Result<Tensor> {
+    match g.shape(x)?.num_elements() {
+        Some(n) if g.shape(x)?.is_fully_defined() => source::const_value(
+            g,
+            Value::int_vector(out_type, &[n as i64]).reshape(&[])?,
+            Some("Size"),
+        ),
+        _ => array::size(g, x, out_type),
     }
-    let input_shape = array::shape_of(g, x, DType::I32, None)?;
+}
+
+/// TF's `array_ops.rank(x)`: a `Const` named `Rank` when the rank is known.
+pub fn rank_folded(g: &Graph, x: Tensor) -> Result<Tensor> {
+    match g.shape(x)?.rank() {
+        Some(r) => source::const_value(g, Value::scalar(r as i32), Some("Rank")),
+        None => array::rank(g, x),
+    }
+}
+
+/// TF's `math_ops.range(start, limit, delta)` with Python-number start and delta: the op
+/// is `range`, its number arguments `range/start` and `range/delta`.
+pub fn range_from(g: &Graph, start: i64, limit: Tensor, delta: i64) -> Result<Tensor> {
+    let dtype = g.dtype(limit)?;
+    let inputs = [
+        Input::Const("start", Value::int_vector(dtype, &[start]).reshape(&[])?),
+        Input::Tensor(limit),
+        Input::Const("delta", Value::int_vector(dtype, &[delta]).reshape(&[])?),
+    ];
+    Ok(g.add_with_consts(OpKind::Range, &inputs, Some("range"))?
+        .output(0))
+}
+
+/// TF's `reduce_sum(x)` with no axis (`_ReductionDims`): the axes are a `Const` when the
+/// rank is known and positive, else `range(0, rank(x))`.
+pub fn reduce_sum_all(g: &Graph, x: Tensor) -> Result<Tensor> {
+    let axes = match g.shape(x)?.rank() {
+        Some(r) if r > 0 => source::const_ints(g, &(0..r as i64).collect::<Vec<_>>())?,
+        _ => {
+            let rank = rank_folded(g, x)?;
+            range_from(g, 0, rank, 1)?
+        }
+    };
+    sum_t(g, x, axes, false)
+}
+
+/// `math_ops.reduced_shape`'s result: numbers when the input shape and the axes are
+/// constants, else a tensor.
+pub enum KeptShape {
+    Static(Vec<i64>),
+    Dynamic(Tensor),
+}
+
+impl KeptShape {
+    /// `array_ops.reshape(t, kept)`: a static shape becomes `Reshape/shape`.
+    pub fn reshape(&self, g: &Graph, t: Tensor) -> Result<Tensor> {
+        match self {
+            KeptShape::Static(v) => array::reshape(g, t, v),
+            KeptShape::Dynamic(s) => array::reshape_t(g, t, *s),
+        }
+    }
+}
+
+/// The shape of reducing a tensor of shape `input_shape` (a 1-D int32 tensor) over `axes`
+/// with the reduced axes kept as 1 (TF's `math_ops.reduced_shape`): numbers when both are
+/// constants, else
+/// `DynamicStitch([range(rank), (axes + rank) % rank], [input_shape, ones(shape(axes))])`.
+pub fn reduced_shape(g: &Graph, input_shape: Tensor, axes: Tensor) -> Result<KeptShape> {
+    let constant_shape = g
+        .read()
+        .constant_value(input_shape)
+        .and_then(|v| v.to_i64_vec().ok());
+    if let (Some(dims), Some(axes_v)) = (constant_shape, const_axes(g, axes)) {
+        let dims: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+        return Ok(KeptShape::Static(kept_dims_static(&dims, &axes_v)?));
+    }
     let mut axes = axes;
     if g.dtype(axes)? != DType::I32 {
+        // DynamicStitch takes int32 indices.
         axes = array::cast(g, axes, DType::I32)?;
     }
-    if g.shape(axes)?.rank() != Some(1) {
-        // A scalar axis becomes a 1-element list so the stitch sees matching ranks.
-        axes = array::reshape(g, axes, &[-1])?;
-    }
-    let rank = array::size(g, input_shape, DType::I32)?;
-    let axes = binary::floor_mod(g, binary::add(g, axes, rank)?, rank)?;
-    let ones = array::fill(g, array::shape_of(g, axes, DType::I32, None)?, source::scalar_const(g, DType::I32, 1.0, None, None)?)?;
-    let zero = source::scalar_const(g, DType::I32, 0.0, None, None)?;
-    let step = source::scalar_const(g, DType::I32, 1.0, None, None)?;
-    let all_axes = array::range(g, zero, rank, step)?;
-    array::dynamic_stitch(g, &[all_axes, axes], &[input_shape, ones])
+    let rank = size_folded(g, input_shape, DType::I32)?;
+    let axes = binary::operator(g, binary::BinaryOp::AddV2, axes, rank)?;
+    let axes = binary::operator(g, binary::BinaryOp::FloorMod, axes, rank)?;
+    let axes_shape = array::shape_of(g, axes, DType::I32, None)?;
+    let all_axes = range_from(g, 0, rank, 1)?;
+    let ones = {
+        let (scope, previous) = g.enter_name_scope(Some("ones"));
+        let r = (|| {
+            let one = source::scalar_const(g, g.dtype(input_shape)?, 1.0, None, None)?;
+            g.add1(OpKind::Fill, &[axes_shape, one], Some(&scope))
+        })();
+        g.set_name_scope(&previous);
+        r?
+    };
+    Ok(KeptShape::Dynamic(array::dynamic_stitch(
+        g,
+        &[all_axes, axes],
+        &[input_shape, ones],
+    )?))
 }
 
-/// Spreads the gradient of a sum back over the reduced axes: x's shape, each element
-/// receiving the gradient of the sum it went into.
-fn broadcast_to_input(g: &Graph, grad: Tensor, x: Tensor, axes: Tensor, keep_dims: bool) -> Result<Tensor> {
+/// The (input shape, axes) pairs whose static `_SumGrad` helper ops a graph already holds:
+/// TF caches them per graph (`_reduced_shape_cache`) and builds them only the first time.
+fn first_static_sum_grad(g: &Graph, dims: &[usize], axes: &[i64]) -> bool {
+    g.mark_reduced_shape(dims, axes)
+}
+
+/// TF's `_SumGrad`: spreads the gradient of a sum back over the reduced axes.
+fn sum_grad_tensor(ctx: &GradCtx<'_>, grad: Tensor) -> Result<Tensor> {
+    let g = ctx.graph;
+    let (x, axes) = (ctx.input(0)?, ctx.input(1)?);
     let x_shape = g.shape(x)?;
     if let (Some(dims), Some(axes_v)) = (x_shape.dims(), const_axes(g, axes)) {
         let rank = dims.len();
-        let all: Vec<i64> = (0..rank as i64).collect();
-        if axes_v == all {
+        let axes_is_vector = g.shape(axes)?.rank() == Some(1);
+        if axes_is_vector && axes_v == (0..rank as i64).collect::<Vec<_>>() {
             // Reduce-all: one Reshape to [1]*rank and one Tile by x's shape.
-            let ones = vec![1i64; rank];
-            let reshaped = array::reshape(g, grad, &ones)?;
+            let reshaped = array::reshape(g, grad, &vec![1i64; rank])?;
             let multiples = match x_shape.to_vec() {
-                Some(full) => source::const_ints(g, &full.iter().map(|&d| d as i64).collect::<Vec<_>>())?,
-                None => array::shape_of(g, x, DType::I32, None)?,
+                Some(full) => {
+                    source::const_ints(g, &full.iter().map(|&d| d as i64).collect::<Vec<_>>())?
+                }
+                None => array::shape_dynamic(g, x)?,
             };
             return array::tile(g, reshaped, multiples);
         }
         if let Some(full) = x_shape.to_vec() {
-            // Static: Reshape to the kept-dims shape, Tile by input/kept per axis.
             let kept = kept_dims_static(&full, &axes_v)?;
-            let scaling: Vec<i64> = full.iter().zip(&kept).map(|(&d, &k)| d as i64 / k.max(1)).collect();
+            let scaling: Vec<i64> = full
+                .iter()
+                .zip(&kept)
+                .map(|(&d, &k)| d as i64 / k.max(1))
+                .collect();
+            if first_static_sum_grad(g, &full, &axes_v) {
+                // TF evaluates `input_shape // maximum(kept, 1)` by building (unused) ops.
+                let kept_t = Value::int_vector(DType::I32, &kept);
+                let one = Value::scalar(1i32);
+                let m = g
+                    .add_with_consts(
+                        OpKind::Binary(binary::BinaryOp::Maximum),
+                        &[Input::Const("x", kept_t), Input::Const("y", one)],
+                        None,
+                    )?
+                    .output(0);
+                let full_v = Value::int_vector(
+                    DType::I32,
+                    &full.iter().map(|&d| d as i64).collect::<Vec<_>>(),
+                );
+                g.add_with_consts(
+                    OpKind::Binary(binary::BinaryOp::FloorDiv),
+                    &[Input::Const("x", full_v), Input::Tensor(m)],
+                    Some("floordiv"),
+                )?;
+            }
             let reshaped = array::reshape(g, grad, &kept)?;
-            return array::tile(g, reshaped, source::const_ints(g, &scaling)?);
+            let multiples = Input::Const("multiples", Value::int_vector(DType::I32, &scaling));
+            return Ok(g
+                .add_with_consts(OpKind::Tile, &[reshaped.into(), multiples], None)?
+                .output(0));
         }
     }
     let input_shape = array::shape_of(g, x, DType::I32, None)?;
-    let kept = if keep_dims { grad } else { array::reshape_t(g, grad, reduced_shape(g, x, axes)?)? };
-    array::broadcast_to(g, kept, input_shape)
+    let grad = if keep_dims_of(ctx)? {
+        grad
+    } else {
+        g.push_colocation(Some(input_shape.op()), false)?;
+        let kept = reduced_shape(g, input_shape, axes);
+        g.pop_colocation();
+        kept?.reshape(g, grad)?
+    };
+    array::broadcast_to(g, grad, input_shape)
 }
 
 fn sum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let grad = ctx.grad(grads, 0)?;
-    let (x, axes) = (ctx.input(0)?, ctx.input(1)?);
-    let gx = broadcast_to_input(ctx.graph, grad, x, axes, keep_dims_of(ctx)?)?;
+    let gx = sum_grad_tensor(ctx, ctx.grad(grads, 0)?)?;
     Ok(vec![Some(Grad::Dense(gx)), None])
 }
 
 /// Sum's gradient divided by the number of elements averaged: a `Const` when the shapes
-/// are static, else size(x) / max(size(y), 1) at run time (sizes, not a gather over the
-/// axes, so duplicate axes count once as they do in the kernel).
+/// are static, else size(x) // max(size(y), 1) at run time (TF gathers the reduced dims
+/// with `GatherV2`, which symgrad does not have; the sizes give the same count).
 fn mean_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
-    let (x, axes, y) = (ctx.input(0)?, ctx.input(1)?, ctx.output(0));
-    let sum_g = broadcast_to_input(g, grad, x, axes, keep_dims_of(ctx)?)?;
+    let (x, y) = (ctx.input(0)?, ctx.output(0));
+    let sum_g = sum_grad_tensor(ctx, grad)?;
     let dtype = g.dtype(sum_g)?;
     let factor = match (g.shape(x)?.num_elements(), g.shape(y)?.num_elements()) {
-        (Some(n_in), Some(n_out)) => source::scalar_const(g, dtype, (n_in / n_out.max(1)) as f64, None, None)?,
+        (Some(n_in), Some(n_out))
+            if g.shape(x)?.is_fully_defined() && g.shape(y)?.is_fully_defined() =>
+        {
+            source::scalar_const(g, dtype, (n_in / n_out.max(1)) as f64, None, None)?
+        }
         _ => {
-            let n_in = array::cast(g, array::size(g, x, DType::I32)?, dtype)?;
-            let one = source::scalar_const(g, DType::I32, 1.0, None, None)?;
-            let n_out = binary::maximum(g, array::size(g, y, DType::I32)?, one)?;
-            binary::div(g, n_in, array::cast(g, n_out, dtype)?)?
+            let n_in = size_folded(g, x, DType::I32)?;
+            let n_out = size_folded(g, y, DType::I32)?;
+            let n_out =
+                binary::gen_binary(g, binary::BinaryOp::Maximum, n_out, binary::Operand::S(1.0))?;
+            let n = binary::operator(g, binary::BinaryOp::FloorDiv, n_in, n_out)?;
+            array::cast(g, n, dtype)?
         }
     };
-    Ok(vec![Some(Grad::Dense(binary::div(g, sum_g, factor)?)), None])
+    Ok(vec![
+        Some(Grad::Dense(binary::operator(
+            g,
+            binary::BinaryOp::RealDiv,
+            sum_g,
+            factor,
+        )?)),
+        None,
+    ])
 }
 
 /// Max/Min: the gradient goes to the elements equal to the result, shared equally among
@@ -559,16 +773,22 @@ fn min_max_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (x, axes, y) = (ctx.input(0)?, ctx.input(1)?, ctx.output(0));
-    let (y, grad) = if keep_dims_of(ctx)? {
-        (y, grad)
+    let input_shape = array::shape_of(g, x, DType::I32, None)?;
+    let (y, grad, kept) = if keep_dims_of(ctx)? {
+        (
+            y,
+            grad,
+            KeptShape::Dynamic(array::shape_of(g, y, DType::I32, None)?),
+        )
     } else {
-        let kept = reduced_shape(g, x, axes)?;
-        (array::reshape_t(g, y, kept)?, array::reshape_t(g, grad, kept)?)
+        let kept = reduced_shape(g, input_shape, axes)?;
+        (kept.reshape(g, y)?, kept.reshape(g, grad)?, kept)
     };
     let dtype = g.dtype(grad)?;
     let indicators = array::cast(g, binary::equal(g, y, x)?, dtype)?;
-    let num_selected = sum_t(g, indicators, axes, true)?;
-    let gx = binary::mul(g, binary::div(g, indicators, num_selected)?, grad)?;
+    let num_selected = kept.reshape(g, sum_t(g, indicators, axes, false)?)?;
+    let share = binary::operator(g, binary::BinaryOp::RealDiv, indicators, num_selected)?;
+    let gx = binary::operator(g, binary::BinaryOp::Mul, share, grad)?;
     Ok(vec![Some(Grad::Dense(gx)), None])
 }
 
@@ -585,7 +805,12 @@ fn prod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (x, axes) = (ctx.input(0)?, ctx.input(1)?);
-    let grad = if keep_dims_of(ctx)? { grad } else { array::reshape_t(g, grad, reduced_shape(g, x, axes)?)? };
+    let grad = if keep_dims_of(ctx)? {
+        grad
+    } else {
+        let input_shape = array::shape_of(g, x, DType::I32, None)?;
+        reduced_shape(g, input_shape, axes)?.reshape(g, grad)?
+    };
     let zeros = array::zeros_like(g, x)?;
     let is_zero = binary::equal(g, x, zeros)?;
     let x_safe = array::select_v2(g, is_zero, array::ones_like(g, x)?, x)?;
@@ -634,7 +859,10 @@ mod tests {
         let got = v.to_f64_vec();
         assert_eq!(got.len(), expect.len());
         for (a, b) in got.iter().zip(expect) {
-            assert!(a == b || (a - b).abs() < 1e-12 || (a.is_nan() && b.is_nan()), "{got:?} vs {expect:?}");
+            assert!(
+                a == b || (a - b).abs() < 1e-12 || (a.is_nan() && b.is_nan()),
+                "{got:?} vs {expect:?}"
+            );
         }
     }
 
@@ -649,47 +877,123 @@ mod tests {
     #[test]
     fn sum_axes_of_2x3() {
         let x = f64s(&[2, 3], &[1., 2., 3., 4., 5., 6.]);
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[0])), &[3], &[5., 7., 9.]);
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[1])), &[2], &[6., 15.]);
-        check(&run(ReduceOp::Sum, true, &x, &axes(&[-1])), &[2, 1], &[6., 15.]);
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[0])),
+            &[3],
+            &[5., 7., 9.],
+        );
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[1])),
+            &[2],
+            &[6., 15.],
+        );
+        check(
+            &run(ReduceOp::Sum, true, &x, &axes(&[-1])),
+            &[2, 1],
+            &[6., 15.],
+        );
         check(&run(ReduceOp::Sum, false, &x, &axes(&[0, 1])), &[], &[21.]);
-        check(&run(ReduceOp::Sum, true, &x, &axes(&[1, 0, 1])), &[1, 1], &[21.]);
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[])), &[2, 3], &[1., 2., 3., 4., 5., 6.]);
+        check(
+            &run(ReduceOp::Sum, true, &x, &axes(&[1, 0, 1])),
+            &[1, 1],
+            &[21.],
+        );
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[])),
+            &[2, 3],
+            &[1., 2., 3., 4., 5., 6.],
+        );
         // Scalar and int64 axes.
-        check(&run(ReduceOp::Sum, false, &x, &Value::scalar(1i64)), &[2], &[6., 15.]);
-        check(&run(ReduceOp::Sum, false, &x, &Value::int_vector(DType::I64, &[0])), &[3], &[5., 7., 9.]);
+        check(
+            &run(ReduceOp::Sum, false, &x, &Value::scalar(1i64)),
+            &[2],
+            &[6., 15.],
+        );
+        check(
+            &run(
+                ReduceOp::Sum,
+                false,
+                &x,
+                &Value::int_vector(DType::I64, &[0]),
+            ),
+            &[3],
+            &[5., 7., 9.],
+        );
     }
 
     #[test]
     fn middle_and_outer_axes_of_rank3() {
         // x[i,j,k] = 100i + 10j + k, shape [2,3,2]
         let data: Vec<f64> = (0..2)
-            .flat_map(|i| (0..3).flat_map(move |j| (0..2).map(move |k| (100 * i + 10 * j + k) as f64)))
+            .flat_map(|i| {
+                (0..3).flat_map(move |j| (0..2).map(move |k| (100 * i + 10 * j + k) as f64))
+            })
             .collect();
         let x = f64s(&[2, 3, 2], &data);
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[1])), &[2, 2], &[30., 33., 330., 333.]);
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[0, 2])), &[3], &[202., 242., 282.]);
-        check(&run(ReduceOp::Max, false, &x, &axes(&[0, 1])), &[2], &[120., 121.]);
-        check(&run(ReduceOp::Min, true, &x, &axes(&[2])), &[2, 3, 1], &[0., 10., 20., 100., 110., 120.]);
-        check(&run(ReduceOp::Mean, false, &x, &axes(&[0, 1, 2])), &[], &[(0. + 1. + 10. + 11. + 20. + 21.) / 6. + 50.]);
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[1])),
+            &[2, 2],
+            &[30., 33., 330., 333.],
+        );
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[0, 2])),
+            &[3],
+            &[202., 242., 282.],
+        );
+        check(
+            &run(ReduceOp::Max, false, &x, &axes(&[0, 1])),
+            &[2],
+            &[120., 121.],
+        );
+        check(
+            &run(ReduceOp::Min, true, &x, &axes(&[2])),
+            &[2, 3, 1],
+            &[0., 10., 20., 100., 110., 120.],
+        );
+        check(
+            &run(ReduceOp::Mean, false, &x, &axes(&[0, 1, 2])),
+            &[],
+            &[(0. + 1. + 10. + 11. + 20. + 21.) / 6. + 50.],
+        );
     }
 
     #[test]
     fn non_contiguous_input() {
         // The transpose of [[1,2,3],[4,5,6]] as a strided view.
-        let a = ndarray::ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1., 2., 3., 4., 5., 6.]).expect("data");
+        let a = ndarray::ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1., 2., 3., 4., 5., 6.])
+            .expect("data");
         let t = Value::F64(a.reversed_axes().into_shared());
-        check(&run(ReduceOp::Sum, false, &t, &axes(&[1])), &[3], &[5., 7., 9.]);
-        check(&run(ReduceOp::Prod, false, &t, &axes(&[0])), &[2], &[6., 120.]);
+        check(
+            &run(ReduceOp::Sum, false, &t, &axes(&[1])),
+            &[3],
+            &[5., 7., 9.],
+        );
+        check(
+            &run(ReduceOp::Prod, false, &t, &axes(&[0])),
+            &[2],
+            &[6., 120.],
+        );
     }
 
     #[test]
     fn prod_mean_min_max() {
         let x = f64s(&[2, 2], &[1., -2., 3., 4.]);
-        check(&run(ReduceOp::Prod, false, &x, &axes(&[0, 1])), &[], &[-24.]);
-        check(&run(ReduceOp::Mean, false, &x, &axes(&[0])), &[2], &[2., 1.]);
+        check(
+            &run(ReduceOp::Prod, false, &x, &axes(&[0, 1])),
+            &[],
+            &[-24.],
+        );
+        check(
+            &run(ReduceOp::Mean, false, &x, &axes(&[0])),
+            &[2],
+            &[2., 1.],
+        );
         check(&run(ReduceOp::Max, false, &x, &axes(&[1])), &[2], &[1., 4.]);
-        check(&run(ReduceOp::Min, false, &x, &axes(&[1])), &[2], &[-2., 3.]);
+        check(
+            &run(ReduceOp::Min, false, &x, &axes(&[1])),
+            &[2],
+            &[-2., 3.],
+        );
     }
 
     #[test]
@@ -697,33 +1001,101 @@ mod tests {
         let x = i32s(&[2, 3], &[1, 2, 4, -7, 5, 6]);
         let mean = run(ReduceOp::Mean, false, &x, &axes(&[1]));
         // Integer means truncate toward zero: 7/3 = 2, 4/3 = 1.
-        assert_eq!(mean.as_array::<i32>().expect("i32").iter().copied().collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(
+            mean.as_array::<i32>()
+                .expect("i32")
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![2, 1]
+        );
         let mean0 = run(ReduceOp::Mean, false, &x, &axes(&[0]));
-        assert_eq!(mean0.as_array::<i32>().expect("i32").iter().copied().collect::<Vec<_>>(), vec![-3, 3, 5]);
-        check(&run(ReduceOp::Prod, false, &x, &axes(&[0, 1])), &[], &[-1680.]);
-        check(&run(ReduceOp::Max, false, &x, &axes(&[0])), &[3], &[1., 5., 6.]);
+        assert_eq!(
+            mean0
+                .as_array::<i32>()
+                .expect("i32")
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![-3, 3, 5]
+        );
+        check(
+            &run(ReduceOp::Prod, false, &x, &axes(&[0, 1])),
+            &[],
+            &[-1680.],
+        );
+        check(
+            &run(ReduceOp::Max, false, &x, &axes(&[0])),
+            &[3],
+            &[1., 5., 6.],
+        );
         // Wrapping, not panicking.
         let big = Value::from_vec(&[2], vec![i8::MAX, 1]).expect("data");
         let s = run(ReduceOp::Sum, false, &big, &axes(&[0]));
-        assert_eq!(s.as_array::<i8>().expect("i8").iter().copied().collect::<Vec<_>>(), vec![i8::MIN]);
+        assert_eq!(
+            s.as_array::<i8>()
+                .expect("i8")
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![i8::MIN]
+        );
         let u = Value::from_vec(&[3], vec![200u8, 100, 7]).expect("data");
-        check(&run(ReduceOp::Mean, false, &u, &axes(&[0])), &[], &[((300u32 + 7) % 256 / 3) as f64]);
+        check(
+            &run(ReduceOp::Mean, false, &u, &axes(&[0])),
+            &[],
+            &[((300u32 + 7) % 256 / 3) as f64],
+        );
     }
 
     #[test]
     fn empty_reductions() {
         let x = f64s(&[0, 3], &[]);
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[0])), &[3], &[0., 0., 0.]);
-        check(&run(ReduceOp::Prod, false, &x, &axes(&[0])), &[3], &[1., 1., 1.]);
-        check(&run(ReduceOp::Max, false, &x, &axes(&[0])), &[3], &[f64::NEG_INFINITY; 3]);
-        check(&run(ReduceOp::Min, false, &x, &axes(&[0])), &[3], &[f64::INFINITY; 3]);
-        check(&run(ReduceOp::Mean, false, &x, &axes(&[0])), &[3], &[f64::NAN; 3]);
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[0])),
+            &[3],
+            &[0., 0., 0.],
+        );
+        check(
+            &run(ReduceOp::Prod, false, &x, &axes(&[0])),
+            &[3],
+            &[1., 1., 1.],
+        );
+        check(
+            &run(ReduceOp::Max, false, &x, &axes(&[0])),
+            &[3],
+            &[f64::NEG_INFINITY; 3],
+        );
+        check(
+            &run(ReduceOp::Min, false, &x, &axes(&[0])),
+            &[3],
+            &[f64::INFINITY; 3],
+        );
+        check(
+            &run(ReduceOp::Mean, false, &x, &axes(&[0])),
+            &[3],
+            &[f64::NAN; 3],
+        );
         check(&run(ReduceOp::Sum, false, &x, &axes(&[1])), &[0], &[]);
         let xi = i32s(&[0], &[]);
         let m = run(ReduceOp::Max, false, &xi, &axes(&[0]));
-        assert_eq!(m.as_array::<i32>().expect("i32").iter().copied().collect::<Vec<_>>(), vec![i32::MIN]);
+        assert_eq!(
+            m.as_array::<i32>()
+                .expect("i32")
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![i32::MIN]
+        );
         let mean = run(ReduceOp::Mean, false, &xi, &axes(&[0]));
-        assert_eq!(mean.as_array::<i32>().expect("i32").iter().copied().collect::<Vec<_>>(), vec![0]);
+        assert_eq!(
+            mean.as_array::<i32>()
+                .expect("i32")
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![0]
+        );
     }
 
     #[test]
@@ -737,7 +1109,11 @@ mod tests {
     fn long_sum_uses_all_lanes() {
         let n = 1003;
         let x = Value::from_vec(&[n], (0..n).map(|i| i as f64).collect()).expect("data");
-        check(&run(ReduceOp::Sum, false, &x, &axes(&[0])), &[], &[(n * (n - 1) / 2) as f64]);
+        check(
+            &run(ReduceOp::Sum, false, &x, &axes(&[0])),
+            &[],
+            &[(n * (n - 1) / 2) as f64],
+        );
         let x2 = x.reshape(&[17, 59]).expect("reshape");
         let col0: f64 = (0..17).map(|i| (i * 59) as f64).sum();
         let v = run(ReduceOp::Sum, false, &x2, &axes(&[0]));
@@ -749,8 +1125,13 @@ mod tests {
     fn kernel_errors() {
         let x = f64s(&[2, 3], &[1., 2., 3., 4., 5., 6.]);
         let e = compute(ReduceOp::Sum, false, &[x.clone(), axes(&[2])]).expect_err("out of range");
-        assert!(e.to_string().contains("Invalid reduction dimension (2 for input with 2 dimension(s)"), "{e}");
-        let e = compute(ReduceOp::Sum, false, &[x.clone(), f64s(&[1], &[0.])]).expect_err("float axes");
+        assert!(
+            e.to_string()
+                .contains("Invalid reduction dimension (2 for input with 2 dimension(s)"),
+            "{e}"
+        );
+        let e =
+            compute(ReduceOp::Sum, false, &[x.clone(), f64s(&[1], &[0.])]).expect_err("float axes");
         assert!(matches!(e, Error::Op { .. }));
         let b = Value::from_vec(&[2], vec![true, false]).expect("data");
         assert!(compute(ReduceOp::Max, false, &[b, axes(&[0])]).is_err());
@@ -762,7 +1143,8 @@ mod tests {
     // ----- shape rule -----
 
     fn placeholder(g: &Graph, dtype: DType, shape: Shape) -> Tensor {
-        g.add1(OpKind::Placeholder { dtype, shape }, &[], None).expect("placeholder")
+        g.add1(OpKind::Placeholder { dtype, shape }, &[], None)
+            .expect("placeholder")
     }
     fn shape_of_reduce(input: Shape, ax: Result<&[i64], Shape>, keep: bool) -> Result<Shape> {
         let g = Graph::new();
@@ -778,28 +1160,65 @@ mod tests {
     #[test]
     fn shape_with_constant_axes() {
         let s = Shape::from_dims(&[Some(2), None, Some(4)]);
-        assert_eq!(shape_of_reduce(s.clone(), Ok(&[1]), false).expect("ok"), Shape::known(&[2, 4]));
-        assert_eq!(shape_of_reduce(s.clone(), Ok(&[-1]), true).expect("ok"), Shape::from_dims(&[Some(2), None, Some(1)]));
-        assert_eq!(shape_of_reduce(s.clone(), Ok(&[0, 0]), false).expect("ok"), Shape::from_dims(&[None, Some(4)]));
+        assert_eq!(
+            shape_of_reduce(s.clone(), Ok(&[1]), false).expect("ok"),
+            Shape::known(&[2, 4])
+        );
+        assert_eq!(
+            shape_of_reduce(s.clone(), Ok(&[-1]), true).expect("ok"),
+            Shape::from_dims(&[Some(2), None, Some(1)])
+        );
+        assert_eq!(
+            shape_of_reduce(s.clone(), Ok(&[0, 0]), false).expect("ok"),
+            Shape::from_dims(&[None, Some(4)])
+        );
         assert_eq!(shape_of_reduce(s.clone(), Ok(&[]), false).expect("ok"), s);
-        assert_eq!(shape_of_reduce(Shape::unknown(), Ok(&[0]), false).expect("ok"), Shape::unknown());
+        assert_eq!(
+            shape_of_reduce(Shape::unknown(), Ok(&[0]), false).expect("ok"),
+            Shape::unknown()
+        );
         let e = shape_of_reduce(Shape::known(&[2, 3]), Ok(&[5]), false).expect_err("bad axis");
         assert!(matches!(e, Error::InvalidArgument { .. }));
-        assert!(e.to_string().contains("Invalid reduction dimension 5 for input with 2 dimensions"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("Invalid reduction dimension 5 for input with 2 dimensions"),
+            "{e}"
+        );
         assert!(shape_of_reduce(Shape::known(&[2, 3]), Ok(&[-3]), false).is_err());
     }
 
     #[test]
     fn shape_with_unknown_axes() {
         let s = Shape::known(&[2, 3, 4]);
-        assert_eq!(shape_of_reduce(s.clone(), Err(Shape::unknown()), true).expect("ok"), Shape::unknown_dims(3));
-        assert_eq!(shape_of_reduce(s.clone(), Err(Shape::known(&[1])), false).expect("ok"), Shape::unknown_dims(2));
-        assert_eq!(shape_of_reduce(s.clone(), Err(Shape::scalar()), false).expect("ok"), Shape::unknown_dims(2));
-        assert_eq!(shape_of_reduce(s.clone(), Err(Shape::known(&[0])), false).expect("ok"), s);
+        assert_eq!(
+            shape_of_reduce(s.clone(), Err(Shape::unknown()), true).expect("ok"),
+            Shape::unknown_dims(3)
+        );
+        assert_eq!(
+            shape_of_reduce(s.clone(), Err(Shape::known(&[1])), false).expect("ok"),
+            Shape::unknown_dims(2)
+        );
+        assert_eq!(
+            shape_of_reduce(s.clone(), Err(Shape::scalar()), false).expect("ok"),
+            Shape::unknown_dims(2)
+        );
+        assert_eq!(
+            shape_of_reduce(s.clone(), Err(Shape::known(&[0])), false).expect("ok"),
+            s
+        );
         // Two indices may be a duplicate pair: the rank is not known.
-        assert_eq!(shape_of_reduce(s.clone(), Err(Shape::known(&[2])), false).expect("ok"), Shape::unknown());
-        assert_eq!(shape_of_reduce(s.clone(), Err(Shape::unknown()), false).expect("ok"), Shape::unknown());
-        assert_eq!(shape_of_reduce(Shape::unknown(), Err(Shape::unknown()), true).expect("ok"), Shape::unknown());
+        assert_eq!(
+            shape_of_reduce(s.clone(), Err(Shape::known(&[2])), false).expect("ok"),
+            Shape::unknown()
+        );
+        assert_eq!(
+            shape_of_reduce(s.clone(), Err(Shape::unknown()), false).expect("ok"),
+            Shape::unknown()
+        );
+        assert_eq!(
+            shape_of_reduce(Shape::unknown(), Err(Shape::unknown()), true).expect("ok"),
+            Shape::unknown()
+        );
         assert!(shape_of_reduce(s, Err(Shape::known(&[1, 1])), false).is_err());
     }
 
@@ -808,16 +1227,28 @@ mod tests {
         let g = Graph::new();
         let b = placeholder(&g, DType::Bool, Shape::known(&[2]));
         let a = source::const_ints(&g, &[0]).expect("const");
-        assert!(matches!(reduce(&g, ReduceOp::Max, b, a, false, None), Err(Error::Type { .. })));
+        assert!(matches!(
+            reduce(&g, ReduceOp::Max, b, a, false, None),
+            Err(Error::Type { .. })
+        ));
         let x = placeholder(&g, DType::F32, Shape::known(&[2]));
         let fa = placeholder(&g, DType::F32, Shape::known(&[1]));
-        assert!(matches!(reduce(&g, ReduceOp::Sum, x, fa, false, None), Err(Error::Type { .. })));
+        assert!(matches!(
+            reduce(&g, ReduceOp::Sum, x, fa, false, None),
+            Err(Error::Type { .. })
+        ));
     }
 
     #[test]
     fn kept_dims_and_groups() {
-        assert_eq!(kept_dims_static(&[2, 3, 4], &[0, -1]).expect("ok"), vec![1, 3, 1]);
+        assert_eq!(
+            kept_dims_static(&[2, 3, 4], &[0, -1]).expect("ok"),
+            vec![1, 3, 1]
+        );
         assert!(kept_dims_static(&[2], &[1]).is_err());
-        assert_eq!(collapse_groups(&[2, 1, 3, 4, 5], &[true, false, true, false, false]), vec![(6, true), (20, false)]);
+        assert_eq!(
+            collapse_groups(&[2, 1, 3, 4, 5], &[true, false, true, false, false]),
+            vec![(6, true), (20, false)]
+        );
     }
 }

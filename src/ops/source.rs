@@ -54,10 +54,14 @@ pub fn compute(op: &OpKind, name: &str, inputs: &[Value]) -> Result<Outputs> {
             }
         ))),
         OpKind::PlaceholderWithDefault { .. } => {
-            let v = inputs.first().ok_or_else(|| Error::internal("PlaceholderWithDefault without input"))?;
+            let v = inputs
+                .first()
+                .ok_or_else(|| Error::internal("PlaceholderWithDefault without input"))?;
             Ok(smallvec![v.clone()])
         }
-        _ => Err(Error::internal("source::compute called for a non-source op")),
+        _ => Err(Error::internal(
+            "source::compute called for a non-source op",
+        )),
     }
 }
 
@@ -70,7 +74,13 @@ pub fn const_value(g: &Graph, value: Value, name: Option<&str>) -> Result<Tensor
 
 /// A scalar `Const` of `dtype`. With `scope`, it is built inside that name scope (TF's
 /// `ones(..., name=scope)` puts its scalar at `scope/Const`).
-pub fn scalar_const(g: &Graph, dtype: DType, x: f64, name: Option<&str>, scope: Option<&str>) -> Result<Tensor> {
+pub fn scalar_const(
+    g: &Graph,
+    dtype: DType,
+    x: f64,
+    name: Option<&str>,
+    scope: Option<&str>,
+) -> Result<Tensor> {
     let value = Value::full(dtype, &[], x);
     match scope {
         None => const_value(g, value, name),
@@ -89,15 +99,31 @@ pub fn const_ints(g: &Graph, xs: &[i64]) -> Result<Tensor> {
 }
 
 pub fn placeholder(g: &Graph, dtype: DType, shape: Shape, name: Option<&str>) -> Result<Tensor> {
-    g.add1(OpKind::Placeholder { dtype, shape }, &[], Some(name.unwrap_or("Placeholder")))
+    g.add1(
+        OpKind::Placeholder { dtype, shape },
+        &[],
+        Some(name.unwrap_or("Placeholder")),
+    )
 }
 
-pub fn placeholder_with_default(g: &Graph, input: Tensor, shape: Shape, name: Option<&str>) -> Result<Tensor> {
+pub fn placeholder_with_default(
+    g: &Graph,
+    input: Tensor,
+    shape: Shape,
+    name: Option<&str>,
+) -> Result<Tensor> {
     let dtype = g.dtype(input)?;
-    g.add1(OpKind::PlaceholderWithDefault { dtype, shape }, &[input], Some(name.unwrap_or("PlaceholderWithDefault")))
+    g.add1(
+        OpKind::PlaceholderWithDefault { dtype, shape },
+        &[input],
+        Some(name.unwrap_or("PlaceholderWithDefault")),
+    )
 }
 
-fn pass_through(ctx: &crate::grad::GradCtx<'_>, grads: &[Option<crate::grad::Grad>]) -> Result<Vec<Option<crate::grad::Grad>>> {
+fn pass_through(
+    ctx: &crate::grad::GradCtx<'_>,
+    grads: &[Option<crate::grad::Grad>],
+) -> Result<Vec<Option<crate::grad::Grad>>> {
     let _ = ctx;
     Ok(vec![grads.first().copied().flatten()])
 }

@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Tensor};
-use crate::value::Value;
 use crate::map_float;
+use crate::value::Value;
 use num_traits::{Float, PrimInt, WrappingNeg, WrappingSub, Zero};
 use smallvec::smallvec;
 
@@ -115,9 +115,12 @@ impl UnaryOp {
 
     fn accepts(self) -> Accepts {
         match self {
-            UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Square | UnaryOp::Reciprocal | UnaryOp::Relu => {
-                Accepts::Numeric
-            }
+            UnaryOp::Neg
+            | UnaryOp::Abs
+            | UnaryOp::Sign
+            | UnaryOp::Square
+            | UnaryOp::Reciprocal
+            | UnaryOp::Relu => Accepts::Numeric,
             UnaryOp::ZerosLike | UnaryOp::OnesLike => Accepts::Any,
             UnaryOp::LogicalNot => Accepts::Bool,
             _ => Accepts::Float,
@@ -150,7 +153,11 @@ pub fn infer(op: UnaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
 }
 
 fn float_err(op: UnaryOp, v: &Value) -> Error {
-    Error::op_invalid(format!("{} is not defined for dtype {}", op.type_name(), v.dtype()))
+    Error::op_invalid(format!(
+        "{} is not defined for dtype {}",
+        op.type_name(),
+        v.dtype()
+    ))
 }
 
 fn sigmoid_f<T: Float>(x: T) -> T {
@@ -182,7 +189,6 @@ fn round_half_even<T: Float>(x: T) -> T {
         r
     }
 }
-
 
 /// Maps numeric variants with separate float and integer bodies.
 macro_rules! numeric_map {
@@ -275,14 +281,20 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
 }
 
 pub fn compute(op: UnaryOp, inputs: &[Value]) -> Result<Outputs> {
-    let x = inputs.first().ok_or_else(|| Error::internal("unary op without input"))?;
+    let x = inputs
+        .first()
+        .ok_or_else(|| Error::internal("unary op without input"))?;
     Ok(smallvec![apply(op, x)?])
 }
 
 // ----- builders -----
 
 pub fn unary(g: &Graph, op: UnaryOp, x: Tensor, name: Option<&str>) -> Result<Tensor> {
-    g.add1(OpKind::Unary(op), &[x], Some(name.unwrap_or(op.type_name())))
+    g.add1(
+        OpKind::Unary(op),
+        &[x],
+        Some(name.unwrap_or(op.type_name())),
+    )
 }
 
 macro_rules! builders {
@@ -314,85 +326,128 @@ fn dense(t: Tensor) -> Vec<Option<Grad>> {
 fn neg_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     Ok(dense(neg(ctx.graph, ctx.grad(grads, 0)?)?))
 }
+/// `grad * x`, as TF's Python operator builds it (an op named `mul`).
+fn times(g: &Graph, grad: Tensor, x: Tensor) -> Result<Tensor> {
+    binary::operator(g, binary::BinaryOp::Mul, grad, x)
+}
+/// Builds `f` under `control_dependencies([grad])`, as most of TF's unary gradients do.
+fn guarded(
+    ctx: &GradCtx<'_>,
+    grads: &[Option<Grad>],
+    f: impl FnOnce(&Graph, Tensor) -> Result<Tensor>,
+) -> GradOut {
+    let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
+    Ok(dense(binary::with_control_dependency(g, grad, || {
+        f(g, grad)
+    })?))
+}
 fn abs_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
     let s = sign(g, ctx.input(0)?)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, s)?))
+    Ok(dense(times(g, grad, s)?))
 }
 fn sign_grad(ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
     Ok(dense(super::array::zeros_like(ctx.graph, ctx.input(0)?)?))
 }
 fn square_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
     let x = ctx.input(0)?;
-    let two = super::source::scalar_const(g, g.dtype(x)?, 2.0, None, None)?;
-    let two_x = binary::mul(g, x, two)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, two_x)?))
+    guarded(ctx, grads, |g, grad| {
+        // multiply(grad, multiply(x, 2.0))
+        let two = super::source::scalar_const(g, g.dtype(x)?, 2.0, None, None)?;
+        let two_x = binary::mul(g, x, two)?;
+        binary::mul(g, grad, two_x)
+    })
 }
 /// Ops whose gradient is a `*Grad` helper op of (output, incoming gradient).
-fn output_helper_grad(helper: binary::BinaryOp) -> impl Fn(&GradCtx<'_>, &[Option<Grad>]) -> GradOut {
-    move |ctx, grads| Ok(dense(binary::binary(ctx.graph, helper, ctx.output(0), ctx.grad(grads, 0)?, None)?))
+fn output_helper_grad(
+    ctx: &GradCtx<'_>,
+    grads: &[Option<Grad>],
+    helper: binary::BinaryOp,
+) -> GradOut {
+    Ok(dense(binary::binary(
+        ctx.graph,
+        helper,
+        ctx.output(0),
+        ctx.grad(grads, 0)?,
+        None,
+    )?))
 }
 fn sqrt_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    output_helper_grad(binary::BinaryOp::SqrtGrad)(ctx, grads)
+    output_helper_grad(ctx, grads, binary::BinaryOp::SqrtGrad)
 }
 fn rsqrt_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    output_helper_grad(binary::BinaryOp::RsqrtGrad)(ctx, grads)
+    output_helper_grad(ctx, grads, binary::BinaryOp::RsqrtGrad)
 }
 fn reciprocal_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    output_helper_grad(binary::BinaryOp::ReciprocalGrad)(ctx, grads)
+    output_helper_grad(ctx, grads, binary::BinaryOp::ReciprocalGrad)
 }
 fn tanh_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    output_helper_grad(binary::BinaryOp::TanhGrad)(ctx, grads)
+    let y = ctx.output(0);
+    guarded(ctx, grads, |g, grad| {
+        binary::binary(g, binary::BinaryOp::TanhGrad, y, grad, None)
+    })
 }
 fn sigmoid_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    output_helper_grad(binary::BinaryOp::SigmoidGrad)(ctx, grads)
+    let y = ctx.output(0);
+    guarded(ctx, grads, |g, grad| {
+        binary::binary(g, binary::BinaryOp::SigmoidGrad, y, grad, None)
+    })
 }
 fn relu_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     // ReluGrad(gradients, features) gates by the op's output.
-    Ok(dense(binary::binary(ctx.graph, binary::BinaryOp::ReluGrad, ctx.grad(grads, 0)?, ctx.output(0), None)?))
+    Ok(dense(binary::binary(
+        ctx.graph,
+        binary::BinaryOp::ReluGrad,
+        ctx.grad(grads, 0)?,
+        ctx.output(0),
+        None,
+    )?))
 }
 fn exp_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    Ok(dense(binary::mul(ctx.graph, ctx.grad(grads, 0)?, ctx.output(0))?))
+    let y = ctx.output(0);
+    guarded(ctx, grads, |g, grad| times(g, grad, y))
 }
 fn expm1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
-    let e = exp(g, ctx.input(0)?)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, e)?))
+    let x = ctx.input(0)?;
+    guarded(ctx, grads, |g, grad| times(g, grad, exp(g, x)?))
 }
 fn log_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
-    let r = reciprocal(g, ctx.input(0)?)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, r)?))
+    let x = ctx.input(0)?;
+    guarded(ctx, grads, |g, grad| times(g, grad, reciprocal(g, x)?))
 }
 fn log1p_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
     let x = ctx.input(0)?;
-    let one = super::source::scalar_const(g, g.dtype(x)?, 1.0, None, None)?;
-    let r = reciprocal(g, binary::add(g, one, x)?)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, r)?))
+    guarded(ctx, grads, |g, grad| {
+        let one_plus_x = binary::operator(g, binary::BinaryOp::AddV2, binary::Operand::S(1.0), x)?;
+        times(g, grad, reciprocal(g, one_plus_x)?)
+    })
 }
 fn sin_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
-    let c = cos(g, ctx.input(0)?)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, c)?))
+    let x = ctx.input(0)?;
+    guarded(ctx, grads, |g, grad| times(g, grad, cos(g, x)?))
 }
 fn cos_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
-    let s = sin(g, ctx.input(0)?)?;
-    let ng = neg(g, ctx.grad(grads, 0)?)?;
-    Ok(dense(binary::mul(g, ng, s)?))
+    let x = ctx.input(0)?;
+    guarded(ctx, grads, |g, grad| {
+        let ng = neg(g, grad)?;
+        times(g, ng, sin(g, x)?)
+    })
 }
 fn tan_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let g = ctx.graph;
-    let sec = reciprocal(g, cos(g, ctx.input(0)?)?)?;
-    let sec2 = square(g, sec)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, sec2)?))
+    let x = ctx.input(0)?;
+    guarded(ctx, grads, |g, grad| {
+        let sec = reciprocal(g, cos(g, x)?)?;
+        let sec2 = square(g, sec)?;
+        times(g, sec2, grad)
+    })
 }
 fn softplus_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
     let s = sigmoid(g, ctx.input(0)?)?;
-    Ok(dense(binary::mul(g, ctx.grad(grads, 0)?, s)?))
+    Ok(dense(times(g, grad, s)?))
 }
 fn none_grad(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![None])

@@ -5,7 +5,10 @@ use crate::error::Error;
 use crate::shape::Shape;
 use crate::value::{Elem, Value};
 use crate::with_value;
-use numpy::{IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -53,7 +56,9 @@ pub fn attr_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Option<AttrValue>> {
     }
     if obj.is_instance_of::<PyBytes>() {
         let b: Vec<u8> = obj.extract()?;
-        return Ok(Some(AttrValue::Str(String::from_utf8_lossy(&b).into_owned())));
+        return Ok(Some(AttrValue::Str(
+            String::from_utf8_lossy(&b).into_owned(),
+        )));
     }
     if obj.cast::<PyUntypedArray>().is_ok() {
         return Ok(Some(AttrValue::Tensor(array_to_value(obj)?)));
@@ -61,16 +66,26 @@ pub fn attr_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Option<AttrValue>> {
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
         if items.iter().all(|i| i.is_instance_of::<PyString>()) && !items.is_empty() {
-            return Ok(Some(AttrValue::Strs(items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?)));
+            return Ok(Some(AttrValue::Strs(
+                items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?,
+            )));
         }
         if items.iter().any(|i| i.is_none()) {
             let dims = items
                 .iter()
-                .map(|i| if i.is_none() { Ok(None) } else { i.extract::<i64>().map(|d| usize::try_from(d).ok()) })
+                .map(|i| {
+                    if i.is_none() {
+                        Ok(None)
+                    } else {
+                        i.extract::<i64>().map(|d| usize::try_from(d).ok())
+                    }
+                })
                 .collect::<PyResult<_>>()?;
             return Ok(Some(AttrValue::Shape(Shape(Some(dims)))));
         }
-        return Ok(Some(AttrValue::Ints(items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?)));
+        return Ok(Some(AttrValue::Ints(
+            items.iter().map(|i| i.extract()).collect::<PyResult<_>>()?,
+        )));
     }
     Err(Error::type_error(format!("unsupported attribute value {obj}")).into())
 }
@@ -82,7 +97,9 @@ pub fn attr_to_py(py: Python<'_>, v: &AttrValue) -> PyResult<Py<PyAny>> {
             None => py.None(),
             Some(d) => {
                 let v: Vec<Option<usize>> = d.to_vec();
-                v.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|_| py.None())
+                v.into_pyobject(py)
+                    .map(|o| o.into_any().unbind())
+                    .unwrap_or_else(|_| py.None())
             }
         }
     };
@@ -111,5 +128,9 @@ pub fn shape_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Shape> {
         return Ok(Shape::unknown());
     }
     let dims: Vec<Option<i64>> = obj.extract()?;
-    Ok(Shape(Some(dims.into_iter().map(|d| d.and_then(|d| usize::try_from(d).ok())).collect())))
+    Ok(Shape(Some(
+        dims.into_iter()
+            .map(|d| d.and_then(|d| usize::try_from(d).ok()))
+            .collect(),
+    )))
 }

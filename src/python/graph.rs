@@ -21,10 +21,17 @@ pub struct PyGraph {
 
 impl PyGraph {
     fn tensor(&self, r: TensorRef) -> Tensor {
-        Tensor { graph: self.graph.id(), node: r.0, index: r.1 }
+        Tensor {
+            graph: self.graph.id(),
+            node: r.0,
+            index: r.1,
+        }
     }
     fn op(&self, node: u32) -> OpRef {
-        OpRef { graph: self.graph.id(), node }
+        OpRef {
+            graph: self.graph.id(),
+            node,
+        }
     }
     fn with_node<T>(&self, node: u32, f: impl FnOnce(&crate::graph::Node) -> T) -> PyResult<T> {
         let data = self.graph.read();
@@ -39,7 +46,11 @@ fn grad_to_py(py: Python<'_>, g: Option<Grad>) -> PyResult<Py<PyAny>> {
         Some(Grad::Dense(t)) => (t.node, t.index).into_pyobject(py)?.into_any().unbind(),
         Some(Grad::Sparse(s)) => {
             let shape = s.dense_shape.map(|d| (d.node, d.index));
-            ((s.values.node, s.values.index), (s.indices.node, s.indices.index), shape)
+            (
+                (s.values.node, s.values.index),
+                (s.indices.node, s.indices.index),
+                shape,
+            )
                 .into_pyobject(py)?
                 .into_any()
                 .unbind()
@@ -51,19 +62,29 @@ fn grad_from_py(graph: u32, obj: &Bound<'_, PyAny>) -> PyResult<Option<Grad>> {
     if obj.is_none() {
         return Ok(None);
     }
-    let t = |r: TensorRef| Tensor { graph, node: r.0, index: r.1 };
+    let t = |r: TensorRef| Tensor {
+        graph,
+        node: r.0,
+        index: r.1,
+    };
     if let Ok(r) = obj.extract::<TensorRef>() {
         return Ok(Some(Grad::Dense(t(r))));
     }
     let (values, indices, shape): (TensorRef, TensorRef, Option<TensorRef>) = obj.extract()?;
-    Ok(Some(Grad::Sparse(IndexedSlices { values: t(values), indices: t(indices), dense_shape: shape.map(t) })))
+    Ok(Some(Grad::Sparse(IndexedSlices {
+        values: t(values),
+        indices: t(indices),
+        dense_shape: shape.map(t),
+    })))
 }
 
 #[pymethods]
 impl PyGraph {
     #[new]
     fn new() -> Self {
-        PyGraph { graph: Graph::new() }
+        PyGraph {
+            graph: Graph::new(),
+        }
     }
     #[getter]
     fn id(&self) -> u32 {
@@ -80,7 +101,13 @@ impl PyGraph {
         self.graph.num_ops()
     }
     #[pyo3(signature = (op_type, inputs, attrs, name=None))]
-    fn add_op(&self, op_type: &str, inputs: Vec<TensorRef>, attrs: &Bound<'_, PyDict>, name: Option<&str>) -> PyResult<u32> {
+    fn add_op(
+        &self,
+        op_type: &str,
+        inputs: Vec<TensorRef>,
+        attrs: &Bound<'_, PyDict>,
+        name: Option<&str>,
+    ) -> PyResult<u32> {
         let mut parsed = Attrs::new();
         for (k, v) in attrs.iter() {
             let key: String = k.extract()?;
@@ -111,13 +138,28 @@ impl PyGraph {
     }
     fn op_colocation_groups(&self, py: Python<'_>, op: u32) -> PyResult<Vec<Py<PyAny>>> {
         let groups = self.with_node(op, |n| n.colocation_groups())?;
-        Ok(groups.into_iter().map(|g| pyo3::types::PyBytes::new(py, g.as_bytes()).into_any().unbind()).collect())
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                pyo3::types::PyBytes::new(py, g.as_bytes())
+                    .into_any()
+                    .unbind()
+            })
+            .collect())
     }
     fn op_attr_names(&self, op: u32) -> PyResult<Vec<String>> {
         let data = self.graph.read();
         let n = data.node_checked(self.op(op))?;
-        let types: Vec<_> = n.inputs.iter().filter_map(|t| data.meta(*t).ok().map(|m| m.dtype)).collect();
-        let mut names: Vec<String> = n.op.attrs(n, &types).into_iter().map(|(k, _)| k.to_string()).collect();
+        let types: Vec<_> = n
+            .inputs
+            .iter()
+            .filter_map(|t| data.meta(*t).ok().map(|m| m.dtype))
+            .collect();
+        let mut names: Vec<String> =
+            n.op.attrs(n, &types)
+                .into_iter()
+                .map(|(k, _)| k.to_string())
+                .collect();
         if !n.colocation.is_empty() {
             names.push("_class".to_string());
         }
@@ -138,27 +180,49 @@ impl PyGraph {
                 return attr_to_py(py, &crate::attr::AttrValue::Str(t.to_string()));
             }
         }
-        let types: Vec<_> = n.inputs.iter().filter_map(|t| data.meta(*t).ok().map(|m| m.dtype)).collect();
+        let types: Vec<_> = n
+            .inputs
+            .iter()
+            .filter_map(|t| data.meta(*t).ok().map(|m| m.dtype))
+            .collect();
         match n.op.attrs(n, &types).into_iter().find(|(k, _)| *k == name) {
             Some((_, v)) => attr_to_py(py, &v),
-            None => Err(Error::invalid(format!("Operation '{}' has no attr named '{name}'.", n.name)).into()),
+            None => Err(Error::invalid(format!(
+                "Operation '{}' has no attr named '{name}'.",
+                n.name
+            ))
+            .into()),
         }
     }
     fn op_by_name(&self, name: &str) -> Option<u32> {
         self.graph.op_by_name(name).map(|o| o.node)
     }
     fn output_dtype(&self, op: u32, index: u32) -> PyResult<String> {
-        Ok(self.graph.dtype(self.tensor((op, index)))?.name().to_string())
+        Ok(self
+            .graph
+            .dtype(self.tensor((op, index)))?
+            .name()
+            .to_string())
     }
     fn output_shape(&self, op: u32, index: u32) -> PyResult<Option<Vec<Option<usize>>>> {
-        Ok(self.graph.shape(self.tensor((op, index)))?.dims().map(|d| d.to_vec()))
+        Ok(self
+            .graph
+            .shape(self.tensor((op, index)))?
+            .dims()
+            .map(|d| d.to_vec()))
     }
     fn set_output_shape(&self, op: u32, index: u32, shape: &Bound<'_, PyAny>) -> PyResult<()> {
         let s = shape_from_py(shape)?;
         Ok(self.graph.set_shape(self.tensor((op, index)), &s)?)
     }
     fn consumers(&self, op: u32, index: u32) -> PyResult<Vec<u32>> {
-        self.with_node(op, |n| n.consumers.iter().filter(|(_, i)| *i == index).map(|(c, _)| *c).collect())
+        self.with_node(op, |n| {
+            n.consumers
+                .iter()
+                .filter(|(_, i)| *i == index)
+                .map(|(c, _)| *c)
+                .collect()
+        })
     }
     #[pyo3(signature = (name, mark_as_used=true))]
     fn unique_name(&self, name: &str, mark_as_used: bool) -> String {
@@ -183,7 +247,9 @@ impl PyGraph {
     }
     #[pyo3(signature = (op, ignore_existing))]
     fn push_colocation(&self, op: Option<u32>, ignore_existing: bool) -> PyResult<()> {
-        Ok(self.graph.push_colocation(op.map(|o| self.op(o)), ignore_existing)?)
+        Ok(self
+            .graph
+            .push_colocation(op.map(|o| self.op(o)), ignore_existing)?)
     }
     fn pop_colocation(&self) {
         self.graph.pop_colocation()
@@ -220,7 +286,11 @@ impl PyGraph {
         let gid = self.graph.id();
         let grad_ys = match grad_ys {
             None => None,
-            Some(list) => Some(list.iter().map(|o| grad_from_py(gid, &o)).collect::<PyResult<Vec<_>>>()?),
+            Some(list) => Some(
+                list.iter()
+                    .map(|o| grad_from_py(gid, &o))
+                    .collect::<PyResult<Vec<_>>>()?,
+            ),
         };
         let opts = GradientOptions {
             grad_ys,
@@ -229,7 +299,11 @@ impl PyGraph {
             gate_gradients,
             aggregation_method,
             stop_gradients: stop_gradients.into_iter().map(|r| self.tensor(r)).collect(),
-            unconnected_gradients: if unconnected_zero { Unconnected::Zero } else { Unconnected::None },
+            unconnected_gradients: if unconnected_zero {
+                Unconnected::Zero
+            } else {
+                Unconnected::None
+            },
         };
         let ys: Vec<Tensor> = ys.into_iter().map(|r| self.tensor(r)).collect();
         let xs: Vec<Tensor> = xs.into_iter().map(|r| self.tensor(r)).collect();
@@ -280,13 +354,28 @@ impl GradientFn for PyGradientFn {
                 .as_ref()
                 .map(|t| t.clone_ref(py))
                 .ok_or_else(|| Error::runtime("symgrad's Python gradient trampoline is not set"))?;
-            let py_grads: Vec<Py<PyAny>> =
-                grads.iter().map(|g| grad_to_py(py, *g)).collect::<PyResult<_>>().map_err(external)?;
-            let args = (self.func.clone_ref(py), ctx.graph.id(), ctx.op.node, PyList::new(py, py_grads).map_err(external)?);
+            let py_grads: Vec<Py<PyAny>> = grads
+                .iter()
+                .map(|g| grad_to_py(py, *g))
+                .collect::<PyResult<_>>()
+                .map_err(external)?;
+            let args = (
+                self.func.clone_ref(py),
+                ctx.graph.id(),
+                ctx.op.node,
+                PyList::new(py, py_grads).map_err(external)?,
+            );
             let result = tramp.call1(py, args).map_err(external)?;
             let result = result.bind(py);
-            let items: Vec<Bound<'_, PyAny>> = result.try_iter().map_err(external)?.collect::<PyResult<_>>().map_err(external)?;
-            items.iter().map(|o| grad_from_py(ctx.graph.id(), o).map_err(external)).collect()
+            let items: Vec<Bound<'_, PyAny>> = result
+                .try_iter()
+                .map_err(external)?
+                .collect::<PyResult<_>>()
+                .map_err(external)?;
+            items
+                .iter()
+                .map(|o| grad_from_py(ctx.graph.id(), o).map_err(external))
+                .collect()
         })
     }
     fn origin(&self) -> String {
@@ -295,10 +384,21 @@ impl GradientFn for PyGradientFn {
 }
 
 fn describe(py: Python<'_>, f: &Bound<'_, PyAny>) -> String {
-    let name = f.getattr("__name__").map(|n| n.to_string()).unwrap_or_else(|_| "<function>".into());
+    let name = f
+        .getattr("__name__")
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "<function>".into());
     let code = f.getattr("__code__").ok();
-    let file = code.as_ref().and_then(|c| c.getattr("co_filename").ok()).map(|f| f.to_string()).unwrap_or_default();
-    let line = code.as_ref().and_then(|c| c.getattr("co_firstlineno").ok()).map(|f| f.to_string()).unwrap_or_default();
+    let file = code
+        .as_ref()
+        .and_then(|c| c.getattr("co_filename").ok())
+        .map(|f| f.to_string())
+        .unwrap_or_default();
+    let line = code
+        .as_ref()
+        .and_then(|c| c.getattr("co_firstlineno").ok())
+        .map(|f| f.to_string())
+        .unwrap_or_default();
     let _ = py;
     format!("{name} {file}:{line}")
 }
@@ -306,7 +406,13 @@ fn describe(py: Python<'_>, f: &Bound<'_, PyAny>) -> String {
 #[pyfunction]
 pub fn register_gradient(py: Python<'_>, op_type: &str, func: &Bound<'_, PyAny>) -> PyResult<()> {
     let origin = describe(py, func);
-    Ok(registry::register_gradient(op_type, Arc::new(PyGradientFn { func: func.clone().unbind(), origin }))?)
+    Ok(registry::register_gradient(
+        op_type,
+        Arc::new(PyGradientFn {
+            func: func.clone().unbind(),
+            origin,
+        }),
+    )?)
 }
 
 #[pyfunction]

@@ -17,7 +17,9 @@ pub struct PySession {
 impl PySession {
     #[new]
     fn new(graph: &PyGraph) -> Self {
-        PySession { session: Session::new(&graph.graph) }
+        PySession {
+            session: Session::new(&graph.graph),
+        }
     }
 
     /// Feeds' arrays must already have the fed tensors' dtypes. Callers must not mutate a
@@ -30,11 +32,20 @@ impl PySession {
         feeds: Vec<((u32, u32), Bound<'_, PyAny>)>,
     ) -> PyResult<Vec<Py<PyAny>>> {
         let gid = self.session.graph().id();
-        let tensor = |r: (u32, u32)| Tensor { graph: gid, node: r.0, index: r.1 };
+        let tensor = |r: (u32, u32)| Tensor {
+            graph: gid,
+            node: r.0,
+            index: r.1,
+        };
         let fetches: Vec<Tensor> = fetches.into_iter().map(tensor).collect();
-        let targets: Vec<OpRef> = targets.into_iter().map(|node| OpRef { graph: gid, node }).collect();
-        let feeds: Vec<(Tensor, Value)> =
-            feeds.into_iter().map(|(r, a)| Ok((tensor(r), array_to_value(&a)?))).collect::<PyResult<_>>()?;
+        let targets: Vec<OpRef> = targets
+            .into_iter()
+            .map(|node| OpRef { graph: gid, node })
+            .collect();
+        let feeds: Vec<(Tensor, Value)> = feeds
+            .into_iter()
+            .map(|(r, a)| Ok((tensor(r), array_to_value(&a)?)))
+            .collect::<PyResult<_>>()?;
         let results = py.detach(|| self.session.run_with_targets(&fetches, &targets, &feeds))?;
         Ok(results.into_iter().map(|v| value_to_array(py, v)).collect())
     }

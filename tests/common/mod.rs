@@ -13,14 +13,18 @@
 
 use symgrad::exec::Session;
 use symgrad::ops::{array, binary, reduce, source};
-use symgrad::{gradients, DType, Graph, GradientOptions, Shape, Tensor, Value};
+use symgrad::{gradients, DType, GradientOptions, Graph, Shape, Tensor, Value};
 
 /// Deterministic, irregular values in [-1, 1] (no two alike, none zero).
 pub fn pattern(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let u = ((s >> 11) as f64) / ((1u64 << 53) as f64);
             let v = 2.0 * u - 1.0;
             if v.abs() < 0.05 {
@@ -71,7 +75,16 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     pub fn new(graph: &'a Graph, x: Tensor, y: Tensor) -> Self {
         let session = Session::new(graph);
-        Checker { graph, x, y, extra_feeds: Vec::new(), tol: 1e-6, step: 1e-5, second_order: true, session }
+        Checker {
+            graph,
+            x,
+            y,
+            extra_feeds: Vec::new(),
+            tol: 1e-6,
+            step: 1e-5,
+            second_order: true,
+            session,
+        }
     }
 
     fn run(&self, fetches: &[Tensor], x_value: &Value) -> Vec<Value> {
@@ -100,10 +113,16 @@ impl<'a> Checker<'a> {
         assert_eq!(analytic.shape(), x_value.shape(), "gradient shape");
         let analytic = analytic.to_f64_vec();
         let h = self.step;
-        let at = |delta: &dyn Fn(usize) -> f64| f64_value(&shape, x0.iter().enumerate().map(|(i, &v)| v + delta(i)).collect());
+        let at = |delta: &dyn Fn(usize) -> f64| {
+            f64_value(
+                &shape,
+                x0.iter().enumerate().map(|(i, &v)| v + delta(i)).collect(),
+            )
+        };
         for (i, &a) in analytic.iter().enumerate() {
             let plus = self.run(&[loss], &at(&|j| if j == i { h } else { 0.0 }))[0].to_f64_vec()[0];
-            let minus = self.run(&[loss], &at(&|j| if j == i { -h } else { 0.0 }))[0].to_f64_vec()[0];
+            let minus =
+                self.run(&[loss], &at(&|j| if j == i { -h } else { 0.0 }))[0].to_f64_vec()[0];
             self.close("first derivative", i, a, (plus - minus) / (2.0 * h));
         }
         if self.second_order {
@@ -118,7 +137,12 @@ impl<'a> Checker<'a> {
             let plus = self.run(&[dx], &at(&|j| h * v_data[j]))[0].to_f64_vec();
             let minus = self.run(&[dx], &at(&|j| -h * v_data[j]))[0].to_f64_vec();
             for (i, ((&a, &p), &m)) in hv_analytic.iter().zip(&plus).zip(&minus).enumerate() {
-                self.close("second derivative (Hessian-vector product)", i, a, (p - m) / (2.0 * h));
+                self.close(
+                    "second derivative (Hessian-vector product)",
+                    i,
+                    a,
+                    (p - m) / (2.0 * h),
+                );
             }
         }
         analytic
@@ -134,7 +158,11 @@ pub fn check_gradient(g: &Graph, x: Tensor, y: Tensor, x_value: &Value, tol: f64
 
 /// Builds a graph with an f64 placeholder of static shape `static_shape`, applies `build`,
 /// and checks at `x_value` (whose shape must fit `static_shape`).
-pub fn check_fn(static_shape: Shape, x_value: &Value, build: impl Fn(&Graph, Tensor) -> Tensor) -> Vec<f64> {
+pub fn check_fn(
+    static_shape: Shape,
+    x_value: &Value,
+    build: impl Fn(&Graph, Tensor) -> Tensor,
+) -> Vec<f64> {
     let g = Graph::new();
     let x = placeholder(&g, static_shape);
     let y = build(&g, x);
