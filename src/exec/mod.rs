@@ -5,20 +5,38 @@
 mod plan;
 
 use crate::error::{Code, Error, Result};
-use crate::graph::{Graph, OpRef, Tensor};
+use crate::graph::{Graph, NodeId, OpRef, Tensor};
 use crate::value::Value;
 use plan::{Plan, PlanKey, Source};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What lives in a session beyond one run: variable values and random-number streams.
+#[derive(Debug, Default)]
+pub struct SessionState {
+    /// Variable values, by the variable's shared name.
+    pub variables: RwLock<FxHashMap<String, Value>>,
+    /// Per random op, how many numbers its stream has handed out so far.
+    pub rng_counters: Mutex<FxHashMap<NodeId, u64>>,
+}
+
+/// What a kernel sees besides its inputs.
+pub struct KernelCtx<'a> {
+    /// The op's name, for messages.
+    pub name: &'a str,
+    pub node: NodeId,
+    pub state: &'a SessionState,
+}
 
 /// Runs a graph. Safe to share between threads: runs do not block each other.
 pub struct Session {
     graph: Graph,
     closed: AtomicBool,
     plans: Mutex<FxHashMap<PlanKey, Arc<Plan>>>,
+    state: SessionState,
 }
 
 impl Session {
@@ -27,11 +45,17 @@ impl Session {
             graph: graph.clone(),
             closed: AtomicBool::new(false),
             plans: Mutex::new(FxHashMap::default()),
+            state: SessionState::default(),
         }
     }
 
     pub fn graph(&self) -> &Graph {
         &self.graph
+    }
+
+    /// Variable values and random streams of this session.
+    pub fn state(&self) -> &SessionState {
+        &self.state
     }
 
     pub fn close(&self) {
@@ -80,7 +104,7 @@ impl Session {
         feeds: &[(Tensor, Value)],
     ) -> Result<Vec<Value>> {
         let plan = self.plan(fetches, targets, feeds)?;
-        execute(&plan, feeds)
+        execute(&plan, feeds, &self.state)
     }
 
     fn plan(
@@ -105,7 +129,7 @@ impl Session {
     }
 }
 
-fn execute(plan: &Plan, feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
+fn execute(plan: &Plan, feeds: &[(Tensor, Value)], state: &SessionState) -> Result<Vec<Value>> {
     let mut slots: Vec<Option<Value>> = vec![None; plan.num_slots];
     let mut remaining: Vec<u32> = plan.uses.clone();
     for (slot, feed_index) in &plan.fed_slots {
@@ -127,7 +151,14 @@ fn execute(plan: &Plan, feeds: &[(Tensor, Value)]) -> Result<Vec<Value>> {
         }
         let outputs = step
             .op
-            .compute(&step.name, &inputs)
+            .compute(
+                &KernelCtx {
+                    name: &step.name,
+                    node: step.node,
+                    state,
+                },
+                &inputs,
+            )
             .map_err(|e| attribute(e, step))?;
         if outputs.len() != step.outputs.len() {
             return Err(attribute(

@@ -3,11 +3,17 @@
 //! file only dispatches: one `match` per concern, delegating to the family.
 
 pub mod array;
+pub mod axis_ops;
 pub mod binary;
 pub mod control;
+pub mod conv;
+pub mod index;
 pub mod linalg;
+pub mod nn;
+pub mod random;
 pub mod reduce;
 pub mod source;
+pub mod state;
 pub mod unary;
 
 pub use binary::BinaryOp;
@@ -22,6 +28,35 @@ use crate::graph::{GraphData, Metas, Node, Tensor, TensorMeta};
 use crate::shape::Shape;
 use crate::value::Value;
 use smallvec::SmallVec;
+
+pub use crate::exec::KernelCtx;
+
+/// A family of ops kept in one file behind one `OpKind` variant: the file owns its enum,
+/// and everything about each op in it (name, attributes, shape rule, kernel, gradients).
+pub trait Family: Sized {
+    fn type_name(&self) -> &'static str;
+    /// `None` when `op_type` is not of this family.
+    fn from_def(op_type: &str, attrs: &Attrs, input_types: &[DType]) -> Option<Result<Self>>;
+    fn attrs(&self, node: &Node, input_types: &[DType]) -> Vec<(&'static str, AttrValue)>;
+    fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas>;
+    fn compute(&self, ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs>;
+    fn register_gradients(r: &mut GradRegistry);
+}
+
+/// Dispatches one `Family` method over the family variants of `OpKind`.
+macro_rules! family_dispatch {
+    ($kind:expr, $f:ident => $body:expr, else $other:expr) => {
+        match $kind {
+            OpKind::Nn($f) => $body,
+            OpKind::Conv($f) => $body,
+            OpKind::Index($f) => $body,
+            OpKind::AxisOps($f) => $body,
+            OpKind::Random($f) => $body,
+            OpKind::State($f) => $body,
+            _ => $other,
+        }
+    };
+}
 
 /// What an op computes. Variants carry typed attributes; input tensors live on the node.
 #[derive(Debug, Clone)]
@@ -112,6 +147,13 @@ pub enum OpKind {
     // control.rs
     AddN,
     NoOp,
+    // Families, one file each.
+    Nn(nn::NnOp),
+    Conv(conv::ConvOp),
+    Index(index::IndexOp),
+    AxisOps(axis_ops::AxisOp),
+    Random(random::RandomOp),
+    State(state::StateOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -227,12 +269,33 @@ impl OpKind {
             OpKind::BatchMatMulV2 { .. } => "BatchMatMulV2",
             OpKind::AddN => "AddN",
             OpKind::NoOp => "NoOp",
+            OpKind::Nn(f) => f.type_name(),
+            OpKind::Conv(f) => f.type_name(),
+            OpKind::Index(f) => f.type_name(),
+            OpKind::AxisOps(f) => f.type_name(),
+            OpKind::Random(f) => f.type_name(),
+            OpKind::State(f) => f.type_name(),
         }
     }
 
     /// Builds an op from its TF type name and attributes; `input_types` lets attributes that
     /// TF derives from inputs (`T`, `SrcT`, ...) be omitted.
     pub fn from_def(op_type: &str, attrs: &Attrs, input_types: &[DType]) -> Result<OpKind> {
+        macro_rules! try_family {
+            ($($variant:ident => $family:ty),*) => {
+                $(if let Some(op) = <$family as Family>::from_def(op_type, attrs, input_types) {
+                    return op.map(OpKind::$variant);
+                })*
+            };
+        }
+        try_family!(
+            Nn => nn::NnOp,
+            Conv => conv::ConvOp,
+            Index => index::IndexOp,
+            AxisOps => axis_ops::AxisOp,
+            Random => random::RandomOp,
+            State => state::StateOp
+        );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
         }
@@ -341,6 +404,7 @@ impl OpKind {
 
     /// Output types from input types (and constant inputs), or a `ValueError`/`TypeError`.
     pub fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
+        family_dispatch!(self, f => return f.infer(ctx), else {});
         match self {
             OpKind::Const { .. }
             | OpKind::Placeholder { .. }
@@ -355,11 +419,12 @@ impl OpKind {
     }
 
     /// Runs the kernel. Errors are attributed to the op by the executor.
-    pub fn compute(&self, name: &str, inputs: &[Value]) -> Result<Outputs> {
+    pub fn compute(&self, ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
+        family_dispatch!(self, f => return f.compute(ctx, inputs), else {});
         match self {
             OpKind::Const { .. }
             | OpKind::Placeholder { .. }
-            | OpKind::PlaceholderWithDefault { .. } => source::compute(self, name, inputs),
+            | OpKind::PlaceholderWithDefault { .. } => source::compute(self, ctx.name, inputs),
             OpKind::Unary(u) => unary::compute(*u, inputs),
             OpKind::Binary(b) => binary::compute(*b, inputs),
             OpKind::Reduce { op, keep_dims } => reduce::compute(*op, *keep_dims, inputs),
@@ -505,6 +570,12 @@ impl OpKind {
                 push_t(&mut out, 0)
             }
             OpKind::Rank | OpKind::NoOp => {}
+            OpKind::Nn(f) => return f.attrs(node, input_types),
+            OpKind::Conv(f) => return f.attrs(node, input_types),
+            OpKind::Index(f) => return f.attrs(node, input_types),
+            OpKind::AxisOps(f) => return f.attrs(node, input_types),
+            OpKind::Random(f) => return f.attrs(node, input_types),
+            OpKind::State(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -524,4 +595,10 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     reduce::register_gradients(r);
     linalg::register_gradients(r);
     control::register_gradients(r);
+    <nn::NnOp as Family>::register_gradients(r);
+    <conv::ConvOp as Family>::register_gradients(r);
+    <index::IndexOp as Family>::register_gradients(r);
+    <axis_ops::AxisOp as Family>::register_gradients(r);
+    <random::RandomOp as Family>::register_gradients(r);
+    <state::StateOp as Family>::register_gradients(r);
 }

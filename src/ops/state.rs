@@ -1,0 +1,32 @@
+//! Variables and assignments; values live in the session state.
+
+use super::{Family, InferCtx, KernelCtx, Outputs};
+use crate::attr::{AttrValue, Attrs};
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::grad::registry::GradRegistry;
+use crate::graph::{Metas, Node};
+use crate::value::Value;
+
+/// A stateful variable op.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StateOp {}
+
+impl Family for StateOp {
+    fn type_name(&self) -> &'static str {
+        match *self {}
+    }
+    fn from_def(_op_type: &str, _attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
+        None
+    }
+    fn attrs(&self, _node: &Node, _input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
+        match *self {}
+    }
+    fn infer(&self, _ctx: &InferCtx<'_>) -> Result<Metas> {
+        match *self {}
+    }
+    fn compute(&self, _ctx: &KernelCtx<'_>, _inputs: &[Value]) -> Result<Outputs> {
+        match *self {}
+    }
+    fn register_gradients(_r: &mut GradRegistry) {}
+}
