@@ -630,7 +630,7 @@ fn add_n_of_many_copies_gets_one_tensor_n_times() {
     let g = Graph::new();
     let x = ph(&g, &[2], "x");
     let y = unary::square(&g, x).unwrap();
-    let s = g.add1(OpKind::AddN, &vec![y; 10], Some("s")).unwrap();
+    let s = g.add1(OpKind::AddN, &[y; 10], Some("s")).unwrap();
     let d = dense(&g, gradients(&g, &[s], &[y], &opts()).unwrap()[0]);
     let ins = g.op_inputs(d.op()).unwrap();
     assert_eq!(ins.len(), 10);

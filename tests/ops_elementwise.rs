@@ -84,14 +84,12 @@ fn wrap(v: i128, dtype: DType) -> f64 {
 fn round_half_even(x: f64) -> f64 {
     let f = x.floor();
     let d = x - f;
-    if d > 0.5 {
+    // Ties go to the even neighbour.
+    let round_up = d > 0.5 || (d == 0.5 && f % 2.0 != 0.0);
+    if round_up {
         f + 1.0
-    } else if d < 0.5 {
-        f
-    } else if f % 2.0 == 0.0 {
-        f
     } else {
-        f + 1.0
+        f
     }
 }
 

@@ -361,6 +361,8 @@ fn sigmoid<T: Float>(x: T) -> T {
     }
 }
 
+// The comparison macros also expand for bool operands, where `<` on bools is intended.
+#[allow(clippy::bool_comparison)]
 pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
     use BinaryOp::*;
     let zero_div = Cell::new(false);

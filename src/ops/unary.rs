@@ -254,7 +254,7 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
             numeric_map!(x, err(), |v| float: v.recip(), int: int_reciprocal(v))
         }
         UnaryOp::Relu => {
-            numeric_map!(x, err(), |v| float: if v > 0.0 { v } else if v.is_nan() { v } else { 0.0 }, int: v.max(Zero::zero()))
+            numeric_map!(x, err(), |v| float: if v > 0.0 || v.is_nan() { v } else { 0.0 }, int: v.max(Zero::zero()))
         }
         UnaryOp::Sqrt => map_float!(x, err(), a => a.mapv(|v| v.sqrt()).into_shared()),
         UnaryOp::Rsqrt => map_float!(x, err(), a => a.mapv(|v| v.sqrt().recip()).into_shared()),
