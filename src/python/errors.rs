@@ -38,3 +38,23 @@ impl From<Error> for PyErr {
 pub fn external(e: PyErr) -> Error {
     Error::External(Box::new(e))
 }
+
+/// Runs a core call so that a Rust panic surfaces as `symgrad.errors.InternalError` instead
+/// of aborting or raising PyO3's `PanicException` (a `BaseException`).
+pub fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Error::op(
+                crate::error::Code::Internal,
+                format!("internal error in symgrad: {what}"),
+            )
+            .into())
+        }
+    }
+}

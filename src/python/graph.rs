@@ -1,7 +1,7 @@
 //! `symgrad._symgrad.Graph` and the gradient registry functions.
 
 use super::convert::{attr_from_py, attr_to_py, shape_from_py};
-use super::errors::external;
+use super::errors::{external, guard};
 use crate::attr::Attrs;
 use crate::error::{Error, Result};
 use crate::grad::registry::{self, GradientFn};
@@ -116,7 +116,7 @@ impl PyGraph {
             }
         }
         let inputs: Vec<Tensor> = inputs.into_iter().map(|r| self.tensor(r)).collect();
-        Ok(self.graph.add_op_def(op_type, &inputs, &parsed, name)?.node)
+        guard(|| Ok(self.graph.add_op_def(op_type, &inputs, &parsed, name)?.node))
     }
     fn op_name(&self, op: u32) -> PyResult<String> {
         self.with_node(op, |n| n.name.to_string())
@@ -307,7 +307,7 @@ impl PyGraph {
         };
         let ys: Vec<Tensor> = ys.into_iter().map(|r| self.tensor(r)).collect();
         let xs: Vec<Tensor> = xs.into_iter().map(|r| self.tensor(r)).collect();
-        let out = crate::grad::gradients(&self.graph, &ys, &xs, &opts)?;
+        let out = guard(|| Ok(crate::grad::gradients(&self.graph, &ys, &xs, &opts)?))?;
         out.into_iter().map(|g| grad_to_py(py, g)).collect()
     }
     #[pyo3(signature = (ys, xs, name, colocate_gradients_with_ops, gate_gradients, aggregation_method))]
@@ -329,7 +329,7 @@ impl PyGraph {
         };
         let ys: Vec<Tensor> = ys.into_iter().map(|r| self.tensor(r)).collect();
         let xs: Vec<Tensor> = xs.into_iter().map(|r| self.tensor(r)).collect();
-        let out = crate::grad::hessians(&self.graph, &ys, &xs, &opts)?;
+        let out = guard(|| Ok(crate::grad::hessians(&self.graph, &ys, &xs, &opts)?))?;
         Ok(out.into_iter().map(|t| (t.node, t.index)).collect())
     }
 }
