@@ -121,7 +121,9 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
     _check_not_none_or_op(xs_list, "xs")
     # A Variable in xs stands for all of its reads (TF differentiates through them to the
     # handle); the per-read gradients are summed back at the end.
-    from .variables import expand_variable_xs, sum_variable_grads
+    from .variables import Variable, expand_variable_xs, sum_variable_grads
+    # A Variable y is its cached read, so that it is among the reads a Variable x expands to.
+    ys_list = [y.value() if isinstance(y, Variable) else y for y in ys_list]
     original_xs = xs_list
     xs_list, variable_groups = expand_variable_xs(xs_list)
     stops = [] if stop_gradients is None else _as_list(stop_gradients)

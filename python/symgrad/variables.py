@@ -405,7 +405,8 @@ class _RandomInitializer(_Initializer):
         dt = self._dtype(dtype)
         if not dt.is_floating:
             raise ValueError(f"Expected float dtype, got {dt.name}")
-        return constant(self._sample(self._rng(), tuple(dims)).astype(dt.as_numpy_dtype),
+        sizes = tuple(int(d) for d in dims if d is not None)
+        return constant(self._sample(self._rng(), sizes).astype(dt.as_numpy_dtype),
                         dtype=dt)
 
 

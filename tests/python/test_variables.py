@@ -107,10 +107,14 @@ def test_gradient_wrt_variable_sums_all_reads():
     (g,) = tf.gradients(y, [v])
     w = tf.Variable(5.0, dtype=tf.float64)
     assert tf.gradients(y, w) == [None]
+    (zero,) = tf.gradients(y, w, unconnected_gradients="zero")
+    (ones,) = tf.gradients(v, v)
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())
         vals = np.array([1.0, 2.0])
         np.testing.assert_allclose(s.run(g), 2 * vals + np.cos(vals))
+        assert s.run(zero) == 0.0
+        np.testing.assert_allclose(s.run(ones), [1.0, 1.0])
 
 
 def test_gradient_wrt_variable_matches_finite_differences():

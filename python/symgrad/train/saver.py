@@ -170,7 +170,7 @@ class Saver:
         arrays = {k: np.asarray(v) for k, v in zip(keys, values)}
 
         def write(f: Any) -> None:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types allow_pickle
 
         _atomic_write(prefix + _SUFFIX, write)
         if write_state:
