@@ -56,7 +56,7 @@ _NATIVE = [
     "Variable", "VariableV1", "VariableScope", "GraphKeys", "AUTO_REUSE", "get_variable",
     "variable_scope", "get_variable_scope", "global_variables", "trainable_variables",
     "local_variables", "all_variables", "global_variables_initializer",
-    "initialize_all_variables", "variables_initializer", "initialize_variables",
+    "local_variables_initializer", "initialize_all_variables", "variables_initializer", "initialize_variables",
     "is_variable_initialized", "assign", "assign_add", "assign_sub", "zeros_initializer",
     "ones_initializer", "constant_initializer", "random_normal_initializer",
     "truncated_normal_initializer", "random_uniform_initializer",
@@ -108,7 +108,8 @@ if _NATIVE_IMPORT_ERROR is None:
                             global_variables, global_variables_initializer,
                             glorot_normal_initializer, glorot_uniform_initializer,
                             initialize_all_variables, initialize_variables,
-                            is_variable_initialized, local_variables, ones_initializer,
+                            is_variable_initialized, local_variables,
+                            local_variables_initializer, ones_initializer,
                             random_normal_initializer, random_uniform_initializer,
                             trainable_variables, truncated_normal_initializer,
                             variable_scope, variables_initializer, zeros_initializer)

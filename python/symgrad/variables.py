@@ -26,7 +26,7 @@ from .tensor_shape import TensorShape, as_shape
 __all__ = [
     "Variable", "VariableV1", "GraphKeys", "global_variables", "trainable_variables",
     "local_variables", "all_variables", "global_variables_initializer",
-    "initialize_all_variables", "variables_initializer", "initialize_variables",
+    "initialize_all_variables", "variables_initializer", "local_variables_initializer", "initialize_variables",
     "is_variable_initialized", "assign", "assign_add", "assign_sub", "get_variable",
     "variable_scope", "get_variable_scope", "VariableScope", "zeros_initializer",
     "ones_initializer", "constant_initializer", "random_normal_initializer",
@@ -318,6 +318,10 @@ def global_variables_initializer() -> Operation:
 
 
 initialize_all_variables = global_variables_initializer
+
+
+def local_variables_initializer() -> Operation:
+    return variables_initializer(local_variables(), name="init")
 
 
 def is_variable_initialized(variable: Variable) -> Tensor:

@@ -253,3 +253,29 @@ def test_mlp_learns_xor_like_problem():
         last, probs = s.run([loss, p], {xs: X, ys: y})
     assert last < 0.3 * first
     assert ((probs > 0.5) == (y > 0.5)).mean() > 0.9
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_exponential_decay(staircase):
+    step = tf.train.get_or_create_global_step()
+    lr = tf.train.exponential_decay(0.5, step, 10, 0.5, staircase=staircase)
+    assert lr.op.name == "ExponentialDecay" and lr.dtype == tf.float32
+    bump = step.assign_add(7)
+    with tf.Session() as s:
+        s.run(step.initializer)
+        for k in range(1, 4):
+            s.run(bump)
+            p = 7 * k / 10
+            expected = 0.5 * 0.5 ** (np.floor(p) if staircase else p)
+            assert s.run(lr) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="global_step is required"):
+        tf.train.exponential_decay(0.1, None, 10, 0.5)
+
+
+def test_local_variables_initializer():
+    v = tf.Variable(2.0, name="counter", collections=[tf.GraphKeys.LOCAL_VARIABLES],
+                    trainable=False)
+    assert tf.local_variables() == [v] and tf.global_variables() == []
+    with tf.Session() as s:
+        s.run(tf.local_variables_initializer())
+        assert s.run(v) == 2.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .learning_rate_decay import exponential_decay
 from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,
                         MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
                         get_global_step, get_or_create_global_step, global_step)
@@ -12,5 +13,5 @@ __all__ = [
     "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
     "RMSPropOptimizer", "AdagradOptimizer", "get_global_step", "create_global_step",
     "get_or_create_global_step", "global_step", "Saver", "latest_checkpoint",
-    "get_checkpoint_state", "checkpoint_exists", "CheckpointState",
+    "get_checkpoint_state", "checkpoint_exists", "CheckpointState", "exponential_decay",
 ]
