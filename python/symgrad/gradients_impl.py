@@ -202,6 +202,16 @@ def hessians(ys: Any, xs: Any, name: str = "hessians",
     xs_list = _as_list(xs)
     _check_not_none_or_op(ys_list, "ys")
     _check_not_none_or_op(xs_list, "xs")
+    from .variables import Variable, variable_hessian
+    if any(isinstance(x, Variable) for x in xs_list):
+        # A Variable may be read many times; its Hessian is built from gradients() (which
+        # sums over the reads), one row per element.
+        return [variable_hessian(ys_list, x, name, colocate_gradients_with_ops,
+                                 gate_gradients, aggregation_method)
+                if isinstance(x, Variable) else
+                hessians(ys_list, x, name, colocate_gradients_with_ops, gate_gradients,
+                         aggregation_method)[0]
+                for x in xs_list]
     graph = _graph_of(ys_list + xs_list) or get_default_graph()
     if any(not isinstance(v, Tensor) for v in ys_list + xs_list):
         with graph.as_default():

@@ -698,3 +698,29 @@ def sum_variable_grads(xs: list[Any], grads: list[Any],
         else:
             out.append(add_n([convert_to_tensor(p) for p in parts]))
     return out
+
+
+def variable_hessian(ys: list[Any], x: Variable, name: str, colocate: bool, gate: bool,
+                     aggregation_method: Any) -> Tensor:
+    """``d^2 sum(ys) / dx^2`` for a Variable of fully defined shape, shaped
+    ``x.shape + x.shape``: the gradient, flattened, differentiated once per element."""
+    from .array_ops import reshape, stack, unstack, zeros_like
+    from .gradients_impl import gradients
+    if not x.shape.is_fully_defined():
+        raise ValueError(f"hessians w.r.t. Variable {x.name} need a fully defined shape, got "
+                         f"{x.shape}")
+    dims = [int(d) for d in x.shape.as_list() if d is not None]
+    size = int(np.prod(dims)) if dims else 1
+    graph = x.graph
+    with graph.as_default(), graph.name_scope(name):
+        (g,) = gradients(ys, [x], colocate_gradients_with_ops=colocate, gate_gradients=gate,
+                         aggregation_method=aggregation_method,
+                         unconnected_gradients="zero")
+        flat = reshape(convert_to_tensor(g), [size])
+        rows = []
+        for element in unstack(flat, num=size):
+            (row,) = gradients(element, [x], colocate_gradients_with_ops=colocate,
+                               gate_gradients=gate, aggregation_method=aggregation_method)
+            rows.append(reshape(convert_to_tensor(row), [size]) if row is not None
+                        else reshape(zeros_like(x.value()), [size]))
+        return reshape(stack(rows), dims + dims)

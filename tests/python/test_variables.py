@@ -250,3 +250,37 @@ def test_random_initializers_reproducible_with_graph_seed():
                 return s.run(v)
 
     np.testing.assert_array_equal(build(), build())
+
+
+def test_hessians_wrt_variable_read_many_times():
+    x0 = np.array([[0.5, -1.0], [2.0, 0.25]])
+    v = tf.Variable(x0, name="v")
+    y = tf.reduce_sum(v * v * v) + tf.reduce_sum(tf.matmul(v, v))
+    (h,) = tf.hessians(y, v)
+    assert h.shape.as_list() == [2, 2, 2, 2]
+    # d2/dV[i,j]dV[k,l] of sum(V^3) + sum(V @ V) = 6 V[i,j] [ij == kl] + [k == j] + [l == i]
+    expected = np.zeros((2, 2, 2, 2))
+    for i, j, k, l in np.ndindex(2, 2, 2, 2):
+        expected[i, j, k, l] = (6 * x0[i, j] * (i == k and j == l)) + (k == j) + (l == i)
+    with tf.Session() as s:
+        s.run(v.initializer)
+        got = s.run(h)
+    # Check symmetry and against finite differences of the gradient.
+    np.testing.assert_allclose(got, got.transpose(2, 3, 0, 1), atol=1e-12)
+    (g,) = tf.gradients(y, v)
+    ph = tf.placeholder(tf.float64, [2, 2])
+    set_v = v.assign(ph, read_value=False)
+    num = np.zeros((2, 2, 2, 2))
+    with tf.Session() as s:
+        s.run(v.initializer)
+        for k in range(2):
+            for l in range(2):
+                e = np.zeros((2, 2))
+                e[k, l] = 1e-6
+                s.run(set_v, {ph: x0 + e})
+                up = s.run(g)
+                s.run(set_v, {ph: x0 - e})
+                down = s.run(g)
+                num[:, :, k, l] = (up - down) / 2e-6
+    np.testing.assert_allclose(got, num, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, expected, atol=1e-9)
