@@ -284,3 +284,16 @@ def test_hessians_wrt_variable_read_many_times():
                 num[:, :, k, l] = (up - down) / 2e-6
     np.testing.assert_allclose(got, num, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_control_dependencies_on_a_variable():
+    v = tf.Variable(1.0, name="v")
+    c = tf.constant(2.0)
+    with tf.control_dependencies([v]):
+        y = tf.identity(c)
+    assert [op.name for op in y.op.control_inputs] == ["v/Read/ReadVariableOp"]
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            s.run(y)
+        s.run(v.initializer)
+        assert s.run(y) == 2.0
