@@ -162,8 +162,9 @@ class Variable:
 
     # ----- reading -----
     def value(self) -> Tensor:
-        """The cached read made with the variable (``v/Read/ReadVariableOp:0``)."""
-        return self._graph_element
+        """A fresh read at the current name scope, as TF's graph-mode ``value()``: it takes
+        the enclosing control dependencies, so it sees assignments it is ordered after."""
+        return self._read()
 
     def _as_graph_element(self) -> Tensor:
         return self._graph_element

@@ -22,7 +22,7 @@ def test_graph_structure_matches_tf(fresh_graph):
     assert v.op.name == "v"
     assert v.initializer.name == "v/Assign"
     assert v.initializer.type == "AssignVariableOp"
-    assert v.value().name == "v/Read/ReadVariableOp:0"
+    assert v._as_graph_element().name == "v/Read/ReadVariableOp:0"
     assert v.dtype == tf.float32 and v.shape.as_list() == [2]
     names = [op.name for op in fresh_graph.get_operations()]
     assert names == ["v/Initializer/initial_value", "v", "v/IsInitialized/VarIsInitializedOp",
@@ -32,6 +32,10 @@ def test_graph_structure_matches_tf(fresh_graph):
     assert w.name == "Variable:0"
     assert tf.Variable(2.0).name == "Variable_1:0"
     assert repr(v) == "<tf.Variable 'v:0' shape=(2,) dtype=float32>"
+    # Each use is a fresh read, named as TF names it.
+    y = v * 2.0 + v
+    assert [t.name for t in y.op.inputs[0].op.inputs] == ["ReadVariableOp:0", "mul/y:0"]
+    assert y.op.inputs[1].name == "add/ReadVariableOp:0"
 
 
 def test_uninitialized_read_is_failed_precondition():
