@@ -52,6 +52,16 @@ _NATIVE = [
     "Session", "InteractiveSession", "get_default_session",
     # submodules and mode switches
     "nn", "disable_eager_execution", "executing_eagerly",
+    # variables, training and clipping
+    "Variable", "VariableV1", "VariableScope", "GraphKeys", "AUTO_REUSE", "get_variable",
+    "variable_scope", "get_variable_scope", "global_variables", "trainable_variables",
+    "local_variables", "all_variables", "global_variables_initializer",
+    "local_variables_initializer", "initialize_all_variables", "variables_initializer", "initialize_variables",
+    "is_variable_initialized", "assign", "assign_add", "assign_sub", "zeros_initializer",
+    "ones_initializer", "constant_initializer", "random_normal_initializer",
+    "truncated_normal_initializer", "random_uniform_initializer",
+    "glorot_uniform_initializer", "glorot_normal_initializer", "train", "global_norm",
+    "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -90,6 +100,28 @@ if _NATIVE_IMPORT_ERROR is None:
                            sigmoid, sin, sqrt, square, squared_difference, subtract, tan, tanh,
                            to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
+    from . import train
+    from .clip_ops import clip_by_global_norm, global_norm
+    from .variables import (AUTO_REUSE, GraphKeys, Variable, VariableScope, VariableV1,
+                            all_variables, assign, assign_add, assign_sub,
+                            constant_initializer, get_variable, get_variable_scope,
+                            global_variables, global_variables_initializer,
+                            glorot_normal_initializer, glorot_uniform_initializer,
+                            initialize_all_variables, initialize_variables,
+                            is_variable_initialized, local_variables,
+                            local_variables_initializer, ones_initializer,
+                            random_normal_initializer, random_uniform_initializer,
+                            trainable_variables, truncated_normal_initializer,
+                            variable_scope, variables_initializer, zeros_initializer)
+
+    def add_to_collection(name: str, value: Any) -> None:
+        get_default_graph().add_to_collection(name, value)
+
+    def get_collection(key: str, scope: Any = None) -> list[Any]:
+        return get_default_graph().get_collection(key, scope)
+
+    def get_collection_ref(key: str) -> list[Any]:
+        return get_default_graph().get_collection_ref(key)
 
     def disable_eager_execution() -> None:
         """Accepted for TF1 scripts: symgrad builds graphs (eager mode is not built yet)."""

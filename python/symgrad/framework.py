@@ -239,6 +239,8 @@ class Graph:
                     op = c
                 elif hasattr(c, "values") and isinstance(getattr(c, "values"), Tensor):
                     op = c.values.op  # IndexedSlices
+                elif hasattr(c, "_as_graph_element"):
+                    op = c._as_graph_element().op  # a Variable: its cached read, as in TF
                 else:
                     raise TypeError(f"Control input must be Operation or Tensor: {c}")
                 self.as_graph_element(op)

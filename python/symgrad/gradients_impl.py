@@ -119,6 +119,13 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
     xs_list = _as_list(xs)
     _check_not_none_or_op(ys_list, "ys")
     _check_not_none_or_op(xs_list, "xs")
+    # A Variable in xs stands for all of its reads (TF differentiates through them to the
+    # handle); the per-read gradients are summed back at the end.
+    from .variables import Variable, expand_variable_xs, sum_variable_grads
+    # A Variable y is its cached read, so that it is among the reads a Variable x expands to.
+    ys_list = [y.value() if isinstance(y, Variable) else y for y in ys_list]
+    original_xs = xs_list
+    xs_list, variable_groups = expand_variable_xs(xs_list)
     stops = [] if stop_gradients is None else _as_list(stop_gradients)
     for s in stops:
         if not isinstance(s, Tensor):
@@ -131,7 +138,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
 
     graph = _graph_of(ys_list + xs_list + stops + grad_ys_list) or get_default_graph()
     if not xs_list:
-        return []
+        return [None] * len(original_xs) if variable_groups else []
 
     needs_conversion = any(not isinstance(v, (Tensor, IndexedSlices))
                            for v in ys_list + xs_list + [g for g in grad_ys_list
@@ -163,7 +170,11 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
             [s._ref for s in stops],
             unconnected_zero,
         )
-    return [_wrap_grad(graph, r) for r in results]
+    wrapped = [_wrap_grad(graph, r) for r in results]
+    if variable_groups is not None:
+        with graph.as_default():
+            return sum_variable_grads(original_xs, wrapped, variable_groups, unconnected_zero)
+    return wrapped
 
 
 def _convert_at(graph: Graph, scope: str, values: list[Any], name_prefix: str) -> list[Any]:
@@ -191,6 +202,16 @@ def hessians(ys: Any, xs: Any, name: str = "hessians",
     xs_list = _as_list(xs)
     _check_not_none_or_op(ys_list, "ys")
     _check_not_none_or_op(xs_list, "xs")
+    from .variables import Variable, variable_hessian
+    if any(isinstance(x, Variable) for x in xs_list):
+        # A Variable may be read many times; its Hessian is built from gradients() (which
+        # sums over the reads), one row per element.
+        return [variable_hessian(ys_list, x, name, colocate_gradients_with_ops,
+                                 gate_gradients, aggregation_method)
+                if isinstance(x, Variable) else
+                hessians(ys_list, x, name, colocate_gradients_with_ops, gate_gradients,
+                         aggregation_method)[0]
+                for x in xs_list]
     graph = _graph_of(ys_list + xs_list) or get_default_graph()
     if any(not isinstance(v, Tensor) for v in ys_list + xs_list):
         with graph.as_default():

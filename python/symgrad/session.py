@@ -62,6 +62,9 @@ class _FetchPlan:
             shape = fetch.dense_shape
             return ("slices", self._build(fetch.values), self._build(fetch.indices),
                     None if shape is None else self._build(shape))
+        if not isinstance(fetch, (Tensor, Operation, str)) and hasattr(fetch,
+                                                                        "_as_graph_element"):
+            fetch = fetch._as_graph_element()  # a Variable fetches its value
         element = self._resolve(fetch)
         if isinstance(element, Operation):
             if element._id not in self._target_ids:

@@ -1,0 +1,17 @@
+"""Training: optimizers, the global step and checkpoints (``tf.compat.v1.train``)."""
+
+from __future__ import annotations
+
+from .learning_rate_decay import exponential_decay
+from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,
+                        MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
+                        get_global_step, get_or_create_global_step, global_step)
+from .saver import (CheckpointState, Saver, checkpoint_exists, get_checkpoint_state,
+                    latest_checkpoint)
+
+__all__ = [
+    "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
+    "RMSPropOptimizer", "AdagradOptimizer", "get_global_step", "create_global_step",
+    "get_or_create_global_step", "global_step", "Saver", "latest_checkpoint",
+    "get_checkpoint_state", "checkpoint_exists", "CheckpointState", "exponential_decay",
+]

@@ -1,0 +1,418 @@
+"""TF1 optimizers (``tf.compat.v1.train.*Optimizer``) built from assign ops and math.
+
+TF applies updates with fused ``ResourceApply*`` kernels; symgrad composes the same formulas
+from ``AssignVariableOp``/``AssignSubVariableOp`` and ordinary ops, ordering each update after
+the reads it depends on with control dependencies. Slot variables are named as TF names them
+(``v/Adam``, ``v/Adam_1``, ``beta1_power``...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from .. import dtypes as _dtypes
+from ..constant_op import convert_to_tensor, convert_to_tensor_or_indexed_slices
+from ..control_flow_ops import group, tuple as _tuple
+from ..framework import Operation, Tensor, get_default_graph
+from ..gradients_impl import gradients
+from ..indexed_slices import IndexedSlices
+from ..math_ops import cast, sqrt, square
+from ..variables import (GraphKeys, Variable, constant_initializer, get_variable,
+                         ones_initializer, trainable_variables, zeros_initializer)
+
+__all__ = [
+    "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
+    "RMSPropOptimizer", "AdagradOptimizer", "get_global_step", "create_global_step",
+    "get_or_create_global_step", "global_step",
+]
+
+
+def _root_variable(initial_value: Any, name: str, dtype: Any = None,
+                   trainable: bool = False) -> Variable:
+    """A variable named ``name`` from the root scope, outside control contexts (as TF's
+    slot and non-slot variables, made under ``init_scope``)."""
+    graph = get_default_graph()
+    outer = graph._native.name_scope()
+    graph._native.set_name_scope("")
+    try:
+        with graph.control_dependencies(None):
+            return Variable(initial_value, trainable=trainable, name=name, dtype=dtype)
+    finally:
+        graph._native.set_name_scope(outer)
+
+
+class Optimizer:
+    """Base class: ``compute_gradients`` + ``apply_gradients`` = ``minimize``."""
+
+    GATE_NONE = 0
+    GATE_OP = 1
+    GATE_GRAPH = 2
+
+    def __init__(self, use_locking: bool, name: str) -> None:
+        if not name:
+            raise ValueError("Must specify the optimizer name")
+        self._use_locking = use_locking
+        self._name = name
+        # slot name -> {variable's op name -> slot variable}
+        self._slots: dict[str, dict[str, Variable]] = {}
+        self._non_slot: dict[str, Variable] = {}
+
+    def get_name(self) -> str:
+        return self._name
+
+    # ----- the public protocol -----
+    def minimize(self, loss: Any, global_step: Optional[Variable] = None,
+                 var_list: Optional[Sequence[Variable]] = None,
+                 gate_gradients: int = GATE_OP, aggregation_method: Any = None,
+                 colocate_gradients_with_ops: bool = False, name: Optional[str] = None,
+                 grad_loss: Any = None) -> Operation:
+        grads_and_vars = self.compute_gradients(
+            loss, var_list=var_list, gate_gradients=gate_gradients,
+            aggregation_method=aggregation_method,
+            colocate_gradients_with_ops=colocate_gradients_with_ops, grad_loss=grad_loss)
+        vars_with_grad = [v for g, v in grads_and_vars if g is not None]
+        if not vars_with_grad:
+            raise ValueError(
+                "No gradients provided for any variable, check your graph for ops that do "
+                f"not support gradients, between variables {[str(v) for _, v in grads_and_vars]}"
+                f" and loss {loss}.")
+        return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+
+    def compute_gradients(self, loss: Any, var_list: Optional[Sequence[Any]] = None,
+                          gate_gradients: int = GATE_OP, aggregation_method: Any = None,
+                          colocate_gradients_with_ops: bool = False,
+                          grad_loss: Any = None) -> list[tuple[Any, Variable]]:
+        if callable(loss) and not isinstance(loss, (Tensor, Variable)):
+            raise NotImplementedError("symgrad optimizers take a loss tensor, not a callable")
+        if gate_gradients not in (Optimizer.GATE_NONE, Optimizer.GATE_OP,
+                                  Optimizer.GATE_GRAPH):
+            raise ValueError("gate_gradients must be one of: Optimizer.GATE_NONE, "
+                             f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not {gate_gradients}")
+        loss = convert_to_tensor(loss)
+        self._assert_valid_dtypes([loss])
+        if var_list is None:
+            var_list = trainable_variables()
+        else:
+            var_list = list(var_list)
+        for v in var_list:
+            if not isinstance(v, Variable):
+                raise NotImplementedError(f"Trying to update a Tensor {v}")
+            if v.graph is not loss.graph:
+                raise ValueError(f"Variable {v.name} is not in the graph of the loss "
+                                 f"{loss.name}")
+        if not var_list:
+            raise ValueError("No variables to optimize.")
+        grads = gradients(loss, var_list, grad_ys=grad_loss,
+                          gate_gradients=(gate_gradients == Optimizer.GATE_OP),
+                          aggregation_method=aggregation_method,
+                          colocate_gradients_with_ops=colocate_gradients_with_ops)
+        if gate_gradients == Optimizer.GATE_GRAPH:
+            present = [g for g in grads if g is not None]
+            gated = iter(_tuple(present)) if present else iter([])
+            grads = [None if g is None else next(gated) for g in grads]
+        grads_and_vars = list(zip(grads, var_list))
+        self._assert_valid_dtypes([v for g, v in grads_and_vars if g is not None])
+        return grads_and_vars
+
+    def apply_gradients(self, grads_and_vars: Any, global_step: Optional[Variable] = None,
+                        name: Optional[str] = None) -> Operation:
+        grads_and_vars = list(grads_and_vars)
+        if not grads_and_vars:
+            raise ValueError("No variables provided.")
+        converted: list[tuple[Any, Variable]] = []
+        for g, v in grads_and_vars:
+            if not isinstance(v, Variable):
+                raise NotImplementedError(f"Trying to update a Tensor {v}")
+            if g is not None:
+                try:
+                    g = convert_to_tensor_or_indexed_slices(g)
+                except TypeError:
+                    raise TypeError(f"Gradient must be convertible to a Tensor or "
+                                    f"IndexedSlices, or None: {g}") from None
+                g_dtype = g.dtype
+                if g_dtype is not v.dtype:
+                    raise ValueError(f"Gradient {g} has dtype {g_dtype.name} but variable "
+                                     f"{v.name} has dtype {v.dtype.name}")
+            converted.append((g, v))
+        var_list = [v for g, v in converted if g is not None]
+        if not var_list:
+            raise ValueError("No gradients provided for any variable: "
+                             f"{[(str(g), str(v)) for g, v in converted]}.")
+        graph = get_default_graph()
+        self._create_slots(var_list)
+        update_ops: list[Operation] = []
+        with graph.name_scope(name or self._name) as scope:
+            self._prepare()
+            for grad, var in converted:
+                if grad is None:
+                    continue
+                with graph.name_scope("update_" + var.op.name):
+                    if isinstance(grad, IndexedSlices):
+                        update_ops.append(self._apply_sparse(grad, var))
+                    else:
+                        update_ops.append(self._apply_dense(grad, var))
+            if global_step is None:
+                apply_updates = self._finish(update_ops, scope)
+            else:
+                with graph.control_dependencies([self._finish(update_ops, "update")]):
+                    apply_updates = global_step.assign_add(1, name=scope, read_value=False)
+        train_ops = graph.get_collection_ref("train_op")
+        if apply_updates not in train_ops:
+            train_ops.append(apply_updates)
+        return apply_updates
+
+    # ----- slots -----
+    def get_slot_names(self) -> list[str]:
+        return sorted(self._slots)
+
+    def get_slot(self, var: Variable, name: str) -> Optional[Variable]:
+        return self._slots.get(name, {}).get(var.op.name)
+
+    def variables(self) -> list[Variable]:
+        out = list(self._non_slot.values())
+        for slots in self._slots.values():
+            out.extend(slots.values())
+        return sorted(out, key=lambda v: v.name)
+
+    def _slot(self, var: Variable, initializer: Any, slot_name: str) -> Variable:
+        slots = self._slots.setdefault(slot_name, {})
+        existing = slots.get(var.op.name)
+        if existing is None:
+            value = initializer(var.shape, dtype=var.dtype)
+            existing = _root_variable(value, f"{var.op.name}/{self._name}")
+            slots[var.op.name] = existing
+        return existing
+
+    def _zeros_slot(self, var: Variable, slot_name: str) -> Variable:
+        return self._slot(var, zeros_initializer(), slot_name)
+
+    def _non_slot_variable(self, initial_value: float, name: str, dtype: Any) -> Variable:
+        existing = self._non_slot.get(name)
+        if existing is None:
+            existing = _root_variable(convert_to_tensor(initial_value, dtype=dtype), name)
+            self._non_slot[name] = existing
+        return existing
+
+    # ----- per-optimizer hooks -----
+    def _create_slots(self, var_list: list[Variable]) -> None:
+        pass
+
+    def _prepare(self) -> None:
+        pass
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
+        raise NotImplementedError
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # Without scatter kernels on this branch a sparse gradient is applied densely; the
+        # result equals TF's for every optimizer whose update of untouched rows is a no-op
+        # given a zero gradient (GradientDescent, Momentum's accumulated rows aside).
+        return self._apply_dense(convert_to_tensor(grad), var)
+
+    def _finish(self, update_ops: list[Operation], name_scope: str) -> Operation:
+        return group(*update_ops, name=name_scope)
+
+    def _assert_valid_dtypes(self, tensors: Sequence[Any]) -> None:
+        valid = (_dtypes.float32, _dtypes.float64)
+        for t in tensors:
+            if t.dtype not in valid:
+                raise ValueError(f"Invalid type {t.dtype.name} for {t.name}, expected: "
+                                 f"{[d.name for d in valid]}.")
+
+    def _hyper(self, value: Any, name: str) -> Tensor:
+        return convert_to_tensor(value, name=name)
+
+    @staticmethod
+    def _as(t: Tensor, var: Variable) -> Tensor:
+        return t if t.dtype is var.dtype else cast(t, var.dtype)
+
+
+class GradientDescentOptimizer(Optimizer):
+    """``var -= learning_rate * grad``."""
+
+    def __init__(self, learning_rate: Any, use_locking: bool = False,
+                 name: str = "GradientDescent") -> None:
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+
+    def _prepare(self) -> None:
+        self._lr_t = self._hyper(self._learning_rate, "learning_rate")
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
+        return var.assign_sub(self._as(self._lr_t, var) * grad, read_value=False)
+
+
+class MomentumOptimizer(Optimizer):
+    """``accum = momentum * accum + grad``; ``var -= lr * accum`` (Nesterov:
+    ``var -= lr * grad + lr * momentum * accum``)."""
+
+    def __init__(self, learning_rate: Any, momentum: Any, use_locking: bool = False,
+                 name: str = "Momentum", use_nesterov: bool = False) -> None:
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+        self._momentum = momentum
+        self._use_nesterov = use_nesterov
+
+    def _create_slots(self, var_list: list[Variable]) -> None:
+        for v in var_list:
+            self._zeros_slot(v, "momentum")
+
+    def _prepare(self) -> None:
+        self._lr_t = self._hyper(self._learning_rate, "learning_rate")
+        self._momentum_t = self._hyper(self._momentum, "momentum")
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
+        accum = self.get_slot(var, "momentum")
+        assert accum is not None
+        lr, mom = self._as(self._lr_t, var), self._as(self._momentum_t, var)
+        new_accum = accum.assign(accum.value() * mom + grad)
+        if self._use_nesterov:
+            step = grad * lr + new_accum * mom * lr
+        else:
+            step = new_accum * lr
+        return var.assign_sub(step, read_value=False)
+
+
+class AdamOptimizer(Optimizer):
+    """Adam (Kingma & Ba), with TF's epsilon-hat placement:
+    ``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``; ``var -= lr_t * m / (sqrt(v) + eps)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta1: Any = 0.9, beta2: Any = 0.999,
+                 epsilon: Any = 1e-8, use_locking: bool = False, name: str = "Adam") -> None:
+        super().__init__(use_locking, name)
+        self._lr, self._beta1, self._beta2, self._epsilon = learning_rate, beta1, beta2, epsilon
+
+    def _create_slots(self, var_list: list[Variable]) -> None:
+        first = min(var_list, key=lambda v: v.name)
+        self._non_slot_variable(self._beta1, "beta1_power", first.dtype)
+        self._non_slot_variable(self._beta2, "beta2_power", first.dtype)
+        for v in var_list:
+            self._zeros_slot(v, "m")
+            self._zeros_slot(v, "v")
+
+    def _prepare(self) -> None:
+        self._lr_t = self._hyper(self._lr, "learning_rate")
+        self._beta1_t = self._hyper(self._beta1, "beta1")
+        self._beta2_t = self._hyper(self._beta2, "beta2")
+        self._epsilon_t = self._hyper(self._epsilon, "epsilon")
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        assert m is not None and v is not None
+        b1p = self._as(self._non_slot["beta1_power"].value(), var)
+        b2p = self._as(self._non_slot["beta2_power"].value(), var)
+        lr, b1 = self._as(self._lr_t, var), self._as(self._beta1_t, var)
+        b2, eps = self._as(self._beta2_t, var), self._as(self._epsilon_t, var)
+        lr_t = lr * sqrt(1.0 - b2p) / (1.0 - b1p)
+        m_t = m.assign(m.value() * b1 + grad * (1.0 - b1))
+        v_t = v.assign(v.value() * b2 + square(grad) * (1.0 - b2))
+        return var.assign_sub(lr_t * m_t / (sqrt(v_t) + eps), read_value=False)
+
+    def _finish(self, update_ops: list[Operation], name_scope: str) -> Operation:
+        graph = get_default_graph()
+        b1p, b2p = self._non_slot["beta1_power"], self._non_slot["beta2_power"]
+        # The powers advance only after every variable used the current ones.
+        with graph.control_dependencies(update_ops):
+            update_b1 = b1p.assign(b1p.value() * self._as(self._beta1_t, b1p),
+                                   read_value=False)
+            update_b2 = b2p.assign(b2p.value() * self._as(self._beta2_t, b2p),
+                                   read_value=False)
+        return group(*update_ops, update_b1, update_b2, name=name_scope)
+
+
+class RMSPropOptimizer(Optimizer):
+    """``ms = decay * ms + (1 - decay) * g^2``;
+    ``mom = momentum * mom + lr * g / sqrt(ms + eps)``; ``var -= mom``
+    (centered: ``mg = decay * mg + (1 - decay) * g``, denominator ``sqrt(ms - mg^2 + eps)``)."""
+
+    def __init__(self, learning_rate: Any, decay: Any = 0.9, momentum: Any = 0.0,
+                 epsilon: Any = 1e-10, use_locking: bool = False, centered: bool = False,
+                 name: str = "RMSProp") -> None:
+        super().__init__(use_locking, name)
+        self._lr, self._decay, self._momentum = learning_rate, decay, momentum
+        self._epsilon, self._centered = epsilon, centered
+
+    def _create_slots(self, var_list: list[Variable]) -> None:
+        for v in var_list:
+            # TF1 starts the mean square at one, not zero.
+            self._slot(v, ones_initializer(), "rms")
+            if self._centered:
+                self._zeros_slot(v, "mg")
+            self._zeros_slot(v, "momentum")
+
+    def _prepare(self) -> None:
+        self._lr_t = self._hyper(self._lr, "learning_rate")
+        self._decay_t = self._hyper(self._decay, "decay")
+        self._momentum_t = self._hyper(self._momentum, "momentum")
+        self._epsilon_t = self._hyper(self._epsilon, "epsilon")
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
+        rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
+        assert rms is not None and mom is not None
+        lr, decay = self._as(self._lr_t, var), self._as(self._decay_t, var)
+        momentum, eps = self._as(self._momentum_t, var), self._as(self._epsilon_t, var)
+        ms_t = rms.assign(rms.value() * decay + square(grad) * (1.0 - decay))
+        denom_sq = ms_t
+        if self._centered:
+            mg = self.get_slot(var, "mg")
+            assert mg is not None
+            mg_t = mg.assign(mg.value() * decay + grad * (1.0 - decay))
+            denom_sq = ms_t - square(mg_t)
+        mom_t = mom.assign(mom.value() * momentum + lr * grad / sqrt(denom_sq + eps))
+        return var.assign_sub(mom_t, read_value=False)
+
+
+class AdagradOptimizer(Optimizer):
+    """``accum += g^2``; ``var -= lr * g / sqrt(accum)``."""
+
+    def __init__(self, learning_rate: Any, initial_accumulator_value: float = 0.1,
+                 use_locking: bool = False, name: str = "Adagrad") -> None:
+        if initial_accumulator_value <= 0.0:
+            raise ValueError("initial_accumulator_value must be positive: "
+                             f"{initial_accumulator_value}")
+        super().__init__(use_locking, name)
+        self._lr = learning_rate
+        self._initial = initial_accumulator_value
+
+    def _create_slots(self, var_list: list[Variable]) -> None:
+        for v in var_list:
+            self._slot(v, constant_initializer(self._initial), "accumulator")
+
+    def _prepare(self) -> None:
+        self._lr_t = self._hyper(self._lr, "learning_rate")
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
+        acc = self.get_slot(var, "accumulator")
+        assert acc is not None
+        acc_t = acc.assign_add(square(grad))
+        return var.assign_sub(self._as(self._lr_t, var) * grad / sqrt(acc_t),
+                              read_value=False)
+
+
+# ----- the global step -----
+
+def get_global_step(graph: Any = None) -> Optional[Variable]:
+    graph = graph or get_default_graph()
+    steps = graph.get_collection(GraphKeys.GLOBAL_STEP)
+    if len(steps) > 1:
+        raise TypeError("Multiple tensors in global_step collection.")
+    return steps[0] if steps else None
+
+
+def create_global_step(graph: Any = None) -> Variable:
+    graph = graph or get_default_graph()
+    if get_global_step(graph) is not None:
+        raise ValueError("\"global_step\" already exists.")
+    with graph.as_default():
+        return get_variable("global_step", shape=[], dtype=_dtypes.int64,
+                            initializer=zeros_initializer(), trainable=False,
+                            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
+
+
+def get_or_create_global_step(graph: Any = None) -> Variable:
+    return get_global_step(graph) or create_global_step(graph)
+
+
+def global_step(sess: Any, global_step_tensor: Any) -> int:
+    return int(sess.run(global_step_tensor))
+

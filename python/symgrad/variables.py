@@ -1,0 +1,727 @@
+"""Variables (``tf.compat.v1.Variable``, ``get_variable``, ``variable_scope``, initializers).
+
+As in TF 2.x graph mode, a variable is a resource variable: ``VarHandleOp`` names it,
+``ReadVariableOp`` reads it and ``AssignVariableOp`` writes it. Values live in each Session,
+keyed by the variable's shared name (its op name). A Variable converts to a fresh read
+wherever a tensor is expected; ``gradients()`` w.r.t. a Variable sums the gradients at all
+its reads, which is what TF gets by differentiating through the reads to the handle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+import numpy as np
+
+from . import dtypes as _dtypes
+from .array_ops import _shape_attr
+from .constant_op import convert_to_tensor
+from .framework import (Graph, Operation, Tensor, get_default_graph,
+                        register_tensor_conversion_function)
+from .tensor_shape import TensorShape, as_shape
+
+__all__ = [
+    "Variable", "VariableV1", "GraphKeys", "global_variables", "trainable_variables",
+    "local_variables", "all_variables", "global_variables_initializer",
+    "initialize_all_variables", "variables_initializer", "local_variables_initializer", "initialize_variables",
+    "is_variable_initialized", "assign", "assign_add", "assign_sub", "get_variable",
+    "variable_scope", "get_variable_scope", "VariableScope", "zeros_initializer",
+    "ones_initializer", "constant_initializer", "random_normal_initializer",
+    "truncated_normal_initializer", "random_uniform_initializer",
+    "glorot_uniform_initializer", "glorot_normal_initializer", "AUTO_REUSE",
+]
+
+
+class GraphKeys:
+    """Standard collection names (TF's ``tf.GraphKeys``)."""
+    GLOBAL_VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    TRAINABLE_VARIABLES = "trainable_variables"
+    GLOBAL_STEP = "global_step"
+    UPDATE_OPS = "update_ops"
+    LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    SAVERS = "savers"
+
+
+class Variable:
+    """A resource variable in a graph (``tf.compat.v1.Variable``)."""
+
+    def __init__(self, initial_value: Any = None, trainable: Optional[bool] = None,
+                 collections: Optional[Sequence[str]] = None, validate_shape: bool = True,
+                 caching_device: Any = None, name: Optional[str] = None,
+                 variable_def: Any = None, dtype: Any = None, expected_shape: Any = None,
+                 import_scope: Any = None, constraint: Any = None, use_resource: Any = None,
+                 synchronization: Any = None, aggregation: Any = None,
+                 shape: Any = None) -> None:
+        if variable_def is not None:
+            raise NotImplementedError("symgrad does not build Variables from a variable_def")
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        trainable = True if trainable is None else bool(trainable)
+        if collections is None:
+            collections = [GraphKeys.GLOBAL_VARIABLES]
+        collections = list(collections)
+        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+            collections.append(GraphKeys.TRAINABLE_VARIABLES)
+        graph = get_default_graph()
+        self._graph = graph
+        self._trainable = trainable
+        self._constraint = constraint
+        # Variables are created outside any control-dependency context, as TF's init_scope.
+        with graph.control_dependencies(None), graph.name_scope(name or "Variable") as scope:
+            handle_name = scope[:-1]
+            with graph.name_scope("Initializer"):
+                value = initial_value() if callable(initial_value) else initial_value
+                init = convert_to_tensor(value, dtype=dtype, name="initial_value")
+            var_shape = init.shape if shape is None else as_shape(shape)
+            if validate_shape and shape is not None and not var_shape.is_compatible_with(
+                    init.shape):
+                raise ValueError(
+                    f"The initial value's shape ({init.shape}) is not compatible with the "
+                    f"explicitly supplied `shape` argument ({var_shape}).")
+            if not validate_shape:
+                var_shape = TensorShape(None)
+            self._dtype = init.dtype
+            self._shape = var_shape
+            attrs: dict[str, Any] = {"dtype": init.dtype.name, "container": "",
+                                     "shared_name": handle_name}
+            shape_attr = _shape_attr(var_shape)
+            if shape_attr is not None:
+                attrs["shape"] = shape_attr
+            self._handle = graph._create_op("VarHandleOp", [], attrs, scope).outputs[0]
+            with graph.name_scope("IsInitialized") as s:
+                self._is_initialized_op = graph._create_op(
+                    "VarIsInitializedOp", [self._handle], {}, s + "VarIsInitializedOp/"
+                ).outputs[0]
+            self._initial_value = init
+            self._initializer_op = graph._create_op(
+                "AssignVariableOp", [self._handle, init], {"dtype": init.dtype.name},
+                scope + "Assign/")
+            with graph.name_scope("Read") as s:
+                self._graph_element = graph._create_op(
+                    "ReadVariableOp", [self._handle], {"dtype": init.dtype.name},
+                    s + "ReadVariableOp/").outputs[0]
+        self._save_slice_info = None
+        graph.add_to_collections(collections, self)
+
+    # ----- identity -----
+    @property
+    def name(self) -> str:
+        return self._handle.name
+
+    @property
+    def op(self) -> Operation:
+        return self._handle.op
+
+    @property
+    def handle(self) -> Tensor:
+        """The handle tensor (a uint8 name vector in symgrad; TF's is a resource)."""
+        return self._handle
+
+    @property
+    def graph(self) -> Graph:
+        return self._graph
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return self._dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    def get_shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def device(self) -> str:
+        return self._handle.device
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def constraint(self) -> Any:
+        return self._constraint
+
+    @property
+    def initializer(self) -> Operation:
+        return self._initializer_op
+
+    @property
+    def initial_value(self) -> Tensor:
+        return self._initial_value
+
+    def _shared_name(self) -> str:
+        return self.op.name
+
+    # ----- reading -----
+    def value(self) -> Tensor:
+        """A fresh read at the current name scope, as TF's graph-mode ``value()``: it takes
+        the enclosing control dependencies, so it sees assignments it is ordered after."""
+        return self._read()
+
+    def _as_graph_element(self) -> Tensor:
+        return self._graph_element
+
+    def read_value(self) -> Tensor:
+        """A new read of the variable, ordered after ops in the current control context."""
+        with self._graph.name_scope("Read") as scope:
+            return self._read(scope)
+
+    def _read(self, scope: Optional[str] = None) -> Tensor:
+        name = (scope + "ReadVariableOp/") if scope else None
+        return self._graph._create_op("ReadVariableOp", [self._handle],
+                                      {"dtype": self._dtype.name}, name).outputs[0]
+
+    def eval(self, session: Any = None) -> Any:
+        return self._graph_element.eval(session=session)
+
+    def is_initialized(self, name: Optional[str] = None) -> Tensor:
+        return self._is_initialized_op
+
+    def load(self, value: Any, session: Any = None) -> None:
+        from .session import get_default_session
+        sess = session or get_default_session()
+        if sess is None:
+            raise ValueError("Either session argument should be provided or default "
+                             "session should be established")
+        sess.run(self.assign(value))
+
+    # ----- writing -----
+    def _update(self, op_type: str, value: Any, use_locking: Any, name: Optional[str],
+                read_value: bool) -> Any:
+        graph = self._graph
+        with graph.name_scope(name or op_type) as scope:
+            # Python and numpy values take the variable's dtype; tensors must already have it.
+            delta = convert_to_tensor(
+                value, dtype=None if isinstance(value, Tensor) else self._dtype, name="value")
+            if delta.dtype is not self._dtype:
+                raise TypeError(
+                    f"Cannot {op_type} variable {self.name!r} of dtype {self._dtype.name} with "
+                    f"a value of dtype {delta.dtype.name}")
+            if not self._shape.is_compatible_with(delta.shape):
+                raise ValueError(
+                    f"Cannot {op_type} variable {self.name!r} of shape {self._shape} with a "
+                    f"value of shape {delta.shape}: shapes must be compatible")
+            op = graph._create_op(op_type, [self._handle, delta], {"dtype": self._dtype.name},
+                                  scope)
+        if not read_value:
+            return op
+        # TF returns a lazy read ordered after the update; a read under a control
+        # dependency is the same value when run.
+        with graph.control_dependencies([op]):
+            return self._read()
+
+    def assign(self, value: Any, use_locking: Any = None, name: Optional[str] = None,
+               read_value: bool = True) -> Any:
+        return self._update("AssignVariableOp", value, use_locking, name, read_value)
+
+    def assign_add(self, delta: Any, use_locking: Any = None, name: Optional[str] = None,
+                   read_value: bool = True) -> Any:
+        return self._update("AssignAddVariableOp", delta, use_locking, name, read_value)
+
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: Optional[str] = None,
+                   read_value: bool = True) -> Any:
+        return self._update("AssignSubVariableOp", delta, use_locking, name, read_value)
+
+    # ----- tensor behaviour -----
+    def __repr__(self) -> str:
+        return (f"<tf.Variable '{self.name}' shape={self._shape} "
+                f"dtype={self._dtype.name}>")
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return self.value()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("'Variable' object is not iterable.")
+
+    def __bool__(self) -> bool:
+        raise TypeError("Using a `tf.Variable` as a Python `bool` is not allowed.")
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise NotImplementedError(
+            f"Cannot convert a symbolic tf.Variable ({self.name}) to a numpy array.")
+
+
+def _delegate(method: str) -> Callable[..., Any]:
+    def op(self: Variable, *args: Any) -> Any:
+        return getattr(self.value(), method)(*args)
+    op.__name__ = method
+    return op
+
+
+for _method in ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+                "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
+                "__rmod__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__lt__",
+                "__le__", "__gt__", "__ge__", "__and__", "__rand__", "__or__", "__ror__",
+                "__invert__", "__neg__", "__abs__"]:
+    setattr(Variable, _method, _delegate(_method))
+
+VariableV1 = Variable
+
+
+def _variable_to_tensor(value: Variable, dtype: Any = None, name: Optional[str] = None,
+                        as_ref: bool = False) -> Tensor:
+    # A conversion is a fresh read, as TF's `_dense_var_to_tensor` in graph mode.
+    if dtype is not None and _dtypes.as_dtype(dtype) is not value.dtype:
+        raise ValueError(
+            f"Incompatible type conversion requested to type '{_dtypes.as_dtype(dtype).name}' "
+            f"for variable of type '{value.dtype.name}' (Variable: {value!r})")
+    return value._read()
+
+
+register_tensor_conversion_function(Variable, _variable_to_tensor)
+
+
+def variable_reads(variable: Variable) -> list[Tensor]:
+    """Every ``ReadVariableOp`` output of this variable, in creation order."""
+    return [c.outputs[0] for c in variable.handle.consumers() if c.type == "ReadVariableOp"]
+
+
+# ----- collections and initializers -----
+
+def global_variables(scope: Optional[str] = None) -> list[Variable]:
+    return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
+
+
+all_variables = global_variables
+
+
+def trainable_variables(scope: Optional[str] = None) -> list[Variable]:
+    return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope: Optional[str] = None) -> list[Variable]:
+    return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def variables_initializer(var_list: Sequence[Variable], name: str = "init") -> Operation:
+    from .control_flow_ops import group, no_op
+    if var_list:
+        return group(*[v.initializer for v in var_list], name=name)
+    return no_op(name=name)
+
+
+initialize_variables = variables_initializer
+
+
+def global_variables_initializer() -> Operation:
+    return variables_initializer(global_variables())
+
+
+initialize_all_variables = global_variables_initializer
+
+
+def local_variables_initializer() -> Operation:
+    return variables_initializer(local_variables(), name="init")
+
+
+def is_variable_initialized(variable: Variable) -> Tensor:
+    return variable.is_initialized()
+
+
+def assign(ref: Variable, value: Any, validate_shape: Any = None, use_locking: Any = None,
+           name: Optional[str] = None) -> Any:
+    if not isinstance(ref, Variable):
+        raise TypeError(f"assign requires a Variable as ref, got {type(ref).__name__}")
+    return ref.assign(value, name=name)
+
+
+def assign_add(ref: Variable, value: Any, use_locking: Any = None,
+               name: Optional[str] = None) -> Any:
+    if not isinstance(ref, Variable):
+        raise TypeError(f"assign_add requires a Variable as ref, got {type(ref).__name__}")
+    return ref.assign_add(value, name=name)
+
+
+def assign_sub(ref: Variable, value: Any, use_locking: Any = None,
+               name: Optional[str] = None) -> Any:
+    if not isinstance(ref, Variable):
+        raise TypeError(f"assign_sub requires a Variable as ref, got {type(ref).__name__}")
+    return ref.assign_sub(value, name=name)
+
+
+# ----- initializers: callables (shape, dtype, partition_info) -> initial value -----
+
+class _Initializer:
+    def __init__(self, dtype: Any = _dtypes.float32) -> None:
+        self.dtype = _dtypes.as_dtype(dtype)
+
+    def _dtype(self, dtype: Any) -> _dtypes.DType:
+        return self.dtype if dtype is None else _dtypes.as_dtype(dtype)
+
+
+class zeros_initializer(_Initializer):
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .array_ops import zeros
+        return zeros(list(as_shape(shape).as_list()), dtype=self._dtype(dtype))
+
+
+class ones_initializer(_Initializer):
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .array_ops import ones
+        return ones(list(as_shape(shape).as_list()), dtype=self._dtype(dtype))
+
+
+class constant_initializer(_Initializer):
+    def __init__(self, value: Any = 0, dtype: Any = _dtypes.float32,
+                 verify_shape: bool = False) -> None:
+        super().__init__(dtype)
+        self.value = value
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .constant_op import constant
+        return constant(self.value, dtype=self._dtype(dtype),
+                        shape=list(as_shape(shape).as_list()))
+
+
+class _RandomInitializer(_Initializer):
+    """Random initial values. symgrad's random ops are not on this branch yet, so these draw
+    from numpy (seeded by graph and op seed) and bake the draw into the initial value."""
+
+    def __init__(self, seed: Optional[int] = None, dtype: Any = _dtypes.float32) -> None:
+        super().__init__(dtype)
+        self.seed = seed
+
+    def _rng(self) -> np.random.Generator:
+        graph_seed = get_default_graph().seed
+        if graph_seed is None and self.seed is None:
+            return np.random.default_rng()
+        return np.random.default_rng([graph_seed or 87654321, self.seed or 0,
+                                      _next_draw(get_default_graph())])
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .constant_op import constant
+        dims = as_shape(shape).as_list()
+        if any(d is None for d in dims):
+            raise ValueError(f"Random initializers need a fully defined shape, got {shape}")
+        dt = self._dtype(dtype)
+        if not dt.is_floating:
+            raise ValueError(f"Expected float dtype, got {dt.name}")
+        sizes = tuple(int(d) for d in dims if d is not None)
+        return constant(self._sample(self._rng(), sizes).astype(dt.as_numpy_dtype),
+                        dtype=dt)
+
+
+_DRAWS_LOCK = threading.Lock()
+
+
+def _next_draw(graph: Graph) -> int:
+    # Distinct variables with the same op seed still get distinct draws; counting per graph
+    # makes the same program draw the same values in every graph.
+    with _DRAWS_LOCK:
+        n = getattr(graph, "_symgrad_draws", 0) + 1
+        setattr(graph, "_symgrad_draws", n)
+        return n
+
+
+class random_normal_initializer(_RandomInitializer):
+    def __init__(self, mean: float = 0.0, stddev: float = 1.0, seed: Optional[int] = None,
+                 dtype: Any = _dtypes.float32) -> None:
+        super().__init__(seed, dtype)
+        self.mean, self.stddev = mean, stddev
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return rng.normal(self.mean, self.stddev, shape)
+
+
+class truncated_normal_initializer(random_normal_initializer):
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        # TF redraws values more than two standard deviations from the mean.
+        out = rng.normal(0.0, 1.0, shape)
+        bad = np.abs(out) > 2.0
+        while bad.any():
+            out[bad] = rng.normal(0.0, 1.0, int(bad.sum()))
+            bad = np.abs(out) > 2.0
+        return self.mean + self.stddev * out
+
+
+class random_uniform_initializer(_RandomInitializer):
+    def __init__(self, minval: float = 0.0, maxval: Optional[float] = None,
+                 seed: Optional[int] = None, dtype: Any = _dtypes.float32) -> None:
+        super().__init__(seed, dtype)
+        self.minval, self.maxval = minval, 1.0 if maxval is None else maxval
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return rng.uniform(self.minval, self.maxval, shape)
+
+
+def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
+    if len(shape) < 1:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class glorot_uniform_initializer(_RandomInitializer):
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        fan_in, fan_out = _fans(shape)
+        limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
+        return rng.uniform(-limit, limit, shape)
+
+
+class glorot_normal_initializer(_RandomInitializer):
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        fan_in, fan_out = _fans(shape)
+        stddev = math.sqrt(2.0 / max(1.0, fan_in + fan_out)) / 0.87962566103423978
+        return truncated_normal_initializer(0.0, stddev)._sample(rng, shape)
+
+
+# ----- variable scopes and get_variable -----
+
+class VariableScope:
+    """A variable scope's settings (``tf.compat.v1.VariableScope``)."""
+
+    def __init__(self, reuse: Any, name: str = "", initializer: Any = None,
+                 dtype: Any = _dtypes.float32) -> None:
+        self._name = name
+        self._reuse = reuse
+        self._initializer = initializer
+        self._dtype = _dtypes.as_dtype(dtype)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def original_name_scope(self) -> str:
+        return self._name + "/" if self._name else ""
+
+    @property
+    def reuse(self) -> Any:
+        return self._reuse
+
+    @property
+    def initializer(self) -> Any:
+        return self._initializer
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return self._dtype
+
+    def reuse_variables(self) -> None:
+        self._reuse = True
+
+    def set_initializer(self, initializer: Any) -> None:
+        self._initializer = initializer
+
+    def get_variable(self, name: str, *args: Any, **kwargs: Any) -> Variable:
+        return get_variable(name, *args, **kwargs)
+
+
+AUTO_REUSE = "auto_reuse"
+
+
+class _ScopeStore(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[VariableScope] = []
+
+
+_SCOPES = _ScopeStore()
+
+
+def _graph_vars(graph: Graph) -> dict[str, Variable]:
+    store = getattr(graph, "_symgrad_vars", None)
+    if store is None:
+        store = {}
+        setattr(graph, "_symgrad_vars", store)
+    return store
+
+
+def get_variable_scope() -> VariableScope:
+    if _SCOPES.stack:
+        return _SCOPES.stack[-1]
+    return VariableScope(False)
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope: Any, default_name: Optional[str] = None, values: Any = None,
+                   initializer: Any = None, regularizer: Any = None, caching_device: Any = None,
+                   partitioner: Any = None, custom_getter: Any = None, reuse: Any = None,
+                   dtype: Any = None, use_resource: Any = None, constraint: Any = None,
+                   auxiliary_name_scope: bool = True) -> Iterator[VariableScope]:
+    """Opens a variable scope (and a name scope of the same name)."""
+    outer = get_variable_scope()
+    graph = get_default_graph()
+    if name_or_scope is None and default_name is None:
+        raise TypeError("If default_name is None then name_or_scope is required")
+    if isinstance(name_or_scope, VariableScope):
+        full = name_or_scope.name
+        base_reuse = name_or_scope.reuse
+    else:
+        short = name_or_scope if name_or_scope is not None else default_name
+        if name_or_scope is None:
+            # A default name is uniquified, as TF does for `default_name`.
+            prefix = outer.name + "/" if outer.name else ""
+            taken = {v.split("/")[0] for v in _scope_names(graph, prefix)}
+            candidate, i = short, 0
+            while candidate in taken:
+                i += 1
+                candidate = f"{short}_{i}"
+            short = candidate
+        full = f"{outer.name}/{short}" if outer.name else str(short)
+        base_reuse = outer.reuse
+    new_reuse = reuse if reuse is not None else base_reuse
+    if reuse is False:
+        new_reuse = outer.reuse if outer.reuse is True else False
+    scope = VariableScope(new_reuse, full,
+                          initializer if initializer is not None else outer.initializer,
+                          dtype if dtype is not None else outer.dtype)
+    _scope_names(graph, "").add(full)
+    _SCOPES.stack.append(scope)
+    try:
+        if auxiliary_name_scope:
+            with graph.name_scope(full.split("/")[-1]):
+                yield scope
+        else:
+            yield scope
+    finally:
+        _SCOPES.stack.pop()
+
+
+def _scope_names(graph: Graph, prefix: str) -> set[str]:
+    names = getattr(graph, "_symgrad_var_scopes", None)
+    if names is None:
+        names = set()
+        setattr(graph, "_symgrad_var_scopes", names)
+    if not prefix:
+        return names
+    return {n[len(prefix):] for n in names if n.startswith(prefix)}
+
+
+def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: Any = None,
+                 regularizer: Any = None, trainable: Optional[bool] = None,
+                 collections: Optional[Sequence[str]] = None, caching_device: Any = None,
+                 partitioner: Any = None, validate_shape: bool = True,
+                 use_resource: Any = None, custom_getter: Any = None, constraint: Any = None,
+                 synchronization: Any = None, aggregation: Any = None) -> Variable:
+    """Gets an existing variable or creates a new one, by its scoped name."""
+    scope = get_variable_scope()
+    full = f"{scope.name}/{name}" if scope.name else name
+    graph = get_default_graph()
+    store = _graph_vars(graph)
+    reuse = scope.reuse
+    existing = store.get(full)
+    if existing is not None:
+        if reuse is False or reuse is None:
+            raise ValueError(
+                f"Variable {full} already exists, disallowed. Did you mean to set "
+                "reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
+        if shape is not None and not existing.shape.is_compatible_with(as_shape(shape)):
+            raise ValueError(
+                f"Trying to share variable {full}, but specified shape {as_shape(shape)} and "
+                f"found shape {existing.shape}.")
+        if dtype is not None and _dtypes.as_dtype(dtype) is not existing.dtype:
+            raise ValueError(
+                f"Trying to share variable {full}, but specified dtype "
+                f"{_dtypes.as_dtype(dtype).name} and found dtype {existing.dtype.name}.")
+        return existing
+    if reuse is True:
+        raise ValueError(
+            f"Variable {full} does not exist, or was not created with tf.get_variable(). "
+            "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?")
+    dt = _dtypes.as_dtype(dtype) if dtype is not None else scope.dtype
+    init = initializer if initializer is not None else scope.initializer
+    if init is None:
+        init = glorot_uniform_initializer() if dt.is_floating else zeros_initializer()
+    if callable(init) and not isinstance(init, (Tensor, np.ndarray)):
+        if shape is None:
+            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
+                             "instead was None.")
+        if not as_shape(shape).is_fully_defined():
+            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
+                             f"instead was {as_shape(shape)}.")
+        dims = as_shape(shape)
+        initial: Any = lambda: init(dims, dtype=dt)  # noqa: E731
+        var_dtype: Any = dt
+    else:
+        if shape is not None and validate_shape:
+            raise ValueError("If initializer is a constant, do not specify shape.")
+        initial = init
+        var_dtype = dtype
+    # The variable's op name is the full scoped name, outside any enclosing name scope.
+    outer = graph._native.name_scope()
+    graph._native.set_name_scope("")
+    try:
+        v = Variable(initial, trainable=trainable, collections=collections,
+                     validate_shape=validate_shape, name=full, dtype=var_dtype,
+                     constraint=constraint)
+    finally:
+        graph._native.set_name_scope(outer)
+    store[full] = v
+    return v
+
+
+# ----- gradients() support: a Variable in xs stands for all its reads -----
+
+def expand_variable_xs(xs: list[Any]) -> tuple[list[Any], Optional[list[tuple[int, int]]]]:
+    """Replaces each Variable in ``xs`` by its reads; returns the new list and, per original
+    x, the (start, count) of its entries (``None`` when ``xs`` holds no Variable)."""
+    if not any(isinstance(x, Variable) for x in xs):
+        return xs, None
+    flat: list[Any] = []
+    groups: list[tuple[int, int]] = []
+    for x in xs:
+        start = len(flat)
+        flat.extend(variable_reads(x) if isinstance(x, Variable) else [x])
+        groups.append((start, len(flat) - start))
+    return flat, groups
+
+
+def sum_variable_grads(xs: list[Any], grads: list[Any],
+                       groups: list[tuple[int, int]], unconnected_zero: bool) -> list[Any]:
+    """Folds the per-read gradients back into one gradient per original x."""
+    from .array_ops import zeros_like
+    from .math_ops import add_n
+    out: list[Any] = []
+    for x, (start, count) in zip(xs, groups):
+        parts = [g for g in grads[start:start + count] if g is not None]
+        if not isinstance(x, Variable):
+            out.append(grads[start] if count else None)
+        elif not parts:
+            out.append(zeros_like(x.value()) if unconnected_zero else None)
+        elif len(parts) == 1:
+            out.append(parts[0])
+        else:
+            out.append(add_n([convert_to_tensor(p) for p in parts]))
+    return out
+
+
+def variable_hessian(ys: list[Any], x: Variable, name: str, colocate: bool, gate: bool,
+                     aggregation_method: Any) -> Tensor:
+    """``d^2 sum(ys) / dx^2`` for a Variable of fully defined shape, shaped
+    ``x.shape + x.shape``: the gradient, flattened, differentiated once per element."""
+    from .array_ops import reshape, stack, unstack, zeros_like
+    from .gradients_impl import gradients
+    if not x.shape.is_fully_defined():
+        raise ValueError(f"hessians w.r.t. Variable {x.name} need a fully defined shape, got "
+                         f"{x.shape}")
+    dims = [int(d) for d in x.shape.as_list() if d is not None]
+    size = int(np.prod(dims)) if dims else 1
+    graph = x.graph
+    with graph.as_default(), graph.name_scope(name):
+        (g,) = gradients(ys, [x], colocate_gradients_with_ops=colocate, gate_gradients=gate,
+                         aggregation_method=aggregation_method,
+                         unconnected_gradients="zero")
+        flat = reshape(convert_to_tensor(g), [size])
+        rows = []
+        for element in unstack(flat, num=size):
+            (row,) = gradients(element, [x], colocate_gradients_with_ops=colocate,
+                               gate_gradients=gate, aggregation_method=aggregation_method)
+            rows.append(reshape(convert_to_tensor(row), [size]) if row is not None
+                        else reshape(zeros_like(x.value()), [size]))
+        return reshape(stack(rows), dims + dims)
