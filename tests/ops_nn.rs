@@ -354,3 +354,23 @@ fn any_all_are_not_differentiable() {
     assert!(gs[0].is_none());
     let _ = Checker::new;
 }
+
+#[test]
+fn cross_entropy_mixed_second_derivative() {
+    // d/dlabels of d(loss)/dlogits: through the backprop output, -grad_grad reaches labels.
+    let g = Graph::new();
+    let x = common::placeholder(&g, s(&[2, 3]));
+    let y = source::placeholder(&g, DType::F64, s(&[2, 3]), Some("y")).unwrap();
+    let (l, _) = nn::softmax_cross_entropy(&g, x, y).unwrap();
+    let dx = common::grad_of(&g, l, x);
+    let flat = array::reshape(&g, dx, &[-1]).unwrap();
+    let w = konst(&g, f64_value(&[6], pattern(6, 3)));
+    let inner = reduce::sum(&g, binary::mul(&g, flat, w).unwrap(), &[0], false).unwrap();
+    let dy = common::grad_of(&g, inner, y);
+    let xv = f64_value(&[2, 3], xs(6, 1.0));
+    let yv = f64_value(&[2, 3], vec![0.2, 0.3, 0.5, 0.6, 0.1, 0.3]);
+    let got = Session::new(&g).run(&[dy], &[(x, xv), (y, yv)]).unwrap().remove(0);
+    // dx = softmax(x) - y, so d(sum(w * dx))/dy = -w.
+    let want: Vec<f64> = pattern(6, 3).into_iter().map(|v| -v).collect();
+    close("mixed", &got.to_f64_vec(), &want, 1e-12);
+}

@@ -180,8 +180,9 @@ def softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
     """TF1's deprecated form: no gradient flows into ``labels``."""
     _require_named("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
     axis = _pick("axis", axis, "dim", dim if dim != -1 else None)
-    labels = stop_gradient(labels, name="labels_stop_gradient")
-    return _xent_v2(labels, logits, -1 if axis is None else axis, name)
+    with op_scope(name, "softmax_cross_entropy_with_logits_sg", [logits, labels]) as scope:
+        labels = stop_gradient(labels, name="labels_stop_gradient")
+    return _xent_v2(labels, logits, -1 if axis is None else axis, scope)
 
 
 def softmax_cross_entropy_with_logits_v2(labels: Any, logits: Any, axis: Optional[int] = None,
@@ -206,7 +207,9 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any 
                 f"Rank mismatch: Rank of labels (received {lr}) should equal rank of logits "
                 f"minus 1 (received {gr}).")
         if gr == 2 or gr is None:
-            op = create_op("SparseSoftmaxCrossEntropyWithLogits", [tlogits, tlabels], {}, scope)
+            # TF names the fused op inside its scope: `<scope>/SparseSoftmaxCrossEntropyWithLogits`.
+            op = create_op("SparseSoftmaxCrossEntropyWithLogits", [tlogits, tlabels], {},
+                           name or "SparseSoftmaxCrossEntropyWithLogits")
             return op.outputs[0]
         labels_shape = _shape(tlabels)
         classes = tlogits.shape[-1] if tlogits.shape[-1] is not None else -1

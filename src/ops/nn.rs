@@ -805,7 +805,13 @@ fn xent_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let d_logits = xent_logits_grad(ctx, grads)?;
     let ls = log_softmax(g, ctx.input(0)?)?;
-    let d_labels = broadcast_mul(g, ctx.grad(grads, 0)?, unary::neg(g, ls)?)?;
+    let mut d_labels = broadcast_mul(g, ctx.grad(grads, 0)?, unary::neg(g, ls)?)?;
+    // backprop = softmax(logits) - labels, so a gradient reaching it flows to the labels
+    // negated. TF leaves this term out (its mixed second derivative logits/labels is then
+    // zero); it is added here so that derivative is right.
+    if has_grad_grad(g, grads) {
+        d_labels = binary::operator(g, BinaryOp::Sub, d_labels, ctx.grad(grads, 1)?)?;
+    }
     Ok(dense(&[d_logits, d_labels]))
 }
 fn sparse_xent_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
