@@ -158,19 +158,26 @@ def _xent_v2(labels: Any, logits: Any, axis: int, name: Optional[str]) -> Tensor
             perm = list(range(ndims))
             perm[axis % ndims], perm[-1] = perm[-1], perm[axis % ndims]
             tlogits, tlabels = transpose(tlogits, perm), transpose(tlabels, perm)
-        if ndims == 2:
-            op = create_op("SoftmaxCrossEntropyWithLogits", [tlogits, tlabels], {}, scope)
-            return op.outputs[0]
-        # As TF: flatten the outer dims to 2-D, then restore them on the loss.
-        outer = _shape(tlogits)
-        flat_logits = reshape(tlogits, [-1, tlogits.shape[-1] if tlogits.shape[-1] is not None
-                                        else -1] if ndims > 1 else [1, -1])
-        flat_labels = reshape(tlabels, [-1, tlogits.shape[-1] if tlogits.shape[-1] is not None
-                                        else -1] if ndims > 1 else [1, -1])
-        op = create_op("SoftmaxCrossEntropyWithLogits", [flat_logits, flat_labels], {},
-                       "SoftmaxCrossEntropyWithLogits")
-        from .array_ops import slice as _slice
-        return reshape(op.outputs[0], _slice(outer, [0], [ndims - 1]), name=scope or None)
+        # As TF: flatten the outer dims to 2-D (always, even when already 2-D), then give
+        # the loss the outer shape back.
+        from .array_ops import concat, rank, slice as _slice
+        from .math_ops import subtract
+        input_rank = rank(tlogits)
+        input_shape = _shape(tlogits)
+
+        def flatten(t: Tensor) -> Tensor:
+            t_rank = rank(t)
+            last = _slice(_shape(t), [subtract(t_rank, 1)], [1])
+            return reshape(t, concat([[-1], last], 0))
+
+        flat_logits = flatten(tlogits)
+        flat_labels = flatten(tlabels)
+        op = create_op("SoftmaxCrossEntropyWithLogits", [flat_logits, flat_labels], {}, scope)
+        output_shape = _slice(input_shape, [0], [subtract(input_rank, 1)])
+        loss = reshape(op.outputs[0], output_shape)
+        # TF's shape inference folds the sliced shape; keep the static outer dims the same way.
+        loss.set_shape(tlogits.shape.as_list()[:-1])
+        return loss
 
 
 def softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,

@@ -72,11 +72,12 @@ impl Family for NnOp {
     }
 
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
+        // TF's `alpha` is a 32-bit float attr: round it as TF stores it.
         let alpha = || -> Result<f64> {
             match attrs.get("alpha") {
-                None => Ok(0.2),
-                Some(AttrValue::Float(a)) => Ok(*a),
-                Some(AttrValue::Int(a)) => Ok(*a as f64),
+                None => Ok(0.2f32 as f64),
+                Some(AttrValue::Float(a)) => Ok(*a as f32 as f64),
+                Some(AttrValue::Int(a)) => Ok(*a as f32 as f64),
                 Some(other) => Err(Error::type_error(format!(
                     "attr 'alpha' expects a float, got {other:?}"
                 ))),
@@ -728,8 +729,8 @@ fn log_softmax_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     // grad - sum(grad, -1, keepdims) * exp(log_softmax)
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
-    let s = reduce::sum(g, grad, &[-1], true)?;
     let p = unary::exp(g, ctx.output(0))?;
+    let s = reduce::sum(g, grad, &[-1], true)?;
     let t = binary::operator(g, BinaryOp::Mul, s, p)?;
     Ok(dense(&[binary::operator(g, BinaryOp::Sub, grad, t)?]))
 }
