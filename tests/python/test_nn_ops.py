@@ -343,3 +343,59 @@ def test_unknown_shapes_forward():
         with tf.Session() as sess:
             got = sess.run(y, {x: np.array([[0.0, np.log(3.0)]], np.float32)})
         np.testing.assert_allclose(got, [[0.25, 0.75]], rtol=1e-6)
+
+
+# Recorded from TF 2.21 (tf.compat.v1.nn.softmax_cross_entropy_with_logits on [2, 3]
+# float64 placeholders); S stands for the scope softmax_cross_entropy_with_logits_sg.
+XENT_TF_OPS = [
+    ('S/labels_stop_gradient', 'StopGradient'),
+    ('S/Rank', 'Const'),
+    ('S/Shape', 'Const'),
+    ('S/Rank_1', 'Const'),
+    ('S/Shape_1', 'Const'),
+    ('S/Sub/y', 'Const'),
+    ('S/Sub', 'Sub'),
+    ('S/Slice/begin', 'Pack'),
+    ('S/Slice/size', 'Const'),
+    ('S/Slice', 'Slice'),
+    ('S/concat/values_0', 'Const'),
+    ('S/concat/axis', 'Const'),
+    ('S/concat', 'ConcatV2'),
+    ('S/Reshape', 'Reshape'),
+    ('S/Rank_2', 'Const'),
+    ('S/Shape_2', 'Const'),
+    ('S/Sub_1/y', 'Const'),
+    ('S/Sub_1', 'Sub'),
+    ('S/Slice_1/begin', 'Pack'),
+    ('S/Slice_1/size', 'Const'),
+    ('S/Slice_1', 'Slice'),
+    ('S/concat_1/values_0', 'Const'),
+    ('S/concat_1/axis', 'Const'),
+    ('S/concat_1', 'ConcatV2'),
+    ('S/Reshape_1', 'Reshape'),
+    ('S', 'SoftmaxCrossEntropyWithLogits'),
+    ('S/Sub_2/y', 'Const'),
+    ('S/Sub_2', 'Sub'),
+    ('S/Slice_2/begin', 'Const'),
+    ('S/Slice_2/size', 'Pack'),
+    ('S/Slice_2', 'Slice'),
+    ('S/Reshape_2', 'Reshape'),
+]
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_cross_entropy_graph_matches_tf(version):
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float64, [2, 3], name="x")
+        y = tf.placeholder(tf.float64, [2, 3], name="y")
+        if version == "v1":
+            loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x)
+            scope, want = "softmax_cross_entropy_with_logits_sg", XENT_TF_OPS
+        else:
+            loss = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=x)
+            scope = "softmax_cross_entropy_with_logits"
+            want = [o for o in XENT_TF_OPS if o[1] != "StopGradient"]
+        got = [(o.name, o.type) for o in g.get_operations() if o.name not in ("x", "y")]
+    assert got == [(n.replace("S", scope, 1), t) for n, t in want]
+    assert loss.name == f"{scope}/Reshape_2:0"
+    assert loss.shape.as_list() == [2]
