@@ -7,11 +7,11 @@ from typing import Any, Optional
 
 from . import dtypes as _dtypes
 from ._nn_math import l2_normalize
-from ._op_helpers import convert_same_type, create_op, create_tensor, op_scope
+from ._op_helpers import create_op, create_tensor, op_scope
 from .array_ops import reshape, shape as _shape, squeeze, stop_gradient, transpose
 from .constant_op import convert_to_tensor
 from .framework import Tensor
-from .math_ops import (add, cast, log1p, exp, multiply, pow as _pow, reduce_mean, rsqrt,
+from .math_ops import (add, cast, log1p, exp, pow as _pow, reduce_mean, rsqrt,
                        sigmoid, squared_difference, tanh, where)
 from ._nn_math import erf
 
@@ -102,8 +102,7 @@ def _softmax_family(op_type: str, logits: Any, axis: Any, name: Optional[str],
     perm = list(range(ndims))
     perm[axis], perm[-1] = perm[-1], perm[axis]
     swapped = transpose(x, perm)
-    out = create_tensor(op_type, [swapped], {}, swapped.graph.unique_name(op_type)
-                        if hasattr(swapped.graph, "unique_name") else op_type)
+    out = create_tensor(op_type, [swapped], {}, op_type)
     return transpose(out, perm, name=name or "transpose")
 
 
