@@ -50,7 +50,9 @@ ACTIVATIONS = [
     ("elu", lambda x: tf.nn.elu(x), lambda x: np.where(x < 0, np.expm1(x), x)),
     ("selu", lambda x: tf.nn.selu(x),
      lambda x: np.where(x < 0, SELU_S * SELU_A * np.expm1(x), SELU_S * x)),
-    ("leaky_relu", lambda x: tf.nn.leaky_relu(x, alpha=0.1), lambda x: np.where(x > 0, x, 0.1 * x)),
+    # alpha is a float32 attr in TF, so 0.1 is rounded to float32.
+    ("leaky_relu", lambda x: tf.nn.leaky_relu(x, alpha=0.1),
+     lambda x: np.where(x > 0, x, float(np.float32(0.1)) * x)),
     # TF casts its Python-float constants, which are float32 first (so are these).
     ("gelu", lambda x: tf.nn.gelu(x),
      lambda x: 0.5 * x * (1 + np.vectorize(math.erf)(x * float(np.float32(0.7071067811865476))))),
