@@ -42,6 +42,8 @@ _NATIVE = [
     "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "cast", "to_float", "to_double",
     "to_int32", "to_int64", "where", "where_v2", "reduce_sum", "reduce_mean", "reduce_max",
     "reduce_min", "reduce_prod", "matmul", "add_n", "accumulate_n",
+    # math added with the nn family
+    "erf", "atan2", "reduce_any", "reduce_all", "reduce_logsumexp", "clip_by_value", "norm",
     # grouping
     "no_op", "group", "tuple",
     # differentiation
@@ -76,6 +78,8 @@ else:
 if _NATIVE_IMPORT_ERROR is None:
     globals().pop("__getattr__", None)  # left over if the package is reloaded after a build
     from . import nn
+    from ._nn_math import (atan2, clip_by_value, erf, norm, reduce_all, reduce_any,
+                           reduce_logsumexp)
     from .array_ops import (broadcast_to, concat, expand_dims, fill, identity, identity_n,
                             invert_permutation, newaxis, ones, ones_like, pad, placeholder,
                             placeholder_with_default, rank, reshape, shape, size, slice,

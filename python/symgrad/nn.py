@@ -1,21 +1,34 @@
-"""``symgrad.nn``: neural-network activations (TF1 signatures and default op names)."""
+"""``symgrad.nn``: activations, softmax, cross-entropies, bias_add, losses and normalization
+(TF1 signatures and default op names)."""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from ._op_helpers import create_tensor, op_scope
+from . import dtypes as _dtypes
+from ._nn_math import l2_normalize
+from ._op_helpers import create_op, create_tensor, op_scope
+from .array_ops import reshape, shape as _shape, squeeze, stop_gradient, transpose
 from .constant_op import convert_to_tensor
 from .framework import Tensor
-from .math_ops import sigmoid, tanh
+from .math_ops import (add, cast, log1p, exp, pow as _pow, reduce_mean, rsqrt,
+                       sigmoid, squared_difference, tanh, where)
+from ._nn_math import erf
 
-__all__ = ["relu", "softplus", "sigmoid", "tanh"]
+__all__ = [
+    "relu", "softplus", "sigmoid", "tanh", "relu6", "elu", "selu", "leaky_relu", "gelu",
+    "softmax", "log_softmax", "bias_add", "softmax_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits_v2", "sparse_softmax_cross_entropy_with_logits",
+    "sigmoid_cross_entropy_with_logits", "l2_loss", "moments", "batch_normalization",
+    "l2_normalize",
+]
 
 
-def _activation(op_type: str, features: Any, name: Optional[str]) -> Tensor:
+def _activation(op_type: str, features: Any, name: Optional[str],
+                attrs: Optional[dict[str, Any]] = None) -> Tensor:
     with op_scope(name, op_type, [features]) as scope:
         value = convert_to_tensor(features, name="features")
-        return create_tensor(op_type, [value], {}, scope)
+        return create_tensor(op_type, [value], attrs or {}, scope)
 
 
 def relu(features: Any, name: Optional[str] = None) -> Tensor:
@@ -24,3 +37,239 @@ def relu(features: Any, name: Optional[str] = None) -> Tensor:
 
 def softplus(features: Any, name: Optional[str] = None) -> Tensor:
     return _activation("Softplus", features, name)
+
+
+def relu6(features: Any, name: Optional[str] = None) -> Tensor:
+    return _activation("Relu6", features, name)
+
+
+def elu(features: Any, name: Optional[str] = None) -> Tensor:
+    return _activation("Elu", features, name)
+
+
+def selu(features: Any, name: Optional[str] = None) -> Tensor:
+    return _activation("Selu", features, name)
+
+
+def leaky_relu(features: Any, alpha: float = 0.2, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "LeakyRelu", [features, alpha]) as scope:
+        value = convert_to_tensor(features, name="features")
+        if value.dtype.is_integer:
+            # TF computes integer inputs in float32.
+            value = cast(value, _dtypes.float32)
+        return create_tensor("LeakyRelu", [value], {"alpha": float(alpha)}, scope)
+
+
+def gelu(features: Any, approximate: bool = False, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "Gelu", [features]):
+        x = convert_to_tensor(features, name="features")
+        if not x.dtype.is_floating:
+            raise ValueError("`features.dtype` must be a floating point tensor."
+                             f"Received:features.dtype={x.dtype}")
+        if approximate:
+            coeff = cast(0.044715, x.dtype)
+            return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + coeff * _pow(x, 3))))
+        # TF 2.21 writes erfc(-x / sqrt(2)); 1 + erf(x / sqrt(2)) is the same function.
+        return 0.5 * x * (1.0 + erf(x * cast(0.7071067811865476, x.dtype)))
+
+
+def _pick(new_name: str, new: Any, old_name: str, old: Any) -> Any:
+    if new is not None and old is not None:
+        raise ValueError(f"Cannot specify both '{new_name}' and '{old_name}'.")
+    return new if new is not None else old
+
+
+def _softmax_family(op_type: str, logits: Any, axis: Any, name: Optional[str],
+                    dim: Any) -> Tensor:
+    axis = _pick("axis", axis, "dim", dim)
+    if axis is None:
+        axis = -1
+    x = convert_to_tensor(logits)
+    ndims = x.shape.rank
+    if axis == -1 or (ndims is not None and axis == ndims - 1):
+        with op_scope(name, op_type, [x]) as scope:
+            return create_tensor(op_type, [x], {}, scope)
+    if ndims is None:
+        raise NotImplementedError(f"{op_type} over a non-last axis needs a known rank")
+    if not -ndims <= axis < ndims:
+        from .errors import InvalidArgumentError
+        raise InvalidArgumentError(
+            None, None,
+            f"`dim` must be in the range [{-ndims}, {ndims}) where {ndims} is the number "
+            f"of dimensions in the input. Received: dim={axis}")
+    # As TF: swap the axis with the last one, apply the op, swap back.
+    axis %= ndims
+    perm = list(range(ndims))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    swapped = transpose(x, perm)
+    out = create_tensor(op_type, [swapped], {}, op_type)
+    return transpose(out, perm, name=name or "transpose")
+
+
+def softmax(logits: Any, axis: Any = None, name: Optional[str] = None,
+            dim: Any = None) -> Tensor:
+    return _softmax_family("Softmax", logits, axis, name, dim)
+
+
+def log_softmax(logits: Any, axis: Any = None, name: Optional[str] = None,
+                dim: Any = None) -> Tensor:
+    return _softmax_family("LogSoftmax", logits, axis, name, dim)
+
+
+def bias_add(value: Any, bias: Any, data_format: Optional[str] = None,
+             name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "BiasAdd", [value, bias]) as scope:
+        if data_format is None or data_format.startswith("NHWC") or (
+                data_format.startswith("N") and data_format.endswith("C")):
+            fmt = "NHWC"
+        elif data_format.startswith("NC"):
+            fmt = "NCHW"
+        else:
+            raise ValueError("data_format must be of the form `N...C` or `NC...`")
+        tv = convert_to_tensor(value, name="input")
+        tb = convert_to_tensor(bias, dtype=tv.dtype, name="bias")
+        return create_tensor("BiasAdd", [tv, tb], {"data_format": fmt}, scope)
+
+
+def l2_loss(t: Any, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "L2Loss", [t]) as scope:
+        value = convert_to_tensor(t, name="t")
+        return create_tensor("L2Loss", [value], {}, scope)
+
+
+def _require_named(fn: str, sentinel: Any, labels: Any, logits: Any) -> None:
+    if sentinel is not None or labels is None or logits is None:
+        raise ValueError(f"Only call `{fn}` with named arguments (labels=..., logits=..., ...). "
+                         f"Received unnamed argument: {sentinel}")
+
+
+def _xent_v2(labels: Any, logits: Any, axis: int, name: Optional[str]) -> Tensor:
+    with op_scope(name, "softmax_cross_entropy_with_logits", [logits, labels]) as scope:
+        tlogits = convert_to_tensor(logits, name="logits")
+        tlabels = convert_to_tensor(labels, dtype=tlogits.dtype, name="labels")
+        ndims = tlogits.shape.rank
+        if ndims is None:
+            raise NotImplementedError(
+                "softmax_cross_entropy_with_logits needs logits of known rank in symgrad")
+        if ndims == 0:
+            raise ValueError("logits must have rank >= 1")
+        if axis != -1 and axis % ndims != ndims - 1:
+            perm = list(range(ndims))
+            perm[axis % ndims], perm[-1] = perm[-1], perm[axis % ndims]
+            tlogits, tlabels = transpose(tlogits, perm), transpose(tlabels, perm)
+        # As TF: flatten the outer dims to 2-D (always, even when already 2-D), then give
+        # the loss the outer shape back.
+        from .array_ops import concat, rank, slice as _slice
+        from .math_ops import subtract
+        input_rank = rank(tlogits)
+        input_shape = _shape(tlogits)
+
+        def flatten(t: Tensor) -> Tensor:
+            t_rank = rank(t)
+            last = _slice(_shape(t), [subtract(t_rank, 1)], [1])
+            return reshape(t, concat([[-1], last], 0))
+
+        flat_logits = flatten(tlogits)
+        flat_labels = flatten(tlabels)
+        op = create_op("SoftmaxCrossEntropyWithLogits", [flat_logits, flat_labels], {}, scope)
+        output_shape = _slice(input_shape, [0], [subtract(input_rank, 1)])
+        loss = reshape(op.outputs[0], output_shape)
+        # TF's shape inference folds the sliced shape; keep the static outer dims the same way.
+        loss.set_shape(tlogits.shape.as_list()[:-1])
+        return loss
+
+
+def softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
+                                      logits: Any = None, dim: int = -1,
+                                      name: Optional[str] = None,
+                                      axis: Optional[int] = None) -> Tensor:
+    """TF1's deprecated form: no gradient flows into ``labels``."""
+    _require_named("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    axis = _pick("axis", axis, "dim", dim if dim != -1 else None)
+    with op_scope(name, "softmax_cross_entropy_with_logits_sg", [logits, labels]) as scope:
+        labels = stop_gradient(labels, name="labels_stop_gradient")
+    return _xent_v2(labels, logits, -1 if axis is None else axis, scope)
+
+
+def softmax_cross_entropy_with_logits_v2(labels: Any, logits: Any, axis: Optional[int] = None,
+                                         name: Optional[str] = None,
+                                         dim: Optional[int] = None) -> Tensor:
+    axis = _pick("axis", axis, "dim", dim)
+    return _xent_v2(labels, logits, -1 if axis is None else axis, name)
+
+
+def sparse_softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
+                                             logits: Any = None,
+                                             name: Optional[str] = None) -> Tensor:
+    _require_named("sparse_softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    with op_scope(name, "SparseSoftmaxCrossEntropyWithLogits", [labels, logits]) as scope:
+        tlabels = convert_to_tensor(labels)
+        tlogits = convert_to_tensor(logits)
+        lr, gr = tlabels.shape.rank, tlogits.shape.rank
+        if gr == 0:
+            raise ValueError(f"Logits cannot be scalars - received shape {tlogits.shape}.")
+        if lr is not None and gr is not None and lr != gr - 1:
+            raise ValueError(
+                f"Rank mismatch: Rank of labels (received {lr}) should equal rank of logits "
+                f"minus 1 (received {gr}).")
+        if gr == 2 or gr is None:
+            # TF names the fused op inside its scope: `<scope>/SparseSoftmaxCrossEntropyWithLogits`.
+            op = create_op("SparseSoftmaxCrossEntropyWithLogits", [tlogits, tlabels], {},
+                           name or "SparseSoftmaxCrossEntropyWithLogits")
+            return op.outputs[0]
+        labels_shape = _shape(tlabels)
+        classes = tlogits.shape[-1] if tlogits.shape[-1] is not None else -1
+        flat_logits = reshape(tlogits, [-1, classes])
+        flat_labels = reshape(tlabels, [-1])
+        op = create_op("SparseSoftmaxCrossEntropyWithLogits", [flat_logits, flat_labels], {},
+                       "SparseSoftmaxCrossEntropyWithLogits")
+        return reshape(op.outputs[0], labels_shape, name=scope or None)
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
+                                      logits: Any = None,
+                                      name: Optional[str] = None) -> Tensor:
+    _require_named("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
+    with op_scope(name, "logistic_loss", [logits, labels]) as scope:
+        tlogits = convert_to_tensor(logits, name="logits")
+        tlabels = convert_to_tensor(labels, dtype=tlogits.dtype, name="labels")
+        if not tlogits.shape.is_compatible_with(tlabels.shape):
+            raise ValueError("logits and labels must have the same shape "
+                             f"({tlogits.shape} vs {tlabels.shape})")
+        # max(x, 0) - x * z + log(1 + exp(-abs(x))), stable for either sign of x.
+        from .array_ops import zeros_like
+        zeros = zeros_like(tlogits)
+        cond = tlogits >= zeros
+        relu_logits = where(cond, tlogits, zeros)
+        neg_abs_logits = where(cond, -tlogits, tlogits)
+        return add(relu_logits - tlogits * tlabels, log1p(exp(neg_abs_logits)),
+                   name=scope or None)
+
+
+def moments(x: Any, axes: Any, shift: Any = None, name: Optional[str] = None,
+            keep_dims: Optional[bool] = None, keepdims: Optional[bool] = None
+            ) -> tuple[Tensor, Tensor]:
+    keep = _pick("keepdims", keepdims, "keep_dims", keep_dims)
+    keep = bool(keep)
+    with op_scope(name, "moments", [x, axes]):
+        y = convert_to_tensor(x)
+        mean = reduce_mean(y, axes, keepdims=True, name="mean")
+        # Sample variance around a mean that the variance does not differentiate through
+        # (its gradient there is zero anyway), as TF.
+        variance = reduce_mean(squared_difference(y, stop_gradient(mean)), axes,
+                               keepdims=True, name="variance")
+        if not keep:
+            mean = squeeze(mean, axes)
+            variance = squeeze(variance, axes)
+        return mean, variance
+
+
+def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: Any,
+                        variance_epsilon: float, name: Optional[str] = None) -> Tensor:
+    with op_scope(name, "batchnorm", [x, mean, variance, scale, offset]):
+        tx = convert_to_tensor(x)
+        inv = rsqrt(variance + variance_epsilon)
+        if scale is not None:
+            inv = inv * scale
+        shift = offset - mean * inv if offset is not None else -mean * inv
+        return tx * cast(inv, tx.dtype) + cast(shift, tx.dtype)

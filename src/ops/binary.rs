@@ -42,6 +42,7 @@ pub enum BinaryOp {
     SqrtGrad,
     RsqrtGrad,
     ReciprocalGrad,
+    Atan2,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,7 @@ enum Kind {
 }
 
 impl BinaryOp {
-    pub const ALL: [BinaryOp; 25] = [
+    pub const ALL: [BinaryOp; 26] = [
         BinaryOp::AddV2,
         BinaryOp::Sub,
         BinaryOp::Mul,
@@ -83,6 +84,7 @@ impl BinaryOp {
         BinaryOp::SqrtGrad,
         BinaryOp::RsqrtGrad,
         BinaryOp::ReciprocalGrad,
+        BinaryOp::Atan2,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -112,6 +114,7 @@ impl BinaryOp {
             BinaryOp::SqrtGrad => "SqrtGrad",
             BinaryOp::RsqrtGrad => "RsqrtGrad",
             BinaryOp::ReciprocalGrad => "ReciprocalGrad",
+            BinaryOp::Atan2 => "Atan2",
         }
     }
 
@@ -143,6 +146,7 @@ impl BinaryOp {
         match self {
             ReluGrad | SoftplusGrad => ("gradients", "features"),
             TanhGrad | SigmoidGrad | SqrtGrad | RsqrtGrad | ReciprocalGrad => ("y", "dy"),
+            Atan2 => ("y", "x"),
             _ => ("x", "y"),
         }
     }
@@ -405,6 +409,7 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         SqrtGrad => float_only!(a, b, op, |y, dy| dy * 0.5 / y),
         RsqrtGrad => float_only!(a, b, op, |y, dy| -0.5 * dy * y * y * y),
         ReciprocalGrad => float_only!(a, b, op, |y, dy| -dy * y * y),
+        Atan2 => float_only!(a, b, op, |y, x| y.atan2(x)),
     };
     if zero_div.get() {
         return Err(Error::op_invalid("Integer division by zero"));
@@ -449,7 +454,7 @@ builders!(
     floor_mod => FloorMod, pow => Pow, maximum => Maximum, minimum => Minimum,
     squared_difference => SquaredDifference, less => Less, less_equal => LessEqual,
     greater => Greater, greater_equal => GreaterEqual, equal => Equal, not_equal => NotEqual,
-    logical_and => LogicalAnd, logical_or => LogicalOr,
+    logical_and => LogicalAnd, logical_or => LogicalOr, atan2 => Atan2,
 );
 
 /// An operand as TF's Python code passes it: a tensor, or a Python number that TF converts
@@ -720,6 +725,20 @@ fn squared_difference_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut
     let y_grad = unary::neg(gr, x_grad)?;
     reduce_to_inputs(ctx, g, Some(x_grad), Some(y_grad), true)
 }
+fn atan2_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (y, x) = (ctx.input(0)?, ctx.input(1)?);
+    // d/dy atan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2).
+    let (gy, gx) = with_control_dependency(gr, g, || {
+        let denom = operator(gr, BinaryOp::AddV2, unary::square(gr, x)?, unary::square(gr, y)?)?;
+        let grad_inv = operator(gr, BinaryOp::RealDiv, g, denom)?;
+        let gy = operator(gr, BinaryOp::Mul, x, grad_inv)?;
+        let gx = operator(gr, BinaryOp::Mul, unary::neg(gr, y)?, grad_inv)?;
+        Ok((gy, gx))
+    })?;
+    reduce_to_inputs(ctx, g, Some(gy), Some(gx), false)
+}
 fn none_grads(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![None, None])
 }
@@ -824,6 +843,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Maximum", maximum_grad);
     r.builtin("Minimum", minimum_grad);
     r.builtin("SquaredDifference", squared_difference_grad);
+    r.builtin("Atan2", atan2_grad);
     for t in [
         "Less",
         "LessEqual",

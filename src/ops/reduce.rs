@@ -23,15 +23,19 @@ pub enum ReduceOp {
     Max,
     Min,
     Prod,
+    Any,
+    All,
 }
 
 impl ReduceOp {
-    pub const ALL: [ReduceOp; 5] = [
+    pub const ALL: [ReduceOp; 7] = [
         ReduceOp::Sum,
         ReduceOp::Mean,
         ReduceOp::Max,
         ReduceOp::Min,
         ReduceOp::Prod,
+        ReduceOp::Any,
+        ReduceOp::All,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -41,6 +45,8 @@ impl ReduceOp {
             ReduceOp::Max => "Max",
             ReduceOp::Min => "Min",
             ReduceOp::Prod => "Prod",
+            ReduceOp::Any => "Any",
+            ReduceOp::All => "All",
         }
     }
 
@@ -119,7 +125,14 @@ pub fn sum_all(g: &Graph, x: Tensor) -> Result<Tensor> {
 pub fn infer(op: ReduceOp, keep_dims: bool, ctx: &InferCtx<'_>) -> Result<Metas> {
     ctx.expect_inputs(2)?;
     let dtype = ctx.dtype(0)?;
-    if dtype == DType::Bool {
+    let logical = matches!(op, ReduceOp::Any | ReduceOp::All);
+    if logical && dtype != DType::Bool {
+        return Err(Error::type_error(format!(
+            "Value passed to parameter 'input' has DataType {dtype} not in list of allowed values: bool (op '{}')",
+            op.type_name()
+        )));
+    }
+    if dtype == DType::Bool && !logical {
         return Err(Error::type_error(format!(
             "Value passed to parameter 'input' has DataType bool not in list of allowed values: \
              float32, float64, int32, uint8, int16, int8, int64 (op '{}')",
@@ -346,6 +359,16 @@ pub fn compute(op: ReduceOp, keep_dims: bool, inputs: &[Value]) -> Result<Output
         Value::I32(a) => Value::I32(reduce_value(op, a, &mask, &out_shape)?),
         Value::I64(a) => Value::I64(reduce_value(op, a, &mask, &out_shape)?),
         Value::U8(a) => Value::U8(reduce_value(op, a, &mask, &out_shape)?),
+        Value::Bool(a) if matches!(op, ReduceOp::Any | ReduceOp::All) => {
+            let data = if op == ReduceOp::Any {
+                reduce_contiguous(a, &mask, false, |p, q| p || q)
+            } else {
+                reduce_contiguous(a, &mask, true, |p, q| p && q)
+            };
+            Value::Bool(ArcArray::from_shape_vec(IxDyn(&out_shape), data).map_err(|e| {
+                Error::internal(format!("{}: reduced data does not fit: {e}", op.type_name()))
+            })?)
+        }
         Value::Bool(_) => {
             return Err(Error::op_invalid(format!(
                 "No OpKernel was registered to support Op '{}' with these attrs: T=DT_BOOL",
@@ -385,6 +408,13 @@ fn reduce_value<T: Reducible>(
     out_shape: &[usize],
 ) -> Result<Arr<T>> {
     let data = match op {
+        ReduceOp::Any | ReduceOp::All => {
+            return Err(Error::op_invalid(format!(
+                "No OpKernel was registered to support Op '{}' with these attrs: T={}",
+                op.type_name(),
+                T::DTYPE
+            )))
+        }
         ReduceOp::Sum => reduce_contiguous(a, mask, T::zero(), T::add),
         ReduceOp::Prod => reduce_contiguous(a, mask, T::one(), T::mul),
         ReduceOp::Max => reduce_contiguous(a, mask, T::lowest(), max_nan::<T>),
@@ -834,6 +864,8 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Max", min_max_grad);
     r.builtin("Min", min_max_grad);
     r.builtin("Prod", prod_grad);
+    r.not_differentiable("Any");
+    r.not_differentiable("All");
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub enum UnaryOp {
     ZerosLike,
     OnesLike,
     LogicalNot,
+    Erf,
 }
 
 /// Which dtypes an op accepts.
@@ -50,7 +51,7 @@ enum Accepts {
 }
 
 impl UnaryOp {
-    pub const ALL: [UnaryOp; 24] = [
+    pub const ALL: [UnaryOp; 25] = [
         UnaryOp::Neg,
         UnaryOp::Abs,
         UnaryOp::Sign,
@@ -75,6 +76,7 @@ impl UnaryOp {
         UnaryOp::ZerosLike,
         UnaryOp::OnesLike,
         UnaryOp::LogicalNot,
+        UnaryOp::Erf,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -103,6 +105,7 @@ impl UnaryOp {
             UnaryOp::ZerosLike => "ZerosLike",
             UnaryOp::OnesLike => "OnesLike",
             UnaryOp::LogicalNot => "LogicalNot",
+            UnaryOp::Erf => "Erf",
         }
     }
 
@@ -177,6 +180,28 @@ fn softplus_f<T: Float>(x: T) -> T {
     } else {
         x.exp().ln_1p()
     }
+}
+
+/// erf in f64 from the all-positive series
+/// `erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1))`, which has no
+/// cancellation; past |x| = 6 erf is 1 to f64 precision.
+fn erf_f(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    if x.abs() >= 6.0 {
+        return x.signum();
+    }
+    let x2 = x * x;
+    let mut term = x;
+    let mut sum = x;
+    let mut n = 0.0;
+    while term.abs() > sum.abs() * 1e-17 && n < 400.0 {
+        n += 1.0;
+        term *= 2.0 * x2 / (2.0 * n + 1.0);
+        sum += term;
+    }
+    2.0 / std::f64::consts::PI.sqrt() * (-x2).exp() * sum
 }
 
 /// Round half to even, as TF's `Round`.
@@ -271,6 +296,7 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
         UnaryOp::Floor => map_float!(x, err(), a => a.mapv(|v| v.floor()).into_shared()),
         UnaryOp::Ceil => map_float!(x, err(), a => a.mapv(|v| v.ceil()).into_shared()),
         UnaryOp::Round => map_float!(x, err(), a => a.mapv(round_half_even).into_shared()),
+        UnaryOp::Erf => map_float!(x, err(), a => a.mapv(|v| erf_f(v.into()) as _).into_shared()),
         UnaryOp::ZerosLike => Value::zeros(x.dtype(), x.shape()),
         UnaryOp::OnesLike => Value::full(x.dtype(), x.shape(), 1.0),
         UnaryOp::LogicalNot => match x {
@@ -311,7 +337,7 @@ builders!(
     neg => Neg, abs => Abs, sign => Sign, square => Square, sqrt => Sqrt, rsqrt => Rsqrt,
     exp => Exp, expm1 => Expm1, log => Log, log1p => Log1p, reciprocal => Reciprocal,
     sin => Sin, cos => Cos, tan => Tan, tanh => Tanh, sigmoid => Sigmoid, relu => Relu,
-    softplus => Softplus, floor => Floor, ceil => Ceil, round => Round,
+    softplus => Softplus, erf => Erf, floor => Floor, ceil => Ceil, round => Round,
     logical_not => LogicalNot,
 );
 
@@ -449,6 +475,17 @@ fn softplus_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let s = sigmoid(g, ctx.input(0)?)?;
     Ok(dense(times(g, grad, s)?))
 }
+fn erf_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    // grad * 2/sqrt(pi) * exp(-x^2), under control_dependencies([grad]) as TF.
+    let x = ctx.input(0)?;
+    guarded(ctx, grads, |g, grad| {
+        let c = 2.0 / std::f64::consts::PI.sqrt();
+        let two_over_root_pi = super::source::scalar_const(g, g.dtype(x)?, c, None, None)?;
+        let t = times(g, grad, two_over_root_pi)?;
+        let e = exp(g, neg(g, square(g, x)?)?)?;
+        times(g, t, e)
+    })
+}
 fn none_grad(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![None])
 }
@@ -473,6 +510,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Cos", cos_grad);
     r.builtin("Tan", tan_grad);
     r.builtin("Softplus", softplus_grad);
+    r.builtin("Erf", erf_grad);
     r.builtin("Floor", none_grad);
     r.builtin("Ceil", none_grad);
     r.builtin("Round", none_grad);
