@@ -24,3 +24,7 @@ def relu(features: Any, name: Optional[str] = None) -> Tensor:
 
 def softplus(features: Any, name: Optional[str] = None) -> Tensor:
     return _activation("Softplus", features, name)
+
+from .nn_conv import __all__ as _conv_all, avg_pool, conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_transpose, depthwise_conv2d, depthwise_conv2d_native, max_pool  # noqa: E402,F401,E501
+
+__all__ += _conv_all
