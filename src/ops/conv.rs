@@ -547,6 +547,9 @@ fn infer(op: &ConvOp, ctx: &InferCtx<'_>) -> Result<Metas> {
             let x = rank4(ctx, 0)?;
             let f = rank4(ctx, 1)?;
             let depthwise = matches!(op, ConvOp::Depthwise(_));
+            if depthwise {
+                check_depthwise_strides(op).map_err(|m| ctx.err(m))?;
+            }
             let oc = if depthwise {
                 must_equal(ctx, x[3], f[2])?;
                 match (x[3].or(f[2]), f[3]) {
@@ -647,6 +650,16 @@ fn infer(op: &ConvOp, ctx: &InferCtx<'_>) -> Result<Metas> {
             };
             one(t, shape4(out))
         }
+    }
+}
+
+/// TF's depthwise kernels take one stride for both spatial dims.
+fn check_depthwise_strides(op: &ConvOp) -> std::result::Result<(), &'static str> {
+    match op.conv() {
+        Some(a) if a.strides.get(1) != a.strides.get(2) => Err(
+            "Current implementation only supports equal length strides in the row and column dimensions.",
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -983,6 +996,7 @@ fn conv_geom(op: &ConvOp, x: [usize; 4], f: [usize; 4]) -> Result<Geom> {
 }
 
 fn depthwise_geom(op: &ConvOp, x: [usize; 4], f: [usize; 4]) -> Result<Geom> {
+    check_depthwise_strides(op).map_err(Error::op_invalid)?;
     if x[3] != f[2] {
         return Err(Error::op_invalid(format!(
             "{}: input and filter must have the same depth: {} vs {}",
