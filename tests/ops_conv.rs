@@ -8,7 +8,7 @@ mod common;
 use common::{check_fn, f64_value, pattern, placeholder};
 use symgrad::exec::Session;
 use symgrad::ops::{source, unary};
-use symgrad::{AttrValue, Attrs, Code, Error, Graph, Shape, Tensor, Value};
+use symgrad::{AttrValue, Attrs, Code, DType, Error, Graph, Shape, Tensor, Value};
 
 fn value(shape: &[usize], seed: u64) -> Value {
     f64_value(shape, pattern(shape.iter().product(), seed))
@@ -655,4 +655,34 @@ fn max_pool_ties_go_to_the_first_maximum() {
     let dy = konst(&g, f64_value(&[1, 1, 1, 1], vec![5.0]));
     let dx = op(&g, "MaxPoolGrad", &[x, y, dy], &attrs);
     assert_eq!(run1(&g, dx, &[]).to_f64_vec(), vec![5.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn absurd_sizes_are_errors_not_crashes() {
+    let g = Graph::new();
+    let f = konst(&g, value(&[2, 2, 1, 1], 1));
+    let dy = konst(&g, value(&[1, 1, 1, 1], 2));
+    let attrs = conv_attrs([1 << 40, 1 << 40], [1, 1], "SAME", &[]);
+    let sizes = konst(&g, Value::int_vector(DType::I64, &[1, 1 << 40, 1 << 40, 1]));
+    let r = g.add_op_def("Conv2DBackpropInput", &[sizes, f, dy], &attrs, None);
+    if let Ok(op) = r {
+        let out = Session::new(&g).run(&[op.output(0)], &[]);
+        assert!(matches!(out, Err(Error::Op { .. })), "{out:?}");
+    }
+    let sizes = konst(
+        &g,
+        Value::int_vector(DType::I64, &[1 << 40, 1 << 40, 1, 1 << 40]),
+    );
+    let x = konst(&g, value(&[1, 2, 2, 1], 3));
+    let dy = konst(&g, value(&[1, 1, 1, 1], 4));
+    let r = g.add_op_def(
+        "DepthwiseConv2dNativeBackpropFilter",
+        &[x, sizes, dy],
+        &attrs,
+        None,
+    );
+    if let Ok(op) = r {
+        let out = Session::new(&g).run(&[op.output(0)], &[]);
+        assert!(matches!(out, Err(Error::Op { .. })), "{out:?}");
+    }
 }

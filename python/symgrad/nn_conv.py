@@ -7,7 +7,6 @@ NCHW path either), so such graphs hold two extra ``Transpose`` ops.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Optional
 
 from ._op_helpers import convert_same_type, create_tensor, int_tensor, op_scope
@@ -32,14 +31,10 @@ def _get_sequence(value: Any, n: int, channel_index: int, name: str) -> list[int
     """A window attribute from an int or a list of length 1, n or n + 2 (TF's rule)."""
     if value is None:
         return [1] * (n + 2)
-    if isinstance(value, (list, tuple)):
-        seq = list(value)
-    elif isinstance(value, Sequence) and not isinstance(value, str):
-        seq = list(value)
-    elif hasattr(value, "__len__"):
-        seq = list(value)
-    else:
+    if isinstance(value, (int, str)) or not hasattr(value, "__len__"):
         seq = [value]
+    else:
+        seq = list(value)
     if len(seq) == n + 2:
         return [int(v) for v in seq]
     if len(seq) == 1:

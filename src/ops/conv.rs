@@ -423,7 +423,11 @@ fn windowed(
     padding: &Padding,
     dim: usize,
 ) -> std::result::Result<(usize, usize), String> {
-    let eff = (k.max(1) - 1) * dilation + 1;
+    let overflow = || "window size overflows".to_string();
+    let eff = (k.max(1) - 1)
+        .checked_mul(dilation)
+        .and_then(|e| e.checked_add(1))
+        .ok_or_else(overflow)?;
     match padding {
         Padding::Valid => {
             if input < eff {
@@ -435,13 +439,20 @@ fn windowed(
         }
         Padding::Same => {
             let out = input.div_ceil(stride);
-            let needed = (out.saturating_sub(1) * stride + eff).saturating_sub(input);
+            let span = (out.saturating_sub(1))
+                .checked_mul(stride)
+                .and_then(|v| v.checked_add(eff))
+                .ok_or_else(overflow)?;
+            let needed = span.saturating_sub(input);
             Ok((out, needed / 2))
         }
         Padding::Explicit(p) => {
             let before = p.get(2 * dim).copied().unwrap_or(0).max(0) as usize;
             let after = p.get(2 * dim + 1).copied().unwrap_or(0).max(0) as usize;
-            let padded = input + before + after;
+            let padded = input
+                .checked_add(before)
+                .and_then(|v| v.checked_add(after))
+                .ok_or_else(overflow)?;
             if padded < eff {
                 return Err(format!(
                     "Negative dimension size caused by subtracting {eff} from {padded}"
@@ -553,7 +564,7 @@ fn infer(op: &ConvOp, ctx: &InferCtx<'_>) -> Result<Metas> {
             let oc = if depthwise {
                 must_equal(ctx, x[3], f[2])?;
                 match (x[3].or(f[2]), f[3]) {
-                    (Some(c), Some(m)) => Some(c * m),
+                    (Some(c), Some(m)) => c.checked_mul(m),
                     _ => None,
                 }
             } else {
@@ -701,6 +712,20 @@ impl Geom {
         let (s, d, padding, _) = op.window();
         let (oh, pt) = windowed(x[1], k[0], s[0], d[0], padding, 1).map_err(Error::op_invalid)?;
         let (ow, pl) = windowed(x[2], k[1], s[1], d[1], padding, 2).map_err(Error::op_invalid)?;
+        // Every index the loops form is below one of these products; checking them once
+        // keeps the index arithmetic free of overflow.
+        for dims in [&x[..], &[x[0], oh, ow, x[3]], &[k[0], k[1], x[3]]] {
+            if dims
+                .iter()
+                .try_fold(1usize, |a, &d| a.checked_mul(d))
+                .is_none()
+            {
+                return Err(Error::op_invalid(format!(
+                    "{}: sizes {dims:?} are too large",
+                    op.type_name()
+                )));
+            }
+        }
         Ok(Geom {
             n: x[0],
             ih: x[1],
@@ -758,22 +783,50 @@ fn sizes_value(v: &Value, op: &ConvOp, what: &str) -> Result<[usize; 4]> {
     }
 }
 
+fn mul(a: usize, b: usize) -> Result<usize> {
+    a.checked_mul(b)
+        .ok_or_else(|| Error::op_invalid(format!("size {a} * {b} overflows")))
+}
+
+/// True when a 4-value window attribute is not 1 on the batch or channel dim.
+fn outer(v: &[i64]) -> bool {
+    v.first() != Some(&1) || v.get(3) != Some(&1)
+}
+
+/// A zeroed buffer for `dims`, or TF's errors when the size overflows or cannot be allocated
+/// (sizes can come from a shape input, so they are not bounded by existing tensors).
+fn zeros<T: ConvElem>(dims: &[usize]) -> Result<Vec<T>> {
+    let n = dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| Error::op_invalid(format!("tensor of shape {dims:?} is too large")))?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        Error::op(
+            crate::error::Code::ResourceExhausted,
+            format!("OOM when allocating tensor with shape {dims:?}"),
+        )
+    })?;
+    v.resize(n, T::zero());
+    Ok(v)
+}
+
 /// TF's run-time checks on strides and dilations (its shape functions accept them).
 fn check_window(op: &ConvOp) -> Result<()> {
     if let Some(a) = op.conv() {
-        if a.strides[0] != 1 || a.strides[3] != 1 {
+        if outer(&a.strides) {
             return Err(Error::op_invalid(
                 "Current implementation does not yet support strides in the batch and depth dimensions.",
             ));
         }
-        if a.dilations[0] != 1 || a.dilations[3] != 1 {
+        if outer(&a.dilations) {
             return Err(Error::op_invalid(
                 "Current implementation does not yet support dilations in the batch and depth dimensions.",
             ));
         }
     }
     if let Some(p) = op.pool() {
-        if p.ksize[0] != 1 || p.ksize[3] != 1 || p.strides[0] != 1 || p.strides[3] != 1 {
+        if outer(&p.ksize) || outer(&p.strides) {
             return Err(Error::unimplemented(
                 "Pooling is not yet supported on the batch nor depth dimensions.",
             ));
@@ -874,18 +927,18 @@ fn compute_t<T: ConvElem>(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
             let g = depthwise_geom(op, xd, fd)?;
             let (x, f) = (arr::<T>(&inputs[0], op)?, arr::<T>(&inputs[1], op)?);
             let (x, f) = (data(x), data(f));
-            let mut out = vec![T::zero(); g.n * g.oh * g.ow * g.ic * fd[3]];
+            let mut out = zeros::<T>(&[g.n, g.oh, g.ow, g.ic, fd[3]])?;
             depthwise_loop(&g, fd[3], |xi, fi, oi| out[oi] = out[oi] + x[xi] * f[fi]);
-            finish(g.out_dims(g.ic * fd[3]), out)
+            finish(g.out_dims(mul(g.ic, fd[3])?), out)
         }
         ConvOp::DepthwiseBackpropInput(_) => {
             let xd = sizes_value(&inputs[0], op, "input_sizes")?;
             let fd = dims4(&inputs[1], "filter", op)?;
             let g = depthwise_geom(op, xd, fd)?;
-            check_backprop(op, &inputs[2], g.out_dims(g.ic * fd[3]))?;
+            check_backprop(op, &inputs[2], g.out_dims(mul(g.ic, fd[3])?))?;
             let (f, dy) = (arr::<T>(&inputs[1], op)?, arr::<T>(&inputs[2], op)?);
             let (f, dy) = (data(f), data(dy));
-            let mut dx = vec![T::zero(); xd.iter().product()];
+            let mut dx = zeros::<T>(&xd)?;
             depthwise_loop(&g, fd[3], |xi, fi, oi| dx[xi] = dx[xi] + dy[oi] * f[fi]);
             finish(xd, dx)
         }
@@ -893,10 +946,10 @@ fn compute_t<T: ConvElem>(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
             let xd = dims4(&inputs[0], "input", op)?;
             let fd = sizes_value(&inputs[1], op, "filter_sizes")?;
             let g = depthwise_geom(op, xd, fd)?;
-            check_backprop(op, &inputs[2], g.out_dims(g.ic * fd[3]))?;
+            check_backprop(op, &inputs[2], g.out_dims(mul(g.ic, fd[3])?))?;
             let (x, dy) = (arr::<T>(&inputs[0], op)?, arr::<T>(&inputs[2], op)?);
             let (x, dy) = (data(x), data(dy));
-            let mut df = vec![T::zero(); fd.iter().product()];
+            let mut df = zeros::<T>(&fd)?;
             depthwise_loop(&g, fd[3], |xi, fi, oi| df[fi] = df[fi] + x[xi] * dy[oi]);
             finish(fd, df)
         }
@@ -943,7 +996,7 @@ fn compute_t<T: ConvElem>(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
             let xd = dims4(&inputs[0], "value", op)?;
             let g = pool_geom(op, xd)?;
             let x = data(arr::<T>(&inputs[0], op)?);
-            let mut out = vec![T::zero(); g.n * g.oh * g.ow * g.ic];
+            let mut out = zeros::<T>(&[g.n, g.oh, g.ow, g.ic])?;
             avg_windows(&g, |xi, oi, scale| {
                 out[oi] = out[oi] + x[xi] * T::from_f64(scale)
             });
@@ -954,7 +1007,7 @@ fn compute_t<T: ConvElem>(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
             let g = pool_geom(op, xd)?;
             check_backprop(op, &inputs[1], g.out_dims(g.ic))?;
             let dy = data(arr::<T>(&inputs[1], op)?);
-            let mut dx = vec![T::zero(); xd.iter().product()];
+            let mut dx = zeros::<T>(&xd)?;
             avg_windows(&g, |xi, oi, scale| {
                 dx[xi] = dx[xi] + dy[oi] * T::from_f64(scale)
             });
@@ -1075,11 +1128,11 @@ fn view_mut<T>(s: &mut [T], r: usize, c: usize) -> Result<ArrayViewMut2<'_, T>> 
 fn conv2d_fwd<T: ConvElem>(g: &Geom, x: &[T], f: &[T], oc: usize) -> Result<Vec<T>> {
     let k = g.kh * g.kw * g.ic;
     let p = g.oh * g.ow;
-    let mut out = vec![T::zero(); g.n * p * oc];
+    let mut out = zeros::<T>(&[g.n, p, oc])?;
     if k == 0 || p == 0 || oc == 0 {
         return Ok(out);
     }
-    let mut col = vec![T::zero(); p * k];
+    let mut col = zeros::<T>(&[p, k])?;
     let fv = view(f, k, oc)?;
     for n in 0..g.n {
         im2col(g, x, n, &mut col);
@@ -1092,11 +1145,11 @@ fn conv2d_fwd<T: ConvElem>(g: &Geom, x: &[T], f: &[T], oc: usize) -> Result<Vec<
 fn conv2d_bwd_input<T: ConvElem>(g: &Geom, f: &[T], dy: &[T], oc: usize) -> Result<Vec<T>> {
     let k = g.kh * g.kw * g.ic;
     let p = g.oh * g.ow;
-    let mut dx = vec![T::zero(); g.n * g.ih * g.iw * g.ic];
+    let mut dx = zeros::<T>(&[g.n, g.ih, g.iw, g.ic])?;
     if k == 0 || p == 0 || oc == 0 {
         return Ok(dx);
     }
-    let mut col = vec![T::zero(); p * k];
+    let mut col = zeros::<T>(&[p, k])?;
     let ft = view(f, k, oc)?.reversed_axes();
     for n in 0..g.n {
         let dyn_ = view(&dy[n * p * oc..(n + 1) * p * oc], p, oc)?;
@@ -1115,11 +1168,11 @@ fn conv2d_bwd_input<T: ConvElem>(g: &Geom, f: &[T], dy: &[T], oc: usize) -> Resu
 fn conv2d_bwd_filter<T: ConvElem>(g: &Geom, x: &[T], dy: &[T], oc: usize) -> Result<Vec<T>> {
     let k = g.kh * g.kw * g.ic;
     let p = g.oh * g.ow;
-    let mut df = vec![T::zero(); k * oc];
+    let mut df = zeros::<T>(&[k, oc])?;
     if k == 0 || p == 0 || oc == 0 {
         return Ok(df);
     }
-    let mut col = vec![T::zero(); p * k];
+    let mut col = zeros::<T>(&[p, k])?;
     for n in 0..g.n {
         im2col(g, x, n, &mut col);
         let ct = view(&col, p, k)?.reversed_axes();

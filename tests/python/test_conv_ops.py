@@ -205,7 +205,7 @@ def test_conv2d_dilated_gradients():
 
 
 def test_depthwise_gradients_both_orders():
-    _check(lambda a, b: tf.square(tf.nn.depthwise_conv2d(a, b, [1, 1, 2, 1], "SAME")),
+    _check(lambda a, b: tf.square(tf.nn.depthwise_conv2d(a, b, [1, 2, 2, 1], "SAME")),
            [([None, 4, 4, 2], RNG.randn(1, 4, 4, 2)), (None, RNG.randn(2, 2, 2, 2))])
 
 
@@ -258,6 +258,8 @@ def test_errors(g):
         tf.nn.max_pool(x, 2, 2, "FOO")
     with pytest.raises(ValueError, match="Negative dimension size caused by subtracting 7"):
         tf.nn.avg_pool(x, 7, 1, "VALID")
+    with pytest.raises(ValueError, match="only supports equal length strides"):
+        tf.nn.depthwise_conv2d(x, tf.placeholder(tf.float32, [3, 3, 3, 2]), [1, 1, 2, 1], "SAME")
     with pytest.raises(TypeError):
         tf.nn.conv2d(x, tf.placeholder(tf.float64, [3, 3, 3, 4]), 1, "SAME")
     y = tf.nn.conv2d(x, w, [2, 1, 1, 1], "SAME")  # TF rejects batch strides at run time
