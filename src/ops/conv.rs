@@ -1231,10 +1231,10 @@ fn argmax<T: ConvElem>(g: &Geom, x: &[T]) -> Vec<Option<usize>> {
                         let xbase = ((n * g.ih + iy) * g.iw + ix) * c;
                         for (ch, b) in out.iter_mut().enumerate() {
                             let i = xbase + ch;
-                            // NaN wins, as a comparison `!(v <= best)` keeps it.
+                            // A NaN wins and then stays: the maximum of a window holding a NaN is NaN.
                             let better = match *b {
                                 None => true,
-                                Some(j) => !(x[i] <= x[j]) && !x[j].is_nan(),
+                                Some(j) => x[i] > x[j] || (x[i].is_nan() && !x[j].is_nan()),
                             };
                             if better {
                                 *b = Some(i);
