@@ -273,3 +273,6 @@ def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: An
             inv = inv * scale
         shift = offset - mean * inv if offset is not None else -mean * inv
         return tx * cast(inv, tx.dtype) + cast(shift, tx.dtype)
+from .nn_conv import __all__ as _conv_all, avg_pool, conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_transpose, depthwise_conv2d, depthwise_conv2d_native, max_pool  # noqa: E402,F401,E501
+
+__all__ += _conv_all
