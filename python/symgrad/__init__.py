@@ -42,6 +42,10 @@ _NATIVE = [
     "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "cast", "to_float", "to_double",
     "to_int32", "to_int64", "where", "where_v2", "reduce_sum", "reduce_mean", "reduce_max",
     "reduce_min", "reduce_prod", "matmul", "add_n", "accumulate_n",
+    # along an axis, and random ops
+    "reverse", "reverse_v2", "cumsum", "cumprod", "argmax", "argmin", "sort", "argsort",
+    "linspace", "lin_space", "eye", "einsum", "tensordot", "random_normal", "random_uniform",
+    "truncated_normal", "random_shuffle", "set_random_seed",
     # grouping
     "no_op", "group", "tuple",
     # differentiation
@@ -90,6 +94,11 @@ if _NATIVE_IMPORT_ERROR is None:
                            sigmoid, sin, sqrt, square, squared_difference, subtract, tan, tanh,
                            to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
+    from .array_ops import reverse, reverse_v2
+    from .framework import set_random_seed
+    from .math_ops import (argmax, argmin, argsort, cumprod, cumsum, einsum, eye, lin_space,
+                           linspace, sort, tensordot)
+    from .random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 
     def disable_eager_execution() -> None:
         """Accepted for TF1 scripts: symgrad builds graphs (eager mode is not built yet)."""
