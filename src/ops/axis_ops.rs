@@ -1,6 +1,6 @@
 //! Ops along one axis: reverse, cumulative sums and products, arg max/min, top-k, mirror pad, linspace.
 
-use super::{array, binary, one, Family, InferCtx, KernelCtx, OpKind, Outputs};
+use super::{array, binary, one, source, Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -818,8 +818,16 @@ fn cumsum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![Some(gx.into()), None])
 }
 
-/// TF's `_CumprodGrad`: `cumsum(cumprod(x) * grad, reverse=!reverse) / x`. Like TF it
-/// divides by x, so it is undefined where x holds zeros.
+/// Cumprod's gradient. TF's `_CumprodGrad` is `cumsum(cumprod(x) * grad, reverse=!reverse)
+/// / x`, which is undefined where x holds zeros (and so is every higher derivative through
+/// it, e.g. of `Prod`). When the rank and the axis are known at build time symgrad computes
+/// the same value without dividing: with the axis moved last,
+///   dx[k] = sum_i included(k, i) * grad[i] * prod_{j in scan(i), j != k} x[j]
+/// where the products come from one `Cumprod` of an [n, n] matrix whose row k is x with
+/// x[k] replaced by 1, and `included(k, i)` says whether x[k] is a factor of output i
+/// (k <= i forward, k < i exclusive, mirrored for reverse). It costs O(n^2) per lane and is
+/// built from differentiable ops, so derivatives of any order are exact at zeros. Otherwise
+/// (unknown rank or a fed axis) it falls back to TF's formula.
 fn cumprod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let AxisOp::Cumprod { exclusive, reverse } = own(ctx)? else {
         return Err(Error::internal("Cumprod gradient for another op"));
@@ -827,11 +835,79 @@ fn cumprod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let (x, axis) = (ctx.input(0)?, ctx.input(1)?);
     let grad = ctx.grad(grads, 0)?;
+    let rank = g.shape(x)?.rank();
+    let axis_value = g
+        .read()
+        .constant_value(axis)
+        .and_then(|v| v.to_i64_vec().ok())
+        .and_then(|v| v.first().copied());
+    if let (Some(rank), Some(a)) = (rank, axis_value) {
+        if rank > 0 {
+            let a = normalize_axis(a, rank)?;
+            let gx = cumprod_grad_exact(g, x, grad, rank, a, exclusive, reverse)?;
+            return Ok(vec![Some(gx.into()), None]);
+        }
+    }
     let prod = cumprod(g, x, axis, exclusive, reverse)?;
     let weighted = binary::operator(g, binary::BinaryOp::Mul, prod, grad)?;
     let out = cumsum(g, weighted, axis, exclusive, !reverse)?;
     let gx = binary::operator(g, binary::BinaryOp::RealDiv, out, x)?;
     Ok(vec![Some(gx.into()), None])
+}
+
+fn cumprod_grad_exact(
+    g: &Graph,
+    x: Tensor,
+    grad: Tensor,
+    rank: usize,
+    axis: usize,
+    exclusive: bool,
+    reverse: bool,
+) -> Result<Tensor> {
+    use binary::{operator, BinaryOp};
+    // Swapping the axis with the last one is its own inverse.
+    let perm: Option<Tensor> = if axis + 1 == rank {
+        None
+    } else {
+        let mut p: Vec<i64> = (0..rank as i64).collect();
+        p.swap(axis, rank - 1);
+        Some(source::const_ints(g, &p)?)
+    };
+    let to_last = |t: Tensor| -> Result<Tensor> {
+        match perm {
+            Some(p) => array::transpose(g, t, p),
+            None => Ok(t),
+        }
+    };
+    let (xt, gt) = (to_last(x)?, to_last(grad)?);
+    let dtype = g.dtype(x)?;
+    let ones = array::cast(g, array::ones_like(g, xt)?, DType::I32)?;
+    let positions = cumsum_const(g, ones, -1, true, false)?;
+    let k = array::expand_dims(g, positions, -1)?;
+    let i = array::expand_dims(g, positions, -2)?;
+    let eye = array::cast(g, binary::equal(g, k, i)?, dtype)?;
+    let off = operator(g, BinaryOp::Sub, binary::Operand::S(1.0), eye)?;
+    let rows = operator(g, BinaryOp::Mul, array::expand_dims(g, xt, -2)?, off)?;
+    let masked = operator(g, BinaryOp::AddV2, rows, eye)?;
+    let last = Input::Const("axis", Value::scalar(-1i32));
+    let products = g
+        .add_with_consts(
+            OpKind::AxisOps(AxisOp::Cumprod { exclusive, reverse }),
+            &[masked.into(), last],
+            None,
+        )?
+        .output(0);
+    let included = match (exclusive, reverse) {
+        (false, false) => binary::less_equal(g, k, i)?,
+        (true, false) => binary::less(g, k, i)?,
+        (false, true) => binary::greater_equal(g, k, i)?,
+        (true, true) => binary::greater(g, k, i)?,
+    };
+    let included = array::cast(g, included, dtype)?;
+    let weighted = operator(g, BinaryOp::Mul, products, included)?;
+    let weighted = operator(g, BinaryOp::Mul, weighted, array::expand_dims(g, gt, -2)?)?;
+    let dx = super::reduce::sum(g, weighted, &[-1], false)?;
+    to_last(dx)
 }
 
 /// TopKV2: each value's gradient goes back to the position it came from. TF scatters with
