@@ -17,8 +17,8 @@ from .tensor_shape import TensorShape, as_shape
 __all__ = [
     "placeholder", "placeholder_with_default", "identity", "identity_n", "stop_gradient",
     "reshape", "transpose", "invert_permutation", "expand_dims", "squeeze", "shape", "size",
-    "rank", "fill", "reverse", "reverse_v2", "zeros", "ones", "zeros_like", "ones_like", "split", "unstack", "stack",
-    "concat", "tile", "broadcast_to", "newaxis", "slice", "pad",
+    "rank", "fill", "zeros", "ones", "zeros_like", "ones_like", "split", "unstack", "stack",
+    "concat", "tile", "broadcast_to", "newaxis", "slice", "pad", "reverse", "reverse_v2",
 ]
 
 newaxis = None
