@@ -68,7 +68,13 @@ fn argmax_top_k_linspace_mirror_pad_values() {
     let (tv, ti) = axis_ops::top_k(&g, x, scalar_i32(&g, 2), true).expect("top_k");
     let start = source::scalar_const(&g, DType::F64, 1.0, None, None).expect("c");
     let stop = source::scalar_const(&g, DType::F64, 2.0, None, None).expect("c");
-    let ls = op(&g, "LinSpace", &[start, stop, scalar_i32(&g, 5)], Attrs::new()).expect("ls");
+    let ls = op(
+        &g,
+        "LinSpace",
+        &[start, stop, scalar_i32(&g, 5)],
+        Attrs::new(),
+    )
+    .expect("ls");
     let paddings = source::const_value(
         &g,
         Value::from_vec(&[2, 2], vec![1i32, 0, 0, 2]).expect("v"),
@@ -161,18 +167,32 @@ fn build_and_run_time_errors() {
     assert!(is_value_error(&e), "{e}");
     let e = axis_ops::top_k(&g, x, scalar_i32(&g, 5), true).expect_err("k too large");
     assert!(is_value_error(&e), "{e}");
-    let p = source::const_value(&g, Value::from_vec(&[2, 2], vec![3i32, 0, 0, 0]).expect("v"), None)
-        .expect("c");
+    let p = source::const_value(
+        &g,
+        Value::from_vec(&[2, 2], vec![3i32, 0, 0, 0]).expect("v"),
+        None,
+    )
+    .expect("c");
     let e = axis_ops::mirror_pad(&g, x, p, false).expect_err("too much padding");
     assert!(is_value_error(&e), "{e}");
 
     let ph = placeholder(&g, Shape::unknown());
     let k = symgrad::ops::source::placeholder(&g, DType::I32, Shape::scalar(), None).expect("k");
     let (v, _) = axis_ops::top_k(&g, ph, k, true).expect("top_k");
-    let e = run(&g, &[v], &[(ph, value(&[3, 4], 1)), (k, Value::scalar(9i32))])
-        .expect_err("k too large at run time");
+    let e = run(
+        &g,
+        &[v],
+        &[(ph, value(&[3, 4], 1)), (k, Value::scalar(9i32))],
+    )
+    .expect_err("k too large at run time");
     assert!(
-        matches!(e, Error::Op { code: Code::InvalidArgument, .. }),
+        matches!(
+            e,
+            Error::Op {
+                code: Code::InvalidArgument,
+                ..
+            }
+        ),
         "{e:?}"
     );
     assert!(e.to_string().contains("TopKV2"), "{e}");
@@ -240,7 +260,13 @@ fn random_uniform_int_and_shuffle() {
     let attrs = Attrs::new()
         .with("seed", AttrValue::Int(1))
         .with("seed2", AttrValue::Int(1));
-    let r = op(&g, "RandomUniformInt", &[ints(&g, &[5000]), lo, hi], attrs.clone()).expect("r");
+    let r = op(
+        &g,
+        "RandomUniformInt",
+        &[ints(&g, &[5000]), lo, hi],
+        attrs.clone(),
+    )
+    .expect("r");
     let data = source::const_value(&g, value(&[10, 2], 4), None).expect("c");
     let sh = op(&g, "RandomShuffle", &[data], attrs.clone()).expect("shuffle");
     let out = run(&g, &[r, sh, data], &[]).expect("run");

@@ -283,7 +283,10 @@ fn prod_gradients_with_zeros() {
     });
     // Two zeros in a slice: with the rank and axes known, the gradient is TF's exclusive
     // cumprods, whose own gradient does not divide, so second derivatives are exact too.
-    for shape in [Shape::known(&[3, 4]), Shape(Some(smallvec::smallvec![None, None]))] {
+    for shape in [
+        Shape::known(&[3, 4]),
+        Shape(Some(smallvec::smallvec![None, None])),
+    ] {
         for (axes, keep) in [(&[1][..], false), (&[0, 1][..], true), (&[0][..], false)] {
             check_fn(shape.clone(), &xv, |g, x| {
                 let p = reduce::prod(g, x, axes, keep).expect("prod");

@@ -130,7 +130,10 @@ impl Family for AxisOp {
             AxisOp::MirrorPad { symmetric } | AxisOp::MirrorPadGrad { symmetric } => {
                 push("T", t(0));
                 push("Tpaddings", t(1));
-                push("mode", Some(AttrValue::Str(mode_name(*symmetric).to_string())));
+                push(
+                    "mode",
+                    Some(AttrValue::Str(mode_name(*symmetric).to_string())),
+                );
             }
         }
         out
@@ -209,9 +212,7 @@ impl Family for AxisOp {
                 }
                 let shape = match ctx.shape(0)?.dims() {
                     None => Shape::unknown(),
-                    Some([]) => {
-                        return Err(ctx.err("Shape must be at least rank 1 but is rank 0"))
-                    }
+                    Some([]) => return Err(ctx.err("Shape must be at least rank 1 but is rank 0")),
                     Some(d) => {
                         let last = d[d.len() - 1];
                         if let (Some(n), Some(k)) = (last, k) {
@@ -261,7 +262,9 @@ impl Family for AxisOp {
                 int_input(ctx, 1, "paddings")?;
                 let grad = matches!(self, AxisOp::MirrorPadGrad { .. });
                 let x = ctx.shape(0)?;
-                let rank = x.rank().or_else(|| ctx.shape(1).ok().and_then(|s| s.dim(0)));
+                let rank = x
+                    .rank()
+                    .or_else(|| ctx.shape(1).ok().and_then(|s| s.dim(0)));
                 let Some(rank) = rank else {
                     return one(ctx.dtype(0)?, Shape::unknown());
                 };
@@ -466,7 +469,13 @@ fn scan<T: Num>(a: &Arr<T>, axis: usize, exclusive: bool, reverse: bool, prod: b
     out.into_shared()
 }
 
-fn scan_kernel(x: &Value, axis: &Value, exclusive: bool, reverse: bool, prod: bool) -> Result<Value> {
+fn scan_kernel(
+    x: &Value,
+    axis: &Value,
+    exclusive: bool,
+    reverse: bool,
+    prod: bool,
+) -> Result<Value> {
     let rank = x.shape().len();
     if rank == 0 {
         return Err(Error::op_invalid("ScanOp: input must be at least rank 1"));
@@ -526,7 +535,7 @@ fn arg_kernel(x: &Value, axis: &Value, out_type: DType, max: bool) -> Result<Val
         .filter(|(i, _)| *i != axis)
         .map(|(_, d)| *d)
         .collect();
-    Ok(Value::int_vector(out_type, &idx).reshape(&shape)?)
+    Value::int_vector(out_type, &idx).reshape(&shape)
 }
 
 fn top_k_rows<T: Num>(a: &Arr<T>, k: usize) -> Result<(Value, Value)> {
@@ -535,7 +544,7 @@ fn top_k_rows<T: Num>(a: &Arr<T>, k: usize) -> Result<(Value, Value)> {
     let n = shape[last];
     let mut out_shape = shape.clone();
     out_shape[last] = k;
-    let rows = if n == 0 { 0 } else { a.len() / n };
+    let rows = a.len().checked_div(n).unwrap_or(0);
     let mut values = Vec::with_capacity(rows * k);
     let mut indices = Vec::with_capacity(rows * k);
     let mut order: Vec<usize> = Vec::with_capacity(n);
@@ -610,7 +619,13 @@ fn linspace_kernel(start: &Value, stop: &Value, num: &Value) -> Result<Value> {
     let step = if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 };
     // The last value is exactly `stop`, as TF's kernel.
     let xs: Vec<f64> = (0..n)
-        .map(|i| if i + 1 == n && n > 1 { b } else { a + step * i as f64 })
+        .map(|i| {
+            if i + 1 == n && n > 1 {
+                b
+            } else {
+                a + step * i as f64
+            }
+        })
         .collect();
     let v = Value::from_vec(&[n], xs)?;
     Ok(v.cast(start.dtype()))
@@ -690,7 +705,11 @@ fn mirror_kernel(x: &Value, paddings: &Value, symmetric: bool, grad: bool) -> Re
     let mut source = Vec::with_capacity(total);
     let mut idx = vec![0usize; rank];
     for _ in 0..total {
-        source.push((0..rank).map(|d| maps[d][idx[d]] * strides[d]).sum::<usize>());
+        source.push(
+            (0..rank)
+                .map(|d| maps[d][idx[d]] * strides[d])
+                .sum::<usize>(),
+        );
         for d in (0..rank).rev() {
             idx[d] += 1;
             if idx[d] < big[d] {
@@ -729,10 +748,20 @@ fn axis_const(axis: i64) -> Input {
 }
 
 pub fn reverse(g: &Graph, x: Tensor, axis: Tensor) -> Result<Tensor> {
-    g.add1(OpKind::AxisOps(AxisOp::ReverseV2), &[x, axis], Some("ReverseV2"))
+    g.add1(
+        OpKind::AxisOps(AxisOp::ReverseV2),
+        &[x, axis],
+        Some("ReverseV2"),
+    )
 }
 
-pub fn cumsum(g: &Graph, x: Tensor, axis: Tensor, exclusive: bool, reverse: bool) -> Result<Tensor> {
+pub fn cumsum(
+    g: &Graph,
+    x: Tensor,
+    axis: Tensor,
+    exclusive: bool,
+    reverse: bool,
+) -> Result<Tensor> {
     g.add1(
         OpKind::AxisOps(AxisOp::Cumsum { exclusive, reverse }),
         &[x, axis],
@@ -740,7 +769,13 @@ pub fn cumsum(g: &Graph, x: Tensor, axis: Tensor, exclusive: bool, reverse: bool
     )
 }
 
-pub fn cumprod(g: &Graph, x: Tensor, axis: Tensor, exclusive: bool, reverse: bool) -> Result<Tensor> {
+pub fn cumprod(
+    g: &Graph,
+    x: Tensor,
+    axis: Tensor,
+    exclusive: bool,
+    reverse: bool,
+) -> Result<Tensor> {
     g.add1(
         OpKind::AxisOps(AxisOp::Cumprod { exclusive, reverse }),
         &[x, axis],
@@ -749,14 +784,19 @@ pub fn cumprod(g: &Graph, x: Tensor, axis: Tensor, exclusive: bool, reverse: boo
 }
 
 /// `Cumsum` along a constant axis, the axis a `Const` named `Cumsum/axis`.
-pub fn cumsum_const(g: &Graph, x: Tensor, axis: i64, exclusive: bool, reverse: bool) -> Result<Tensor> {
-    Ok(g
-        .add_with_consts(
-            OpKind::AxisOps(AxisOp::Cumsum { exclusive, reverse }),
-            &[x.into(), axis_const(axis)],
-            None,
-        )?
-        .output(0))
+pub fn cumsum_const(
+    g: &Graph,
+    x: Tensor,
+    axis: i64,
+    exclusive: bool,
+    reverse: bool,
+) -> Result<Tensor> {
+    Ok(g.add_with_consts(
+        OpKind::AxisOps(AxisOp::Cumsum { exclusive, reverse }),
+        &[x.into(), axis_const(axis)],
+        None,
+    )?
+    .output(0))
 }
 
 pub fn top_k(g: &Graph, x: Tensor, k: Tensor, sorted: bool) -> Result<(Tensor, Tensor)> {
@@ -805,7 +845,10 @@ fn none_grads(ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
 /// TF's `_ReverseV2Grad`: reverse the gradient along the same axes.
 fn reverse_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let grad = ctx.grad(grads, 0)?;
-    Ok(vec![Some(reverse(ctx.graph, grad, ctx.input(1)?)?.into()), None])
+    Ok(vec![
+        Some(reverse(ctx.graph, grad, ctx.input(1)?)?.into()),
+        None,
+    ])
 }
 
 /// TF's `_CumsumGrad`: a cumulative sum of the gradient in the other direction.

@@ -86,7 +86,10 @@ impl Family for RandomOp {
             })
         };
         match op_type {
-            "RandomStandardNormal" | "RandomUniform" | "TruncatedNormal" | "RandomUniformInt"
+            "RandomStandardNormal"
+            | "RandomUniform"
+            | "TruncatedNormal"
+            | "RandomUniformInt"
             | "RandomShuffle" => Some(build()),
             _ => None,
         }
@@ -94,8 +97,10 @@ impl Family for RandomOp {
 
     fn attrs(&self, _node: &Node, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
         let (seed, seed2) = self.seeds();
-        let mut out: Vec<(&'static str, AttrValue)> =
-            vec![("seed", AttrValue::Int(seed)), ("seed2", AttrValue::Int(seed2))];
+        let mut out: Vec<(&'static str, AttrValue)> = vec![
+            ("seed", AttrValue::Int(seed)),
+            ("seed2", AttrValue::Int(seed2)),
+        ];
         let t = |i: usize| input_types.get(i).copied().map(AttrValue::Type);
         match self {
             RandomOp::RandomStandardNormal { dtype, .. }
@@ -282,7 +287,7 @@ fn shuffle(x: &Value, rng: &mut Philox) -> Result<Value> {
         let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         perm.swap(i, j);
     }
-    let row = if rows == 0 { 0 } else { x.len() / rows };
+    let row = x.len().checked_div(rows).unwrap_or(0);
     fn permute<T: Clone>(a: &Arr<T>, perm: &[usize], row: usize) -> Result<Arr<T>> {
         let flat: Vec<T> = a.iter().cloned().collect();
         let mut out = Vec::with_capacity(flat.len());
