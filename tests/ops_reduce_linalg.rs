@@ -281,13 +281,43 @@ fn prod_gradients_with_zeros() {
     check_fn(Shape::known(&[2, 3]), &one_zero, |g, x| {
         reduce::prod(g, x, &[1], true).expect("prod")
     });
-    // Two zeros in a slice: the first derivative is exact; the second is the documented gap.
+    // Two zeros in a slice: with the rank and axes known, the gradient is TF's exclusive
+    // cumprods, whose own gradient does not divide, so second derivatives are exact too.
+    for shape in [
+        Shape::known(&[3, 4]),
+        Shape(Some(smallvec::smallvec![None, None])),
+    ] {
+        for (axes, keep) in [(&[1][..], false), (&[0, 1][..], true), (&[0][..], false)] {
+            check_fn(shape.clone(), &xv, |g, x| {
+                let p = reduce::prod(g, x, axes, keep).expect("prod");
+                unary::square(g, p).expect("square")
+            });
+        }
+    }
+    // Unknown rank: the zero-counting fallback, exact in first derivatives.
     let g = Graph::new();
-    let x = placeholder(&g, Shape::known(&[3, 4]));
+    let x = placeholder(&g, Shape::unknown());
     let y = reduce::prod(&g, x, &[1], false).expect("prod");
     let mut c = Checker::new(&g, x, y);
     c.second_order = false;
     c.check(&xv);
+}
+
+#[test]
+fn prod_third_derivative_with_zeros() {
+    // prod(x) over 3 elements: d3/dx0 dx1 dx2 = 1; summing the Hessian's gradient counts it.
+    let g = Graph::new();
+    let x = placeholder(&g, Shape::known(&[3]));
+    let y = reduce::prod(&g, x, &[0], false).expect("prod");
+    let d1 = grad_of(&g, y, x);
+    let s1 = reduce::sum(&g, d1, &[0], false).expect("sum");
+    let d2 = grad_of(&g, s1, x);
+    let s2 = reduce::sum(&g, d2, &[0], false).expect("sum");
+    let d3 = grad_of(&g, s2, x);
+    let got = run1(&g, d3, &[(x, f64_value(&[3], vec![0.0, 0.0, 0.0]))])
+        .expect("run")
+        .to_f64_vec();
+    assert_eq!(got, vec![2.0, 2.0, 2.0]);
 }
 
 // ----- MatMul -----

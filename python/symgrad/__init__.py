@@ -44,6 +44,10 @@ _NATIVE = [
     "reduce_min", "reduce_prod", "matmul", "add_n", "accumulate_n",
     # math added with the nn family
     "erf", "atan2", "reduce_any", "reduce_all", "reduce_logsumexp", "clip_by_value", "norm",
+    # along an axis, and random ops
+    "reverse", "reverse_v2", "cumsum", "cumprod", "argmax", "argmin", "sort", "argsort",
+    "linspace", "lin_space", "eye", "einsum", "tensordot", "random_normal", "random_uniform",
+    "truncated_normal", "random_shuffle", "set_random_seed",
     # grouping
     "no_op", "group", "tuple",
     # differentiation
@@ -126,6 +130,11 @@ if _NATIVE_IMPORT_ERROR is None:
 
     def get_collection_ref(key: str) -> list[Any]:
         return get_default_graph().get_collection_ref(key)
+    from .array_ops import reverse, reverse_v2
+    from .framework import set_random_seed
+    from .math_ops import (argmax, argmin, argsort, cumprod, cumsum, einsum, eye, lin_space,
+                           linspace, sort, tensordot)
+    from .random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 
     def disable_eager_execution() -> None:
         """Accepted for TF1 scripts: symgrad builds graphs (eager mode is not built yet)."""

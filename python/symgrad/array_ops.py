@@ -18,7 +18,7 @@ __all__ = [
     "placeholder", "placeholder_with_default", "identity", "identity_n", "stop_gradient",
     "reshape", "transpose", "invert_permutation", "expand_dims", "squeeze", "shape", "size",
     "rank", "fill", "zeros", "ones", "zeros_like", "ones_like", "split", "unstack", "stack",
-    "concat", "tile", "broadcast_to", "newaxis", "slice", "pad",
+    "concat", "tile", "broadcast_to", "newaxis", "slice", "pad", "reverse", "reverse_v2",
 ]
 
 newaxis = None
@@ -346,9 +346,11 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", name: Optional[str] 
     """Constant padding: ``Pad`` for a Python zero, else ``PadV2`` (as TF chooses)."""
     mode = mode.upper()
     if mode in ("REFLECT", "SYMMETRIC"):
-        raise NotImplementedError(
-            f"pad with mode={mode!r} needs the MirrorPad op, which symgrad does not implement "
-            "yet; only mode='CONSTANT' is supported")
+        # TF: ``MirrorPad`` named "MirrorPad" (no scope of its own), paddings "MirrorPad/paddings".
+        with op_scope(name, "MirrorPad", [tensor, paddings]) as scope:
+            value = convert_to_tensor(tensor, name="input")
+            paddings_tensor = int_tensor(paddings, "paddings")
+            return create_tensor("MirrorPad", [value, paddings_tensor], {"mode": mode}, scope)
     if mode != "CONSTANT":
         raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", '
                          f'"REFLECT", or "SYMMETRIC". Received `mode` = {mode}')
@@ -380,3 +382,14 @@ def broadcast_to(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:
 def _slice_helper(tensor: Tensor, key: Any) -> Tensor:
     raise NotImplementedError(
         "Tensor indexing needs the StridedSlice op, which symgrad does not implement yet")
+
+
+# ----- along an axis -----
+def reverse(tensor: Any, axis: Any, name: Optional[str] = None) -> Tensor:
+    """``ReverseV2``: reverses ``tensor`` along each dimension in ``axis``."""
+    with op_scope(name, "ReverseV2", [tensor, axis]) as scope:
+        value = convert_to_tensor(tensor, name="tensor")
+        return create_tensor("ReverseV2", [value, int_tensor(axis, "axis")], {}, scope)
+
+
+reverse_v2 = reverse

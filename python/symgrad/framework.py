@@ -25,7 +25,7 @@ from .tensor_shape import TensorShape, as_shape
 __all__ = [
     "Graph", "Operation", "Tensor", "get_default_graph", "reset_default_graph",
     "name_scope", "device", "colocate_with", "control_dependencies", "get_name_scope",
-    "register_tensor_conversion_function", "graph_for_native_id",
+    "register_tensor_conversion_function", "graph_for_native_id", "set_random_seed",
 ]
 
 # Native graph id -> Python Graph; the gradient trampoline maps ids back to graphs.
@@ -738,3 +738,9 @@ def _registered_conversion(value: Any) -> Optional[Callable[..., Any]]:
         if isinstance(value, base_type):
             return func
     return None
+
+
+def set_random_seed(seed: Optional[int]) -> None:
+    """Sets the default graph's graph-level seed (TF1's ``tf.set_random_seed``): random ops
+    built afterwards without an op seed become deterministic (see ``random_ops.get_seed``)."""
+    get_default_graph().seed = None if seed is None else int(seed)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from . import dtypes as _dtypes
-from ._op_helpers import (convert_list_same_type, convert_same_type, create_tensor,
+from ._op_helpers import (convert_list_same_type, convert_same_type, create_op, create_tensor,
                           int_tensor, op_scope)
 from .constant_op import constant, convert_to_tensor
 from .framework import Tensor
@@ -21,7 +22,8 @@ __all__ = [
     "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "cast",
     "to_float", "to_double", "to_int32", "to_int64", "where", "where_v2", "reduce_sum",
     "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "matmul", "add_n",
-    "accumulate_n", "range",
+    "accumulate_n", "range", "cumsum", "cumprod", "argmax", "argmin", "top_k", "sort",
+    "argsort", "linspace", "lin_space", "eye", "einsum", "tensordot",
 ]
 
 
@@ -510,3 +512,328 @@ def binary_operator(key: str, tensor: Tensor, other: Any, reflected: bool = Fals
             except (TypeError, ValueError):
                 pass  # the op's own conversion reports TF's mismatch error
         return build(tensor, other, scope)
+
+
+# ----- along an axis -----
+def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False,
+           name: Optional[str] = None) -> Tensor:
+    """``Cumsum``: running sums along ``axis`` (``exclusive`` leaves out the element itself)."""
+    with op_scope(name, "Cumsum", [x]) as scope:
+        value = convert_to_tensor(x, name="x")
+        return create_tensor("Cumsum", [value, int_tensor(axis, "axis")],
+                             {"exclusive": bool(exclusive), "reverse": bool(reverse)}, scope)
+
+
+def cumprod(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False,
+            name: Optional[str] = None) -> Tensor:
+    """``Cumprod``: running products along ``axis``."""
+    with op_scope(name, "Cumprod", [x]) as scope:
+        value = convert_to_tensor(x, name="x")
+        return create_tensor("Cumprod", [value, int_tensor(axis, "axis")],
+                             {"exclusive": bool(exclusive), "reverse": bool(reverse)}, scope)
+
+
+def _arg_reduce(op_type: str, input: Any, axis: Any, name: Optional[str], dimension: Any,
+                output_type: Any) -> Tensor:
+    axis = _pick_deprecated("axis", axis, "dimension", dimension)
+    if axis is None:
+        axis = 0
+    with op_scope(name, op_type, [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        out = _dtypes.as_dtype(output_type)
+        return create_tensor(op_type, [value, int_tensor(axis, "dimension")],
+                             {"output_type": out.name}, scope)
+
+
+def argmax(input: Any, axis: Any = None, name: Optional[str] = None, dimension: Any = None,
+           output_type: Any = _dtypes.int64) -> Tensor:
+    """``ArgMax``: the index of the largest value along ``axis`` (default 0)."""
+    return _arg_reduce("ArgMax", input, axis, name, dimension, output_type)
+
+
+def argmin(input: Any, axis: Any = None, name: Optional[str] = None, dimension: Any = None,
+           output_type: Any = _dtypes.int64) -> Tensor:
+    """``ArgMin``: the index of the smallest value along ``axis`` (default 0)."""
+    return _arg_reduce("ArgMin", input, axis, name, dimension, output_type)
+
+
+def top_k(input: Any, k: Any = 1, sorted: bool = True,  # noqa: A002 - TF's name
+          name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """``TopKV2``: the ``k`` largest values of the last dimension and their indices."""
+    with op_scope(name, "TopKV2", [input, k]) as scope:
+        value = convert_to_tensor(input, name="input")
+        op = create_op("TopKV2", [value, int_tensor(k, "k")], {"sorted": bool(sorted)}, scope)
+        return op.outputs[0], op.outputs[1]
+
+
+_SORT_DIRECTIONS = ("ASCENDING", "DESCENDING")
+
+
+def _axis_length(values: Tensor, axis: int) -> Any:
+    """``shape(values)[axis]``: a Python int when static, else ``Slice`` of ``Shape``."""
+    from .array_ops import reshape, shape as shape_op, slice as slice_op
+    static_rank = values.shape.rank
+    if static_rank is not None:
+        dim = values.shape.as_list()[axis]
+        if dim is not None:
+            return dim
+        begin: Any = [axis % static_rank]
+    else:
+        from .array_ops import rank as rank_op
+        begin = reshape(add(rank_op(values), axis), [1]) if axis < 0 else [axis]
+    return reshape(slice_op(shape_op(values), begin, [1]), [])
+
+
+def _sort_or_argsort(values: Any, axis: Any, direction: str, return_argsort: bool) -> Tensor:
+    from .array_ops import transpose
+    if direction not in _SORT_DIRECTIONS:
+        raise ValueError(f"{direction} should be one of {', '.join(_SORT_DIRECTIONS)}")
+    if isinstance(axis, Tensor) or np.ndim(axis) != 0:
+        raise ValueError("axis must be a constant scalar")
+    axis = int(axis)
+    x = convert_to_tensor(values, name="values")
+    rank_ = x.shape.rank
+    if rank_ is not None and not -rank_ <= axis < rank_:
+        raise ValueError(f"axis {axis} is out of bounds for a tensor of rank {rank_}")
+    ascending = direction == "ASCENDING"
+    if ascending:
+        # TF sorts ascending as the descending sort of the negated values.
+        x = negative(x) if not x.dtype.is_unsigned else subtract(x.dtype.max, x)
+    transposition = None
+    if not (axis == -1 or (rank_ is not None and axis + 1 == rank_)):
+        if rank_ is None:
+            raise ValueError("sort along an axis other than the last needs a known rank")
+        axis %= rank_
+        perm = list(builtins.range(axis)) + [rank_ - 1] + \
+            list(builtins.range(axis + 1, rank_ - 1)) + [axis]
+        transposition = constant(np.array(perm, dtype=np.int32), name="transposition")
+        x = transpose(x, transposition)
+    k = _axis_length(x, -1)
+    top_values, indices = top_k(x, k)
+    result = indices if return_argsort else top_values
+    if transposition is not None:
+        result = transpose(result, transposition)
+    if ascending and not return_argsort:
+        result = negative(result) if not result.dtype.is_unsigned else \
+            subtract(result.dtype.max, result)
+    return result
+
+
+def sort(values: Any, axis: Any = -1, direction: str = "ASCENDING",
+         name: Optional[str] = None) -> Tensor:
+    """Sorted values along ``axis``, built on ``TopKV2`` as TF does."""
+    with op_scope(name, "sort", [values]):
+        return _sort_or_argsort(values, axis, direction, return_argsort=False)
+
+
+def argsort(values: Any, axis: Any = -1, direction: str = "ASCENDING", stable: bool = False,
+            name: Optional[str] = None) -> Tensor:
+    """Indices that sort ``values`` along ``axis`` (always stable: ``TopKV2`` keeps ties in
+    index order)."""
+    del stable
+    with op_scope(name, "argsort", [values]):
+        return _sort_or_argsort(values, axis, direction, return_argsort=True)
+
+
+def linspace(start: Any, stop: Any, num: Any, name: Optional[str] = None) -> Tensor:
+    """``LinSpace``: ``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
+    with op_scope(name, "LinSpace", [start, stop, num]) as scope:
+        tstart, tstop = convert_same_type("LinSpace", [("start", start), ("stop", stop)])
+        return create_tensor("LinSpace", [tstart, tstop, int_tensor(num, "num")], {}, scope)
+
+
+lin_space = linspace
+
+
+def eye(num_rows: Any, num_columns: Any = None, batch_shape: Any = None,
+        dtype: Any = _dtypes.float32, name: Optional[str] = None) -> Tensor:
+    """An identity matrix (or a batch of them).
+
+    TF builds it with ``MatrixDiagV3`` of ones; symgrad compares a row index column with a
+    column index row (``Equal(ExpandDims(Range), ExpandDims(Range))``, cast to ``dtype``),
+    and broadcasts over ``batch_shape`` with ``BroadcastTo``. Values are the same; op names
+    differ.
+    """
+    from .array_ops import broadcast_to, concat, expand_dims, shape as shape_op
+    target = _dtypes.as_dtype(dtype)
+    with op_scope(name, "eye", [num_rows, num_columns, batch_shape]):
+        rows = range(num_rows)
+        columns = rows if num_columns is None else range(num_columns)
+        hit = equal(expand_dims(rows, 1), expand_dims(columns, 0))
+        matrix = cast(hit, target)
+        if batch_shape is None:
+            return matrix
+        batch = int_tensor(batch_shape, "batch_shape")
+        full = concat([batch, shape_op(matrix)], 0)
+        return broadcast_to(matrix, full)
+
+
+# ----- einsum and tensordot: composites of transpose/reshape/matmul/reduce_sum/multiply -----
+def _dims_of(x: Tensor) -> list[Any]:
+    """Each dim as an int when static, else a 1-element int32 tensor sliced from Shape."""
+    from .array_ops import shape as shape_op, slice as slice_op
+    static = x.shape.as_list()
+    dynamic = None
+    out: list[Any] = []
+    for i, d in enumerate(static):
+        if d is None:
+            if dynamic is None:
+                dynamic = shape_op(x)
+            out.append(slice_op(dynamic, [i], [1]))
+        else:
+            out.append(d)
+    return out
+
+
+def _shape_of_dims(dims: list[Any]) -> Any:
+    """A reshape target from dims: a Python list when all static, else a concat of pieces."""
+    from .array_ops import concat
+    if all(isinstance(d, int) for d in dims):
+        return dims
+    pieces = [constant(np.array([d], dtype=np.int32)) if isinstance(d, int) else d
+              for d in dims]
+    return concat(pieces, 0)
+
+
+def _product(dims: list[Any]) -> Any:
+    if all(isinstance(d, int) for d in dims):
+        return int(np.prod(dims, dtype=np.int64)) if dims else 1
+    from .array_ops import concat
+    pieces = [constant(np.array([d], dtype=np.int32)) if isinstance(d, int) else d
+              for d in dims]
+    return reduce_prod(concat(pieces, 0), keepdims=True)
+
+
+def _permute(x: Tensor, letters: str, order: str) -> Tensor:
+    from .array_ops import transpose
+    if letters == order:
+        return x
+    return transpose(x, [letters.index(c) for c in order])
+
+
+def _sum_out(x: Tensor, letters: str, keep: str) -> tuple[Tensor, str]:
+    """Sums the axes whose letters are not in ``keep``."""
+    axes = [i for i, c in enumerate(letters) if c not in keep]
+    if not axes:
+        return x, letters
+    return reduce_sum(x, axes), "".join(c for c in letters if c in keep)
+
+
+def _contract_pair(a: Tensor, la: str, b: Tensor, lb: str, out: str) -> tuple[Tensor, str]:
+    """Two operands to one whose letters are exactly ``out``'s letters present in a or b,
+    in the order batch + a_free + b_free (the caller transposes to the final order)."""
+    from .array_ops import expand_dims, reshape
+    a, la = _sum_out(a, la, lb + out)
+    b, lb = _sum_out(b, lb, la + out)
+    batch = "".join(c for c in la if c in lb and c in out)
+    contract = "".join(c for c in la if c in lb and c not in out)
+    a_free = "".join(c for c in la if c not in lb)
+    b_free = "".join(c for c in lb if c not in la)
+    result_letters = batch + a_free + b_free
+    if not contract:
+        # An outer product (with shared batch letters): broadcasting multiply.
+        a = _permute(a, la, batch + a_free)
+        b = _permute(b, lb, batch + b_free)
+        for _ in a_free:
+            b = expand_dims(b, len(batch))
+        for _ in b_free:
+            a = expand_dims(a, -1)
+        return multiply(a, b), result_letters
+    da = dict(zip(la, _dims_of(a)))
+    db = dict(zip(lb, _dims_of(b)))
+    batch_dims = [da[c] for c in batch]
+    a = _permute(a, la, batch + a_free + contract)
+    b = _permute(b, lb, batch + contract + b_free)
+    fa, fc, fb = (_product([da[c] for c in a_free]), _product([da[c] for c in contract]),
+                  _product([db[c] for c in b_free]))
+    a = reshape(a, _shape_of_dims(batch_dims + [fa, fc]))
+    b = reshape(b, _shape_of_dims(batch_dims + [fc, fb]))
+    product = matmul(a, b)
+    final = batch_dims + [da[c] for c in a_free] + [db[c] for c in b_free]
+    return reshape(product, _shape_of_dims(final)), result_letters
+
+
+def _parse_einsum(equation: str, count: int) -> tuple[list[str], str]:
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise ValueError(f"einsum: ellipses are not supported by symgrad: {equation!r}")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs = eq
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    terms = lhs.split(",")
+    if len(terms) != count:
+        raise ValueError(f"Expected {len(terms)} input tensors, received {count}")
+    for t in terms + [out]:
+        if not all(c.isalpha() for c in t):
+            raise ValueError(f"Invalid character in einsum equation {equation!r}")
+        if len(set(t)) != len(t):
+            raise ValueError(f"einsum: repeated subscripts in one term are not supported by "
+                             f"symgrad: {equation!r}")
+    if any(c not in "".join(terms) for c in out):
+        raise ValueError(f"einsum: output subscripts must appear in the inputs: {equation!r}")
+    return terms, out
+
+
+def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
+    """Einstein summation as a composite of ``Transpose``, ``Reshape``, ``MatMul``/
+    ``BatchMatMulV2``, ``Sum`` and ``Mul`` (TF has one ``Einsum`` op; the values and
+    gradients agree, the op names differ). Differentiable to any order. Operands are
+    contracted left to right; ellipses and repeated subscripts in one term are not
+    supported."""
+    name = kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(kwargs)}")
+    terms, out = _parse_einsum(equation, len(inputs))
+    with op_scope(name, "einsum", list(inputs)):
+        tensors = [convert_to_tensor(x, name=f"input_{i}") for i, x in enumerate(inputs)]
+        for t, letters in zip(tensors, terms):
+            if t.shape.rank is not None and t.shape.rank != len(letters):
+                raise ValueError(f"einsum: operand for {letters!r} has rank {t.shape.rank}")
+        acc, acc_letters = tensors[0], terms[0]
+        for i in builtins.range(1, len(tensors)):
+            later = "".join(terms[i + 1:])
+            acc, acc_letters = _contract_pair(acc, acc_letters, tensors[i], terms[i],
+                                              out + later)
+        acc, acc_letters = _sum_out(acc, acc_letters, out)
+        return _permute(acc, acc_letters, out)
+
+
+def tensordot(a: Any, b: Any, axes: Any, name: Optional[str] = None) -> Tensor:
+    """Sums the products of ``a`` and ``b`` over ``axes`` (an int: the last ``axes`` of a with
+    the first of b; or two lists). Built like TF: transpose, reshape to matrices, ``MatMul``,
+    reshape back. Needs the ranks of a and b to be known."""
+    with op_scope(name, "Tensordot", [a, b]):
+        ta = convert_to_tensor(a, name="a")
+        tb = convert_to_tensor(b, name="b", preferred_dtype=ta.dtype)
+        ra, rb = ta.shape.rank, tb.shape.rank
+        if ra is None or rb is None:
+            raise ValueError("tensordot in symgrad needs inputs of known rank")
+        if isinstance(axes, (int, np.integer)):
+            n = int(axes)
+            if n < 0:
+                raise ValueError(f"'axes' must be at least 0, got {n}.")
+            if n > ra or n > rb:
+                raise ValueError(f"'axes' must not be larger than the number of dimensions "
+                                 f"of tensor {ta if n > ra else tb}.")
+            a_axes, b_axes = list(builtins.range(ra - n, ra)), list(builtins.range(n))
+        else:
+            pair = list(axes)
+            if len(pair) != 2:
+                raise ValueError(f"'axes' must be an integer or have length 2, got {axes}.")
+            a_axes = [int(v) for v in np.reshape(pair[0], -1)]
+            b_axes = [int(v) for v in np.reshape(pair[1], -1)]
+            if len(a_axes) != len(b_axes):
+                raise ValueError(f"Different number of contraction axes 'a' and 'b', "
+                                 f"{len(a_axes)} != {len(b_axes)}.")
+        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        la = letters[:ra]
+        lb = list(letters[ra:ra + rb])
+        for i, j in zip(a_axes, b_axes):
+            lb[j % rb] = la[i % ra]
+        lb_s = "".join(lb)
+        out = "".join(c for c in la if c not in lb_s) + "".join(c for c in lb_s if c not in la)
+        result, result_letters = _contract_pair(ta, la, tb, lb_s, out)
+        return _permute(result, result_letters, out)

@@ -276,3 +276,8 @@ def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: An
 from .nn_conv import __all__ as _conv_all, avg_pool, conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_transpose, depthwise_conv2d, depthwise_conv2d_native, max_pool  # noqa: E402,F401,E501
 
 __all__ += _conv_all
+
+from .random_ops import dropout  # noqa: E402
+from .math_ops import top_k  # noqa: E402
+
+__all__ += ["dropout", "top_k"]

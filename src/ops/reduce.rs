@@ -5,7 +5,7 @@
 //! gradients are built only from ops that have gradients themselves, so they differentiate
 //! again (Hessians).
 
-use super::{array, binary, one, source, InferCtx, OpKind, Outputs};
+use super::{array, axis_ops, binary, one, source, InferCtx, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
@@ -822,16 +822,73 @@ fn min_max_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![Some(Grad::Dense(gx)), None])
 }
 
-/// Prod: d prod / d x_i = product of the other elements, computed without dividing by a
-/// zero. TF uses exclusive cumprods; without a Cumprod op we count zeros instead. Per
-/// reduced slice, with P = product of the non-zero elements and z = number of zeros:
+/// TF's `_ProdGrad`: d prod / d x_i is the product of the other elements of its slice,
+/// computed without dividing as the product of exclusive cumulative products from the left
+/// and from the right: x is transposed to [reduced axes..., other axes...], reshaped to
+/// [reduced_num, other_num], and `Cumprod(exclusive)` runs along axis 0 in both directions.
+/// Cumprod's gradient is exact at zeros (see `axis_ops::cumprod_grad`), so second
+/// derivatives are exact with any number of zeros. TF finds the permutation with
+/// `SetDiff1d`/`Gather`; symgrad needs the rank and the axes at build time for it, and
+/// otherwise falls back to `prod_grad_counting_zeros`.
+fn prod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let (x, axes) = (ctx.input(0)?, ctx.input(1)?);
+    let (Some(rank), Some(axes_v)) = (g.shape(x)?.rank(), const_axes(g, axes)) else {
+        return prod_grad_counting_zeros(ctx, grads);
+    };
+    let mut reduced: Vec<i64> = Vec::new();
+    for a in axes_v {
+        let a = crate::shape::normalize_axis(a, rank)? as i64;
+        if !reduced.contains(&a) {
+            reduced.push(a);
+        }
+    }
+    let grad = ctx.grad(grads, 0)?;
+    let grad = if keep_dims_of(ctx)? {
+        grad
+    } else {
+        let input_shape = array::shape_of(g, x, DType::I32, None)?;
+        reduced_shape(g, input_shape, axes)?.reshape(g, grad)?
+    };
+    let mut perm = reduced.clone();
+    perm.extend((0..rank as i64).filter(|a| !reduced.contains(a)));
+    let perm_t = source::const_ints(g, &perm)?;
+    let permuted = array::transpose(g, x, perm_t)?;
+    let permuted_shape = array::shape_of(g, permuted, DType::I32, None)?;
+    let split = reduced.len() as i64;
+    let reshaped = match g.shape(permuted)?.to_vec() {
+        Some(dims) => {
+            let reduced_num: usize = dims[..reduced.len()].iter().product();
+            let other_num: usize = dims[reduced.len()..].iter().product();
+            array::reshape(g, permuted, &[reduced_num as i64, other_num as i64])?
+        }
+        None => {
+            let head = array::slice_const(g, permuted_shape, &[0], &[split])?;
+            let tail = array::slice_const(g, permuted_shape, &[split], &[-1])?;
+            let reduced_num = prod(g, head, &[0], true)?;
+            let other_num = prod(g, tail, &[0], true)?;
+            let target = array::concat(g, &[reduced_num, other_num], 0)?;
+            array::reshape_t(g, permuted, target)?
+        }
+    };
+    let axis0 = source::const_value(g, Value::scalar(0i32), None)?;
+    let left = axis_ops::cumprod(g, reshaped, axis0, true, false)?;
+    let right = axis_ops::cumprod(g, reshaped, axis0, true, true)?;
+    let both = binary::mul(g, left, right)?;
+    let y = array::reshape_t(g, both, permuted_shape)?;
+    let inverse = array::invert_permutation(g, perm_t)?;
+    let others = array::transpose(g, y, inverse)?;
+    Ok(vec![Some(Grad::Dense(binary::mul(g, grad, others)?)), None])
+}
+
+/// Prod's gradient when the permutation is not known at build time: per reduced slice,
+/// with P = product of the non-zero elements and z = number of zeros:
 ///   z = 0: others_i = P / x_i
 ///   z = 1: the zero gets P; every other element gets (its zero) * P / x_i, which is 0
 ///          but carries the right derivative with respect to that zero
 ///   z ≥ 2: 0 everywhere.
-/// First derivatives are exact everywhere; higher ones are exact unless a slice holds two
-/// or more zeros (TF's own Cumprod gradient also divides, so it shares that limit).
-fn prod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+/// First derivatives are exact everywhere; higher ones unless a slice holds two zeros.
+fn prod_grad_counting_zeros(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (x, axes) = (ctx.input(0)?, ctx.input(1)?);

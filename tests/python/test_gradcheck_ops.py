@@ -452,17 +452,12 @@ def test_reduce_prod_with_zeros(value, axis):
     assert np.all(np.isfinite(pairs[0].theoretical))
 
 
-@pytest.mark.parametrize("value", [
-    PROD_ZEROS[0],
-    pytest.param(PROD_ZEROS[1].values[0], id="two_zeros", marks=bug(
-        "second derivative of reduce_prod with two zeros in a reduced slice is wrong: "
-        "x = [[0, 2, 0]], y = reduce_prod(x, 1): d2y/dx0dx2 should be x1 = 2 and "
-        "d2y/dx0dx1 = 0, but the gradient of prod's gradient gives 1 for d/dx1 and 0 for "
-        "d/dx2 (prod_grad's zero-count selects are constant in x; TF 2.21 itself returns "
-        "an all-zero Hessian here)")),
-])
-def test_reduce_prod_with_zeros_second_order(value):
-    check(lambda x: tf.reduce_prod(x, axis=1), [([None, 3], np.array(value))])
+@pytest.mark.parametrize("value", PROD_ZEROS)
+@pytest.mark.parametrize("axis", [1, [0, 1], 0], ids=["axis1", "all", "axis0"])
+def test_reduce_prod_with_zeros_second_order(value, axis):
+    """Second derivatives at zeros, also with two zeros in a slice: TF's exclusive-cumprod
+    gradient, whose Cumprod gradient symgrad computes without dividing by x."""
+    check(lambda x: tf.reduce_prod(x, axis=axis), [([None, 3], np.array(value))])
 
 
 # ----------------------------------------------------------------------------------------
