@@ -1935,8 +1935,7 @@ pub fn unsorted_segment_sum_dense(
     indices: Tensor,
     dense_shape: Tensor,
 ) -> Result<Tensor> {
-    let _ = (g, values, indices, dense_shape);
-    Err(Error::unimplemented("Converting IndexedSlices to a dense tensor needs UnsortedSegmentSum, which arrives with the sparse-gradient ops"))
+    super::index::densify_slices(g, values, indices, dense_shape)
 }
 
 /// Several IndexedSlices of one tensor, concatenated (duplicates are kept, as in TF).
