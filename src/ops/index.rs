@@ -718,7 +718,7 @@ fn resolve(dim: i64, b: i64, e: i64, s: i64, d: &DenseDim, i: usize) -> std::res
     let size = if interval == 0 || (interval > 0) != (s > 0) {
         0
     } else {
-        ((interval.abs() + s.abs() - 1) / s.abs()) as usize
+        ((interval.unsigned_abs() + s.unsigned_abs() - 1) / s.unsigned_abs()) as usize
     };
     Ok((begin, s, size))
 }
@@ -961,6 +961,34 @@ fn one_hot_kernel(indices: &Value, depth: &Value, on: &Value, off: &Value, axis:
     let mut shape = is.to_vec();
     shape.insert(at, d);
     Ok(map_same!(on, a => one_hot_typed(a, off, &selector, &shape)?))
+}
+
+/// The value of a small integer strided slice of a constant (TF's shape inference evaluates
+/// such subgraphs, e.g. `shape[1:]` or `dense_shape[0]`).
+pub(crate) fn fold(graph: &crate::graph::GraphData, op: &IndexOp, node: &Node, t: Tensor) -> Option<Value> {
+    let IndexOp::StridedSlice(m) = op else {
+        return None;
+    };
+    if t.index != 0 || !matches!(node.outputs.first()?.dtype, DType::I32 | DType::I64) {
+        return None;
+    }
+    // One level only: a slice of a slice is not folded, so folding never recurses deeply.
+    let src = graph.node(node.inputs.first()?.node)?;
+    if matches!(src.op, OpKind::Index(_)) {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for x in &node.inputs {
+        let v = graph.constant_value(*x)?;
+        if v.len() > 64 {
+            return None;
+        }
+        vals.push(v);
+    }
+    match vals.as_slice() {
+        [x, b, e, s] => strided_slice_kernel(x, b, e, s, *m).ok(),
+        _ => None,
+    }
 }
 
 // ===== builders =====
