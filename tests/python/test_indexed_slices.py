@@ -33,6 +33,8 @@ def test_gather_gradient_is_indexed_slices_with_tf_names():
         assert g.indices.name == "gradients/GatherV2_grad/Reshape_1:0"
         assert g.dense_shape.name == "gradients/GatherV2_grad/Shape:0"
         assert g.shape.as_list() == [5, 2]
+        # Static shapes as TF's shape inference gives them.
+        assert g.values.shape.as_list() == [2, 2] and g.indices.shape.as_list() == [2]
         with tf.Session() as sess:
             v = sess.run(g, {p: PV})
         assert isinstance(v, tf.IndexedSlicesValue)
