@@ -1224,31 +1224,44 @@ fn segment_sum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let zeros = array::zeros_like(g, ids)?;
     let clipped = binary::binary(g, BinaryOp::Maximum, ids, zeros, None)?;
     let gathered = gather(g, grad, clipped, 0)?;
-    let zeros_i = array::zeros_like(g, ids)?;
-    let positive = binary::binary(g, BinaryOp::GreaterEqual, ids, zeros_i, None)?;
-    let (ir, gr) = (g.shape(ids)?.rank(), g.shape(gathered)?.rank());
-    let positive = match (ir, gr) {
-        (Some(ir), Some(gr)) if gr == ir => positive,
-        (Some(ir), Some(gr)) => {
-            let ids_shape = array::shape_of(g, ids, DType::I32, None)?;
-            let ones = source::const_value(g, Value::int_vector(DType::I32, &vec![1; gr.saturating_sub(ir)]), None)?;
-            array::reshape_t(g, positive, concat_ints(g, &[ids_shape, ones])?)?
-        }
-        _ => {
-            // Unknown ranks: TF's `ones([rank(gathered) - rank(is_positive)])`, built at run time.
-            let ids_shape = array::shape_of(g, ids, DType::I32, None)?;
-            let rg = array::rank(g, gathered)?;
-            let ri = array::rank(g, positive)?;
-            let extra = binary::binary(g, BinaryOp::Sub, rg, ri, None)?;
-            let extra = array::expand_dims(g, extra, 0)?;
-            let one = source::scalar_const(g, DType::I32, 1.0, None, None)?;
-            let ones = array::fill(g, extra, one)?;
-            array::reshape_t(g, positive, concat_ints(g, &[ids_shape, ones])?)?
-        }
-    };
+    let zero = Input::Const("y", int_scalar(g.dtype(ids)?, 0)?);
+    let positive = g
+        .add_with_consts(OpKind::Binary(BinaryOp::GreaterEqual), &[ids.into(), zero], Some("GreaterEqual"))?
+        .output(0);
+    // TF reshapes the mask to broadcast against the gathered rows:
+    // concat([shape(mask), ones([rank(gathered) - rank(mask)])]).
+    let mask_shape = array::shape_of(g, positive, DType::I32, None)?;
+    let rank_g = static_rank(g, gathered)?;
+    let rank_m = static_rank(g, positive)?;
+    let extra = binary::binary(g, BinaryOp::Sub, rank_g, rank_m, Some("sub"))?;
+    let ones = ones_vector(g, extra)?;
+    let shape = concat_ints(g, &[mask_shape, ones])?;
+    let positive = array::reshape_t(g, positive, shape)?;
+    let all_true = array::ones_like(g, positive)?;
+    let positive = binary::binary(g, BinaryOp::LogicalAnd, positive, all_true, Some("and"))?;
     let zero_rows = array::zeros_like(g, gathered)?;
     let out = array::select_v2(g, positive, gathered, zero_rows)?;
     Ok(vec![Some(Grad::Dense(out)), None, None])
+}
+
+/// `rank(x)`: a `Const` named `Rank` when static, as TF folds it.
+fn static_rank(g: &Graph, x: Tensor) -> Result<Tensor> {
+    match g.shape(x)?.rank() {
+        Some(r) => source::const_value(g, Value::scalar(r as i32), Some("Rank")),
+        None => array::rank(g, x),
+    }
+}
+
+/// TF's `ones([n], dtype=int32)`: `ones/packed`, `ones/Const`, `Fill` named `ones`.
+fn ones_vector(g: &Graph, n: Tensor) -> Result<Tensor> {
+    let (scope, previous) = g.enter_name_scope(Some("ones"));
+    let r = (|| {
+        let packed = g.add1(OpKind::Pack { axis: 0 }, &[n], Some("packed"))?;
+        let one = source::scalar_const(g, DType::I32, 1.0, None, None)?;
+        g.add1(OpKind::Fill, &[packed, one], Some(&scope))
+    })();
+    g.set_name_scope(&previous);
+    r
 }
 
 fn masks_of(ctx: &GradCtx<'_>) -> Result<Masks> {
@@ -1275,13 +1288,10 @@ fn strided_slice_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let (x, begin, end, strides) = (ctx.input(0)?, ctx.input(1)?, ctx.input(2)?, ctx.input(3)?);
     let grad = ctx.grad(grads, 0)?;
     let index = g.dtype(begin)?;
-    let shape = match g.shape(x)?.to_vec() {
-        Some(dims) => {
-            let v: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
-            Input::Const("shape", Value::int_vector(index, &v))
-        }
-        None => Input::Tensor(array::shape_of(g, x, index, None)?),
-    };
+    // TF calls shape(x) first (a folded `Shape` Const when static), then passes its
+    // constant value on, which becomes `StridedSliceGrad/shape`.
+    let x_shape = array::shape_of(g, x, index, None)?;
+    let shape = folded(g, x_shape, "shape");
     let out = g
         .add_with_consts(
             OpKind::Index(IndexOp::StridedSliceGrad(m)),

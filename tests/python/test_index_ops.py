@@ -173,3 +173,44 @@ def test_one_hot():
         x = tf.placeholder(tf.float32, [])
         w = tf.one_hot([1], 2, on_value=x)
         assert tf.gradients(w, x) == [None]
+
+
+def _new_ops(graph, start):
+    return [(op.name, op.type) for op in graph.get_operations()[start:]]
+
+
+def test_gradient_graph_names_match_tf():
+    """Op names and types of the gradient graphs as TF 2.21 builds them (observed with the
+    oracle in graph mode)."""
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float32, [5, 4])
+        y = tf.reduce_sum(x[1:3, 2])
+        n = len(g.get_operations())
+        tf.gradients(y, x)
+        ops = _new_ops(g, n)
+        assert ops[-6:] == [
+            ("gradients/strided_slice_grad/Shape", "Const"),
+            ("gradients/strided_slice_grad/StridedSliceGrad/shape", "Const"),
+            ("gradients/strided_slice_grad/StridedSliceGrad/begin", "Const"),
+            ("gradients/strided_slice_grad/StridedSliceGrad/end", "Const"),
+            ("gradients/strided_slice_grad/StridedSliceGrad/strides", "Const"),
+            ("gradients/strided_slice_grad/StridedSliceGrad", "StridedSliceGrad"),
+        ]
+        p = tf.placeholder(tf.float32, [4, 3])
+        s = tf.reduce_sum(tf.unsorted_segment_sum(p, [0, 1, 0, 1], 2))
+        n = len(g.get_operations())
+        tf.gradients(s, p)
+        prefix = "gradients_1/UnsortedSegmentSum_grad/"
+        ops = [(name[len(prefix):], kind) for name, kind in _new_ops(g, n)
+               if name.startswith(prefix)]
+        assert ops == [
+            ("zeros_like", "Const"), ("Maximum", "Maximum"), ("GatherV2/axis", "Const"),
+            ("GatherV2", "GatherV2"), ("GreaterEqual/y", "Const"),
+            ("GreaterEqual", "GreaterEqual"), ("Shape", "Const"), ("Rank", "Const"),
+            ("Rank_1", "Const"), ("sub", "Sub"), ("ones/packed", "Pack"),
+            ("ones/Const", "Const"), ("ones", "Fill"), ("concat/axis", "Const"),
+            ("concat", "ConcatV2"), ("Reshape", "Reshape"),
+            ("ones_like/Shape/shape_as_tensor", "Const"), ("ones_like/Const", "Const"),
+            ("ones_like", "Fill"), ("and", "LogicalAnd"), ("zeros_like_1", "Const"),
+            ("SelectV2", "SelectV2"),
+        ]
