@@ -1237,6 +1237,14 @@ fn segment_sum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let ones = ones_vector(g, extra)?;
     let shape = concat_ints(g, &[mask_shape, ones])?;
     let positive = array::reshape_t(g, positive, shape)?;
+    // TF's shape inference evaluates the `ones` vector; here the static shape is set directly.
+    if let (Some(dims), Some(gr)) = (g.shape(ids)?.dims(), g.shape(gathered)?.rank()) {
+        let mut dims: Dims = dims.iter().copied().collect();
+        while dims.len() < gr {
+            dims.push(Some(1));
+        }
+        g.set_shape(positive, &Shape(Some(dims)))?;
+    }
     let all_true = array::ones_like(g, positive)?;
     let positive = binary::binary(g, BinaryOp::LogicalAnd, positive, all_true, Some("and"))?;
     let zero_rows = array::zeros_like(g, gathered)?;
