@@ -5,8 +5,9 @@
 //! added into output element `offsets[i]`). Each op's work is computing the offsets, with
 //! its bounds checks and TF's messages.
 
-use super::{array, binary, one, reduce, source, BinaryOp, Family, InferCtx, KernelCtx, OpKind,
-            Outputs};
+use super::{
+    array, binary, one, reduce, source, BinaryOp, Family, InferCtx, KernelCtx, OpKind, Outputs,
+};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -83,7 +84,9 @@ impl Family for IndexOp {
             "UnsortedSegmentSum" => Ok(IndexOp::UnsortedSegmentSum),
             "StridedSlice" => Masks::from_attrs(attrs).map(IndexOp::StridedSlice),
             "StridedSliceGrad" => Masks::from_attrs(attrs).map(IndexOp::StridedSliceGrad),
-            "OneHot" => attrs.int_or("axis", -1).map(|axis| IndexOp::OneHot { axis }),
+            "OneHot" => attrs
+                .int_or("axis", -1)
+                .map(|axis| IndexOp::OneHot { axis }),
             _ => return None,
         })
     }
@@ -127,7 +130,9 @@ impl Family for IndexOp {
             }
         }
         match self {
-            IndexOp::GatherV2 { batch_dims } => out.push(("batch_dims", AttrValue::Int(*batch_dims))),
+            IndexOp::GatherV2 { batch_dims } => {
+                out.push(("batch_dims", AttrValue::Int(*batch_dims)))
+            }
             IndexOp::StridedSlice(m) | IndexOp::StridedSliceGrad(m) => m.push_attrs(&mut out),
             IndexOp::OneHot { axis } => out.push(("axis", AttrValue::Int(*axis))),
             _ => {}
@@ -298,7 +303,10 @@ fn scalar_int(v: &Value, what: &str) -> Result<i64> {
 fn normalize(axis: i64, rank: usize, what: &str) -> std::result::Result<usize, String> {
     let r = rank as i64;
     if axis < -r || axis >= r {
-        return Err(format!("Expected {what} in the range [{}, {r}), but got {axis}", -r));
+        return Err(format!(
+            "Expected {what} in the range [{}, {r}), but got {axis}",
+            -r
+        ));
     }
     Ok(if axis < 0 { axis + r } else { axis } as usize)
 }
@@ -312,7 +320,11 @@ fn infer_gather(ctx: &InferCtx<'_>, batch_dims: i64) -> Result<Metas> {
     let (Some(pd), Some(id)) = (p.dims(), i.dims()) else {
         return one(dtype, Shape::unknown());
     };
-    let b = if batch_dims < 0 { batch_dims + id.len() as i64 } else { batch_dims };
+    let b = if batch_dims < 0 {
+        batch_dims + id.len() as i64
+    } else {
+        batch_dims
+    };
     if b < 0 || b as usize > id.len() {
         return Err(ctx.err(format!(
             "batch_dims must be in the range [{}, {}], but got {batch_dims}",
@@ -345,7 +357,11 @@ fn gather_kernel(params: &Value, indices: &Value, axis: &Value, batch_dims: i64)
     let ps = params.shape();
     let is = indices.shape();
     let axis = normalize(scalar_int(axis, "axis")?, ps.len(), "axis").map_err(Error::op_invalid)?;
-    let b = if batch_dims < 0 { batch_dims + is.len() as i64 } else { batch_dims };
+    let b = if batch_dims < 0 {
+        batch_dims + is.len() as i64
+    } else {
+        batch_dims
+    };
     if b < 0 || b as usize > axis || b as usize > is.len() {
         return Err(Error::op_invalid(format!(
             "batch_dims ({batch_dims}) must be in [0, {}] and at most axis ({axis})",
@@ -432,7 +448,9 @@ fn infer_gather_nd(ctx: &InferCtx<'_>) -> Result<Metas> {
 fn nd_rows(indices: &Value, shape: &[usize], what: &str) -> Result<(usize, Vec<usize>)> {
     let is = indices.shape();
     let Some((&m, batch)) = is.split_last() else {
-        return Err(Error::op_invalid("indices must be at least a vector, got a scalar"));
+        return Err(Error::op_invalid(
+            "indices must be at least a vector, got a scalar",
+        ));
     };
     if m > shape.len() {
         return Err(Error::op_invalid(format!(
@@ -506,7 +524,9 @@ fn infer_scatter_nd(ctx: &InferCtx<'_>) -> Result<Metas> {
 fn scatter_nd_kernel(indices: &Value, updates: &Value, shape: &Value) -> Result<Value> {
     let dims = shape.to_i64_vec()?;
     if dims.iter().any(|&d| d < 0) {
-        return Err(Error::op_invalid(format!("Negative dimension in shape {dims:?}")));
+        return Err(Error::op_invalid(format!(
+            "Negative dimension in shape {dims:?}"
+        )));
     }
     let out_shape: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
     let (m, rows) = nd_rows(indices, &out_shape, "")
@@ -634,7 +654,11 @@ fn bit(mask: i64, i: usize) -> bool {
 
 /// TF's `BuildDenseSpec`: expands the ellipsis (implicit at the end when absent) and
 /// separates new axes from input dimensions.
-fn dense_spec(rank: usize, n: usize, m: Masks) -> std::result::Result<(Vec<DenseDim>, Vec<Pos>), String> {
+fn dense_spec(
+    rank: usize,
+    n: usize,
+    m: Masks,
+) -> std::result::Result<(Vec<DenseDim>, Vec<Pos>), String> {
     if m.ellipsis.count_ones() > 1 {
         return Err("Multiple ellipses in slice spec not allowed".into());
     }
@@ -673,7 +697,11 @@ fn dense_spec(rank: usize, n: usize, m: Masks) -> std::result::Result<(Vec<Dense
                 end_masked: bit(m.end, i),
                 shrink,
             });
-            gather.push(if shrink { Pos::Shrink } else { Pos::Dense(full) });
+            gather.push(if shrink {
+                Pos::Shrink
+            } else {
+                Pos::Dense(full)
+            });
             full += 1;
         }
     }
@@ -681,7 +709,14 @@ fn dense_spec(rank: usize, n: usize, m: Masks) -> std::result::Result<(Vec<Dense
 }
 
 /// One dimension's (begin, stride, size), as TF canonicalizes it.
-fn resolve(dim: i64, b: i64, e: i64, s: i64, d: &DenseDim, i: usize) -> std::result::Result<(i64, i64, usize), String> {
+fn resolve(
+    dim: i64,
+    b: i64,
+    e: i64,
+    s: i64,
+    d: &DenseDim,
+    i: usize,
+) -> std::result::Result<(i64, i64, usize), String> {
     if s == 0 {
         return Err(format!("strides[{i}] must be non-zero"));
     }
@@ -731,7 +766,11 @@ struct Plan {
 }
 
 fn plan(shape: &[usize], begin: &Value, end: &Value, strides: &Value, m: Masks) -> Result<Plan> {
-    let (b, e, s) = (begin.to_i64_vec()?, end.to_i64_vec()?, strides.to_i64_vec()?);
+    let (b, e, s) = (
+        begin.to_i64_vec()?,
+        end.to_i64_vec()?,
+        strides.to_i64_vec()?,
+    );
     if begin.shape().len() != 1 || b.len() != e.len() || b.len() != s.len() {
         return Err(Error::op_invalid(format!(
             "Expected begin, end, and strides to be 1D equal size tensors, but got shapes {}, {}, and {} instead.",
@@ -775,7 +814,13 @@ fn plan_offsets(shape: &[usize], p: &Plan) -> Vec<usize> {
     cartesian(shape, &picks)
 }
 
-fn strided_slice_kernel(x: &Value, begin: &Value, end: &Value, strides: &Value, m: Masks) -> Result<Value> {
+fn strided_slice_kernel(
+    x: &Value,
+    begin: &Value,
+    end: &Value,
+    strides: &Value,
+    m: Masks,
+) -> Result<Value> {
     let p = plan(x.shape(), begin, end, strides, m)?;
     let offsets = plan_offsets(x.shape(), &p);
     take(x, &offsets, &p.final_shape)
@@ -791,7 +836,9 @@ fn strided_slice_grad_kernel(
 ) -> Result<Value> {
     let dims = shape.to_i64_vec()?;
     if dims.iter().any(|&d| d < 0) {
-        return Err(Error::op_invalid(format!("Negative dimension in shape {dims:?}")));
+        return Err(Error::op_invalid(format!(
+            "Negative dimension in shape {dims:?}"
+        )));
     }
     let out_shape: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
     let p = plan(&out_shape, begin, end, strides, m)?;
@@ -853,10 +900,14 @@ fn static_strided(ctx: &InferCtx<'_>, x: &Shape, first: usize, m: Masks) -> Resu
             }
         };
         processing.push(match (known, xd.get(i).copied().flatten()) {
-            (Some((bb, ee, ss)), Some(dim)) => {
-                Some(resolve(dim as i64, bb, ee, ss, d, i).map_err(|msg| ctx.err(msg))?.2)
+            (Some((bb, ee, ss)), Some(dim)) => Some(
+                resolve(dim as i64, bb, ee, ss, d, i)
+                    .map_err(|msg| ctx.err(msg))?
+                    .2,
+            ),
+            (Some((_, _, 0)), None) => {
+                return Err(ctx.err(format!("strides[{i}] must be non-zero")))
             }
-            (Some((_, _, 0)), None) => return Err(ctx.err(format!("strides[{i}] must be non-zero"))),
             _ if d.shrink => Some(1),
             _ => None,
         });
@@ -916,9 +967,7 @@ fn infer_one_hot(ctx: &InferCtx<'_>, axis: i64) -> Result<Metas> {
         )));
     }
     let depth = match ctx.const_ints(1).as_deref() {
-        Some([d]) if *d < 0 => {
-            return Err(ctx.err(format!("depth must be non-negative, got: {d}")))
-        }
+        Some([d]) if *d < 0 => return Err(ctx.err(format!("depth must be non-negative, got: {d}"))),
         Some([d]) => Some(*d as usize),
         _ => None,
     };
@@ -928,18 +977,32 @@ fn infer_one_hot(ctx: &InferCtx<'_>, axis: i64) -> Result<Metas> {
     one(dtype, Shape(Some(dims)))
 }
 
-fn one_hot_typed<T: Elem>(on: &Arr<T>, off: &Value, selector: &[usize], shape: &[usize]) -> Result<Arr<T>> {
-    let off = T::unwrap_ref(off).ok_or_else(|| Error::op_invalid("on_value and off_value must have one dtype"))?;
+fn one_hot_typed<T: Elem>(
+    on: &Arr<T>,
+    off: &Value,
+    selector: &[usize],
+    shape: &[usize],
+) -> Result<Arr<T>> {
+    let off = T::unwrap_ref(off)
+        .ok_or_else(|| Error::op_invalid("on_value and off_value must have one dtype"))?;
     let (Some(on), Some(off)) = (on.iter().next(), off.iter().next()) else {
         return Err(Error::op_invalid("on_value and off_value must be scalars"));
     };
     build(shape, pick(&[*off, *on], selector)?)
 }
 
-fn one_hot_kernel(indices: &Value, depth: &Value, on: &Value, off: &Value, axis: i64) -> Result<Value> {
+fn one_hot_kernel(
+    indices: &Value,
+    depth: &Value,
+    on: &Value,
+    off: &Value,
+    axis: i64,
+) -> Result<Value> {
     let d = scalar_int(depth, "depth")?;
     if d < 0 {
-        return Err(Error::op_invalid(format!("indices must be non-negative, got: {d}")));
+        return Err(Error::op_invalid(format!(
+            "indices must be non-negative, got: {d}"
+        )));
     }
     if on.len() != 1 || off.len() != 1 {
         return Err(Error::op_invalid("on_value and off_value must be scalars"));
@@ -965,7 +1028,12 @@ fn one_hot_kernel(indices: &Value, depth: &Value, on: &Value, off: &Value, axis:
 
 /// The value of a small integer strided slice of a constant (TF's shape inference evaluates
 /// such subgraphs, e.g. `shape[1:]` or `dense_shape[0]`).
-pub(crate) fn fold(graph: &crate::graph::GraphData, op: &IndexOp, node: &Node, t: Tensor) -> Option<Value> {
+pub(crate) fn fold(
+    graph: &crate::graph::GraphData,
+    op: &IndexOp,
+    node: &Node,
+    t: Tensor,
+) -> Option<Value> {
     let IndexOp::StridedSlice(m) = op else {
         return None;
     };
@@ -999,21 +1067,32 @@ fn int_scalar(dtype: DType, x: i64) -> Result<Value> {
 
 /// `GatherV2(params, indices, axis)` with a constant axis, named as TF's `gather`.
 pub fn gather(g: &Graph, params: Tensor, indices: Tensor, axis: i64) -> Result<Tensor> {
-    Ok(g
-        .add_with_consts(
-            OpKind::Index(IndexOp::GatherV2 { batch_dims: 0 }),
-            &[params.into(), indices.into(), Input::Const("axis", int_scalar(DType::I32, axis)?)],
-            Some("GatherV2"),
-        )?
-        .output(0))
+    Ok(g.add_with_consts(
+        OpKind::Index(IndexOp::GatherV2 { batch_dims: 0 }),
+        &[
+            params.into(),
+            indices.into(),
+            Input::Const("axis", int_scalar(DType::I32, axis)?),
+        ],
+        Some("GatherV2"),
+    )?
+    .output(0))
 }
 
 pub fn gather_nd(g: &Graph, params: Tensor, indices: Tensor) -> Result<Tensor> {
-    g.add1(OpKind::Index(IndexOp::GatherNd), &[params, indices], Some("GatherNd"))
+    g.add1(
+        OpKind::Index(IndexOp::GatherNd),
+        &[params, indices],
+        Some("GatherNd"),
+    )
 }
 
 pub fn scatter_nd(g: &Graph, indices: Tensor, updates: Tensor, shape: Tensor) -> Result<Tensor> {
-    g.add1(OpKind::Index(IndexOp::ScatterNd), &[indices, updates, shape], Some("ScatterNd"))
+    g.add1(
+        OpKind::Index(IndexOp::ScatterNd),
+        &[indices, updates, shape],
+        Some("ScatterNd"),
+    )
 }
 
 pub fn unsorted_segment_sum(g: &Graph, data: Tensor, ids: Tensor, num: Tensor) -> Result<Tensor> {
@@ -1025,7 +1104,14 @@ pub fn unsorted_segment_sum(g: &Graph, data: Tensor, ids: Tensor, num: Tensor) -
 }
 
 /// A strided slice whose begin/end/strides may be constants (TF's `strided_slice/stack*`).
-pub fn strided_slice(g: &Graph, x: Tensor, begin: Input, end: Input, strides: Input, m: Masks) -> Result<Tensor> {
+pub fn strided_slice(
+    g: &Graph,
+    x: Tensor,
+    begin: Input,
+    end: Input,
+    strides: Input,
+    m: Masks,
+) -> Result<Tensor> {
     let (scope, previous) = g.enter_name_scope(Some("strided_slice"));
     let r = (|| {
         let mut ts = Vec::with_capacity(3);
@@ -1067,7 +1153,12 @@ fn vector_elem(g: &Graph, v: Tensor, i: i64) -> Result<Tensor> {
 
 /// Densifies an IndexedSlices as TF's `_indexed_slices_to_tensor`:
 /// `UnsortedSegmentSum(values, indices, dense_shape[0])`.
-pub fn densify_slices(g: &Graph, values: Tensor, indices: Tensor, dense_shape: Tensor) -> Result<Tensor> {
+pub fn densify_slices(
+    g: &Graph,
+    values: Tensor,
+    indices: Tensor,
+    dense_shape: Tensor,
+) -> Result<Tensor> {
     let rows = vector_elem(g, dense_shape, 0)?;
     unsorted_segment_sum(g, values, indices, rows)
 }
@@ -1100,7 +1191,10 @@ fn gather_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         None => array::size(g, indices, DType::I32)?,
     };
     let indices_size = array::expand_dims(g, size, 0)?;
-    let axis_static = g.read().constant_value(axis).and_then(|v| v.to_i64_vec().ok());
+    let axis_static = g
+        .read()
+        .constant_value(axis)
+        .and_then(|v| v.to_i64_vec().ok());
     let indices_rank = g.shape(indices)?.rank();
     let b = if batch_dims < 0 {
         match indices_rank {
@@ -1212,7 +1306,11 @@ fn gather_nd_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn scatter_nd_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
-    Ok(vec![None, Some(Grad::Dense(gather_nd(g, grad, ctx.input(0)?)?)), None])
+    Ok(vec![
+        None,
+        Some(Grad::Dense(gather_nd(g, grad, ctx.input(0)?)?)),
+        None,
+    ])
 }
 
 /// TF's `_UnsortedSegmentSumGrad` (`_GatherDropNegatives`): gather the gradient rows at
@@ -1226,7 +1324,11 @@ fn segment_sum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gathered = gather(g, grad, clipped, 0)?;
     let zero = Input::Const("y", int_scalar(g.dtype(ids)?, 0)?);
     let positive = g
-        .add_with_consts(OpKind::Binary(BinaryOp::GreaterEqual), &[ids.into(), zero], Some("GreaterEqual"))?
+        .add_with_consts(
+            OpKind::Binary(BinaryOp::GreaterEqual),
+            &[ids.into(), zero],
+            Some("GreaterEqual"),
+        )?
         .output(0);
     // TF reshapes the mask to broadcast against the gathered rows:
     // concat([shape(mask), ones([rank(gathered) - rank(mask)])]).
@@ -1274,7 +1376,9 @@ fn ones_vector(g: &Graph, n: Tensor) -> Result<Tensor> {
 
 fn masks_of(ctx: &GradCtx<'_>) -> Result<Masks> {
     match &ctx.kind {
-        OpKind::Index(IndexOp::StridedSlice(m)) | OpKind::Index(IndexOp::StridedSliceGrad(m)) => Ok(*m),
+        OpKind::Index(IndexOp::StridedSlice(m)) | OpKind::Index(IndexOp::StridedSliceGrad(m)) => {
+            Ok(*m)
+        }
         _ => Err(Error::internal("strided-slice gradient on another op")),
     }
 }
