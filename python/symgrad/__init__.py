@@ -34,6 +34,8 @@ _NATIVE = [
     "identity", "identity_n", "stop_gradient", "reshape", "transpose", "invert_permutation",
     "expand_dims", "squeeze", "shape", "size", "rank", "split", "unstack", "stack", "concat",
     "tile", "broadcast_to", "newaxis", "slice", "pad",
+    # indexing ops
+    "gather", "gather_nd", "scatter_nd", "one_hot", "unsorted_segment_sum", "strided_slice",
     # math ops
     "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
     "floor_div", "mod", "floormod", "pow", "maximum", "minimum", "squared_difference",
@@ -89,6 +91,8 @@ if _NATIVE_IMPORT_ERROR is None:
                             placeholder_with_default, rank, reshape, shape, size, slice,
                             split, squeeze, stack, stop_gradient, tile, transpose, unstack,
                             zeros, zeros_like)
+    from .array_ops import (gather, gather_nd, one_hot, scatter_nd, strided_slice,
+                            unsorted_segment_sum)
     from .constant_op import (constant, convert_to_tensor,
                               convert_to_tensor_or_indexed_slices)
     from .control_flow_ops import group, no_op, tuple

@@ -19,6 +19,7 @@ __all__ = [
     "reshape", "transpose", "invert_permutation", "expand_dims", "squeeze", "shape", "size",
     "rank", "fill", "zeros", "ones", "zeros_like", "ones_like", "split", "unstack", "stack",
     "concat", "tile", "broadcast_to", "newaxis", "slice", "pad", "reverse", "reverse_v2",
+    "gather", "gather_nd", "scatter_nd", "one_hot", "unsorted_segment_sum", "strided_slice",
 ]
 
 newaxis = None
@@ -379,6 +380,129 @@ def broadcast_to(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:
         return create_tensor("BroadcastTo", [value, int_tensor(shape, "shape")], {}, scope)
 
 
+def gather(params: Any, indices: Any, validate_indices: Any = None, name: Optional[str] = None,
+           axis: Any = None, batch_dims: int = 0) -> Tensor:
+    """``GatherV2``: slices of ``params`` along ``axis`` (default ``batch_dims``) at ``indices``."""
+    del validate_indices  # deprecated in TF; indices are always checked
+    if axis is None:
+        axis = batch_dims
+    with op_scope(name, "GatherV2", [params, indices, axis]) as scope:
+        params_t = convert_to_tensor(params, name="params")
+        indices_t = int_tensor(indices, "indices")
+        axis_t = int_tensor(axis, "axis")
+        return create_tensor("GatherV2", [params_t, indices_t, axis_t],
+                             {"batch_dims": int(batch_dims)}, scope)
+
+
+def gather_nd(params: Any, indices: Any, name: Optional[str] = None,
+              batch_dims: int = 0) -> Tensor:
+    """``GatherNd``: ``indices[..., :]`` are index tuples into the leading dims of params."""
+    if batch_dims != 0:
+        raise NotImplementedError("gather_nd with batch_dims != 0 is not implemented in symgrad")
+    with op_scope(name, "GatherNd", [params, indices]) as scope:
+        params_t = convert_to_tensor(params, name="params")
+        indices_t = int_tensor(indices, "indices")
+        return create_tensor("GatherNd", [params_t, indices_t], {}, scope)
+
+
+def scatter_nd(indices: Any, updates: Any, shape: Any, name: Optional[str] = None) -> Tensor:
+    """``ScatterNd``: zeros of ``shape`` with ``updates`` summed in at ``indices``."""
+    with op_scope(name, "ScatterNd", [indices, updates, shape]) as scope:
+        indices_t = int_tensor(indices, "indices")
+        updates_t = convert_to_tensor(updates, name="updates")
+        shape_t = int_tensor(shape, "shape", dtype=indices_t.dtype)
+        return create_tensor("ScatterNd", [indices_t, updates_t, shape_t], {}, scope)
+
+
+def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any,
+                         name: Optional[str] = None) -> Tensor:
+    """``UnsortedSegmentSum``: row sums of ``data`` by segment id (negative ids dropped)."""
+    with op_scope(name, "UnsortedSegmentSum", [data, segment_ids, num_segments]) as scope:
+        data_t = convert_to_tensor(data, name="data")
+        ids = int_tensor(segment_ids, "segment_ids")
+        num = int_tensor(num_segments, "num_segments")
+        return create_tensor("UnsortedSegmentSum", [data_t, ids, num], {}, scope)
+
+
+def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = None,
+            axis: Any = None, dtype: Any = None, name: Optional[str] = None) -> Tensor:
+    """``OneHot``: ``on_value`` where the index matches, ``off_value`` elsewhere."""
+    with op_scope(name, "one_hot", [indices, depth, on_value, off_value, axis, dtype]) as scope:
+        known = [v.dtype for v in (on_value, off_value) if isinstance(v, Tensor)]
+        if dtype is not None:
+            target = _dtypes.as_dtype(dtype)
+        elif known:
+            target = known[0]
+        elif on_value is not None or off_value is not None:
+            sample = on_value if on_value is not None else off_value
+            # TF's constant rules: Python ints are int32, floats float32.
+            if isinstance(sample, builtins.bool):
+                target = _dtypes.bool
+            elif isinstance(sample, int):
+                target = _dtypes.int32
+            elif isinstance(sample, float):
+                target = _dtypes.float32
+            else:
+                target = _dtypes.as_dtype(np.asarray(sample).dtype.name)
+        else:
+            target = _dtypes.float32
+        for v in known:
+            if v is not target:
+                raise TypeError(f"dtype {target.name} of on_value/off_value does not match "
+                                f"dtype {v.name}")
+        on_t = convert_to_tensor(1 if on_value is None else on_value, dtype=target,
+                                 name="on_value")
+        off_t = convert_to_tensor(0 if off_value is None else off_value, dtype=target,
+                                  name="off_value")
+        indices_t = convert_to_tensor(indices, name="indices")
+        if indices_t.dtype not in (_dtypes.uint8, _dtypes.int32, _dtypes.int64):
+            raise TypeError(f"Value passed to parameter 'indices' has DataType "
+                            f"{indices_t.dtype.name} not in list of allowed values: uint8, "
+                            "int32, int64")
+        depth_t = int_tensor(depth, "depth")
+        attrs = {"axis": -1 if axis is None else int(axis)}
+        return create_tensor("OneHot", [indices_t, depth_t, on_t, off_t], attrs, scope)
+
+
+def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_mask: int = 0,
+                  end_mask: int = 0, ellipsis_mask: int = 0, new_axis_mask: int = 0,
+                  shrink_axis_mask: int = 0, var: Any = None,
+                  name: Optional[str] = None) -> Tensor:
+    """``StridedSlice`` with TF's five bit masks; ``strides`` defaults to ones."""
+    del var  # variables are sliced as tensors
+    if strides is None:
+        strides = ones_like(begin)
+    with op_scope(name, "StridedSlice", [input_, begin, end, strides]) as scope:
+        value = convert_to_tensor(input_, name="input")
+        begin_t = int_tensor(begin, "begin")
+        end_t = int_tensor(end, "end", dtype=begin_t.dtype)
+        strides_t = int_tensor(strides, "strides", dtype=begin_t.dtype)
+        attrs = {"begin_mask": int(begin_mask), "end_mask": int(end_mask),
+                 "ellipsis_mask": int(ellipsis_mask), "new_axis_mask": int(new_axis_mask),
+                 "shrink_axis_mask": int(shrink_axis_mask)}
+        return create_tensor("StridedSlice", [value, begin_t, end_t, strides_t], attrs, scope)
+
+
+_SLICE_TYPE_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                     "scalar tf.int32/tf.int64 tensors are valid indices")
+
+
+def _check_index(idx: Any) -> None:
+    if isinstance(idx, (int, np.integer)) and not isinstance(idx, bool):
+        return
+    if isinstance(idx, Tensor) and idx.dtype in (_dtypes.int16, _dtypes.int32, _dtypes.int64) \
+            and idx.shape.rank in (0, None):
+        return
+    raise TypeError(_SLICE_TYPE_ERROR + f", got {idx!r}")
+
+
+def _pack_spec(values: list[Any], name: str) -> Tensor:
+    """TF's ``stack(begin)``: one Const when all are Python ints, else an autopacked Pack."""
+    if builtins.any(isinstance(v, Tensor) for v in values):
+        return _autopack(values, None, name)
+    return constant([int(v) for v in values], dtype=_dtypes.int32, name=name)
+
+
 def _slice_helper(tensor: Tensor, key: Any) -> Tensor:
     raise NotImplementedError(
         "Tensor indexing needs the StridedSlice op, which symgrad does not implement yet")
@@ -393,3 +517,54 @@ def reverse(tensor: Any, axis: Any, name: Optional[str] = None) -> Tensor:
 
 
 reverse_v2 = reverse
+    """``tensor[key]`` as TF's ``_slice_helper``: one ``StridedSlice`` named strided_slice."""
+    if isinstance(key, bool) or (isinstance(key, Tensor) and key.dtype is _dtypes.bool):
+        raise NotImplementedError("boolean-mask indexing is not implemented in symgrad")
+    spec = list(key) if isinstance(key, (list, tuple)) else [key]
+    begin: list[Any] = []
+    end: list[Any] = []
+    strides: list[Any] = []
+    masks = {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0,
+             "shrink_axis_mask": 0}
+    for index, s in enumerate(spec):
+        bit = 1 << index
+        if isinstance(s, builtins.slice):
+            for part, out, mask, default in ((s.start, begin, "begin_mask", 0),
+                                             (s.stop, end, "end_mask", 0),
+                                             (s.step, strides, None, 1)):
+                if part is None:
+                    out.append(default)
+                    if mask is not None:
+                        masks[mask] |= bit
+                else:
+                    _check_index(part)
+                    out.append(part)
+        elif s is Ellipsis:
+            begin.append(0)
+            end.append(0)
+            strides.append(1)
+            masks["ellipsis_mask"] |= bit
+        elif s is newaxis:
+            begin.append(0)
+            end.append(0)
+            strides.append(1)
+            masks["new_axis_mask"] |= bit
+        else:
+            _check_index(s)
+            begin.append(s)
+            end.append(s + 1)
+            strides.append(1)
+            masks["shrink_axis_mask"] |= bit
+    with op_scope(None, "strided_slice", [tensor]) as scope:
+        if begin:
+            packed = [_pack_spec(begin, "stack"), _pack_spec(end, "stack_1"),
+                      _pack_spec(strides, "stack_2")]
+            if builtins.any(p.dtype is _dtypes.int64 for p in packed):
+                from .math_ops import cast
+                packed = [p if p.dtype is _dtypes.int64 else cast(p, _dtypes.int64)
+                          for p in packed]
+        else:
+            empty = constant([], dtype=_dtypes.int32)
+            packed = [empty, empty, empty]
+        value = convert_to_tensor(tensor, name="input")
+        return create_tensor("StridedSlice", [value] + packed, masks, scope)

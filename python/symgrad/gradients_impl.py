@@ -155,14 +155,11 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
         grad_ys_list = _convert_at(graph, new_scope, grad_ys_list, "grad_y_")
         native_name = new_scope if new_scope else ""
 
-    for g in grad_ys_list:
-        if isinstance(g, IndexedSlices):
-            raise NotImplementedError("IndexedSlices grad_ys are not supported by symgrad yet")
     with graph.as_default():
         results = graph._native.gradients(
             [y._ref for y in ys_list],
             [x._ref for x in xs_list],
-            [None if g is None else g._ref for g in grad_ys_list],
+            [_unwrap_grad(g) for g in grad_ys_list],
             native_name,
             bool(colocate_gradients_with_ops),
             bool(gate_gradients),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple, Optional
 
 import numpy as np
@@ -81,7 +82,28 @@ class IndexedSlices:
         return f"IndexedSlices(indices={self._indices}, values={self._values}{shape})"
 
 
-def _indexed_slices_to_tensor(value: IndexedSlices, dtype: Any, name: Optional[str]) -> Tensor:
-    raise NotImplementedError(
-        "Converting IndexedSlices to a dense tensor needs the UnsortedSegmentSum op, which "
-        "symgrad does not implement yet")
+_LARGE_SPARSE_NUM_ELEMENTS = 100000000
+
+
+def _indexed_slices_to_tensor(value: IndexedSlices, dtype: Any = None,
+                              name: Optional[str] = None) -> Tensor:
+    """TF's conversion: ``unsorted_segment_sum(values, indices, dense_shape[0])``, warning
+    when the dense result may be large."""
+    from .array_ops import unsorted_segment_sum
+    if dtype is not None and dtype is not value.dtype:
+        raise ValueError(f"Tensor conversion requested dtype {dtype.name} for IndexedSlices "
+                         f"with dtype {value.dtype.name}: {value!r}")
+    if value.dense_shape is None:
+        raise ValueError("Tensor conversion requested for IndexedSlices without dense_shape: "
+                         f"{value.name}")
+    static = value.shape
+    if not static.is_fully_defined():
+        warnings.warn("Converting sparse IndexedSlices to a dense Tensor of unknown shape. "
+                      "This may consume a large amount of memory.", stacklevel=3)
+    else:
+        num_elements = int(np.prod(static.as_list()))
+        if num_elements >= _LARGE_SPARSE_NUM_ELEMENTS:
+            warnings.warn(f"Converting sparse IndexedSlices({value}) to a dense Tensor with "
+                          f"{num_elements} elements. This may consume a large amount of memory.",
+                          stacklevel=3)
+    return unsorted_segment_sum(value.values, value.indices, value.dense_shape[0], name=name)

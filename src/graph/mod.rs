@@ -489,6 +489,7 @@ impl GraphData {
                 Some(Value::scalar(r as i32))
             }
             OpKind::Identity | OpKind::StopGradient => self.constant_value(*node.inputs.first()?),
+            OpKind::Index(op) => crate::ops::index::fold(self, op, node, t),
             _ => None,
         }
     }

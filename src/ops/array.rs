@@ -560,6 +560,13 @@ fn partial_ints(ctx: &InferCtx<'_>, i: usize) -> Option<Vec<Option<i64>>> {
 }
 
 fn partial_vector(graph: &GraphData, t: Tensor) -> Option<Vec<Option<i64>>> {
+    partial_vector_at(graph, t, 0)
+}
+
+/// `partial_vector` looking at most a few ops deep (no unbounded recursion): shape vectors
+/// built by `ConcatV2` of parts and `ExpandDims` of scalars, as TF's shape inference sees
+/// through them.
+fn partial_vector_at(graph: &GraphData, t: Tensor, depth: usize) -> Option<Vec<Option<i64>>> {
     if let Some(v) = graph.constant_value(t) {
         return v
             .to_i64_vec()
@@ -582,6 +589,25 @@ fn partial_vector(graph: &GraphData, t: Tensor) -> Option<Vec<Option<i64>>> {
                 );
             }
             Some(out)
+        }
+        OpKind::ConcatV2 if depth < 8 => {
+            let (axis, parts) = node.inputs.split_last()?;
+            if !matches!(graph.constant_value(*axis)?.to_i64_vec().ok()?.as_slice(), [0] | [-1]) {
+                return None;
+            }
+            let mut out = Vec::new();
+            for p in parts {
+                out.extend(partial_vector_at(graph, *p, depth + 1)?);
+            }
+            Some(out)
+        }
+        OpKind::ExpandDims => {
+            let x = *node.inputs.first()?;
+            if graph.meta(x).ok()?.shape.rank() != Some(0) {
+                return None;
+            }
+            let v = graph.constant_value(x).and_then(|v| v.to_i64_vec().ok());
+            Some(vec![v.and_then(|v| v.first().copied())])
         }
         OpKind::Shape { .. } | OpKind::ShapeN { .. } => {
             let src = *node.inputs.get(t.index as usize)?;
@@ -1935,8 +1961,7 @@ pub fn unsorted_segment_sum_dense(
     indices: Tensor,
     dense_shape: Tensor,
 ) -> Result<Tensor> {
-    let _ = (g, values, indices, dense_shape);
-    Err(Error::unimplemented("Converting IndexedSlices to a dense tensor needs UnsortedSegmentSum, which arrives with the sparse-gradient ops"))
+    super::index::densify_slices(g, values, indices, dense_shape)
 }
 
 /// Several IndexedSlices of one tensor, concatenated (duplicates are kept, as in TF).

@@ -19,6 +19,7 @@ dimensions (``[None, 3]``): shapes are taken from the fed values and the run out
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -192,6 +193,11 @@ def compute_second_order(xs: Any, y: Any, x_values: Any, delta: float = 1e-6,
             if g is None:
                 result.append([])
                 continue
+            if isinstance(g, tf.IndexedSlices):
+                # A sparse first gradient (gather's) is differentiated as its dense value.
+                with graph.as_default(), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    g = tf.convert_to_tensor(g)
             result.append(compute_gradient(xs, g, x_values, delta, extra_feed, session))
         return result
 
