@@ -504,19 +504,6 @@ def _pack_spec(values: list[Any], name: str) -> Tensor:
 
 
 def _slice_helper(tensor: Tensor, key: Any) -> Tensor:
-    raise NotImplementedError(
-        "Tensor indexing needs the StridedSlice op, which symgrad does not implement yet")
-
-
-# ----- along an axis -----
-def reverse(tensor: Any, axis: Any, name: Optional[str] = None) -> Tensor:
-    """``ReverseV2``: reverses ``tensor`` along each dimension in ``axis``."""
-    with op_scope(name, "ReverseV2", [tensor, axis]) as scope:
-        value = convert_to_tensor(tensor, name="tensor")
-        return create_tensor("ReverseV2", [value, int_tensor(axis, "axis")], {}, scope)
-
-
-reverse_v2 = reverse
     """``tensor[key]`` as TF's ``_slice_helper``: one ``StridedSlice`` named strided_slice."""
     if isinstance(key, bool) or (isinstance(key, Tensor) and key.dtype is _dtypes.bool):
         raise NotImplementedError("boolean-mask indexing is not implemented in symgrad")
@@ -568,3 +555,14 @@ reverse_v2 = reverse
             packed = [empty, empty, empty]
         value = convert_to_tensor(tensor, name="input")
         return create_tensor("StridedSlice", [value] + packed, masks, scope)
+
+
+# ----- along an axis -----
+def reverse(tensor: Any, axis: Any, name: Optional[str] = None) -> Tensor:
+    """``ReverseV2``: reverses ``tensor`` along each dimension in ``axis``."""
+    with op_scope(name, "ReverseV2", [tensor, axis]) as scope:
+        value = convert_to_tensor(tensor, name="tensor")
+        return create_tensor("ReverseV2", [value, int_tensor(axis, "axis")], {}, scope)
+
+
+reverse_v2 = reverse
