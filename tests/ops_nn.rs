@@ -21,7 +21,10 @@ fn run1(g: &Graph, t: Tensor) -> symgrad::Result<Value> {
 fn close(what: &str, got: &[f64], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!((a - b).abs() <= tol * (1.0 + b.abs()), "{what}[{i}]: got {a}, want {b}");
+        assert!(
+            (a - b).abs() <= tol * (1.0 + b.abs()),
+            "{what}[{i}]: got {a}, want {b}"
+        );
     }
 }
 
@@ -34,7 +37,12 @@ fn s(dims: &[usize]) -> Shape {
 }
 
 /// The value of `f` applied to a constant, as f64s, for f32 and f64 inputs.
-fn forward(dtype: DType, shape: &[usize], data: &[f64], f: impl Fn(&Graph, Tensor) -> Tensor) -> Vec<f64> {
+fn forward(
+    dtype: DType,
+    shape: &[usize],
+    data: &[f64],
+    f: impl Fn(&Graph, Tensor) -> Tensor,
+) -> Vec<f64> {
     let g = Graph::new();
     let x = konst(&g, f64_value(shape, data.to_vec()).cast(dtype));
     let y = f(&g, x);
@@ -58,12 +66,30 @@ fn activations_forward() {
         let got = forward(dtype, &[8], &data, |g, x| nn::relu6(g, x).unwrap());
         close("relu6", &got, &data.map(|v: f64| v.clamp(0.0, 6.0)), tol);
         let got = forward(dtype, &[8], &data, |g, x| nn::elu(g, x).unwrap());
-        close("elu", &got, &data.map(|v: f64| if v < 0.0 { v.exp() - 1.0 } else { v }), tol);
+        close(
+            "elu",
+            &got,
+            &data.map(|v: f64| if v < 0.0 { v.exp() - 1.0 } else { v }),
+            tol,
+        );
         let got = forward(dtype, &[8], &data, |g, x| nn::selu(g, x).unwrap());
-        let want = data.map(|v: f64| if v < 0.0 { SELU_S * SELU_A * (v.exp() - 1.0) } else { SELU_S * v });
+        let want = data.map(|v: f64| {
+            if v < 0.0 {
+                SELU_S * SELU_A * (v.exp() - 1.0)
+            } else {
+                SELU_S * v
+            }
+        });
         close("selu", &got, &want, tol);
-        let got = forward(dtype, &[8], &data, |g, x| nn::leaky_relu(g, x, 0.3).unwrap());
-        close("leaky_relu", &got, &data.map(|v: f64| if v > 0.0 { v } else { 0.3 * v }), tol);
+        let got = forward(dtype, &[8], &data, |g, x| {
+            nn::leaky_relu(g, x, 0.3).unwrap()
+        });
+        close(
+            "leaky_relu",
+            &got,
+            &data.map(|v: f64| if v > 0.0 { v } else { 0.3 * v }),
+            tol,
+        );
         let got = forward(dtype, &[8], &data, |g, x| unary::erf(g, x).unwrap());
         // Reference values of erf.
         let erf = |v: f64| -> f64 {
@@ -85,7 +111,13 @@ fn activations_forward() {
 fn integer_inputs_are_rejected_at_build_time() {
     let g = Graph::new();
     let x = konst(&g, Value::from_vec(&[2], vec![1i32, 2]).unwrap());
-    for op in [NnOp::Relu6, NnOp::Elu, NnOp::Selu, NnOp::Softmax, NnOp::L2Loss] {
+    for op in [
+        NnOp::Relu6,
+        NnOp::Elu,
+        NnOp::Selu,
+        NnOp::Softmax,
+        NnOp::L2Loss,
+    ] {
         assert!(matches!(nn_op(&g, op, &[x]), Err(Error::Type { .. })));
     }
     assert!(matches!(unary::erf(&g, x), Err(Error::Type { .. })));
@@ -96,16 +128,32 @@ fn integer_inputs_are_rejected_at_build_time() {
 #[test]
 fn softmax_and_log_softmax_values() {
     let data = [1.0, 2.0, 3.0, -1.0, 0.0, 1000.0];
-    let got = forward(DType::F64, &[2, 3], &data, |g, x| nn::softmax(g, x).unwrap());
+    let got = forward(DType::F64, &[2, 3], &data, |g, x| {
+        nn::softmax(g, x).unwrap()
+    });
     let row = |r: &[f64]| {
         let m = r.iter().cloned().fold(f64::MIN, f64::max);
         let z: f64 = r.iter().map(|v| (v - m).exp()).sum();
-        r.iter().map(|v| ((v - m).exp() / z, v - m - z.ln())).collect::<Vec<_>>()
+        r.iter()
+            .map(|v| ((v - m).exp() / z, v - m - z.ln()))
+            .collect::<Vec<_>>()
     };
     let want: Vec<(f64, f64)> = row(&data[..3]).into_iter().chain(row(&data[3..])).collect();
-    close("softmax", &got, &want.iter().map(|p| p.0).collect::<Vec<_>>(), 1e-12);
-    let got = forward(DType::F64, &[2, 3], &data, |g, x| nn::log_softmax(g, x).unwrap());
-    close("log_softmax", &got, &want.iter().map(|p| p.1).collect::<Vec<_>>(), 1e-12);
+    close(
+        "softmax",
+        &got,
+        &want.iter().map(|p| p.0).collect::<Vec<_>>(),
+        1e-12,
+    );
+    let got = forward(DType::F64, &[2, 3], &data, |g, x| {
+        nn::log_softmax(g, x).unwrap()
+    });
+    close(
+        "log_softmax",
+        &got,
+        &want.iter().map(|p| p.1).collect::<Vec<_>>(),
+        1e-12,
+    );
     // Rank 0 is rejected at build time, naming the op.
     let g = Graph::new();
     let x = konst(&g, Value::scalar(1.0f64));
@@ -117,14 +165,25 @@ fn softmax_and_log_softmax_values() {
 #[test]
 fn bias_add_both_formats() {
     let g = Graph::new();
-    let v = konst(&g, f64_value(&[2, 3, 2], (0..12).map(|i| i as f64).collect()));
+    let v = konst(
+        &g,
+        f64_value(&[2, 3, 2], (0..12).map(|i| i as f64).collect()),
+    );
     let b3 = konst(&g, f64_value(&[3], vec![10.0, 20.0, 30.0]));
     let b2 = konst(&g, f64_value(&[2], vec![100.0, 200.0]));
-    let nhwc = run1(&g, nn::bias_add(&g, v, b2, false).unwrap()).unwrap().to_f64_vec();
-    let want: Vec<f64> = (0..12).map(|i| i as f64 + if i % 2 == 0 { 100.0 } else { 200.0 }).collect();
+    let nhwc = run1(&g, nn::bias_add(&g, v, b2, false).unwrap())
+        .unwrap()
+        .to_f64_vec();
+    let want: Vec<f64> = (0..12)
+        .map(|i| i as f64 + if i % 2 == 0 { 100.0 } else { 200.0 })
+        .collect();
     close("nhwc", &nhwc, &want, 0.0);
-    let nchw = run1(&g, nn::bias_add(&g, v, b3, true).unwrap()).unwrap().to_f64_vec();
-    let want: Vec<f64> = (0..12).map(|i| i as f64 + 10.0 * ((i / 2) % 3 + 1) as f64).collect();
+    let nchw = run1(&g, nn::bias_add(&g, v, b3, true).unwrap())
+        .unwrap()
+        .to_f64_vec();
+    let want: Vec<f64> = (0..12)
+        .map(|i| i as f64 + 10.0 * ((i / 2) % 3 + 1) as f64)
+        .collect();
     close("nchw", &nchw, &want, 0.0);
     // int32 works too.
     let vi = konst(&g, Value::from_vec(&[2, 2], vec![1i32, 2, 3, 4]).unwrap());
@@ -143,7 +202,9 @@ fn bias_add_both_formats() {
 
 #[test]
 fn l2_loss_and_cross_entropy_values() {
-    let got = forward(DType::F32, &[3], &[1.0, -2.0, 3.0], |g, x| nn::l2_loss(g, x).unwrap());
+    let got = forward(DType::F32, &[3], &[1.0, -2.0, 3.0], |g, x| {
+        nn::l2_loss(g, x).unwrap()
+    });
     close("l2_loss", &got, &[7.0], 1e-6);
 
     let g = Graph::new();
@@ -159,7 +220,9 @@ fn l2_loss_and_cross_entropy_values() {
         -(0.5 - l1),
     ];
     close("xent loss", &out[0].to_f64_vec(), &want_loss, 1e-12);
-    let want_back: Vec<f64> = [1.0, 2.0, 3.0].iter().map(|v: &f64| (v - l0).exp())
+    let want_back: Vec<f64> = [1.0, 2.0, 3.0]
+        .iter()
+        .map(|v: &f64| (v - l0).exp())
         .chain([0.5, 0.5, -1.0].iter().map(|v: &f64| (v - l1).exp()))
         .zip([0.2, 0.3, 0.5, 1.0, 0.0, 0.0])
         .map(|(p, y)| p - y)
@@ -168,7 +231,12 @@ fn l2_loss_and_cross_entropy_values() {
 
     let sparse = konst(&g, Value::from_vec(&[2], vec![2i64, 0]).unwrap());
     let (sl, _) = nn::sparse_softmax_cross_entropy(&g, logits, sparse).unwrap();
-    close("sparse loss", &run1(&g, sl).unwrap().to_f64_vec(), &[-(3.0 - l0), -(0.5 - l1)], 1e-12);
+    close(
+        "sparse loss",
+        &run1(&g, sl).unwrap().to_f64_vec(),
+        &[-(3.0 - l0), -(0.5 - l1)],
+        1e-12,
+    );
     let bad = konst(&g, Value::from_vec(&[2], vec![3i32, 0]).unwrap());
     let (bl, _) = nn::sparse_softmax_cross_entropy(&g, logits, bad).unwrap();
     let err = run1(&g, bl).unwrap_err();
@@ -183,7 +251,10 @@ fn l2_loss_and_cross_entropy_values() {
 #[test]
 fn any_all_reductions() {
     let g = Graph::new();
-    let x = konst(&g, Value::from_vec(&[2, 3], vec![true, false, true, true, true, true]).unwrap());
+    let x = konst(
+        &g,
+        Value::from_vec(&[2, 3], vec![true, false, true, true, true, true]).unwrap(),
+    );
     let axes = konst(&g, Value::int_vector(DType::I32, &[1]));
     let any = reduce::reduce(&g, ReduceOp::Any, x, axes, false, None).unwrap();
     let all = reduce::reduce(&g, ReduceOp::All, x, axes, true, None).unwrap();
@@ -204,7 +275,9 @@ fn atan2_values() {
     let g = Graph::new();
     let y = konst(&g, f64_value(&[4], vec![1.0, -1.0, 1.0, 0.0]));
     let x = konst(&g, f64_value(&[4], vec![1.0, -1.0, -2.0, 3.0]));
-    let got = run1(&g, binary::atan2(&g, y, x).unwrap()).unwrap().to_f64_vec();
+    let got = run1(&g, binary::atan2(&g, y, x).unwrap())
+        .unwrap()
+        .to_f64_vec();
     let want: Vec<f64> = [(1.0f64, 1.0f64), (-1.0, -1.0), (1.0, -2.0), (0.0, 3.0)]
         .iter()
         .map(|(a, b)| a.atan2(*b))
@@ -227,7 +300,12 @@ fn away_from_kinks(n: usize) -> Vec<f64> {
 fn activation_derivatives() {
     let xv = f64_value(&[2, 3], away_from_kinks(6));
     // Squared so the second derivative exercises the *Grad helpers' own gradients.
-    for op in [NnOp::Relu6, NnOp::Elu, NnOp::Selu, NnOp::LeakyRelu { alpha: 0.3 }] {
+    for op in [
+        NnOp::Relu6,
+        NnOp::Elu,
+        NnOp::Selu,
+        NnOp::LeakyRelu { alpha: 0.3 },
+    ] {
         check_fn(s(&[2, 3]), &xv, |g, x| {
             let y = nn_op(g, op.clone(), &[x]).unwrap();
             binary::mul(g, y, y).unwrap()
@@ -243,7 +321,10 @@ fn activation_derivatives() {
 fn relu6_saturates() {
     let xv = f64_value(&[4], vec![-1.0, 2.0, 7.0, 5.5]);
     let d = check_fn(s(&[4]), &xv, |g, x| nn::relu6(g, x).unwrap());
-    assert_eq!(d.iter().map(|v| *v != 0.0).collect::<Vec<_>>(), vec![false, true, false, true]);
+    assert_eq!(
+        d.iter().map(|v| *v != 0.0).collect::<Vec<_>>(),
+        vec![false, true, false, true]
+    );
 }
 
 #[test]
@@ -369,7 +450,10 @@ fn cross_entropy_mixed_second_derivative() {
     let dy = common::grad_of(&g, inner, y);
     let xv = f64_value(&[2, 3], xs(6, 1.0));
     let yv = f64_value(&[2, 3], vec![0.2, 0.3, 0.5, 0.6, 0.1, 0.3]);
-    let got = Session::new(&g).run(&[dy], &[(x, xv), (y, yv)]).unwrap().remove(0);
+    let got = Session::new(&g)
+        .run(&[dy], &[(x, xv), (y, yv)])
+        .unwrap()
+        .remove(0);
     // dx = softmax(x) - y, so d(sum(w * dx))/dy = -w.
     let want: Vec<f64> = pattern(6, 3).into_iter().map(|v| -v).collect();
     close("mixed", &got.to_f64_vec(), &want, 1e-12);

@@ -592,7 +592,10 @@ fn partial_vector_at(graph: &GraphData, t: Tensor, depth: usize) -> Option<Vec<O
         }
         OpKind::ConcatV2 if depth < 8 => {
             let (axis, parts) = node.inputs.split_last()?;
-            if !matches!(graph.constant_value(*axis)?.to_i64_vec().ok()?.as_slice(), [0] | [-1]) {
+            if !matches!(
+                graph.constant_value(*axis)?.to_i64_vec().ok()?.as_slice(),
+                [0] | [-1]
+            ) {
                 return None;
             }
             let mut out = Vec::new();

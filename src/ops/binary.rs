@@ -731,7 +731,12 @@ fn atan2_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let (y, x) = (ctx.input(0)?, ctx.input(1)?);
     // d/dy atan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2).
     let (gy, gx) = with_control_dependency(gr, g, || {
-        let denom = operator(gr, BinaryOp::AddV2, unary::square(gr, x)?, unary::square(gr, y)?)?;
+        let denom = operator(
+            gr,
+            BinaryOp::AddV2,
+            unary::square(gr, x)?,
+            unary::square(gr, y)?,
+        )?;
         let grad_inv = operator(gr, BinaryOp::RealDiv, g, denom)?;
         let gy = operator(gr, BinaryOp::Mul, x, grad_inv)?;
         let gx = operator(gr, BinaryOp::Mul, unary::neg(gr, y)?, grad_inv)?;

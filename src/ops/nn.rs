@@ -98,9 +98,7 @@ impl Family for NnOp {
             "BiasAddGrad" => data_format(attrs).map(|nchw| NnOp::BiasAddGrad { nchw }),
             "L2Loss" => Ok(NnOp::L2Loss),
             "SoftmaxCrossEntropyWithLogits" => Ok(NnOp::SoftmaxCrossEntropyWithLogits),
-            "SparseSoftmaxCrossEntropyWithLogits" => {
-                Ok(NnOp::SparseSoftmaxCrossEntropyWithLogits)
-            }
+            "SparseSoftmaxCrossEntropyWithLogits" => Ok(NnOp::SparseSoftmaxCrossEntropyWithLogits),
             _ => return None,
         })
     }
@@ -137,10 +135,7 @@ impl Family for NnOp {
                 float_only(name, "features", x.dtype)?;
                 one(x.dtype, x.shape.clone())
             }
-            NnOp::Relu6Grad
-            | NnOp::EluGrad
-            | NnOp::SeluGrad
-            | NnOp::LeakyReluGrad { .. } => {
+            NnOp::Relu6Grad | NnOp::EluGrad | NnOp::SeluGrad | NnOp::LeakyReluGrad { .. } => {
                 ctx.expect_inputs(2)?;
                 let second = match self {
                     NnOp::EluGrad | NnOp::SeluGrad => "outputs",
@@ -148,16 +143,13 @@ impl Family for NnOp {
                 };
                 let dtype = ctx.same_dtype(name, 0, 1, ("gradients", second))?;
                 float_only(name, "gradients", dtype)?;
-                let shape = ctx
-                    .shape(0)?
-                    .merge(ctx.shape(1)?)
-                    .map_err(|_| {
-                        ctx.err(format!(
-                            "Incompatible shapes {} and {} of gradients and {second}",
-                            ctx.shape(0).map(|s| s.bracketed()).unwrap_or_default(),
-                            ctx.shape(1).map(|s| s.bracketed()).unwrap_or_default()
-                        ))
-                    })?;
+                let shape = ctx.shape(0)?.merge(ctx.shape(1)?).map_err(|_| {
+                    ctx.err(format!(
+                        "Incompatible shapes {} and {} of gradients and {second}",
+                        ctx.shape(0).map(|s| s.bracketed()).unwrap_or_default(),
+                        ctx.shape(1).map(|s| s.bracketed()).unwrap_or_default()
+                    ))
+                })?;
                 one(dtype, shape)
             }
             NnOp::Softmax | NnOp::LogSoftmax => {
@@ -184,9 +176,9 @@ impl Family for NnOp {
                     let c = if *nchw { dims.get(1) } else { dims.last() };
                     if let Some(Some(c)) = c {
                         if *c != b {
-                            return Err(ctx.err(format!(
-                                "Dimensions must be equal, but are {c} and {b}"
-                            )));
+                            return Err(
+                                ctx.err(format!("Dimensions must be equal, but are {c} and {b}"))
+                            );
                         }
                     }
                 }
@@ -269,9 +261,9 @@ impl Family for NnOp {
                 let lb = l.dims().map(|d| d[0]).unwrap_or(None);
                 if let (Some(a), Some(b)) = (fb, lb) {
                     if a != b {
-                        return Err(ctx.err(format!(
-                            "Dimensions must be equal, but are {a} and {b}"
-                        )));
+                        return Err(
+                            ctx.err(format!("Dimensions must be equal, but are {a} and {b}"))
+                        );
                     }
                 }
                 let batch = fb.or(lb);
@@ -299,7 +291,11 @@ impl Family for NnOp {
                     x.clamp(0.0, 6.0)
                 }
             })?],
-            NnOp::Elu => smallvec![map1(name, input(0)?, |x| if x < 0.0 { x.exp_m1() } else { x })?],
+            NnOp::Elu => smallvec![map1(name, input(0)?, |x| if x < 0.0 {
+                x.exp_m1()
+            } else {
+                x
+            })?],
             NnOp::Selu => smallvec![map1(name, input(0)?, |x| {
                 if x < 0.0 {
                     SELU_SCALE * SELU_ALPHA * x.exp_m1()
@@ -623,7 +619,11 @@ pub fn l2_loss(g: &Graph, x: Tensor) -> Result<Tensor> {
     nn1(g, NnOp::L2Loss, x)
 }
 /// `(loss, backprop)` of `SoftmaxCrossEntropyWithLogits(features, labels)`.
-pub fn softmax_cross_entropy(g: &Graph, logits: Tensor, labels: Tensor) -> Result<(Tensor, Tensor)> {
+pub fn softmax_cross_entropy(
+    g: &Graph,
+    logits: Tensor,
+    labels: Tensor,
+) -> Result<(Tensor, Tensor)> {
     let op = g.add1(
         OpKind::Nn(NnOp::SoftmaxCrossEntropyWithLogits),
         &[logits, labels],
@@ -669,7 +669,12 @@ fn elu_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     Ok(dense(&[d]))
 }
 fn selu_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
-    let d = nn2(ctx.graph, NnOp::SeluGrad, ctx.grad(grads, 0)?, ctx.output(0))?;
+    let d = nn2(
+        ctx.graph,
+        NnOp::SeluGrad,
+        ctx.grad(grads, 0)?,
+        ctx.output(0),
+    )?;
     Ok(dense(&[d]))
 }
 /// EluGrad/SeluGrad(gradients, outputs): linear in gradients; in outputs the slope is
@@ -692,9 +697,7 @@ fn selu_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 }
 fn alpha_of(ctx: &GradCtx<'_>) -> f64 {
     match &ctx.kind {
-        OpKind::Nn(NnOp::LeakyRelu { alpha }) | OpKind::Nn(NnOp::LeakyReluGrad { alpha }) => {
-            *alpha
-        }
+        OpKind::Nn(NnOp::LeakyRelu { alpha }) | OpKind::Nn(NnOp::LeakyReluGrad { alpha }) => *alpha,
         _ => 0.2,
     }
 }

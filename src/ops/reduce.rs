@@ -365,9 +365,14 @@ pub fn compute(op: ReduceOp, keep_dims: bool, inputs: &[Value]) -> Result<Output
             } else {
                 reduce_contiguous(a, &mask, true, |p, q| p && q)
             };
-            Value::Bool(ArcArray::from_shape_vec(IxDyn(&out_shape), data).map_err(|e| {
-                Error::internal(format!("{}: reduced data does not fit: {e}", op.type_name()))
-            })?)
+            Value::Bool(
+                ArcArray::from_shape_vec(IxDyn(&out_shape), data).map_err(|e| {
+                    Error::internal(format!(
+                        "{}: reduced data does not fit: {e}",
+                        op.type_name()
+                    ))
+                })?,
+            )
         }
         Value::Bool(_) => {
             return Err(Error::op_invalid(format!(
