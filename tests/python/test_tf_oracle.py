@@ -11,8 +11,8 @@ Every program below is written once against the ``tf.compat.v1`` API and built t
 * gradient values (feeds drawn once, shared by both), and
 * for a few simple programs, the gradient graph itself: ``(op.name, op.type)`` of every op
   in the ``gradients/`` scope, in creation order.
-Where symgrad's graph differs from TF's the assertion is a strict xfail naming the
-difference: those are bugs for the core team, not expected behaviour.
+Every program here now gives TF's graph exactly; a new difference is a bug, not expected
+behaviour.
 """
 
 from __future__ import annotations
@@ -393,69 +393,24 @@ def _describe(expected, got):
                                           "tensorflow", "symgrad", lineterm=""))
 
 
-def names_bug(reason):
-    return pytest.mark.xfail(strict=True, raises=AssertionError,
-                             reason=f"BUG (graph differs from TF): {reason}")
-
-
-MUL_CASE = ("elementwise Mul built inside gradient functions is named 'Mul' where TF's "
-            "gradient functions use the * operator and get 'mul' (e.g. TF "
-            "'gradients/Sin_grad/mul', symgrad 'gradients/Sin_grad/Mul')")
-CONST_NAMES = ("constants converted inside gradient functions are named 'Const', 'Const_1', "
-               "... where TF names them after the consuming op's input "
-               "('Sum_grad/Reshape/shape', 'Sum/reduction_indices', 'Pow_grad/sub/y', ...)")
-BCAST = ("the broadcasting gradient (static shapes) differs: TF emits "
-         "'<op>_grad/Shape' and '<op>_grad/Shape_1' (both Const), then "
-         "'Sum/reduction_indices', 'Sum', 'Reshape'; symgrad emits 'Const' (reduction "
-         "indices), 'Sum', 'Shape' (one Const), 'Reshape' -- other names, other order and one "
-         "Const fewer")
-
 NAME_PROGRAMS = [
     pytest.param(g_square, id="x*x"),
-    pytest.param(g_sin_plus_x, id="sin(x)+x", marks=names_bug(MUL_CASE)),
+    pytest.param(g_sin_plus_x, id="sin(x)+x"),
     pytest.param(g_add_n3, id="add_n3"),
-    pytest.param(g_add_n3_sin, id="add_n3_sin", marks=names_bug(MUL_CASE)),
+    pytest.param(g_add_n3_sin, id="add_n3_sin"),
     pytest.param(g_tanh_chain, id="tanh_chain"),
     pytest.param(g_where, id="where"),
     pytest.param(g_stack_unstack, id="stack_unstack"),
-    pytest.param(g_log_neg, id="-log(x)", marks=names_bug(
-        MUL_CASE.replace("Sin_grad", "Log_grad"))),
-    pytest.param(g_exp, id="exp", marks=names_bug(MUL_CASE.replace("Sin_grad", "Exp_grad"))),
-    pytest.param(g_reduce_sum, id="reduce_sum", marks=names_bug(
-        "Sum grad: TF names the reshape target 'gradients/Sum_grad/Reshape/shape' and the "
-        "tile multiples 'gradients/Sum_grad/Const'; symgrad 'gradients/Sum_grad/Const' and "
-        "'gradients/Sum_grad/Const_1'")),
-    pytest.param(g_bias_add, id="bias_add", marks=names_bug(BCAST)),
-    pytest.param(g_bias_add_unknown, id="bias_mul_None_dim", marks=names_bug(
-        "broadcasting Mul with m:[None,3] * x:[3]: TF emits 'mul_grad/Shape' (a Shape op "
-        "of m), 'mul_grad/Shape_1' (Const), 'mul_grad/Sum/reduction_indices', 'Sum', "
-        "'Reshape'; symgrad emits 'mul_grad/Const', 'Sum', 'mul_grad/Shape' (Const), "
-        "'Reshape' and no Shape op")),
-    pytest.param(g_div, id="div", marks=names_bug(
-        "RealDiv grad: TF 'truediv_grad/mul' vs symgrad 'truediv_grad/Mul'; TF also emits "
-        "'truediv_grad/Shape', 'truediv_grad/Shape_1' Consts that symgrad omits; and the "
-        "add broadcast differs as in bias_add. " + BCAST)),
-    pytest.param(g_reduce_max, id="reduce_max", marks=names_bug(
-        "Max grad: TF emits 'Max_grad/Shape', 'Reshape/shape', 'Reshape', 'Reshape_1/shape', "
-        "'Reshape_1', 'Equal', 'Cast', 'Sum', 'Reshape_2/shape', 'Reshape_2', 'truediv', "
-        "'mul'; symgrad 'Const', 'Reshape', 'Reshape_1', 'Equal', 'Cast', 'Sum', 'RealDiv', "
-        "'Mul' (one shared 'Const' for both reshape targets instead of 'Reshape/shape' and "
-        "'Reshape_1/shape', no Shape Const, no Reshape_2 of the tie count, RealDiv/Mul "
-        "not truediv/mul)")),
-    pytest.param(g_reduce_mean_axis, id="reduce_mean_axis", marks=names_bug(
-        "Mean grad: TF computes the divisor in-graph ('Mean_grad/Maximum/x', 'Maximum/y', "
-        "'Maximum', 'floordiv/x', 'floordiv' ...) and names the division 'truediv'; "
-        "symgrad folds it to 'Mean_grad/Const_2' and names the division 'RealDiv'; "
-        "the Reshape/Tile constants are 'Const', 'Const_1' instead of 'Reshape/shape', "
-        "'Tile/multiples'")),
-    pytest.param(g_pow, id="pow", marks=names_bug(
-        "Pow grad: TF 'Pow_grad/mul', 'sub/y', 'sub', 'mul_1', 'Greater/y', "
-        "'ones_like/Shape/shape_as_tensor', 'mul_2', 'mul_3', 'Shape', 'Shape_1', "
-        "'Sum/reduction_indices'; symgrad 'Pow_grad/Const', 'Mul', 'Sub', 'Mul_1', "
-        "'Const_1', 'ones_like/Shape', 'Mul_2', 'Mul_3', 'Const_2', 'Shape' -- " + CONST_NAMES)),
-    pytest.param(g_mlp, id="mlp", marks=names_bug(
-        "Mean grad names: TF 'Mean_grad/Reshape/shape', 'Mean_grad/Const', 'Const_1', "
-        "'truediv'; symgrad 'Mean_grad/Const', 'Const_1', 'Const_2', 'RealDiv'")),
+    pytest.param(g_log_neg, id="-log(x)"),
+    pytest.param(g_exp, id="exp"),
+    pytest.param(g_reduce_sum, id="reduce_sum"),
+    pytest.param(g_bias_add, id="bias_add"),
+    pytest.param(g_bias_add_unknown, id="bias_mul_None_dim"),
+    pytest.param(g_div, id="div"),
+    pytest.param(g_reduce_max, id="reduce_max"),
+    pytest.param(g_reduce_mean_axis, id="reduce_mean_axis"),
+    pytest.param(g_pow, id="pow"),
+    pytest.param(g_mlp, id="mlp"),
 ]
 
 
@@ -466,24 +421,8 @@ def test_gradient_graph_names_match_tf(program):
     assert got == expected, "gradient graph differs from TF:\n" + _describe(expected, got)
 
 
-TYPE_PROGRAMS = [
-    pytest.param(p.values[0], id=p.id, marks=m)
-    for p, m in [
-        (NAME_PROGRAMS[0], ()), (NAME_PROGRAMS[1], ()), (NAME_PROGRAMS[2], ()),
-        (NAME_PROGRAMS[3], ()), (NAME_PROGRAMS[4], ()), (NAME_PROGRAMS[7], ()),
-        (NAME_PROGRAMS[9], ()), (NAME_PROGRAMS[16], ()),
-        (NAME_PROGRAMS[10], names_bug(
-            "op types: TF has two Shape Consts per broadcasting gradient, symgrad one")),
-        (NAME_PROGRAMS[11], names_bug(
-            "op types: TF has a Shape op for the [None,3] input, symgrad none")),
-        (NAME_PROGRAMS[13], names_bug(
-            "op types: TF has a Shape Const, a third Reshape and its shape Const in the Max "
-            "gradient; symgrad does not")),
-        (NAME_PROGRAMS[14], names_bug(
-            "op types: TF's Mean gradient has Maximum and FloorDiv ops computing the "
-            "divisor; symgrad folds the divisor into a Const")),
-    ]
-]
+# Every name program, compared by the multiset of op types (names aside).
+TYPE_PROGRAMS = [pytest.param(p.values[0], id=p.id) for p in NAME_PROGRAMS]
 
 
 @pytest.mark.parametrize("program", TYPE_PROGRAMS)
