@@ -68,7 +68,8 @@ _NATIVE = [
     "is_variable_initialized", "assign", "assign_add", "assign_sub", "zeros_initializer",
     "ones_initializer", "constant_initializer", "random_normal_initializer",
     "truncated_normal_initializer", "random_uniform_initializer",
-    "glorot_uniform_initializer", "glorot_normal_initializer", "train", "global_norm",
+    "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
+    "initializers", "train", "global_norm",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
 ]
 
@@ -112,7 +113,7 @@ if _NATIVE_IMPORT_ERROR is None:
                            sigmoid, sin, sqrt, square, squared_difference, subtract, tan, tanh,
                            to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
-    from . import train
+    from . import initializers, train
     from .clip_ops import clip_by_global_norm, global_norm
     from .variables import (AUTO_REUSE, GraphKeys, Variable, VariableScope, VariableV1,
                             all_variables, assign, assign_add, assign_sub,
@@ -124,7 +125,7 @@ if _NATIVE_IMPORT_ERROR is None:
                             local_variables_initializer, ones_initializer,
                             random_normal_initializer, random_uniform_initializer,
                             trainable_variables, truncated_normal_initializer,
-                            variable_scope, variables_initializer, zeros_initializer)
+                            variable_scope, variance_scaling_initializer, variables_initializer, zeros_initializer)
 
     def add_to_collection(name: str, value: Any) -> None:
         get_default_graph().add_to_collection(name, value)

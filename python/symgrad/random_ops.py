@@ -149,7 +149,9 @@ def random_uniform(shape: Any, minval: Any = 0, maxval: Any = None,
                 if not maxval_is_one:
                     result = multiply(result, maxval)
             else:
-                result = add(multiply(result, subtract(maxval, minval)), minval, name=scope)
+                # TF writes this case with operators, hence the lower-case names.
+                span = subtract(maxval, minval, name="sub")
+                result = add(multiply(result, span, name="mul"), minval, name=scope)
         _static_shape(shape, result)
         return result
 

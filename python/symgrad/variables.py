@@ -31,7 +31,8 @@ __all__ = [
     "variable_scope", "get_variable_scope", "VariableScope", "zeros_initializer",
     "ones_initializer", "constant_initializer", "random_normal_initializer",
     "truncated_normal_initializer", "random_uniform_initializer",
-    "glorot_uniform_initializer", "glorot_normal_initializer", "AUTO_REUSE",
+    "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
+    "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "AUTO_REUSE",
 ]
 
 
@@ -384,101 +385,155 @@ class constant_initializer(_Initializer):
                         shape=list(as_shape(shape).as_list()))
 
 
-class _RandomInitializer(_Initializer):
-    """Random initial values. symgrad's random ops are not on this branch yet, so these draw
-    from numpy (seeded by graph and op seed) and bake the draw into the initial value."""
-
-    def __init__(self, seed: Optional[int] = None, dtype: Any = _dtypes.float32) -> None:
-        super().__init__(dtype)
-        self.seed = seed
-
-    def _rng(self) -> np.random.Generator:
-        graph_seed = get_default_graph().seed
-        if graph_seed is None and self.seed is None:
-            return np.random.default_rng()
-        return np.random.default_rng([graph_seed or 87654321, self.seed or 0,
-                                      _next_draw(get_default_graph())])
-
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        raise NotImplementedError
-
-    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
-        from .constant_op import constant
-        dims = as_shape(shape).as_list()
-        if any(d is None for d in dims):
-            raise ValueError(f"Random initializers need a fully defined shape, got {shape}")
-        dt = self._dtype(dtype)
-        if not dt.is_floating:
-            raise ValueError(f"Expected float dtype, got {dt.name}")
-        sizes = tuple(int(d) for d in dims if d is not None)
-        return constant(self._sample(self._rng(), sizes).astype(dt.as_numpy_dtype),
-                        dtype=dt)
+def _float_dtype(dtype: Any) -> _dtypes.DType:
+    dt = _dtypes.as_dtype(dtype)
+    if not dt.is_floating:
+        raise ValueError(f"Expected floating point type, got {dt!r}.")
+    return dt
 
 
-_DRAWS_LOCK = threading.Lock()
+def _initializer_shape(shape: Any) -> Any:
+    """Lists and TensorShapes become a list of ints; tensors pass through."""
+    if isinstance(shape, Tensor):
+        return shape
+    dims = as_shape(shape).as_list()
+    if any(d is None for d in dims):
+        raise ValueError(f"Random initializers need a fully defined shape, got {shape}")
+    return [int(d) for d in dims if d is not None]
 
 
-def _next_draw(graph: Graph) -> int:
-    # Distinct variables with the same op seed still get distinct draws; counting per graph
-    # makes the same program draw the same values in every graph.
-    with _DRAWS_LOCK:
-        n = getattr(graph, "_symgrad_draws", 0) + 1
-        setattr(graph, "_symgrad_draws", n)
-        return n
+class random_normal_initializer(_Initializer):
+    """Normal values, built in the graph as ``random_normal`` (``RandomStandardNormal``)."""
 
-
-class random_normal_initializer(_RandomInitializer):
     def __init__(self, mean: float = 0.0, stddev: float = 1.0, seed: Optional[int] = None,
                  dtype: Any = _dtypes.float32) -> None:
-        super().__init__(seed, dtype)
-        self.mean, self.stddev = mean, stddev
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+        self.dtype = _float_dtype(dtype)
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        return rng.normal(self.mean, self.stddev, shape)
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .random_ops import random_normal
+        return random_normal(_initializer_shape(shape), self.mean, self.stddev,
+                             self._dtype(dtype), seed=self.seed)
 
 
 class truncated_normal_initializer(random_normal_initializer):
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        # TF redraws values more than two standard deviations from the mean.
-        out = rng.normal(0.0, 1.0, shape)
-        bad = np.abs(out) > 2.0
-        while bad.any():
-            out[bad] = rng.normal(0.0, 1.0, int(bad.sum()))
-            bad = np.abs(out) > 2.0
-        return self.mean + self.stddev * out
+    """Normal values redrawn beyond two standard deviations (``TruncatedNormal``)."""
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .random_ops import truncated_normal
+        return truncated_normal(_initializer_shape(shape), self.mean, self.stddev,
+                                self._dtype(dtype), seed=self.seed)
 
 
-class random_uniform_initializer(_RandomInitializer):
-    def __init__(self, minval: float = 0.0, maxval: Optional[float] = None,
-                 seed: Optional[int] = None, dtype: Any = _dtypes.float32) -> None:
-        super().__init__(seed, dtype)
-        self.minval, self.maxval = minval, 1.0 if maxval is None else maxval
+class random_uniform_initializer(_Initializer):
+    """Uniform values in ``[minval, maxval)`` (``maxval`` defaults to 1), as
+    ``random_uniform``."""
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        return rng.uniform(self.minval, self.maxval, shape)
+    def __init__(self, minval: Any = 0.0, maxval: Any = None, seed: Optional[int] = None,
+                 dtype: Any = _dtypes.float32) -> None:
+        super().__init__(dtype)
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .random_ops import random_uniform
+        return random_uniform(_initializer_shape(shape), self.minval, self.maxval,
+                              self._dtype(dtype), seed=self.seed)
 
 
-def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
+def _fans(shape: Sequence[int]) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight shape; dims before the last two are a receptive field."""
     if len(shape) < 1:
-        return 1.0, 1.0
+        return 1, 1
     if len(shape) == 1:
-        return float(shape[0]), float(shape[0])
-    receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
-    return shape[-2] * receptive, shape[-1] * receptive
+        return int(shape[0]), int(shape[0])
+    receptive = 1
+    for d in shape[:-2]:
+        receptive *= int(d)
+    return int(shape[-2]) * receptive, int(shape[-1]) * receptive
 
 
-class glorot_uniform_initializer(_RandomInitializer):
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        fan_in, fan_out = _fans(shape)
-        limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
-        return rng.uniform(-limit, limit, shape)
+class variance_scaling_initializer(_Initializer):
+    """Values scaled to the weight shape: ``scale`` divided by ``fan_in``, ``fan_out`` or their
+    mean (``mode``), then a truncated normal with standard deviation
+    ``sqrt(scale) / 0.87962566103423978`` (``'truncated_normal'`` or ``'normal'``), a normal
+    with ``sqrt(scale)`` (``'untruncated_normal'``) or a uniform in ``±sqrt(3 * scale)``
+    (``'uniform'``)."""
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
+                 distribution: str = "truncated_normal", seed: Optional[int] = None,
+                 dtype: Any = _dtypes.float32) -> None:
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be a positive float. Received: {scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError("Argument `mode` should be one of ('fan_in', 'fan_out', "
+                             f"'fan_avg'). Received: {mode}")
+        distribution = distribution.lower()
+        if distribution not in ("normal", "uniform", "truncated_normal", "untruncated_normal"):
+            raise ValueError("Argument `distribution` should be one of ('normal', "
+                             "uniform', 'truncated_normal', 'untruncated_normal'). "
+                             f"Received: {distribution}")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+        self.dtype = _float_dtype(dtype)
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Any:
+        from .random_ops import random_normal, random_uniform, truncated_normal
+        dt = self._dtype(dtype)
+        dims = _initializer_shape(shape)
+        if isinstance(dims, Tensor):
+            raise ValueError("variance_scaling_initializer needs a static shape")
+        full = dims
+        if partition_info is not None and getattr(partition_info, "full_shape", None):
+            full = list(partition_info.full_shape)
+        fan_in, fan_out = _fans(full)
+        scale = float(self.scale)
+        if self.mode == "fan_in":
+            scale /= max(1.0, fan_in)
+        elif self.mode == "fan_out":
+            scale /= max(1.0, fan_out)
+        else:
+            scale /= max(1.0, (fan_in + fan_out) / 2.0)
+        if self.distribution in ("normal", "truncated_normal"):
+            # 0.8796... is the standard deviation of a unit normal truncated to ±2.
+            return truncated_normal(dims, 0.0, math.sqrt(scale) / 0.87962566103423978, dt,
+                                    seed=self.seed)
+        if self.distribution == "untruncated_normal":
+            return random_normal(dims, 0.0, math.sqrt(scale), dt, seed=self.seed)
+        limit = math.sqrt(3.0 * scale)
+        return random_uniform(dims, -limit, limit, dt, seed=self.seed)
 
 
-class glorot_normal_initializer(_RandomInitializer):
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        fan_in, fan_out = _fans(shape)
-        stddev = math.sqrt(2.0 / max(1.0, fan_in + fan_out)) / 0.87962566103423978
-        return truncated_normal_initializer(0.0, stddev)._sample(rng, shape)
+class glorot_uniform_initializer(variance_scaling_initializer):
+    """Uniform in ``±sqrt(6 / (fan_in + fan_out))``."""
+
+    def __init__(self, seed: Optional[int] = None, dtype: Any = _dtypes.float32) -> None:
+        super().__init__(1.0, "fan_avg", "uniform", seed, dtype)
+
+
+class glorot_normal_initializer(variance_scaling_initializer):
+    """Truncated normal with standard deviation ``sqrt(2 / (fan_in + fan_out)) / 0.8796``."""
+
+    def __init__(self, seed: Optional[int] = None, dtype: Any = _dtypes.float32) -> None:
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed, dtype)
+
+
+def he_normal(seed: Optional[int] = None) -> variance_scaling_initializer:
+    """``variance_scaling_initializer(2.0, 'fan_in', 'truncated_normal', seed)``."""
+    return variance_scaling_initializer(2.0, "fan_in", "truncated_normal", seed)
+
+
+def he_uniform(seed: Optional[int] = None) -> variance_scaling_initializer:
+    """``variance_scaling_initializer(2.0, 'fan_in', 'uniform', seed)``."""
+    return variance_scaling_initializer(2.0, "fan_in", "uniform", seed)
+
+
+def lecun_normal(seed: Optional[int] = None) -> variance_scaling_initializer:
+    """``variance_scaling_initializer(1.0, 'fan_in', 'truncated_normal', seed)``."""
+    return variance_scaling_initializer(1.0, "fan_in", "truncated_normal", seed)
+
+
+def lecun_uniform(seed: Optional[int] = None) -> variance_scaling_initializer:
+    """``variance_scaling_initializer(1.0, 'fan_in', 'uniform', seed)``."""
+    return variance_scaling_initializer(1.0, "fan_in", "uniform", seed)
 
 
 # ----- variable scopes and get_variable -----
