@@ -353,7 +353,12 @@ fn infer_gather(ctx: &InferCtx<'_>, batch_dims: i64) -> Result<Metas> {
     one(dtype, Shape(Some(dims)))
 }
 
-fn gather_kernel(params: &Value, indices: &Value, axis: &Value, batch_dims: i64) -> Result<Value> {
+pub(crate) fn gather_kernel(
+    params: &Value,
+    indices: &Value,
+    axis: &Value,
+    batch_dims: i64,
+) -> Result<Value> {
     let ps = params.shape();
     let is = indices.shape();
     let axis = normalize(scalar_int(axis, "axis")?, ps.len(), "axis").map_err(Error::op_invalid)?;
@@ -1132,7 +1137,7 @@ pub fn strided_slice(
 }
 
 /// `shape[lo:hi]` (or `shape[lo:]` with `hi = None`) of a 1-D int32 tensor.
-fn vector_slice(g: &Graph, v: Tensor, lo: i64, hi: Option<i64>) -> Result<Tensor> {
+pub(crate) fn vector_slice(g: &Graph, v: Tensor, lo: i64, hi: Option<i64>) -> Result<Tensor> {
     let c = |x: i64| Input::Const("", Value::int_vector(DType::I32, &[x]));
     let m = Masks {
         end: i64::from(hi.is_none()),
@@ -1163,7 +1168,7 @@ pub fn densify_slices(
     unsorted_segment_sum(g, values, indices, rows)
 }
 
-fn concat_ints(g: &Graph, parts: &[Tensor]) -> Result<Tensor> {
+pub(crate) fn concat_ints(g: &Graph, parts: &[Tensor]) -> Result<Tensor> {
     array::concat(g, parts, 0)
 }
 

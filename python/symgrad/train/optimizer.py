@@ -241,6 +241,12 @@ class GradientDescentOptimizer(Optimizer):
     def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
         return var.assign_sub(self._as(self._lr_t, var) * grad, read_value=False)
 
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # TF's `_resource_apply_sparse_duplicate_indices`: a scatter-add of -lr * values into
+        # the touched rows only; duplicate indices accumulate in the kernel, so no dedup.
+        return var._scatter("ResourceScatterAdd", grad.indices,
+                            -grad.values * self._as(self._lr_t, var), None, read_value=False)
+
 
 class MomentumOptimizer(Optimizer):
     """``accum = momentum * accum + grad``; ``var -= lr * accum`` (Nesterov:
