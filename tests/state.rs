@@ -106,3 +106,68 @@ fn run_time_shape_mismatch_on_update() {
         other => panic!("expected InvalidArgument, got {other:?}"),
     }
 }
+
+#[test]
+fn resource_scatter_and_gather() {
+    let g = Graph::new();
+    let v = state::var_handle(&g, "v", DType::F32, Shape::known(&[5, 2])).unwrap();
+    let init = source::const_value(
+        &g,
+        Value::from_vec(&[5, 2], (0..10).map(|x| x as f32).collect()).unwrap(),
+        None,
+    )
+    .unwrap();
+    let assign = state::assign_variable(&g, "AssignVariableOp", v, init, None).unwrap();
+    let ids =
+        source::const_value(&g, Value::from_vec(&[3], vec![1i32, 3, 1]).unwrap(), None).unwrap();
+    let upd = source::const_value(
+        &g,
+        Value::from_vec(&[3, 2], vec![1f32, 1.0, 2.0, 2.0, 10.0, 10.0]).unwrap(),
+        None,
+    )
+    .unwrap();
+    let add = state::resource_scatter(&g, "ResourceScatterAdd", v, ids, upd, None).unwrap();
+    let sub = state::resource_scatter(&g, "ResourceScatterSub", v, ids, upd, None).unwrap();
+    let set = state::resource_scatter(&g, "ResourceScatterUpdate", v, ids, upd, None).unwrap();
+    let read = state::read_variable(&g, v, DType::F32, None).unwrap();
+    let gathered = state::resource_gather(&g, v, ids, DType::F32, None).unwrap();
+    assert_eq!(g.shape(gathered).unwrap(), Shape::known(&[3, 2]));
+    let s = Session::new(&g);
+    s.run_with_targets(&[], &[assign], &[]).unwrap();
+    s.run_with_targets(&[], &[add], &[]).unwrap();
+    // Duplicate indices accumulate.
+    assert_eq!(
+        vals(&s.run(&[read], &[]).unwrap()[0]),
+        vec![0.0, 1.0, 13.0, 14.0, 4.0, 5.0, 8.0, 9.0, 8.0, 9.0]
+    );
+    assert_eq!(
+        vals(&s.run(&[gathered], &[]).unwrap()[0]),
+        vec![13.0, 14.0, 8.0, 9.0, 13.0, 14.0]
+    );
+    s.run_with_targets(&[], &[sub], &[]).unwrap();
+    assert_eq!(
+        vals(&s.run(&[read], &[]).unwrap()[0]),
+        (0..10).map(|x| x as f64).collect::<Vec<_>>()
+    );
+    s.run_with_targets(&[], &[set], &[]).unwrap();
+    assert_eq!(
+        vals(&s.run(&[read], &[]).unwrap()[0]),
+        vec![0.0, 1.0, 10.0, 10.0, 4.0, 5.0, 2.0, 2.0, 8.0, 9.0]
+    );
+    // Out-of-range indices: TF's InvalidArgumentError.
+    let bad = source::const_value(&g, Value::from_vec(&[1], vec![7i32]).unwrap(), None).unwrap();
+    let bad_upd =
+        source::const_value(&g, Value::from_vec(&[1, 2], vec![1f32, 1.0]).unwrap(), None).unwrap();
+    let bad_add = state::resource_scatter(&g, "ResourceScatterAdd", v, bad, bad_upd, None).unwrap();
+    match s.run_with_targets(&[], &[bad_add], &[]) {
+        Err(Error::Op {
+            code: Code::InvalidArgument,
+            message,
+            ..
+        }) => assert!(
+            message.contains("indices[0] = 7 is not in [0, 5)"),
+            "{message}"
+        ),
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+}

@@ -65,7 +65,8 @@ _NATIVE = [
     "variable_scope", "get_variable_scope", "global_variables", "trainable_variables",
     "local_variables", "all_variables", "global_variables_initializer",
     "local_variables_initializer", "initialize_all_variables", "variables_initializer", "initialize_variables",
-    "is_variable_initialized", "assign", "assign_add", "assign_sub", "zeros_initializer",
+    "is_variable_initialized", "assign", "assign_add", "assign_sub", "scatter_add",
+    "scatter_sub", "scatter_update", "zeros_initializer",
     "ones_initializer", "constant_initializer", "random_normal_initializer",
     "truncated_normal_initializer", "random_uniform_initializer",
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
@@ -117,6 +118,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .clip_ops import clip_by_global_norm, global_norm
     from .variables import (AUTO_REUSE, GraphKeys, Variable, VariableScope, VariableV1,
                             all_variables, assign, assign_add, assign_sub,
+                            scatter_add, scatter_sub, scatter_update,
                             constant_initializer, get_variable, get_variable_scope,
                             global_variables, global_variables_initializer,
                             glorot_normal_initializer, glorot_uniform_initializer,

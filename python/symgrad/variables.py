@@ -231,6 +231,46 @@ class Variable:
                    read_value: bool = True) -> Any:
         return self._update("AssignSubVariableOp", delta, use_locking, name, read_value)
 
+    def _scatter(self, op_type: str, indices: Any, updates: Any, name: Optional[str],
+                 read_value: bool = True) -> Any:
+        """``ResourceScatter{Add,Sub,Update}``: rows ``indices`` (along dim 0) of the
+        variable updated in place; returns a read ordered after the update, as TF does."""
+        from ._op_helpers import int_tensor
+        graph = self._graph
+        with graph.name_scope(name or op_type) as scope:
+            indices_t = int_tensor(indices, "indices")
+            updates_t = convert_to_tensor(
+                updates, dtype=None if isinstance(updates, Tensor) else self._dtype,
+                name="updates")
+            if updates_t.dtype is not self._dtype:
+                raise TypeError(
+                    f"Cannot {op_type} variable {self.name!r} of dtype {self._dtype.name} with "
+                    f"updates of dtype {updates_t.dtype.name}")
+            op = graph._create_op(op_type, [self._handle, indices_t, updates_t],
+                                  {"dtype": self._dtype.name}, scope)
+        if not read_value:
+            return op
+        with graph.control_dependencies([op]):
+            return self._read()
+
+    def _scatter_slices(self, op_type: str, sparse_delta: Any, name: Optional[str]) -> Any:
+        from .indexed_slices import IndexedSlices
+        if not isinstance(sparse_delta, IndexedSlices):
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
+        return self._scatter(op_type, sparse_delta.indices, sparse_delta.values, name)
+
+    def scatter_add(self, sparse_delta: Any, use_locking: Any = False,
+                    name: Optional[str] = None) -> Any:
+        return self._scatter_slices("ResourceScatterAdd", sparse_delta, name)
+
+    def scatter_sub(self, sparse_delta: Any, use_locking: Any = False,
+                    name: Optional[str] = None) -> Any:
+        return self._scatter_slices("ResourceScatterSub", sparse_delta, name)
+
+    def scatter_update(self, sparse_delta: Any, use_locking: Any = False,
+                       name: Optional[str] = None) -> Any:
+        return self._scatter_slices("ResourceScatterUpdate", sparse_delta, name)
+
     # ----- tensor behaviour -----
     def __repr__(self) -> str:
         return (f"<tf.Variable '{self.name}' shape={self._shape} "
@@ -349,6 +389,21 @@ def assign_sub(ref: Variable, value: Any, use_locking: Any = None,
     if not isinstance(ref, Variable):
         raise TypeError(f"assign_sub requires a Variable as ref, got {type(ref).__name__}")
     return ref.assign_sub(value, name=name)
+
+
+def _scatter_fn(op_type: str, what: str) -> Callable[..., Any]:
+    def fn(ref: Variable, indices: Any, updates: Any, use_locking: Any = None,
+           name: Optional[str] = None) -> Any:
+        if not isinstance(ref, Variable):
+            raise TypeError(f"{what} requires a Variable as ref, got {type(ref).__name__}")
+        return ref._scatter(op_type, indices, updates, name)
+    fn.__name__ = what
+    return fn
+
+
+scatter_add = _scatter_fn("ResourceScatterAdd", "scatter_add")
+scatter_sub = _scatter_fn("ResourceScatterSub", "scatter_sub")
+scatter_update = _scatter_fn("ResourceScatterUpdate", "scatter_update")
 
 
 # ----- initializers: callables (shape, dtype, partition_info) -> initial value -----

@@ -53,13 +53,21 @@ impl Masks {
 /// An op of the indexing family.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IndexOp {
-    GatherV2 { batch_dims: i64 },
+    GatherV2 {
+        batch_dims: i64,
+    },
     GatherNd,
     ScatterNd,
     UnsortedSegmentSum,
     StridedSlice(Masks),
     StridedSliceGrad(Masks),
-    OneHot { axis: i64 },
+    OneHot {
+        axis: i64,
+    },
+    /// `Unique(x)` of a 1-D integer tensor: (y, idx) in first-occurrence order.
+    Unique {
+        out_idx: DType,
+    },
 }
 
 impl Family for IndexOp {
@@ -72,6 +80,7 @@ impl Family for IndexOp {
             IndexOp::StridedSlice(_) => "StridedSlice",
             IndexOp::StridedSliceGrad(_) => "StridedSliceGrad",
             IndexOp::OneHot { .. } => "OneHot",
+            IndexOp::Unique { .. } => "Unique",
         }
     }
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
@@ -87,6 +96,9 @@ impl Family for IndexOp {
             "OneHot" => attrs
                 .int_or("axis", -1)
                 .map(|axis| IndexOp::OneHot { axis }),
+            "Unique" => attrs.dtype_opt("out_idx").map(|d| IndexOp::Unique {
+                out_idx: d.unwrap_or(DType::I32),
+            }),
             _ => return None,
         })
     }
@@ -128,6 +140,7 @@ impl Family for IndexOp {
                 t("T", 2);
                 t("TI", 0);
             }
+            IndexOp::Unique { .. } => t("T", 0),
         }
         match self {
             IndexOp::GatherV2 { batch_dims } => {
@@ -135,6 +148,7 @@ impl Family for IndexOp {
             }
             IndexOp::StridedSlice(m) | IndexOp::StridedSliceGrad(m) => m.push_attrs(&mut out),
             IndexOp::OneHot { axis } => out.push(("axis", AttrValue::Int(*axis))),
+            IndexOp::Unique { out_idx } => out.push(("out_idx", AttrValue::Type(*out_idx))),
             _ => {}
         }
         out
@@ -148,6 +162,29 @@ impl Family for IndexOp {
             IndexOp::StridedSlice(m) => infer_strided_slice(ctx, *m),
             IndexOp::StridedSliceGrad(m) => infer_strided_slice_grad(ctx, *m),
             IndexOp::OneHot { axis } => infer_one_hot(ctx, *axis),
+            IndexOp::Unique { out_idx } => {
+                ctx.expect_inputs(1)?;
+                let dtype = ctx.dtype(0)?;
+                if !matches!(dtype, DType::I32 | DType::I64) {
+                    return Err(Error::type_error(format!(
+                        "symgrad's Unique supports int32 and int64 input, got {dtype}"
+                    )));
+                }
+                let x = ctx.shape(0)?.clone();
+                if x.rank().is_some_and(|r| r != 1) {
+                    return Err(ctx.err(format!("unique expects a 1D vector, got shape {x}")));
+                }
+                let mut m = Metas::new();
+                m.push(crate::graph::TensorMeta {
+                    dtype,
+                    shape: Shape::unknown_dims(1),
+                });
+                m.push(crate::graph::TensorMeta {
+                    dtype: *out_idx,
+                    shape: x,
+                });
+                Ok(m)
+            }
         }
     }
     fn compute(&self, _ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
@@ -156,6 +193,28 @@ impl Family for IndexOp {
                 .get(i)
                 .ok_or_else(|| Error::internal(format!("{} needs input {i}", self.type_name())))
         };
+        if let IndexOp::Unique { out_idx } = self {
+            let x = input(0)?;
+            if x.shape().len() != 1 {
+                return Err(Error::op_invalid("unique expects a 1D vector."));
+            }
+            let ids = x.to_i64_vec()?;
+            let mut seen: rustc_hash::FxHashMap<i64, i64> = Default::default();
+            let mut y: Vec<i64> = Vec::new();
+            let mut idx: Vec<i64> = Vec::with_capacity(ids.len());
+            for v in ids {
+                let next = y.len() as i64;
+                let k = *seen.entry(v).or_insert_with(|| {
+                    y.push(v);
+                    next
+                });
+                idx.push(k);
+            }
+            return Ok(smallvec![
+                Value::int_vector(x.dtype(), &y),
+                Value::int_vector(*out_idx, &idx)
+            ]);
+        }
         Ok(smallvec![match self {
             IndexOp::GatherV2 { batch_dims } => {
                 gather_kernel(input(0)?, input(1)?, input(2)?, *batch_dims)?
@@ -177,6 +236,7 @@ impl Family for IndexOp {
             IndexOp::OneHot { axis } => {
                 one_hot_kernel(input(0)?, input(1)?, input(2)?, input(3)?, *axis)?
             }
+            IndexOp::Unique { .. } => return Err(Error::internal("Unique handled above")),
         }])
     }
     fn register_gradients(r: &mut GradRegistry) {
@@ -188,6 +248,7 @@ impl Family for IndexOp {
         r.builtin("StridedSliceGrad", strided_slice_grad_grad);
         r.builtin("DynamicStitch", dynamic_stitch_grad);
         r.not_differentiable("OneHot");
+        r.not_differentiable("Unique");
     }
 }
 
@@ -353,7 +414,12 @@ fn infer_gather(ctx: &InferCtx<'_>, batch_dims: i64) -> Result<Metas> {
     one(dtype, Shape(Some(dims)))
 }
 
-fn gather_kernel(params: &Value, indices: &Value, axis: &Value, batch_dims: i64) -> Result<Value> {
+pub(crate) fn gather_kernel(
+    params: &Value,
+    indices: &Value,
+    axis: &Value,
+    batch_dims: i64,
+) -> Result<Value> {
     let ps = params.shape();
     let is = indices.shape();
     let axis = normalize(scalar_int(axis, "axis")?, ps.len(), "axis").map_err(Error::op_invalid)?;
@@ -1132,7 +1198,7 @@ pub fn strided_slice(
 }
 
 /// `shape[lo:hi]` (or `shape[lo:]` with `hi = None`) of a 1-D int32 tensor.
-fn vector_slice(g: &Graph, v: Tensor, lo: i64, hi: Option<i64>) -> Result<Tensor> {
+pub(crate) fn vector_slice(g: &Graph, v: Tensor, lo: i64, hi: Option<i64>) -> Result<Tensor> {
     let c = |x: i64| Input::Const("", Value::int_vector(DType::I32, &[x]));
     let m = Masks {
         end: i64::from(hi.is_none()),
@@ -1163,7 +1229,7 @@ pub fn densify_slices(
     unsorted_segment_sum(g, values, indices, rows)
 }
 
-fn concat_ints(g: &Graph, parts: &[Tensor]) -> Result<Tensor> {
+pub(crate) fn concat_ints(g: &Graph, parts: &[Tensor]) -> Result<Tensor> {
     array::concat(g, parts, 0)
 }
 

@@ -39,7 +39,25 @@ pub enum StateOp {
         dtype: DType,
     },
     VarIsInitializedOp,
+    /// `ResourceScatterAdd/Sub/Update(resource, indices, updates)`: rows of the variable
+    /// along dim 0 (`kind`: 0 add, 1 sub, 2 update).
+    ResourceScatter {
+        kind: u8,
+        dtype: DType,
+    },
+    /// `ResourceGather(resource, indices)`: rows of the variable along dim 0.
+    ResourceGather {
+        dtype: DType,
+        batch_dims: i64,
+        validate_indices: bool,
+    },
 }
+
+const SCATTER_TYPES: [&str; 3] = [
+    "ResourceScatterAdd",
+    "ResourceScatterSub",
+    "ResourceScatterUpdate",
+];
 
 const TYPES: [&str; 6] = [
     "VarHandleOp",
@@ -59,10 +77,35 @@ impl Family for StateOp {
             StateOp::AssignAddVariableOp { .. } => TYPES[3],
             StateOp::AssignSubVariableOp { .. } => TYPES[4],
             StateOp::VarIsInitializedOp => TYPES[5],
+            StateOp::ResourceScatter { kind, .. } => SCATTER_TYPES[*kind as usize],
+            StateOp::ResourceGather { .. } => "ResourceGather",
         }
     }
 
     fn from_def(op_type: &str, attrs: &Attrs, input_types: &[DType]) -> Option<Result<Self>> {
+        if let Some(kind) = SCATTER_TYPES.iter().position(|t| *t == op_type) {
+            return Some((|| {
+                let dtype = match attrs.dtype_opt("dtype")? {
+                    Some(d) => d,
+                    None => input_types.get(2).copied().ok_or_else(|| {
+                        Error::invalid(format!("{op_type} needs a 'dtype' attribute"))
+                    })?,
+                };
+                Ok(StateOp::ResourceScatter {
+                    kind: kind as u8,
+                    dtype,
+                })
+            })());
+        }
+        if op_type == "ResourceGather" {
+            return Some((|| {
+                Ok(StateOp::ResourceGather {
+                    dtype: attrs.dtype("dtype")?,
+                    batch_dims: attrs.int_or("batch_dims", 0)?,
+                    validate_indices: attrs.bool_or("validate_indices", true)?,
+                })
+            })());
+        }
         if !TYPES.contains(&op_type) {
             return None;
         }
@@ -113,6 +156,16 @@ impl Family for StateOp {
             | StateOp::AssignAddVariableOp { dtype }
             | StateOp::AssignSubVariableOp { dtype } => vec![("dtype", AttrValue::Type(*dtype))],
             StateOp::VarIsInitializedOp => vec![],
+            StateOp::ResourceScatter { dtype, .. } => vec![("dtype", AttrValue::Type(*dtype))],
+            StateOp::ResourceGather {
+                dtype,
+                batch_dims,
+                validate_indices,
+            } => vec![
+                ("batch_dims", AttrValue::Int(*batch_dims)),
+                ("validate_indices", AttrValue::Bool(*validate_indices)),
+                ("dtype", AttrValue::Type(*dtype)),
+            ],
         }
     }
 
@@ -159,6 +212,54 @@ impl Family for StateOp {
                 ctx.expect_inputs(1)?;
                 check_handle(ctx)?;
                 one(DType::Bool, Shape::scalar())
+            }
+            StateOp::ResourceScatter { dtype, .. } => {
+                ctx.expect_inputs(3)?;
+                handle_meta(ctx, *dtype)?;
+                let it = ctx.dtype(1)?;
+                if !matches!(it, DType::I32 | DType::I64) {
+                    return Err(Error::type_error(format!(
+                        "Input 'indices' of '{}' Op has type {it} that is not int32 or int64",
+                        self.type_name()
+                    )));
+                }
+                let ut = ctx.dtype(2)?;
+                if ut != *dtype {
+                    return Err(Error::type_error(format!(
+                        "Input 'updates' of '{}' Op has type {ut} that does not match the \
+                         variable's type {dtype}",
+                        self.type_name()
+                    )));
+                }
+                Ok(Metas::new())
+            }
+            StateOp::ResourceGather {
+                dtype, batch_dims, ..
+            } => {
+                ctx.expect_inputs(2)?;
+                if *batch_dims != 0 {
+                    return Err(Error::unimplemented(
+                        "symgrad's ResourceGather supports batch_dims=0 only",
+                    ));
+                }
+                let var_shape = handle_meta(ctx, *dtype)?;
+                let it = ctx.dtype(1)?;
+                if !matches!(it, DType::I32 | DType::I64) {
+                    return Err(Error::type_error(format!(
+                        "Input 'indices' of 'ResourceGather' Op has type {it} that is not \
+                         int32 or int64"
+                    )));
+                }
+                let (Some(vd), Some(id)) = (var_shape.dims(), ctx.shape(1)?.dims()) else {
+                    return one(*dtype, Shape::unknown());
+                };
+                if vd.is_empty() {
+                    return Err(ctx.err("params must be at least 1 dimensional"));
+                }
+                let mut dims = crate::shape::Dims::new();
+                dims.extend(id.iter().copied());
+                dims.extend(vd[1..].iter().copied());
+                one(*dtype, Shape(Some(dims)))
             }
         }
     }
@@ -253,6 +354,40 @@ impl Family for StateOp {
                     .contains_key(&name);
                 Ok(smallvec::smallvec![Value::scalar(known)])
             }
+            StateOp::ResourceScatter { kind, .. } => {
+                let name = handle_name(inputs)?;
+                let (indices, updates) = match inputs {
+                    [_, i, u, ..] => (i, u),
+                    _ => return Err(Error::internal("scatter op needs 3 inputs")),
+                };
+                let mut vars = ctx
+                    .state
+                    .variables
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner());
+                let old = vars.get(&name).ok_or_else(|| not_found(&name))?;
+                let new = scatter_rows(*kind, old, indices, updates)?;
+                vars.insert(name, new);
+                Ok(Outputs::new())
+            }
+            StateOp::ResourceGather { .. } => {
+                let name = handle_name(inputs)?;
+                let indices = inputs
+                    .get(1)
+                    .ok_or_else(|| Error::internal("ResourceGather needs indices"))?;
+                let vars = ctx
+                    .state
+                    .variables
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner());
+                let value = vars.get(&name).ok_or_else(|| not_found(&name))?;
+                if value.shape().is_empty() {
+                    return Err(Error::op_invalid("params must be at least 1 dimensional"));
+                }
+                let axis = Value::scalar(0i64);
+                let out = crate::ops::index::gather_kernel(value, indices, &axis, 0)?;
+                Ok(smallvec::smallvec![out])
+            }
         }
     }
 
@@ -263,7 +398,122 @@ impl Family for StateOp {
         for t in TYPES {
             r.not_differentiable(t);
         }
+        for t in SCATTER_TYPES {
+            r.not_differentiable(t);
+        }
+        r.builtin("ResourceGather", resource_gather_grad);
     }
+}
+
+/// The variable `old` with rows `indices` (along dim 0) added to, subtracted from or
+/// replaced by the matching rows of `updates` (`indices.shape + old.shape[1:]`). Duplicate
+/// indices accumulate for add/sub, as TF's kernels do; for update the last one wins.
+fn scatter_rows(kind: u8, old: &Value, indices: &Value, updates: &Value) -> Result<Value> {
+    let vs = old.shape();
+    if vs.is_empty() {
+        return Err(Error::op_invalid("params must be at least 1 dimensional"));
+    }
+    if updates.dtype() != old.dtype() {
+        return Err(Error::op_invalid(format!(
+            "Trying to update variable with wrong dtype. Expected {} got {}",
+            old.dtype().tf_short_name(),
+            updates.dtype().tf_short_name()
+        )));
+    }
+    let ids = indices.to_i64_vec()?;
+    let limit = vs[0];
+    let row: usize = vs[1..].iter().product();
+    let mut want: Vec<usize> = indices.shape().to_vec();
+    want.extend_from_slice(&vs[1..]);
+    let scalar_update = updates.shape().is_empty();
+    if !scalar_update && updates.shape() != want.as_slice() {
+        return Err(Error::op_invalid(format!(
+            "updates.shape {} must equal indices.shape + params.shape[1:] {}",
+            Shape::known(updates.shape()).bracketed(),
+            Shape::known(&want).bracketed()
+        )));
+    }
+    for (pos, &idx) in ids.iter().enumerate() {
+        if idx < 0 || idx as usize >= limit {
+            return Err(Error::op_invalid(format!(
+                "indices[{pos}] = {idx} is not in [0, {limit})"
+            )));
+        }
+    }
+    let mut data = old.to_f64_vec();
+    let upd = updates.to_f64_vec();
+    for (pos, &idx) in ids.iter().enumerate() {
+        let base = idx as usize * row;
+        for k in 0..row {
+            let u = if scalar_update {
+                upd[0]
+            } else {
+                upd[pos * row + k]
+            };
+            let slot = &mut data[base + k];
+            *slot = match kind {
+                0 => *slot + u,
+                1 => *slot - u,
+                _ => u,
+            };
+        }
+    }
+    let dtype = old.dtype();
+    let out = Value::from_vec(vs, data)?;
+    Ok(if dtype == DType::F64 {
+        out
+    } else {
+        out.cast(dtype)
+    })
+}
+
+/// TF's `_GatherGrad` for `ResourceGather`: an IndexedSlices into the variable (its handle
+/// input), values = grad with the indices flattened, dense_shape = the variable's shape.
+fn resource_gather_grad(
+    ctx: &crate::grad::GradCtx<'_>,
+    grads: &[Option<crate::grad::Grad>],
+) -> Result<Vec<Option<crate::grad::Grad>>> {
+    use crate::ops::{array, source};
+    let g = ctx.graph;
+    let (handle, indices) = (ctx.input(0)?, ctx.input(1)?);
+    let dtype = match &ctx.kind {
+        OpKind::State(StateOp::ResourceGather { dtype, .. }) => *dtype,
+        _ => return Err(Error::internal("ResourceGather gradient on another op")),
+    };
+    let grad = ctx.grad(grads, 0)?;
+    let handle_op = g.read().node(handle.node).map(|n| n.op.clone());
+    let var_shape = match handle_op {
+        Some(OpKind::State(StateOp::VarHandleOp { shape, .. })) => shape,
+        _ => Shape::unknown(),
+    };
+    let params_shape = match var_shape.dims() {
+        Some(d) if var_shape.num_elements().is_some() => {
+            let ints: Vec<i64> = d.iter().map(|x| x.unwrap_or(0) as i64).collect();
+            source::const_value(
+                g,
+                Value::int_vector(DType::I32, &ints),
+                Some("VariableShape"),
+            )?
+        }
+        _ => {
+            let read = read_variable(g, handle, dtype, None)?;
+            array::shape_of(g, read, DType::I32, None)?
+        }
+    };
+    let size = array::size(g, indices, DType::I32)?;
+    let indices_size = array::expand_dims(g, size, 0)?;
+    let tail = crate::ops::index::vector_slice(g, params_shape, 1, None)?;
+    let values_shape = crate::ops::index::concat_ints(g, &[indices_size, tail])?;
+    let values = array::reshape_t(g, grad, values_shape)?;
+    let flat_indices = array::reshape_t(g, indices, indices_size)?;
+    Ok(vec![
+        Some(crate::grad::Grad::Sparse(crate::grad::IndexedSlices {
+            values,
+            indices: flat_indices,
+            dense_shape: Some(params_shape),
+        })),
+        None,
+    ])
 }
 
 /// Checks that input 0 is a handle (a `uint8` vector).
@@ -383,4 +633,47 @@ pub fn assign_variable(
 /// `VarIsInitializedOp(handle)`: whether the variable has a value in the session.
 pub fn var_is_initialized(g: &Graph, handle: Tensor, name: Option<&str>) -> Result<Tensor> {
     g.add1(OpKind::State(StateOp::VarIsInitializedOp), &[handle], name)
+}
+
+/// `ResourceScatterAdd/Sub/Update(handle, indices, updates)` by op type name.
+pub fn resource_scatter(
+    g: &Graph,
+    op_type: &str,
+    handle: Tensor,
+    indices: Tensor,
+    updates: Tensor,
+    name: Option<&str>,
+) -> Result<OpRef> {
+    let dtype = g.dtype(updates)?;
+    let kind = SCATTER_TYPES
+        .iter()
+        .position(|t| *t == op_type)
+        .ok_or_else(|| Error::invalid(format!("{op_type} is not a scatter op")))?;
+    g.add_op(OpSpec {
+        op: OpKind::State(StateOp::ResourceScatter {
+            kind: kind as u8,
+            dtype,
+        }),
+        inputs: &[handle, indices, updates],
+        name,
+    })
+}
+
+/// `ResourceGather(handle, indices)`: rows of the variable along dim 0.
+pub fn resource_gather(
+    g: &Graph,
+    handle: Tensor,
+    indices: Tensor,
+    dtype: DType,
+    name: Option<&str>,
+) -> Result<Tensor> {
+    g.add1(
+        OpKind::State(StateOp::ResourceGather {
+            dtype,
+            batch_dims: 0,
+            validate_indices: true,
+        }),
+        &[handle, indices],
+        name,
+    )
 }

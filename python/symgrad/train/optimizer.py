@@ -227,6 +227,36 @@ class Optimizer:
         return t if t.dtype is var.dtype else cast(t, var.dtype)
 
 
+def _dedup(grad: IndexedSlices) -> tuple[Tensor, Tensor]:
+    """TF's ``_deduplicate_indexed_slices``: (summed values, unique indices), via ``Unique``
+    and an ``UnsortedSegmentSum`` over the unique count (never the variable's rows)."""
+    from ..array_ops import shape, unsorted_segment_sum
+    graph = get_default_graph()
+    with graph.name_scope("Unique") as scope:
+        op = graph._create_op("Unique", [grad.indices], {"out_idx": "int32"}, scope)
+    unique_indices, positions = op.outputs[0], op.outputs[1]
+    summed = unsorted_segment_sum(grad.values, positions, shape(unique_indices)[0])
+    return summed, unique_indices
+
+
+def _rows(var: Variable, indices: Tensor, after: Sequence[Any] = ()) -> Tensor:
+    """``ResourceGather(var, indices)`` ordered after ``after``: only the touched rows."""
+    graph = get_default_graph()
+    with graph.control_dependencies(list(after)):
+        with graph.name_scope("ResourceGather") as scope:
+            op = graph._create_op("ResourceGather", [var.handle, indices],
+                                  {"dtype": var.dtype.name, "batch_dims": 0,
+                                   "validate_indices": True}, scope)
+    return op.outputs[0]
+
+
+def _scatter(var: Variable, op_type: str, indices: Tensor, updates: Tensor,
+             after: Sequence[Any] = ()) -> Operation:
+    graph = get_default_graph()
+    with graph.control_dependencies(list(after)):
+        return var._scatter(op_type, indices, updates, None, read_value=False)
+
+
 class GradientDescentOptimizer(Optimizer):
     """``var -= learning_rate * grad``."""
 
@@ -240,6 +270,12 @@ class GradientDescentOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
         return var.assign_sub(self._as(self._lr_t, var) * grad, read_value=False)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # TF's `_resource_apply_sparse_duplicate_indices`: a scatter-add of -lr * values into
+        # the touched rows only; duplicate indices accumulate in the kernel, so no dedup.
+        return var._scatter("ResourceScatterAdd", grad.indices,
+                            -grad.values * self._as(self._lr_t, var), None, read_value=False)
 
 
 class MomentumOptimizer(Optimizer):
@@ -271,6 +307,21 @@ class MomentumOptimizer(Optimizer):
         else:
             step = new_accum * lr
         return var.assign_sub(step, read_value=False)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # TF's ResourceSparseApplyMomentum on deduplicated slices, composed from
+        # ResourceGather / ResourceScatterUpdate / ResourceScatterSub on the touched rows.
+        accum = self.get_slot(var, "momentum")
+        assert accum is not None
+        values, indices = _dedup(grad)
+        lr, mom = self._as(self._lr_t, var), self._as(self._momentum_t, var)
+        new_rows = _rows(accum, indices) * mom + values
+        set_accum = _scatter(accum, "ResourceScatterUpdate", indices, new_rows)
+        if self._use_nesterov:
+            step = values * lr + new_rows * mom * lr
+        else:
+            step = new_rows * lr
+        return _scatter(var, "ResourceScatterSub", indices, step, [set_accum])
 
 
 class AdamOptimizer(Optimizer):
@@ -306,6 +357,30 @@ class AdamOptimizer(Optimizer):
         lr_t = lr * sqrt(1.0 - b2p) / (1.0 - b1p)
         m_t = m.assign(m.value() * b1 + grad * (1.0 - b1))
         v_t = v.assign(v.value() * b2 + square(grad) * (1.0 - b2))
+        return var.assign_sub(lr_t * m_t / (sqrt(v_t) + eps), read_value=False)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # TF's `_apply_sparse_shared` on deduplicated slices: m and v decay everywhere
+        # (assign), the gradient terms are scatter-added into the touched rows, and var takes
+        # the dense Adam step (as TF's sparse Adam does).
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        assert m is not None and v is not None
+        values, indices = _dedup(grad)
+        b1p = self._as(self._non_slot["beta1_power"].value(), var)
+        b2p = self._as(self._non_slot["beta2_power"].value(), var)
+        lr, b1 = self._as(self._lr_t, var), self._as(self._beta1_t, var)
+        b2, eps = self._as(self._beta2_t, var), self._as(self._epsilon_t, var)
+        lr_t = lr * sqrt(1.0 - b2p) / (1.0 - b1p)
+        m_decay = m.assign(m.value() * b1, read_value=False)
+        m_add = _scatter(m, "ResourceScatterAdd", indices, values * (1.0 - b1), [m_decay])
+        v_decay = v.assign(v.value() * b2, read_value=False)
+        v_add = _scatter(v, "ResourceScatterAdd", indices, square(values) * (1.0 - b2),
+                         [v_decay])
+        graph = get_default_graph()
+        with graph.control_dependencies([m_add]):
+            m_t = m._read()
+        with graph.control_dependencies([v_add]):
+            v_t = v._read()
         return var.assign_sub(lr_t * m_t / (sqrt(v_t) + eps), read_value=False)
 
     def _finish(self, update_ops: list[Operation], name_scope: str) -> Operation:
@@ -361,6 +436,27 @@ class RMSPropOptimizer(Optimizer):
         mom_t = mom.assign(mom.value() * momentum + lr * grad / sqrt(denom_sq + eps))
         return var.assign_sub(mom_t, read_value=False)
 
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # TF's ResourceSparseApply(Centered)RMSProp on deduplicated slices, composed from
+        # ResourceGather / ResourceScatterUpdate / ResourceScatterSub on the touched rows.
+        rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
+        assert rms is not None and mom is not None
+        values, indices = _dedup(grad)
+        lr, decay = self._as(self._lr_t, var), self._as(self._decay_t, var)
+        momentum, eps = self._as(self._momentum_t, var), self._as(self._epsilon_t, var)
+        ms_rows = _rows(rms, indices) * decay + square(values) * (1.0 - decay)
+        updates = [_scatter(rms, "ResourceScatterUpdate", indices, ms_rows)]
+        denom_sq = ms_rows
+        if self._centered:
+            mg = self.get_slot(var, "mg")
+            assert mg is not None
+            mg_rows = _rows(mg, indices) * decay + values * (1.0 - decay)
+            updates.append(_scatter(mg, "ResourceScatterUpdate", indices, mg_rows))
+            denom_sq = ms_rows - square(mg_rows)
+        mom_rows = _rows(mom, indices) * momentum + lr * values / sqrt(denom_sq + eps)
+        updates.append(_scatter(mom, "ResourceScatterUpdate", indices, mom_rows))
+        return _scatter(var, "ResourceScatterSub", indices, mom_rows, updates)
+
 
 class AdagradOptimizer(Optimizer):
     """``accum += g^2``; ``var -= lr * g / sqrt(accum)``."""
@@ -387,6 +483,17 @@ class AdagradOptimizer(Optimizer):
         acc_t = acc.assign_add(square(grad))
         return var.assign_sub(self._as(self._lr_t, var) * grad / sqrt(acc_t),
                               read_value=False)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+        # TF's ResourceSparseApplyAdagrad on deduplicated slices, composed: scatter-add
+        # g^2 into the accumulator rows, then scatter-sub lr * g / sqrt(accum rows).
+        acc = self.get_slot(var, "accumulator")
+        assert acc is not None
+        values, indices = _dedup(grad)
+        acc_add = _scatter(acc, "ResourceScatterAdd", indices, square(values))
+        acc_rows = _rows(acc, indices, [acc_add])
+        return _scatter(var, "ResourceScatterSub", indices,
+                        self._as(self._lr_t, var) * values / sqrt(acc_rows), [acc_add])
 
 
 # ----- the global step -----
