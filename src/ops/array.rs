@@ -1714,19 +1714,6 @@ pub fn fill(g: &Graph, dims: Tensor, value: Tensor) -> Result<Tensor> {
     g.add1(OpKind::Fill, &[dims, value], Some("Fill"))
 }
 
-/// `Fill` named exactly `name` within the current scope (the op takes a scope's name).
-pub fn fill_named(g: &Graph, dims: Tensor, value: Tensor, name: &str) -> Result<Tensor> {
-    let full = format!("{}{}/", g.name_scope(), name);
-    g.add1(OpKind::Fill, &[dims, value], Some(&full_exact(g, &full)))
-}
-
-/// Turns a full scope path into a name `add_op` takes exactly (relative to the root).
-fn full_exact(g: &Graph, full: &str) -> String {
-    // add_op prefixes nothing for names ending in '/', so pass the full path.
-    let _ = g;
-    full.to_string()
-}
-
 pub fn tile(g: &Graph, x: Tensor, multiples: Tensor) -> Result<Tensor> {
     g.add1(OpKind::Tile, &[x, multiples], Some("Tile"))
 }

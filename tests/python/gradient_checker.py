@@ -231,3 +231,28 @@ def assert_gradients_close(xs: Any, y: Any, x_values: Any, tol: float = 1e-5,
                     f"{p.rel_error:.3g} > {tol2}\n"
                     f"theoretical=\n{p.theoretical}\nnumerical=\n{p.numerical}")
     return pairs
+
+
+# ----- small helpers shared by the op test files -----
+
+def seeded_uniform(shape, key):
+    """Values in [-2, 2) drawn from a generator seeded by ``key`` (stable across runs)."""
+    import zlib
+
+    return np.random.RandomState(zlib.crc32(key.encode())).uniform(-2, 2, shape)
+
+
+def run_once(fetches, feed=None):
+    """``fetches`` evaluated in a fresh Session on the default graph."""
+    with tf.Session() as sess:
+        return sess.run(fetches, feed_dict=feed)
+
+
+def check_on_placeholders(build, inputs, tol=1e-5):
+    """inputs: [(placeholder shape, value)]; build(*placeholders) -> y (float64). Checks first
+    and second derivatives of y with respect to every placeholder."""
+    with tf.Graph().as_default():
+        xs = [tf.placeholder(tf.float64, shape, name=f"x{i}") for i, (shape, _) in
+              enumerate(inputs)]
+        y = build(*xs)
+        assert_gradients_close(xs, y, [v for _, v in inputs], tol=tol)

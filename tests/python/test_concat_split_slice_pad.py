@@ -4,7 +4,6 @@ TF 2.21 (hard-coded below, as observed with ``tf.compat.v1`` in graph mode), and
 
 from __future__ import annotations
 
-import zlib
 
 import numpy as np
 import pytest
@@ -12,25 +11,11 @@ import pytest
 pytest.importorskip("symgrad._symgrad")
 
 import symgrad as tf  # noqa: E402
-from gradient_checker import assert_gradients_close  # noqa: E402
+from gradient_checker import check_on_placeholders as _check  # noqa: E402
+from gradient_checker import run_once as _run  # noqa: E402
+from gradient_checker import seeded_uniform as _v  # noqa: E402
 
 
-def _v(shape, key):
-    return np.random.RandomState(zlib.crc32(key.encode())).uniform(-2, 2, shape)
-
-
-def _run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed_dict=feed)
-
-
-def _check(build, inputs, tol=1e-5):
-    """inputs: [(placeholder shape, value)]; build(*placeholders) -> y (float64)."""
-    with tf.Graph().as_default():
-        xs = [tf.placeholder(tf.float64, shape, name=f"x{i}") for i, (shape, _) in
-              enumerate(inputs)]
-        y = build(*xs)
-        assert_gradients_close(xs, y, [v for _, v in inputs], tol=tol)
 
 
 def _ops(graph, start=0):
