@@ -724,7 +724,7 @@ fn gate_gradients_builds_a_tuple_for_multi_input_ops() {
         .op_by_name("gradients/mm_grad/tuple/group_deps")
         .expect("group_deps");
     assert_eq!(g.read().node(group.node).unwrap().type_name(), "NoOp");
-    let mut deps = g.read().node(group.node).unwrap().control_inputs.clone();
+    let mut deps = g.read().node(group.node).unwrap().control_inputs().to_vec();
     deps.sort();
     let mut want: Vec<u32> = [da, db]
         .iter()
@@ -733,7 +733,7 @@ fn gate_gradients_builds_a_tuple_for_multi_input_ops() {
     want.sort();
     assert_eq!(deps, want);
     for t in [da, db] {
-        let n = g.read().node(t.node).unwrap().control_inputs.clone();
+        let n = g.read().node(t.node).unwrap().control_inputs().to_vec();
         assert_eq!(n, vec![group.node]);
         assert_eq!(type_of(&g, t), "Identity");
     }
@@ -794,7 +794,7 @@ fn colocate_gradients_with_ops() {
         .collect();
     assert!(!wx_grad_ops.is_empty());
     for n in &wx_grad_ops {
-        assert_eq!(&*n.device, "/device:GPU:0", "{}", n.name);
+        assert_eq!(n.device(), "/device:GPU:0", "{}", n.name);
         assert_eq!(
             n.colocation_groups(),
             vec!["loc:@wx".to_string()],
@@ -810,8 +810,8 @@ fn colocate_gradients_with_ops() {
         .iter()
         .filter(|n| n.name.starts_with("gradients_1/wx_grad/"))
     {
-        assert_eq!(&*n.device, "", "{}", n.name);
-        assert!(n.colocation.is_empty(), "{}", n.name);
+        assert_eq!(n.device(), "", "{}", n.name);
+        assert!(n.colocation().is_empty(), "{}", n.name);
     }
     drop(data);
     let xv = Value::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
@@ -1164,8 +1164,8 @@ fn no_op_and_group_are_not_differentiated() {
     let y = unary::square(&g, x).unwrap();
     let grp = control::group(&g, &[y.op()], Some("grp")).unwrap();
     assert_eq!(
-        g.read().node(grp.node).unwrap().control_inputs,
-        vec![y.node]
+        g.read().node(grp.node).unwrap().control_inputs(),
+        [y.node]
     );
     let d = gradients(&g, &[y], &[x], &opts()).unwrap();
     assert_eq!(
@@ -1319,6 +1319,6 @@ fn default_seed_is_colocated_with_y_when_colocating() {
     let seed = g.op_by_name("gradients/grad_ys_0").unwrap();
     let data = g.read();
     let n = data.node(seed.node).unwrap();
-    assert_eq!(&*n.device, "/device:GPU:0");
+    assert_eq!(n.device(), "/device:GPU:0");
     assert_eq!(n.colocation_groups(), vec!["loc:@y".to_string()]);
 }

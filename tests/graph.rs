@@ -25,11 +25,11 @@ fn name(g: &Graph, t: Tensor) -> String {
 }
 
 fn control_inputs(g: &Graph, op: OpRef) -> Vec<NodeId> {
-    g.read().node(op.node).unwrap().control_inputs.clone()
+    g.read().node(op.node).unwrap().control_inputs().to_vec()
 }
 
 fn device(g: &Graph, op: OpRef) -> String {
-    g.read().node(op.node).unwrap().device.to_string()
+    g.read().node(op.node).unwrap().device().to_string()
 }
 
 fn groups(g: &Graph, op: OpRef) -> Vec<String> {
@@ -272,7 +272,7 @@ fn colocation_groups_and_inherited_device() {
     let w = source::const_value(&g, Value::scalar(1.0f64), Some("w")).unwrap();
     g.pop_device();
     assert_eq!(groups(&g, w.op()), vec!["loc:@w".to_string()]);
-    assert!(g.read().node(w.node).unwrap().colocation.is_empty());
+    assert!(g.read().node(w.node).unwrap().colocation().is_empty());
 
     g.push_device(Some("/device:CPU:0"));
     g.push_colocation(Some(w.op()), false).unwrap();
@@ -367,8 +367,7 @@ fn gradient_override_map_sets_gradient_op_type() {
         g.read()
             .node(t.node)
             .unwrap()
-            .gradient_op_type
-            .as_deref()
+            .gradient_op_type()
             .map(str::to_string)
     };
     assert_eq!(got(sq), Some("CustomSquare".to_string()));

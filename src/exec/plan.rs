@@ -135,7 +135,7 @@ impl Plan {
             let n = data
                 .node(node)
                 .ok_or_else(|| Error::internal(format!("missing op {node}")))?;
-            for c in n.control_inputs.iter().rev() {
+            for c in n.control_inputs().iter().rev() {
                 if !state.contains_key(c) {
                     stack.push((*c, false));
                 }

@@ -88,7 +88,7 @@ fn multi_device_add_n(g: &Graph, terms: &[Tensor]) -> Result<Tensor> {
         for t in terms {
             let device = data
                 .node(t.node)
-                .map_or(String::new(), |n| n.device.to_string());
+                .map_or(String::new(), |n| n.device().to_string());
             match by_device.iter_mut().find(|(d, _)| *d == device) {
                 Some((_, v)) => v.push(*t),
                 None => by_device.push((device, vec![*t])),

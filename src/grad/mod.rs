@@ -19,7 +19,7 @@ use crate::graph::{Graph, NodeId, OpRef, Tensor};
 use crate::ops::{self, OpKind};
 use crate::shape::Shape;
 use registry::GradEntry;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
 
@@ -152,7 +152,8 @@ impl Drop for ScopeGuard<'_> {
         for _ in 0..self.colocations {
             self.graph.pop_colocation();
         }
-        self.graph.set_name_scope(&self.previous);
+        self.graph
+            .replace_name_scope(std::mem::take(&mut self.previous));
     }
 }
 
@@ -306,9 +307,17 @@ struct OpFacts {
     inputs: SmallVec<[Tensor; 2]>,
     output_dtypes: SmallVec<[DType; 1]>,
     kind: OpKind,
-    type_name: String,
-    gradient_type: String,
-    name: String,
+    /// TF's `_gradient_op_type` when `gradient_override_map` set one.
+    gradient_override: Option<Box<str>>,
+    name: Box<str>,
+}
+
+impl OpFacts {
+    fn gradient_type(&self) -> &str {
+        self.gradient_override
+            .as_deref()
+            .unwrap_or(self.kind.type_name())
+    }
 }
 
 fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
@@ -320,15 +329,94 @@ fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
         inputs: n.inputs.clone(),
         output_dtypes: n.outputs.iter().map(|m| m.dtype).collect(),
         kind: n.op.clone(),
-        type_name: n.type_name().to_string(),
-        gradient_type: n
-            .gradient_op_type
-            .as_deref()
-            .unwrap_or(n.type_name())
-            .to_string(),
-        name: n.name.to_string(),
+        gradient_override: n.gradient_op_type().map(Box::from),
+        name: n.name.clone(),
     })
 }
+
+// Per-op marks of the walk, in a byte per op of the graph as it was when the walk began
+// (ops the walk creates are never between the ys and xs). `vec![0; n]` is a calloc, so
+// only the pages of ops the walk touches cost anything.
+const REACHED: u8 = 1;
+const BETWEEN: u8 = 2;
+const QUEUED: u8 = 4;
+const STOPPED: u8 = 8;
+const IS_X: u8 = 16;
+
+struct Marks {
+    flags: Vec<u8>,
+    /// For a between op: how many of its between consumers have not yet delivered.
+    pending: Vec<u32>,
+}
+
+impl Marks {
+    fn has(&self, op: NodeId, flag: u8) -> bool {
+        self.flags.get(op as usize).is_some_and(|f| f & flag != 0)
+    }
+    /// Sets `flag`; false when it was set already (or the op is newer than the walk).
+    fn set(&mut self, op: NodeId, flag: u8) -> bool {
+        match self.flags.get_mut(op as usize) {
+            Some(f) if *f & flag == 0 => {
+                *f |= flag;
+                true
+            }
+            _ => false,
+        }
+    }
+    fn pending(&self, op: NodeId) -> u32 {
+        self.pending.get(op as usize).copied().unwrap_or(0)
+    }
+}
+
+/// Steps (1)-(3): which ops lie between the xs and the ys, and how many between consumers
+/// each has.
+fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
+    let data = g.read();
+    let n = data.nodes().len();
+    let mut marks = Marks {
+        flags: vec![0; n],
+        pending: vec![0; n],
+    };
+    // (1) reached: forward from the xs through trainable outputs only.
+    let mut stack: Vec<NodeId> = xs.iter().map(|t| t.node).collect();
+    while let Some(op) = stack.pop() {
+        if !marks.set(op, REACHED) {
+            continue;
+        }
+        if let Some(node) = data.node(op) {
+            for &(consumer, out) in &node.consumers {
+                if node.outputs[out as usize].dtype.is_trainable() && !marks.has(consumer, REACHED)
+                {
+                    stack.push(consumer);
+                }
+            }
+        }
+    }
+    // (2) between: backward from the ys through all inputs, kept if reached.
+    let mut between: Vec<NodeId> = Vec::new();
+    let mut stack: Vec<NodeId> = ys.iter().map(|t| t.node).collect();
+    while let Some(op) = stack.pop() {
+        if marks.has(op, REACHED) && marks.set(op, BETWEEN) {
+            between.push(op);
+            if let Some(node) = data.node(op) {
+                stack.extend(node.inputs.iter().map(|t| t.node));
+            }
+        }
+    }
+    // (3) pending: for every edge between two between-ops, one count on the producer.
+    for &op in &between {
+        if let Some(node) = data.node(op) {
+            for t in &node.inputs {
+                if marks.has(t.node, BETWEEN) {
+                    marks.pending[t.node as usize] += 1;
+                }
+            }
+        }
+    }
+    marks
+}
+
+type Received = Vec<SmallVec<[Grad; 2]>>;
 
 fn backprop(
     g: &Graph,
@@ -337,52 +425,10 @@ fn backprop(
     seeds: Vec<Grad>,
     opts: &GradientOptions,
 ) -> Result<Vec<Option<Grad>>> {
-    let x_ops: Vec<NodeId> = xs.iter().map(|t| t.node).collect();
-    let (between, mut pending) = {
-        let data = g.read();
-        // (1) reached: forward from the xs through trainable outputs only.
-        let mut reached: FxHashSet<NodeId> = FxHashSet::default();
-        let mut queue: VecDeque<NodeId> = x_ops.iter().copied().collect();
-        while let Some(op) = queue.pop_front() {
-            if !reached.insert(op) {
-                continue;
-            }
-            if let Some(n) = data.node(op) {
-                for &(consumer, out) in &n.consumers {
-                    if n.outputs[out as usize].dtype.is_trainable() && !reached.contains(&consumer)
-                    {
-                        queue.push_back(consumer);
-                    }
-                }
-            }
-        }
-        // (2) between: backward from the ys through all inputs, kept if reached.
-        let mut between: FxHashSet<NodeId> = FxHashSet::default();
-        let mut queue: VecDeque<NodeId> = ys.iter().map(|t| t.node).collect();
-        while let Some(op) = queue.pop_front() {
-            if reached.remove(&op) {
-                between.insert(op);
-                if let Some(n) = data.node(op) {
-                    queue.extend(n.inputs.iter().map(|t| t.node));
-                }
-            }
-        }
-        // (3) pending: for every edge between two between-ops, one count on the producer.
-        let mut pending: FxHashMap<NodeId, i64> = FxHashMap::default();
-        for &op in &between {
-            if let Some(n) = data.node(op) {
-                for t in &n.inputs {
-                    if between.contains(&t.node) {
-                        *pending.entry(t.node).or_insert(0) += 1;
-                    }
-                }
-            }
-        }
-        (between, pending)
-    };
+    let mut marks = between_ops(g, ys, xs);
 
     // (4) seeds, and the ops ready to start.
-    let mut contributions: FxHashMap<NodeId, Vec<SmallVec<[Grad; 2]>>> = FxHashMap::default();
+    let mut contributions: FxHashMap<NodeId, Received> = FxHashMap::default();
     let num_outputs = |node: NodeId| g.read().node(node).map_or(0, |n| n.outputs.len());
     for (y, seed) in ys.iter().zip(seeds) {
         let slot = contributions
@@ -391,30 +437,28 @@ fn backprop(
         slot[y.index as usize].push(seed);
     }
     let mut queue: VecDeque<NodeId> = VecDeque::new();
-    let mut queued: FxHashSet<NodeId> = FxHashSet::default();
     for y in ys {
-        if between.contains(&y.node)
-            && pending.get(&y.node).copied().unwrap_or(0) == 0
-            && queued.insert(y.node)
-        {
+        if marks.has(y.node, BETWEEN) && marks.pending(y.node) == 0 && marks.set(y.node, QUEUED) {
             queue.push_back(y.node);
         }
     }
-    let mut stop_ops: FxHashSet<NodeId> = opts.stop_gradients.iter().map(|t| t.node).collect();
+    // Ops whose gradient function is not called: the stop_gradients, and the xs that do
+    // not themselves consume a between op.
+    for t in &opts.stop_gradients {
+        marks.set(t.node, STOPPED);
+    }
     {
         let data = g.read();
-        for &x in &x_ops {
-            let feeds_between = data.node(x).is_some_and(|n| {
-                n.inputs
-                    .iter()
-                    .any(|t| pending.get(&t.node).copied().unwrap_or(0) > 0)
-            });
+        for x in xs {
+            marks.set(x.node, IS_X);
+            let feeds_between = data
+                .node(x.node)
+                .is_some_and(|n| n.inputs.iter().any(|t| marks.pending(t.node) > 0));
             if !feeds_between {
-                stop_ops.insert(x);
+                marks.set(x.node, STOPPED);
             }
         }
     }
-    let x_set: FxHashSet<NodeId> = x_ops.iter().copied().collect();
     let mut x_grads: FxHashMap<NodeId, Vec<Option<Grad>>> = FxHashMap::default();
 
     // (5) the reverse walk.
@@ -424,9 +468,11 @@ fn backprop(
             graph: g.id(),
             node: op,
         };
-        let mut placement = ScopeGuard::keep(g);
+        let mut placement = None;
         if opts.colocate_gradients_with_ops {
-            placement.colocate(op_ref, false)?;
+            let mut guard = ScopeGuard::keep(g);
+            guard.colocate(op_ref, false)?;
+            placement = Some(guard);
         }
         let received = contributions
             .remove(&op)
@@ -434,8 +480,9 @@ fn backprop(
         let mut out_grads =
             aggregate::aggregate_outputs(g, &facts.name, received, opts.aggregation_method)?;
         let has_out_grads = out_grads.iter().any(Option::is_some);
-        let entry = if has_out_grads && !stop_ops.contains(&op) && !facts.inputs.is_empty() {
-            match registry::lookup(&facts.gradient_type) {
+        let stopped = marks.has(op, STOPPED);
+        let entry = if has_out_grads && !stopped && !facts.inputs.is_empty() {
+            match registry::lookup(facts.gradient_type()) {
                 Some(GradEntry::NotDifferentiable) => None,
                 Some(e) => Some(e),
                 None => return Err(no_gradient_error(&facts)),
@@ -459,13 +506,16 @@ fn backprop(
         }
         // An x's result is its op's aggregated (and zero-filled) output gradients, as TF
         // reads them back from the same list.
-        if x_set.contains(&op) {
+        if marks.has(op, IS_X) {
             x_grads.insert(op, out_grads.clone());
         }
         let in_grads = match entry {
             Some(GradEntry::NotDifferentiable) | None => vec![None; facts.inputs.len()],
             Some(entry) => {
-                let _scope = ScopeGuard::enter(g, &format!("{}_grad", facts.name));
+                let mut scope_name = String::with_capacity(facts.name.len() + 5);
+                scope_name.push_str(&facts.name);
+                scope_name.push_str("_grad");
+                let _scope = ScopeGuard::enter(g, &scope_name);
                 let ctx = GradCtx {
                     graph: g,
                     op: op_ref,
@@ -497,19 +547,9 @@ fn backprop(
         for (i, (t_in, in_grad)) in facts.inputs.iter().zip(in_grads).enumerate() {
             let Some(in_grad) = in_grad else { continue };
             if let Grad::Dense(t) = in_grad {
-                let input_shape = g.shape(*t_in)?;
-                let grad_shape = g.shape(t)?;
-                if !grad_shape.is_compatible_with(&input_shape) {
-                    return Err(Error::invalid(format!(
-                        "Incompatible shapes between op input and calculated input gradient. Forward operation: {}. Input index: {}. Original input shape: {}. Calculated input gradient shape: {}",
-                        facts.name, i, input_shape, grad_shape
-                    )));
-                }
-                if grad_shape != input_shape {
-                    g.set_shape(t, &input_shape)?;
-                }
+                check_grad_shape(g, &facts.name, i, *t_in, t)?;
             }
-            if between.contains(&t_in.node) {
+            if marks.has(t_in.node, BETWEEN) {
                 let slot = contributions
                     .entry(t_in.node)
                     .or_insert_with(|| vec![SmallVec::new(); num_outputs(t_in.node)]);
@@ -517,9 +557,10 @@ fn backprop(
             }
         }
         for t_in in &facts.inputs {
-            if let Some(p) = pending.get_mut(&t_in.node) {
-                *p -= 1;
-                if *p == 0 && queued.insert(t_in.node) {
+            if marks.has(t_in.node, BETWEEN) {
+                let p = &mut marks.pending[t_in.node as usize];
+                *p = p.saturating_sub(1);
+                if *p == 0 && marks.set(t_in.node, QUEUED) {
                     queue.push_back(t_in.node);
                 }
             }
@@ -537,11 +578,31 @@ fn backprop(
         .collect())
 }
 
+/// A dense input gradient must fit its input's static shape, and takes it on.
+fn check_grad_shape(g: &Graph, op_name: &str, i: usize, input: Tensor, grad: Tensor) -> Result<()> {
+    let (input_shape, differs) = {
+        let data = g.read();
+        let input_shape = &data.meta(input)?.shape;
+        let grad_shape = &data.meta(grad)?.shape;
+        if !grad_shape.is_compatible_with(input_shape) {
+            return Err(Error::invalid(format!(
+                "Incompatible shapes between op input and calculated input gradient. Forward operation: {op_name}. Input index: {i}. Original input shape: {input_shape}. Calculated input gradient shape: {grad_shape}"
+            )));
+        }
+        (input_shape.clone(), grad_shape != input_shape)
+    };
+    if differs {
+        g.set_shape(grad, &input_shape)?;
+    }
+    Ok(())
+}
+
 fn no_gradient_error(facts: &OpFacts) -> Error {
     Error::NoGradient {
         message: format!(
             "No gradient defined for operation'{}' (op type: {}). In general every operation must have an associated `@tf.RegisterGradient` for correct autodiff, which this op is lacking. If you want to pretend this operation is a constant in your program, you may insert `tf.stop_gradient`. This can be useful to silence the error in cases where you know gradients are not needed, e.g. the forward pass of tf.custom_gradient. Please see more details in https://www.tensorflow.org/api_docs/python/tf/custom_gradient.",
-            facts.name, facts.type_name
+            facts.name,
+            facts.kind.type_name()
         ),
     }
 }

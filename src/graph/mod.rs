@@ -5,6 +5,7 @@
 //! lock for just the op it adds, so a Python gradient function called from the gradient
 //! traversal can build ops in the same graph without deadlock.
 
+mod names;
 mod scope;
 
 use crate::attr::Attrs;
@@ -78,26 +79,50 @@ pub struct Node {
     pub op: OpKind,
     pub inputs: SmallVec<[Tensor; 2]>,
     pub outputs: Metas,
-    pub control_inputs: Vec<NodeId>,
-    pub device: Box<str>,
-    /// Explicit colocation groups (`_class`), e.g. `loc:@w`; empty means "its own group".
-    pub colocation: Vec<Box<str>>,
-    /// TF's `_gradient_op_type`, set by `gradient_override_map`.
-    pub gradient_op_type: Option<Box<str>>,
     /// (consumer, output index consumed), one entry per data edge.
     pub consumers: SmallVec<[(NodeId, u32); 2]>,
+    /// What the scopes added, absent for most ops: boxed so a plain op stays small.
+    placement: Option<Box<Placement>>,
+}
+
+/// An op's control inputs, device, colocation and gradient override.
+#[derive(Debug, Default)]
+struct Placement {
+    control_inputs: Vec<NodeId>,
+    device: Box<str>,
+    /// Explicit colocation groups (`_class`), e.g. `loc:@w`; empty means "its own group".
+    colocation: Vec<Box<str>>,
+    /// TF's `_gradient_op_type`, set by `gradient_override_map`.
+    gradient_op_type: Option<Box<str>>,
 }
 
 impl Node {
     pub fn type_name(&self) -> &str {
         self.op.type_name()
     }
+    pub fn control_inputs(&self) -> &[NodeId] {
+        self.placement.as_deref().map_or(&[], |p| &p.control_inputs)
+    }
+    /// The device the op was placed on; empty when none was set.
+    pub fn device(&self) -> &str {
+        self.placement.as_deref().map_or("", |p| &p.device)
+    }
+    /// Explicit colocation groups (`_class`), e.g. `loc:@w`; empty means "its own group".
+    pub fn colocation(&self) -> &[Box<str>] {
+        self.placement.as_deref().map_or(&[], |p| &p.colocation)
+    }
+    /// TF's `_gradient_op_type`, set by `gradient_override_map`.
+    pub fn gradient_op_type(&self) -> Option<&str> {
+        self.placement
+            .as_deref()
+            .and_then(|p| p.gradient_op_type.as_deref())
+    }
     /// TF's `Operation.colocation_groups()`.
     pub fn colocation_groups(&self) -> Vec<String> {
-        if self.colocation.is_empty() {
+        if self.colocation().is_empty() {
             vec![format!("loc:@{}", self.name)]
         } else {
-            self.colocation.iter().map(|s| s.to_string()).collect()
+            self.colocation().iter().map(|s| s.to_string()).collect()
         }
     }
 }
@@ -107,7 +132,6 @@ impl Node {
 pub struct GraphData {
     pub(crate) id: u32,
     pub(crate) nodes: Vec<Node>,
-    by_name: FxHashMap<Box<str>, NodeId>,
     pub(crate) scope: ScopeState,
     finalized: bool,
     /// (input shape, axes) pairs whose static reduced shape gradient helpers exist already
@@ -168,7 +192,6 @@ impl Graph {
             data: Arc::new(RwLock::new(GraphData {
                 id,
                 nodes: Vec::new(),
-                by_name: FxHashMap::default(),
                 scope: ScopeState::default(),
                 finalized: false,
                 reduced_shapes: Default::default(),
@@ -346,6 +369,10 @@ impl Graph {
     pub fn set_name_scope(&self, scope: &str) {
         self.write().scope.name_stack = scope.to_string();
     }
+    /// Sets the name scope, handing back the one it replaces.
+    pub fn replace_name_scope(&self, scope: String) -> String {
+        std::mem::replace(&mut self.write().scope.name_stack, scope)
+    }
     pub fn push_device(&self, spec: Option<&str>) {
         self.write().scope.devices.push(spec.map(str::to_string));
     }
@@ -439,7 +466,7 @@ impl GraphData {
         })
     }
     pub fn op_by_name(&self, name: &str) -> Option<NodeId> {
-        self.by_name.get(name).copied()
+        self.scope.names.op(name, &self.nodes)
     }
     /// `name:index`, or a placeholder when the handle is foreign.
     pub fn tensor_label(&self, t: Tensor) -> String {
@@ -507,43 +534,56 @@ impl GraphData {
         let name = match requested.strip_suffix('/') {
             Some(exact) => {
                 // A scope name taken as an op name: TF does not uniquify it again.
-                self.scope.mark_used(exact);
+                self.scope.names.name_op_exactly(exact, id, &self.nodes)?;
                 exact.to_string()
             }
-            None => self.scope.unique_name(requested, true),
+            None => {
+                let full = self.scope.prefixed(requested);
+                self.scope.names.name_op(full, id)
+            }
         };
-        if self.by_name.contains_key(name.as_str()) {
-            return Err(Error::invalid(format!(
-                "Duplicate node name in graph: '{name}'"
-            )));
-        }
-        let outputs = {
+        let inferred = {
             let ctx = InferCtx {
                 graph: self,
                 inputs: spec.inputs,
                 name: &name,
             };
-            spec.op.infer(&ctx)?
+            spec.op.infer(&ctx)
+        };
+        let outputs = match inferred {
+            Ok(outputs) => outputs,
+            Err(e) => {
+                // The name stays used, as in TF, but no op bears it.
+                self.scope.names.forget_op(&name, id);
+                return Err(e);
+            }
         };
         let input_ops: SmallVec<[NodeId; 4]> = spec.inputs.iter().map(|t| t.node).collect();
         let control_inputs = self.scope.control_inputs_for(&input_ops);
         let (device, colocation) = self.scope.placement(&self.nodes);
         let gradient_op_type = self.scope.gradient_override(spec.op.type_name());
-        for (i, t) in spec.inputs.iter().enumerate() {
-            let _ = i;
+        for t in spec.inputs {
             self.nodes[t.node as usize].consumers.push((id, t.index));
         }
-        self.by_name.insert(name.clone().into_boxed_str(), id);
+        let placement = (!control_inputs.is_empty()
+            || !device.is_empty()
+            || !colocation.is_empty()
+            || gradient_op_type.is_some())
+        .then(|| {
+            Box::new(Placement {
+                control_inputs,
+                device: device.into_boxed_str(),
+                colocation,
+                gradient_op_type,
+            })
+        });
         self.nodes.push(Node {
             name: name.into_boxed_str(),
             op: spec.op,
             inputs: spec.inputs.iter().copied().collect(),
             outputs,
-            control_inputs,
-            device: device.into_boxed_str(),
-            colocation,
-            gradient_op_type,
             consumers: SmallVec::new(),
+            placement,
         });
         self.version += 1;
         Ok(id)

@@ -1,6 +1,7 @@
 //! Name scopes, unique names, and the device / colocation / control-dependency /
 //! gradient-override stacks that shape every op created while they are active.
 
+use super::names::NameTable;
 use super::{Node, NodeId};
 use rustc_hash::FxHashMap;
 
@@ -8,8 +9,8 @@ use rustc_hash::FxHashMap;
 pub struct ScopeState {
     /// Current name scope: "" at the root, else ending in "/".
     pub name_stack: String,
-    /// Lower-cased names (ops and scopes) → how many times used, as TF's `_names_in_use`.
-    names_in_use: FxHashMap<Box<str>, u32>,
+    /// Every name in use, ops' and scopes'.
+    pub names: NameTable,
     /// `None` entries clear the device.
     pub devices: Vec<Option<String>>,
     /// Ops whose colocation group new ops join.
@@ -38,49 +39,31 @@ impl ScopeState {
     /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
     /// (case-insensitive) name is unused.
     pub fn unique_name(&mut self, name: &str, mark_as_used: bool) -> String {
-        let name = if self.name_stack.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}{}", self.name_stack, name)
-        };
-        let key = name.to_lowercase();
-        let mut i = self.names_in_use.get(key.as_str()).copied().unwrap_or(0);
-        if mark_as_used {
-            self.names_in_use
-                .insert(key.clone().into_boxed_str(), i + 1);
-        }
-        if i == 0 {
-            return name;
-        }
-        let mut candidate = format!("{key}_{i}");
-        while self.names_in_use.contains_key(candidate.as_str()) {
-            i += 1;
-            candidate = format!("{key}_{i}");
-        }
-        if mark_as_used {
-            self.names_in_use.insert(candidate.into_boxed_str(), 1);
-        }
-        format!("{name}_{i}")
+        let full = self.prefixed(name);
+        self.names.unique(full, mark_as_used)
     }
 
-    pub fn mark_used(&mut self, full_name: &str) {
-        let key = full_name.to_lowercase();
-        let n = self.names_in_use.entry(key.into_boxed_str()).or_insert(0);
-        if *n == 0 {
-            *n = 1;
-        }
+    /// `name` inside the current scope.
+    pub fn prefixed(&self, name: &str) -> String {
+        let mut full = String::with_capacity(self.name_stack.len() + name.len());
+        full.push_str(&self.name_stack);
+        full.push_str(name);
+        full
     }
 
     /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
     /// re-entered exactly, anything else becomes a new unique scope.
     pub fn enter_name_scope(&mut self, name: Option<&str>) -> (String, String) {
-        let previous = self.name_stack.clone();
         let new = match name {
             None | Some("") => String::new(),
             Some(n) if n.ends_with('/') => n.to_string(),
-            Some(n) => format!("{}/", self.unique_name(n, true)),
+            Some(n) => {
+                let mut scope = self.unique_name(n, true);
+                scope.push('/');
+                scope
+            }
         };
-        self.name_stack = new.clone();
+        let previous = std::mem::replace(&mut self.name_stack, new.clone());
         (new, previous)
     }
 
@@ -142,8 +125,8 @@ impl ScopeState {
             for &op in &self.colocation {
                 if let Some(n) = nodes.get(op as usize) {
                     groups.extend(n.colocation_groups());
-                    if device.is_none() && !n.device.is_empty() {
-                        device = Some(n.device.to_string());
+                    if device.is_none() && !n.device().is_empty() {
+                        device = Some(n.device().to_string());
                     }
                 }
             }

@@ -128,13 +128,13 @@ impl PyGraph {
         self.with_node(op, |n| n.inputs.iter().map(|t| (t.node, t.index)).collect())
     }
     fn op_control_inputs(&self, op: u32) -> PyResult<Vec<u32>> {
-        self.with_node(op, |n| n.control_inputs.clone())
+        self.with_node(op, |n| n.control_inputs().to_vec())
     }
     fn op_num_outputs(&self, op: u32) -> PyResult<usize> {
         self.with_node(op, |n| n.outputs.len())
     }
     fn op_device(&self, op: u32) -> PyResult<String> {
-        self.with_node(op, |n| n.device.to_string())
+        self.with_node(op, |n| n.device().to_string())
     }
     fn op_colocation_groups(&self, py: Python<'_>, op: u32) -> PyResult<Vec<Py<PyAny>>> {
         let groups = self.with_node(op, |n| n.colocation_groups())?;
@@ -160,10 +160,10 @@ impl PyGraph {
                 .into_iter()
                 .map(|(k, _)| k.to_string())
                 .collect();
-        if !n.colocation.is_empty() {
+        if !n.colocation().is_empty() {
             names.push("_class".to_string());
         }
-        if n.gradient_op_type.is_some() {
+        if n.gradient_op_type().is_some() {
             names.push("_gradient_op_type".to_string());
         }
         Ok(names)
@@ -171,12 +171,12 @@ impl PyGraph {
     fn op_attr(&self, py: Python<'_>, op: u32, name: &str) -> PyResult<Py<PyAny>> {
         let data = self.graph.read();
         let n = data.node_checked(self.op(op))?;
-        if name == "_class" && !n.colocation.is_empty() {
-            let v: Vec<String> = n.colocation.iter().map(|s| s.to_string()).collect();
+        if name == "_class" && !n.colocation().is_empty() {
+            let v: Vec<String> = n.colocation().iter().map(|s| s.to_string()).collect();
             return attr_to_py(py, &crate::attr::AttrValue::Strs(v));
         }
         if name == "_gradient_op_type" {
-            if let Some(t) = &n.gradient_op_type {
+            if let Some(t) = n.gradient_op_type() {
                 return attr_to_py(py, &crate::attr::AttrValue::Str(t.to_string()));
             }
         }

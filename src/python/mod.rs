@@ -8,6 +8,11 @@ mod session;
 
 use pyo3::prelude::*;
 
+// The extension module is a library Python loads, so choosing its allocator here affects
+// only symgrad's own allocations; Rust users of the crate keep whatever they choose.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[pymodule(name = "_symgrad")]
 mod symgrad_native {
     #[pymodule_export]
