@@ -86,6 +86,26 @@ class _NullScope:
 _NULL_SCOPE = _NullScope()
 
 
+class _AsDefault:
+    """``as_default()`` of the eager graph without a generator (it runs once per op)."""
+
+    __slots__ = ("graph",)
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def __enter__(self) -> Graph:
+        _framework._default_graph_stack().append(self.graph)
+        return self.graph
+
+    def __exit__(self, *exc: Any) -> None:
+        stack = _framework._default_graph_stack()
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self.graph:
+                del stack[i]
+                break
+
+
 class _EagerOp:
     """What ``_create_op`` returns in eager mode: the outputs of an op already run."""
 
@@ -141,6 +161,9 @@ class EagerGraph(Graph):
 
     def name_scope(self, name: Optional[str]) -> Any:  # type: ignore[override]
         return _NULL_SCOPE
+
+    def as_default(self) -> Any:  # type: ignore[override]
+        return _AsDefault(self)
 
     @contextlib.contextmanager
     def gradient_override_map(self, op_type_map: dict[str, str]) -> Iterator[None]:

@@ -12,7 +12,8 @@ import contextlib
 import re
 import threading
 import weakref
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union, cast
+from typing import (Any, Callable, ContextManager, Iterable, Iterator, Optional, Sequence,
+                    Union, cast)
 
 import numpy as np
 
@@ -732,9 +733,8 @@ def get_name_scope() -> str:
     return get_default_graph().get_name_scope()
 
 
-@contextlib.contextmanager
 def name_scope(name: Optional[str], default_name: Optional[str] = None,
-               values: Optional[Sequence[Any]] = None) -> Iterator[str]:
+               values: Optional[Sequence[Any]] = None) -> ContextManager[str]:
     """TF1's ``name_scope(name, default_name=None, values=None)``; yields the scope name.
 
     The graph is the one of ``values`` when they hold graph elements, else the default graph.
@@ -744,9 +744,12 @@ def name_scope(name: Optional[str], default_name: Optional[str] = None,
                         "You likely meant to pass this into the `values` kwarg.")
     graph = _graph_of(values or ()) or get_default_graph()
     if graph._is_eager:
-        yield ""  # eager ops have no names
-        return
-    scope_name = default_name if name is None else name
+        return graph.name_scope(None)  # eager ops have no names
+    return _graph_name_scope(graph, default_name if name is None else name)
+
+
+@contextlib.contextmanager
+def _graph_name_scope(graph: Graph, scope_name: Optional[str]) -> Iterator[str]:
     with graph.as_default(), graph.name_scope(scope_name) as scope:
         yield scope
 
