@@ -69,10 +69,6 @@ def graph_mode() -> Iterator[None]:
 
 
 # ----- eager tensors and the eager "graph" -----
-def _null_context(*args: Any, **kwargs: Any) -> "_NullScope":
-    return _NULL_SCOPE
-
-
 class _NullScope:
     """A reusable no-op context manager yielding "" (eager ops have no names)."""
 
@@ -317,8 +313,9 @@ class EagerTensor(Tensor):
                 f"numpy={newline}{text}>")
 
     def __str__(self) -> str:
-        return (f"tf.Tensor({np.array2string(self._numpy_array())}, "
-                f"shape={self._shape_tuple()}, dtype={self.dtype.name})")
+        array = self._numpy_array()
+        text = np.array2string(array) if array.ndim else str(array[()])
+        return f"tf.Tensor({text}, shape={self._shape_tuple()}, dtype={self.dtype.name})"
 
     def _shape_tuple(self) -> str:
         return str(tuple(self._v.shape))
@@ -621,15 +618,6 @@ def _wrap_eager(x: Any) -> Any:
     return EagerTensor(_as_value(x))
 
 
-@contextlib.contextmanager
-def _recording_paused() -> Iterator[None]:
-    _CONTEXT.pause_recording()
-    try:
-        yield
-    finally:
-        _CONTEXT.resume_recording()
-
-
 # ----- function -----
 class FuncGraph(Graph):
     """A graph a ``function`` is traced into; reads of eager variables become inputs."""
@@ -641,11 +629,22 @@ class FuncGraph(Graph):
         self.variable_captures: list[tuple[Tensor, Any]] = []
         self._captured_reads: dict[int, Tensor] = {}
         self._handles: dict[int, Tensor] = {}
+        self._updates: dict[int, Any] = {}
+
+    def note_variable_update(self, variable: Any, op: Any) -> None:
+        """Later reads of ``variable`` in this graph must see the update ``op``."""
+        self._updates[id(variable)] = op
 
     def capture_variable_read(self, variable: Any) -> Tensor:
-        """A placeholder standing for the variable's value at call time."""
+        """A placeholder standing for the variable's value at call time, or, after the
+        variable was updated in this graph, a read ordered after that update."""
         from .array_ops import placeholder
         key = id(variable)
+        update = self._updates.get(key)
+        if update is not None:
+            with self.control_dependencies([update]):
+                return self._create_op("ReadVariableOp", [self.variable_handle(variable)],
+                                       {"dtype": variable.dtype.name}).outputs[0]
         read = self._captured_reads.get(key)
         if read is None:
             with self.as_default(), self.name_scope(None):
@@ -719,8 +718,7 @@ class Function:
                                 f"arguments, but its input_signature has {len(specs)}.")
             converted = []
             for pos, spec in zip(tensor_positions, specs):
-                t = _wrap_eager(flat_args[pos]) if not isinstance(flat_args[pos], EagerTensor) \
-                    else flat_args[pos]
+                t = _wrap_eager(flat_args[pos])
                 if t.dtype is not _dtypes.as_dtype(spec.dtype) or \
                         not as_shape(spec.shape).is_compatible_with(t.shape):
                     raise ValueError(f"Python inputs incompatible with input_signature: "
@@ -730,15 +728,13 @@ class Function:
                              if i not in tensor_positions)
             shapes = [(as_shape(s.shape), _dtypes.as_dtype(s.dtype)) for s in specs]
         else:
-            converted = [flat_args[p] if isinstance(flat_args[p], EagerTensor)
-                         else _wrap_eager(flat_args[p]) for p in tensor_positions]
+            converted = [_wrap_eager(flat_args[p]) for p in tensor_positions]
             shapes = [(t.shape, t.dtype) for t in converted]
-            key = tuple(("T", t.dtype.name, tuple(t.shape.as_list())) if i in tensor_positions
-                        else _hashable(a)
-                        for i, (a, t) in enumerate(
-                            (a, converted[tensor_positions.index(i)]
-                             if i in tensor_positions else None)
-                            for i, a in enumerate(flat_args)))
+            by_position = dict(zip(tensor_positions, converted))
+            key = tuple(
+                ("T", by_position[i].dtype.name, tuple(by_position[i].shape.as_list()))
+                if i in by_position else _hashable(a)
+                for i, a in enumerate(flat_args))
         key = (key, _structure_key((list(args), kwargs)))
         concrete = self._cache.get(key)
         if concrete is None:

@@ -278,6 +278,12 @@ class Variable:
         return graph._create_op("ReadVariableOp", [self._handle_in(graph)],
                                 {"dtype": self._dtype.name}, None).outputs[0]
 
+    def _note_update(self, graph: Graph, op: Any) -> None:
+        """Tells a traced `function` graph that later reads must follow ``op``."""
+        note = getattr(graph, "note_variable_update", None)
+        if self._eager and note is not None:
+            note(self, op)
+
     def _read_after_update(self, graph: Graph) -> Tensor:
         """A read that sees an update just made in ``graph``: for an eager variable in a
         traced `function`, a real read of its state, not the call-time capture."""
@@ -322,6 +328,7 @@ class Variable:
                     f"value of shape {delta.shape}: shapes must be compatible")
             op = graph._create_op(op_type, [self._handle_in(graph), delta],
                                   {"dtype": self._dtype.name}, scope)
+            self._note_update(graph, op)
         if not read_value:
             return op
         # TF returns a lazy read ordered after the update; a read under a control
@@ -358,6 +365,7 @@ class Variable:
                     f"updates of dtype {updates_t.dtype.name}")
             op = graph._create_op(op_type, [self._handle_in(graph), indices_t, updates_t],
                                   {"dtype": self._dtype.name}, scope)
+            self._note_update(graph, op)
         if not read_value:
             return op
         with graph.control_dependencies([op]):
@@ -403,6 +411,16 @@ class Variable:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __del__(self) -> None:
+        # An eager variable's value lives in the eager context until its object goes.
+        name = getattr(self, "_unique_id", None)
+        if self._eager and name is not None:
+            try:
+                from .eager import context
+                context().delete_variable(name)
+            except (ImportError, AttributeError):
+                pass  # interpreter shutdown: the context is going too
 
     def __float__(self) -> float:
         return float(self.numpy())

@@ -445,6 +445,15 @@ impl EagerContext {
             .ok_or_else(|| Error::internal("Identity returned nothing"))
     }
 
+    /// Frees an eager variable's value (its Python object is gone).
+    pub fn delete_variable(&self, name: &str) {
+        self.state
+            .variables
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+    }
+
     /// The variable's current value under its own id (a gradient source), not recorded.
     pub fn variable_value(&self, name: &str, var_id: u64) -> Result<EagerTensor> {
         let value = self

@@ -178,6 +178,10 @@ impl PyEagerContext {
         Ok(PyEagerValue::wrap(self.ctx.variable_value(name, var_id)?))
     }
 
+    fn delete_variable(&self, name: &str) {
+        self.ctx.delete_variable(name)
+    }
+
     /// A fresh tape id (for an eager variable).
     fn new_id(&self) -> u64 {
         crate::eager::new_tensor_id()

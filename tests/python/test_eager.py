@@ -77,6 +77,7 @@ def test_eager_tensor_repr_and_str_as_tf():
     assert str(x) == "tf.Tensor([1. 2.], shape=(2,), dtype=float32)"
     assert repr(tf.constant(3.0)) == "<tf.Tensor: shape=(), dtype=float32, numpy=3.0>"
     assert str(tf.constant(3)) == "tf.Tensor(3, shape=(), dtype=int32)"
+    assert str(tf.constant(3.0)) == "tf.Tensor(3.0, shape=(), dtype=float32)"
     assert repr(tf.constant([[1, 2], [3, 4]])) == (
         "<tf.Tensor: shape=(2, 2), dtype=int32, numpy=\narray([[1, 2],\n       [3, 4]], "
         "dtype=int32)>")
@@ -518,9 +519,9 @@ def test_function_reads_and_updates_eager_variables():
         v.assign_add(d)
         return v.read_value() * 1.0
 
-    bump(tf.constant(2.0))
+    assert float(bump(tf.constant(2.0))) == 3.0  # the read follows the update
     assert float(v) == 3.0
-    bump(tf.constant(2.0))
+    assert float(bump(tf.constant(2.0))) == 5.0
     assert float(v) == 5.0
 
     @tf.function
