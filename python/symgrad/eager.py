@@ -627,6 +627,10 @@ class FuncGraph(Graph):
         self.name = name
         # (placeholder, variable) pairs: fed with a fresh (taped) read at each call.
         self.variable_captures: list[tuple[Tensor, Any]] = []
+        # (placeholder, eager tensor): closed-over eager tensors, fed at each call so that a
+        # tape outside sees them as inputs of the call.
+        self.tensor_captures: list[tuple[Tensor, "EagerTensor"]] = []
+        self._captured_tensors: dict[int, Tensor] = {}
         self._captured_reads: dict[int, Tensor] = {}
         self._handles: dict[int, Tensor] = {}
         self._updates: dict[int, Any] = {}
@@ -634,6 +638,18 @@ class FuncGraph(Graph):
     def note_variable_update(self, variable: Any, op: Any) -> None:
         """Later reads of ``variable`` in this graph must see the update ``op``."""
         self._updates[id(variable)] = op
+
+    def _capture(self, eager_tensor: Tensor) -> Tensor:
+        from .array_ops import placeholder
+        key = id(eager_tensor)
+        captured = self._captured_tensors.get(key)
+        if captured is None:
+            with self.as_default(), self.name_scope(None):
+                captured = placeholder(eager_tensor.dtype, eager_tensor.shape,
+                                       name="captured")
+            self._captured_tensors[key] = captured
+            self.tensor_captures.append((captured, eager_tensor))  # type: ignore[arg-type]
+        return captured
 
     def capture_variable_read(self, variable: Any) -> Tensor:
         """A placeholder standing for the variable's value at call time, or, after the
@@ -670,11 +686,13 @@ class _Concrete:
     """One trace of a ``function``: its native graph function and output structure."""
 
     def __init__(self, native: Any, structure: Any, outputs: list[Any],
-                 variable_captures: list[tuple[Tensor, Any]]) -> None:
+                 variable_captures: list[tuple[Tensor, Any]],
+                 tensor_captures: list[tuple[Tensor, Any]]) -> None:
         self.native = native
         self.structure = structure
         self.outputs = outputs  # per flat output: an index into fetched values or a constant
         self.variable_captures = variable_captures
+        self.tensor_captures = tensor_captures
 
 
 class _FetchSlot:
@@ -741,6 +759,7 @@ class Function:
             concrete = self._trace(args, kwargs, tensor_positions, shapes)
             self._cache[key] = concrete
         captured = [_as_value(v.value()) for _, v in concrete.variable_captures]
+        captured += [t._v for _, t in concrete.tensor_captures]
         outs = _CONTEXT.call(concrete.native, [t._v for t in converted] + captured)
         values = [EagerTensor(o) for o in outs]
         flat = [values[o.index] if isinstance(o, _FetchSlot) else o for o in concrete.outputs]
@@ -768,24 +787,22 @@ class Function:
             for r in flat_result:
                 if isinstance(r, Variable):
                     r = r.value()
-                if isinstance(r, Tensor) and not r._is_eager:
+                if isinstance(r, Tensor) or isinstance(r, (np.ndarray, np.generic)):
                     outputs.append(_FetchSlot(len(fetches)))
-                    fetches.append(r)
-                elif isinstance(r, EagerTensor) or (
-                        r is not None and not hasattr(r, "type") and
-                        isinstance(r, (np.ndarray, np.generic))):
-                    t = convert_to_tensor(r)
-                    outputs.append(_FetchSlot(len(fetches)))
-                    fetches.append(t)
+                    fetches.append(graph._capture(r) if getattr(r, "_is_eager", False)
+                                   else convert_to_tensor(r))
                 else:
+                    # Operations (run as targets) come back as None, Python values as is.
                     outputs.append(None if hasattr(r, "type") and hasattr(r, "graph") else r)
         targets = [op._id for op in graph.get_operations()
                    if op.type.startswith(_STATEFUL_PREFIXES)]
         inputs = [p._ref for p in placeholders] + [
-            p._ref for p, _ in graph.variable_captures]
+            p._ref for p, _ in graph.variable_captures] + [
+            p._ref for p, _ in graph.tensor_captures]
         native = _CONTEXT.make_function(graph._native, inputs, [f._ref for f in fetches],
                                         targets, self._name)
-        return _Concrete(native, result, outputs, list(graph.variable_captures))
+        return _Concrete(native, result, outputs, list(graph.variable_captures),
+                         list(graph.tensor_captures))
 
 
 def _is_tensor_arg(a: Any) -> bool:

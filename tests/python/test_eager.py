@@ -511,6 +511,21 @@ def test_gradients_work_inside_function_and_tape_through_function():
     assert float(d2) == pytest.approx(-np.sin(0.5) * 0.5 + 2 * np.cos(0.5), rel=1e-12)
 
 
+def test_function_captures_eager_tensors_as_inputs():
+    c = tf.constant([1.0, 2.0])
+
+    @tf.function
+    def f(x):
+        return tf.reduce_sum(x * c)
+
+    x = tf.constant([3.0, 4.0])
+    with tf.GradientTape() as tape:
+        tape.watch(c)
+        y = f(x)
+    assert float(y) == 11.0
+    np.testing.assert_array_equal(tape.gradient(y, c).numpy(), [3.0, 4.0])
+
+
 def test_function_reads_and_updates_eager_variables():
     v = tf.Variable(1.0)
 
