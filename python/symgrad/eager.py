@@ -45,7 +45,11 @@ def executing_eagerly() -> bool:
 
 def enable_eager_execution(config: Any = None, device_policy: Any = None,
                            execution_mode: Any = None) -> None:
-    """Makes eager execution the default outside ``Graph.as_default()`` blocks."""
+    """Makes eager execution the default outside ``Graph.as_default()`` blocks; as TF, only
+    before ops were added to the global default graph."""
+    graph = _framework._global_default_graph
+    if _framework._eager_default is None and graph is not None and graph.version > 0:
+        raise ValueError("symgrad.enable_eager_execution must be called at program startup.")
     _framework._set_eager_default(_EAGER_GRAPH)
 
 

@@ -40,6 +40,11 @@ def test_enable_and_disable_eager_execution():
     fw._thread_state.graph_stack = []
     try:
         assert not tf.executing_eagerly()
+        tf.reset_default_graph()
+        tf.constant(1.0)
+        with pytest.raises(ValueError, match="must be called at program startup"):
+            tf.enable_eager_execution()
+        tf.reset_default_graph()
         tf.enable_eager_execution()
         assert tf.executing_eagerly()
         assert float(tf.constant(2.0) * 3.0) == 6.0
