@@ -16,6 +16,7 @@
 
 pub mod attr;
 pub mod dtype;
+pub mod eager;
 pub mod error;
 pub mod exec;
 pub mod grad;

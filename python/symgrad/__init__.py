@@ -60,6 +60,9 @@ _NATIVE = [
     "Session", "InteractiveSession", "get_default_session",
     # submodules and mode switches
     "nn", "disable_eager_execution", "executing_eagerly",
+    # eager execution
+    "enable_eager_execution", "eager_mode", "graph_mode", "EagerTensor", "GradientTape",
+    "function", "TensorSpec",
     # variables, training and clipping
     "Variable", "VariableV1", "VariableScope", "GraphKeys", "AUTO_REUSE", "get_variable",
     "variable_scope", "get_variable_scope", "global_variables", "trainable_variables",
@@ -143,11 +146,9 @@ if _NATIVE_IMPORT_ERROR is None:
                            linspace, sort, tensordot)
     from .random_ops import random_normal, random_shuffle, random_uniform, truncated_normal
 
-    def disable_eager_execution() -> None:
-        """Accepted for TF1 scripts: symgrad builds graphs (eager mode is not built yet)."""
-
-    def executing_eagerly() -> builtins.bool:
-        return False
+    from .eager import (EagerTensor, GradientTape, TensorSpec, disable_eager_execution,
+                        eager_mode, enable_eager_execution, executing_eagerly, function,
+                        graph_mode)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

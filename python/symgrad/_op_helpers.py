@@ -83,7 +83,7 @@ def int_tensor(value: Any, name: str, dtype: DType = _dtypes.int32) -> Tensor:
 def create_op(op_type: str, inputs: Sequence[Tensor], attrs: Optional[dict[str, Any]],
               scope: str) -> Operation:
     """Creates an op in the graph of its inputs (or the default graph) named by ``scope``."""
-    graph = inputs[0].graph if inputs else get_default_graph()
+    graph = inputs[0].graph if inputs and not inputs[0]._is_eager else get_default_graph()
     return graph._create_op(op_type, inputs, attrs, exact_name(scope))
 
 

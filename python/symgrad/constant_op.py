@@ -114,6 +114,26 @@ def to_numpy(value: Any, dtype: Optional[DType] = None) -> np.ndarray:
     return np.array(value, dtype=dtype.as_numpy_dtype)
 
 
+# Python scalars converted before, by (type, value, dtype): eager code converts the same
+# few scalars (0.5, axes, 1) at every op. The arrays are never written to.
+_SCALAR_ARRAYS: dict[tuple[Any, Any, Optional[DType]], np.ndarray] = {}
+
+
+def _scalar_array(value: Any, target: Optional[DType]) -> np.ndarray:
+    kind = type(value)
+    # Zeros are left out: 0.0 == -0.0 would share an entry.
+    if kind not in (float, int, bool) or not value:
+        return to_numpy(value, target)
+    key = (kind, value, target)
+    array = _SCALAR_ARRAYS.get(key)
+    if array is None:
+        array = to_numpy(value, target)
+        if len(_SCALAR_ARRAYS) >= 4096:
+            _SCALAR_ARRAYS.clear()
+        _SCALAR_ARRAYS[key] = array
+    return array
+
+
 def _reshape_for_constant(array: np.ndarray, shape: Any) -> np.ndarray:
     """TF1's ``constant(value, shape=...)``: same size, a scalar broadcast, or padding."""
     target = [int(d) for d in shape]
@@ -138,7 +158,7 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
     target = _dtypes.as_dtype(dtype) if dtype is not None else None
     if isinstance(value, Tensor):
         raise TypeError(f"Expected a constant value, got the symbolic tensor {value}")
-    array = to_numpy(value, target)
+    array = _scalar_array(value, target) if shape is None else to_numpy(value, target)
     if shape is not None:
         if verify_shape and tuple(array.shape) != tuple(shape):
             raise TypeError(f"Expected Tensor's shape: {tuple(shape)}, but got {array.shape}.")

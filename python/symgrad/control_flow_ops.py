@@ -7,7 +7,8 @@ from typing import Any, Optional, Sequence
 
 from ._op_helpers import create_op, create_tensor, op_scope
 from .constant_op import convert_to_tensor
-from .framework import Operation, Tensor, colocate_with, control_dependencies
+from .framework import (Operation, Tensor, colocate_with, control_dependencies,
+                        get_default_graph)
 
 __all__ = ["no_op", "group", "tuple", "with_dependencies"]
 
@@ -38,6 +39,8 @@ def group(*inputs: Any, **kwargs: Any) -> Operation:
     name = kwargs.pop("name", None)
     if kwargs:
         raise TypeError(f"Unknown keyword arguments: {', '.join(kwargs)}")
+    if get_default_graph()._is_eager:
+        return None  # eager ops ran already; TF's eager group is None
     ops: list[Operation] = []
     _flatten_ops(inputs, ops)
     values: list[Any] = list(ops)
@@ -61,6 +64,8 @@ def with_dependencies(dependencies: Sequence[Any], output_tensor: Any,
 def tuple(tensors: Sequence[Any], name: Optional[str] = None,  # noqa: A001 - TF's name
           control_inputs: Optional[Sequence[Any]] = None) -> list[Any]:
     """Each tensor passed through an Identity gated on all of them (TF's ``tuple``)."""
+    if get_default_graph()._is_eager:
+        return list(tensors)
     with op_scope(name, "tuple", list(tensors)):
         gating_ops = [t if isinstance(t, Operation) else t.op for t in tensors if t is not None]
         for c in control_inputs or ():

@@ -12,7 +12,8 @@ import contextlib
 import re
 import threading
 import weakref
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union, cast
+from typing import (Any, Callable, ContextManager, Iterable, Iterator, Optional, Sequence,
+                    Union, cast)
 
 import numpy as np
 
@@ -36,6 +37,12 @@ def graph_for_native_id(graph_id: int) -> "Graph":
     """The Python Graph that wraps the native graph with this id."""
     graph = _GRAPHS_BY_NATIVE_ID.get(graph_id)
     if graph is None:
+        # The graph of an eager op or its gradient, built by the native eager context.
+        from .eager import context
+        native = context().graph(graph_id)
+        if native is not None:
+            graph = Graph._wrap_native(native)
+    if graph is None:
         raise RuntimeError(f"No live symgrad Graph has native id {graph_id}")
     return graph
 
@@ -46,12 +53,26 @@ _TENSOR_NAME = re.compile(r"^(.*):(\d+)$")
 class Graph:
     """A dataflow graph: operations connected by tensors."""
 
+    # True only for the eager context's stand-in graph (symgrad.eager.EagerGraph).
+    _is_eager = False
+
     def __init__(self) -> None:
         self._native = _symgrad.Graph()
         self._ops_by_id: dict[int, Operation] = {}
         self._collections: dict[str, list[Any]] = {}
         self.seed: Optional[int] = None
         _GRAPHS_BY_NATIVE_ID[self._native.id] = self
+
+    @classmethod
+    def _wrap_native(cls, native: Any) -> "Graph":
+        """A Python view of a graph the native core made (an eager op's graph)."""
+        graph = cls.__new__(cls)
+        graph._native = native
+        graph._ops_by_id = {}
+        graph._collections = {}
+        graph.seed = None
+        _GRAPHS_BY_NATIVE_ID[native.id] = graph
+        return graph
 
     # ----- element lookup -----
     def _op(self, node_id: int) -> "Operation":
@@ -143,6 +164,8 @@ class Graph:
                    attrs: Optional[dict[str, Any]] = None,
                    name: Optional[str] = None) -> "Operation":
         """Adds one op. ``name`` ending in "/" is an exact (already unique) name."""
+        if any(getattr(t, "_is_eager", False) for t in inputs):
+            inputs = [self._capture(t) if t._is_eager else t for t in inputs]
         for t in inputs:
             if not isinstance(t, Tensor):
                 raise TypeError(f"Expected a Tensor as input of {op_type}, got {t!r}")
@@ -152,6 +175,12 @@ class Graph:
                     f"(graphs are {t.graph} and {self}).")
         node = self._native.add_op(op_type, [t._ref for t in inputs], attrs or {}, name)
         return self._op(node)
+
+    def _capture(self, eager_tensor: "Tensor") -> "Tensor":
+        """An eager tensor used in this graph: a constant holding its value."""
+        from .constant_op import constant
+        with self.as_default(), self.name_scope(None):
+            return constant(eager_tensor.numpy())
 
     @property
     def finalized(self) -> bool:
@@ -406,6 +435,7 @@ class Tensor:
 
     # numpy on the left of an operator defers to the Tensor's reflected method.
     __array_priority__ = 100
+    _is_eager = False
 
     def __init__(self, op: Operation, value_index: int) -> None:
         self._op = op
@@ -633,6 +663,13 @@ class _ThreadState(threading.local):
 _thread_state = _ThreadState()
 _global_default_graph: Optional[Graph] = None
 _global_lock = threading.Lock()
+# The eager context's graph when eager execution is the default (enable_eager_execution).
+_eager_default: Optional[Graph] = None
+
+
+def _set_eager_default(graph: Optional[Graph]) -> None:
+    global _eager_default
+    _eager_default = graph
 
 
 def _default_graph_stack() -> list[Graph]:
@@ -641,10 +678,17 @@ def _default_graph_stack() -> list[Graph]:
 
 def get_default_graph() -> Graph:
     """The innermost ``as_default()`` graph of this thread, else the global default graph."""
-    global _global_default_graph
     stack = _default_graph_stack()
     if stack:
         return stack[-1]
+    if _eager_default is not None:
+        return _eager_default
+    return _global_graph()
+
+
+def _global_graph() -> Graph:
+    """The global default graph of graph mode."""
+    global _global_default_graph
     with _global_lock:
         if _global_default_graph is None:
             _global_default_graph = Graph()
@@ -668,6 +712,8 @@ def _graph_of(values: Iterable[Any]) -> Optional[Graph]:
     graph: Optional[Graph] = None
     for v in values:
         element: Any = v
+        if getattr(v, "_is_eager", False):
+            continue  # an eager value belongs to whatever graph uses it
         if not isinstance(v, (Tensor, Operation)):
             element = getattr(v, "values", None)  # IndexedSlices
             if not isinstance(element, Tensor):
@@ -687,9 +733,8 @@ def get_name_scope() -> str:
     return get_default_graph().get_name_scope()
 
 
-@contextlib.contextmanager
 def name_scope(name: Optional[str], default_name: Optional[str] = None,
-               values: Optional[Sequence[Any]] = None) -> Iterator[str]:
+               values: Optional[Sequence[Any]] = None) -> ContextManager[str]:
     """TF1's ``name_scope(name, default_name=None, values=None)``; yields the scope name.
 
     The graph is the one of ``values`` when they hold graph elements, else the default graph.
@@ -698,7 +743,13 @@ def name_scope(name: Optional[str], default_name: Optional[str] = None,
         raise TypeError(f"`default_name` type ({type(default_name)}) is not a string type. "
                         "You likely meant to pass this into the `values` kwarg.")
     graph = _graph_of(values or ()) or get_default_graph()
-    scope_name = default_name if name is None else name
+    if graph._is_eager:
+        return graph.name_scope(None)  # eager ops have no names
+    return _graph_name_scope(graph, default_name if name is None else name)
+
+
+@contextlib.contextmanager
+def _graph_name_scope(graph: Graph, scope_name: Optional[str]) -> Iterator[str]:
     with graph.as_default(), graph.name_scope(scope_name) as scope:
         yield scope
 

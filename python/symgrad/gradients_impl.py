@@ -110,11 +110,18 @@ def _normalise_unconnected(value: Any) -> bool:
         raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
 
 
+def _check_not_eager() -> None:
+    if get_default_graph()._is_eager:
+        raise RuntimeError("symgrad.gradients is not supported when eager execution is "
+                           "enabled. Use symgrad.GradientTape instead.")
+
+
 def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "gradients",
               colocate_gradients_with_ops: bool = False, gate_gradients: bool = False,
               aggregation_method: Optional[int] = None, stop_gradients: Any = None,
               unconnected_gradients: Any = UnconnectedGradients.NONE) -> list[Any]:
     """Symbolic partial derivatives of ``sum(ys)`` w.r.t. each x (``tf.compat.v1.gradients``)."""
+    _check_not_eager()
     ys_list = _as_list(ys)
     xs_list = _as_list(xs)
     _check_not_none_or_op(ys_list, "ys")
@@ -195,6 +202,7 @@ def hessians(ys: Any, xs: Any, name: str = "hessians",
              colocate_gradients_with_ops: bool = False, gate_gradients: bool = False,
              aggregation_method: Optional[int] = None) -> list[Tensor]:
     """Second derivatives of ``sum(ys)``: one ``x.shape + x.shape`` block per x."""
+    _check_not_eager()
     ys_list = _as_list(ys)
     xs_list = _as_list(xs)
     _check_not_none_or_op(ys_list, "ys")

@@ -67,6 +67,8 @@ class IndexedSlices:
         """The static dense shape: exact when ``dense_shape`` is a Const, else partial."""
         if self._dense_shape is None:
             return TensorShape(None)
+        if self._dense_shape._is_eager:
+            return TensorShape(np.asarray(self._dense_shape).tolist())
         if self._dense_shape.op.type == "Const":
             return TensorShape(np.asarray(self._dense_shape.op.get_attr("value")).tolist())
         static = self._dense_shape.shape

@@ -153,6 +153,10 @@ class Session:
     def __init__(self, target: str = "", graph: Optional[Graph] = None, config: Any = None
                  ) -> None:
         self._graph = graph if graph is not None else get_default_graph()
+        self._made_eagerly = self._graph._is_eager
+        if self._made_eagerly:
+            # As TF's Session made in eager mode: a session over an empty graph.
+            self._graph = Graph()
         self._native = _symgrad.Session(self._graph._native)
         self._closed = False
         self._target = target
@@ -175,6 +179,9 @@ class Session:
             run_metadata: Any = None) -> Any:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+        if self._made_eagerly and self._graph.version == 0:
+            raise RuntimeError("The Session graph is empty. Add operations to the graph "
+                               "before calling run().")
         plan = _FetchPlan(self._graph, fetches)
         feeds: dict[Tensor, np.ndarray] = {}
         for key, value in (feed_dict or {}).items():

@@ -48,8 +48,22 @@ class GraphKeys:
     SAVERS = "savers"
 
 
+def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:
+    """The variable's static shape: ``shape`` if given (checked against the initial value
+    when ``validate_shape``), else the initial value's."""
+    var_shape = init.shape if shape is None else as_shape(shape)
+    if validate_shape and shape is not None and not var_shape.is_compatible_with(init.shape):
+        raise ValueError(
+            f"The initial value's shape ({init.shape}) is not compatible with the "
+            f"explicitly supplied `shape` argument ({var_shape}).")
+    return var_shape
+
+
 class Variable:
-    """A resource variable in a graph (``tf.compat.v1.Variable``)."""
+    """A resource variable in a graph (``tf.compat.v1.Variable``); in eager mode, a
+    variable whose value lives in the eager context (TF 2's eager resource variable)."""
+
+    _eager = False
 
     def __init__(self, initial_value: Any = None, trainable: Optional[bool] = None,
                  collections: Optional[Sequence[str]] = None, validate_shape: bool = True,
@@ -69,21 +83,21 @@ class Variable:
         if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         graph = get_default_graph()
-        self._graph = graph
         self._trainable = trainable
         self._constraint = constraint
+        if graph._is_eager or hasattr(graph, "capture_variable_read"):
+            # Eager, or being created while a `function` traces: lifted out to the eager
+            # context, as TF's init_scope does.
+            self._init_eager(initial_value, name, dtype, shape, validate_shape)
+            return
+        self._graph = graph
         # Variables are created outside any control-dependency context, as TF's init_scope.
         with graph.control_dependencies(None), graph.name_scope(name or "Variable") as scope:
             handle_name = scope[:-1]
             with graph.name_scope("Initializer"):
                 value = initial_value() if callable(initial_value) else initial_value
                 init = convert_to_tensor(value, dtype=dtype, name="initial_value")
-            var_shape = init.shape if shape is None else as_shape(shape)
-            if validate_shape and shape is not None and not var_shape.is_compatible_with(
-                    init.shape):
-                raise ValueError(
-                    f"The initial value's shape ({init.shape}) is not compatible with the "
-                    f"explicitly supplied `shape` argument ({var_shape}).")
+            var_shape = _variable_shape(init, shape, validate_shape)
             if not validate_shape:
                 var_shape = TensorShape(None)
             self._dtype = init.dtype
@@ -109,10 +123,77 @@ class Variable:
         self._save_slice_info = None
         graph.add_to_collections(collections, self)
 
+    def _init_eager(self, initial_value: Any, name: Optional[str], dtype: Any, shape: Any,
+                    validate_shape: bool) -> None:
+        from .eager import _EAGER_GRAPH, context, eager_mode
+        if isinstance(initial_value, Tensor) and not initial_value._is_eager:
+            raise ValueError(
+                "A variable created inside a `function` needs an initial value computable "
+                "outside it (a callable or a constant), not the graph tensor "
+                f"{initial_value}.")
+        with eager_mode():
+            value = initial_value() if callable(initial_value) else initial_value
+            init = convert_to_tensor(value, dtype=dtype)
+        var_shape = _variable_shape(init, shape, validate_shape)
+        self._eager = True
+        self._graph = _EAGER_GRAPH
+        base = (name or "Variable").rstrip("/")
+        self._eager_name = base + ":0"
+        self._tape_id = context().new_id()
+        # Eager variables may share a name; the state key must not.
+        self._unique_id = f"{base}_{self._tape_id}"
+        self._dtype = init.dtype
+        self._shape = var_shape if validate_shape else TensorShape(None)
+        self._handle = self._make_handle(_EAGER_GRAPH)
+        self._initializer_op = _EAGER_GRAPH._create_op(
+            "AssignVariableOp", [self._handle, init], {"dtype": init.dtype.name})
+        self._initial_value = init
+        self._is_initialized_op = None
+        self._graph_element = None
+        self._save_slice_info = None
+
+    def _make_handle(self, graph: Graph) -> Tensor:
+        """A ``VarHandleOp`` for this (eager) variable in ``graph``."""
+        attrs: dict[str, Any] = {"dtype": self._dtype.name, "container": "",
+                                 "shared_name": self._unique_id}
+        shape_attr = _shape_attr(self._shape)
+        if shape_attr is not None:
+            attrs["shape"] = shape_attr
+        return graph._create_op("VarHandleOp", [], attrs, None).outputs[0]
+
+    def _op_graph(self) -> Graph:
+        """Where ops on this variable go: its graph, or for an eager variable the graph
+        being built (a traced `function`) when not executing eagerly."""
+        if self._eager:
+            return get_default_graph()
+        return self._graph
+
+    def _handle_in(self, graph: Graph) -> Tensor:
+        if not self._eager or graph._is_eager:
+            return self._handle
+        variable_handle = getattr(graph, "variable_handle", None)
+        if variable_handle is not None:
+            return variable_handle(self)
+        return self._make_handle(graph)
+
+    def _tape_value(self) -> Any:
+        """The current value under the variable's tape id (a gradient source)."""
+        from .eager import context
+        if not self._eager:
+            raise ValueError(f"{self!r} is a graph variable; GradientTape differentiates "
+                             "eager variables only.")
+        return context().variable_value(self._unique_id, self._tape_id)
+
+    def numpy(self) -> Any:
+        if not self._eager:
+            raise NotImplementedError("numpy() is only available when eager execution is "
+                                      "enabled.")
+        return self.value().numpy()
+
     # ----- identity -----
     @property
     def name(self) -> str:
-        return self._handle.name
+        return self._eager_name if self._eager else self._handle.name
 
     @property
     def op(self) -> Operation:
@@ -121,7 +202,7 @@ class Variable:
     @property
     def handle(self) -> Tensor:
         """The handle tensor (a uint8 name vector in symgrad; TF's is a resource)."""
-        return self._handle
+        return self._handle_in(self._op_graph()) if self._eager else self._handle
 
     @property
     def graph(self) -> Graph:
@@ -159,7 +240,7 @@ class Variable:
         return self._initial_value
 
     def _shared_name(self) -> str:
-        return self.op.name
+        return self._unique_id if self._eager else self.op.name
 
     # ----- reading -----
     def value(self) -> Tensor:
@@ -176,11 +257,46 @@ class Variable:
             return self._read(scope)
 
     def _read(self, scope: Optional[str] = None) -> Tensor:
+        if self._eager:
+            return self._eager_read()
         name = (scope + "ReadVariableOp/") if scope else None
         return self._graph._create_op("ReadVariableOp", [self._handle],
                                       {"dtype": self._dtype.name}, name).outputs[0]
 
+    def _eager_read(self) -> Tensor:
+        from .eager import EagerTensor, _active_tapes, context
+        graph = get_default_graph()
+        if graph._is_eager:
+            if self._trainable:
+                for tape in _active_tapes():
+                    if tape._watch_accessed_variables:
+                        tape._watch_variable(self)
+            return EagerTensor(context().read_variable(self._unique_id, self._tape_id))
+        capture = getattr(graph, "capture_variable_read", None)
+        if capture is not None:
+            return capture(self)
+        return graph._create_op("ReadVariableOp", [self._handle_in(graph)],
+                                {"dtype": self._dtype.name}, None).outputs[0]
+
+    def _note_update(self, graph: Graph, op: Any) -> None:
+        """Tells a traced `function` graph that later reads must follow ``op``."""
+        note = getattr(graph, "note_variable_update", None)
+        if self._eager and note is not None:
+            note(self, op)
+
+    def _read_after_update(self, graph: Graph) -> Tensor:
+        """A read that sees an update just made in ``graph``: for an eager variable in a
+        traced `function`, a real read of its state, not the call-time capture."""
+        if self._eager and not graph._is_eager:
+            return graph._create_op("ReadVariableOp", [self._handle_in(graph)],
+                                    {"dtype": self._dtype.name}, None).outputs[0]
+        return self._read()
+
     def eval(self, session: Any = None) -> Any:
+        if self._eager:
+            raise NotImplementedError(
+                "eval is not supported when eager execution is enabled, is .numpy() what "
+                "you're looking for?")
         return self._graph_element.eval(session=session)
 
     def is_initialized(self, name: Optional[str] = None) -> Tensor:
@@ -197,7 +313,7 @@ class Variable:
     # ----- writing -----
     def _update(self, op_type: str, value: Any, use_locking: Any, name: Optional[str],
                 read_value: bool) -> Any:
-        graph = self._graph
+        graph = self._op_graph()
         with graph.name_scope(name or op_type) as scope:
             # Python and numpy values take the variable's dtype; tensors must already have it.
             delta = convert_to_tensor(
@@ -210,14 +326,15 @@ class Variable:
                 raise ValueError(
                     f"Cannot {op_type} variable {self.name!r} of shape {self._shape} with a "
                     f"value of shape {delta.shape}: shapes must be compatible")
-            op = graph._create_op(op_type, [self._handle, delta], {"dtype": self._dtype.name},
-                                  scope)
+            op = graph._create_op(op_type, [self._handle_in(graph), delta],
+                                  {"dtype": self._dtype.name}, scope)
+            self._note_update(graph, op)
         if not read_value:
             return op
         # TF returns a lazy read ordered after the update; a read under a control
         # dependency is the same value when run.
         with graph.control_dependencies([op]):
-            return self._read()
+            return self._read_after_update(graph)
 
     def assign(self, value: Any, use_locking: Any = None, name: Optional[str] = None,
                read_value: bool = True) -> Any:
@@ -236,7 +353,7 @@ class Variable:
         """``ResourceScatter{Add,Sub,Update}``: rows ``indices`` (along dim 0) of the
         variable updated in place; returns a read ordered after the update, as TF does."""
         from ._op_helpers import int_tensor
-        graph = self._graph
+        graph = self._op_graph()
         with graph.name_scope(name or op_type) as scope:
             indices_t = int_tensor(indices, "indices")
             updates_t = convert_to_tensor(
@@ -246,12 +363,13 @@ class Variable:
                 raise TypeError(
                     f"Cannot {op_type} variable {self.name!r} of dtype {self._dtype.name} with "
                     f"updates of dtype {updates_t.dtype.name}")
-            op = graph._create_op(op_type, [self._handle, indices_t, updates_t],
+            op = graph._create_op(op_type, [self._handle_in(graph), indices_t, updates_t],
                                   {"dtype": self._dtype.name}, scope)
+            self._note_update(graph, op)
         if not read_value:
             return op
         with graph.control_dependencies([op]):
-            return self._read()
+            return self._read_after_update(graph)
 
     def _scatter_slices(self, op_type: str, sparse_delta: Any, name: Optional[str]) -> Any:
         from .indexed_slices import IndexedSlices
@@ -273,6 +391,12 @@ class Variable:
 
     # ----- tensor behaviour -----
     def __repr__(self) -> str:
+        if self._eager:
+            array = np.asarray(self.numpy())
+            text = np.array_repr(array) if array.ndim else str(array[()])
+            newline = "\n" if "\n" in text else ""
+            return (f"<tf.Variable '{self.name}' shape={self._shape} "
+                    f"dtype={self._dtype.name}, numpy={newline}{text}>")
         return (f"<tf.Variable '{self.name}' shape={self._shape} "
                 f"dtype={self._dtype.name}>")
 
@@ -288,7 +412,25 @@ class Variable:
     def __hash__(self) -> int:
         return id(self)
 
+    def __del__(self) -> None:
+        # An eager variable's value lives in the eager context until its object goes.
+        name = getattr(self, "_unique_id", None)
+        if self._eager and name is not None:
+            try:
+                from .eager import context
+                context().delete_variable(name)
+            except (ImportError, AttributeError):
+                pass  # interpreter shutdown: the context is going too
+
+    def __float__(self) -> float:
+        return float(self.numpy())
+
+    def __int__(self) -> int:
+        return int(self.numpy())
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self._eager:
+            return np.asarray(self.value(), dtype=dtype)
         raise NotImplementedError(
             f"Cannot convert a symbolic tf.Variable ({self.name}) to a numpy array.")
 
@@ -325,6 +467,10 @@ register_tensor_conversion_function(Variable, _variable_to_tensor)
 
 def variable_reads(variable: Variable) -> list[Tensor]:
     """Every ``ReadVariableOp`` output of this variable, in creation order."""
+    if variable._eager:
+        # In a traced `function`, an eager variable's reads are one captured input.
+        reads = getattr(get_default_graph(), "_captured_reads", {})
+        return [reads[id(variable)]] if id(variable) in reads else []
     return [c.outputs[0] for c in variable.handle.consumers() if c.type == "ReadVariableOp"]
 
 
@@ -723,7 +869,8 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
     graph = get_default_graph()
-    store = _graph_vars(graph)
+    # Eager variables are not shared by name (TF keeps no eager variable store).
+    store: dict[str, Any] = {} if graph._is_eager else _graph_vars(graph)
     reuse = scope.reuse
     existing = store.get(full)
     if existing is not None:

@@ -104,7 +104,11 @@ impl Session {
         feeds: &[(Tensor, Value)],
     ) -> Result<Vec<Value>> {
         let plan = self.plan(fetches, targets, feeds)?;
-        execute(&plan, feeds, &self.state)
+        execute(
+            &plan,
+            &|i| feeds.get(i).map(|(_, v)| v.clone()),
+            &self.state,
+        )
     }
 
     fn plan(
@@ -120,7 +124,8 @@ impl Session {
         if let Some(p) = cache.get(&key) {
             return Ok(p.clone());
         }
-        let p = Arc::new(Plan::build(&data, fetches, targets, feeds)?);
+        let fed: SmallVec<[Tensor; 4]> = feeds.iter().map(|(t, _)| *t).collect();
+        let p = Arc::new(Plan::build(&data, fetches, targets, &fed)?);
         if cache.len() > 256 {
             cache.clear();
         }
@@ -129,11 +134,48 @@ impl Session {
     }
 }
 
-fn execute(plan: &Plan, feeds: &[(Tensor, Value)], state: &SessionState) -> Result<Vec<Value>> {
+/// A plan built once for fixed fetches and fed tensors, for callers that run the same
+/// computation many times with new values (eager functions): no plan-cache lookup per run.
+pub struct PreparedRun {
+    plan: Plan,
+}
+
+impl PreparedRun {
+    pub fn new(
+        graph: &Graph,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        fed: &[Tensor],
+    ) -> Result<PreparedRun> {
+        let data = graph.read();
+        Ok(PreparedRun {
+            plan: Plan::build(&data, fetches, targets, fed)?,
+        })
+    }
+
+    /// `values[i]` feeds `fed[i]`; the caller guarantees their dtypes and shapes.
+    pub fn run(&self, values: &[Value], state: &SessionState) -> Result<Vec<Value>> {
+        match catch_unwind(AssertUnwindSafe(|| {
+            execute(&self.plan, &|i| values.get(i).cloned(), state)
+        })) {
+            Ok(r) => r,
+            Err(_) => Err(Error::op(
+                Code::Internal,
+                "internal error while running an eager function",
+            )),
+        }
+    }
+}
+
+fn execute(
+    plan: &Plan,
+    feed: &dyn Fn(usize) -> Option<Value>,
+    state: &SessionState,
+) -> Result<Vec<Value>> {
     let mut slots: Vec<Option<Value>> = vec![None; plan.num_slots];
     let mut remaining: Vec<u32> = plan.uses.clone();
     for (slot, feed_index) in &plan.fed_slots {
-        slots[*slot] = feeds.get(*feed_index).map(|(_, v)| v.clone());
+        slots[*slot] = feed(*feed_index);
     }
     let mut inputs: SmallVec<[Value; 4]> = SmallVec::new();
     for step in &plan.steps {

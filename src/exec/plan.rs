@@ -87,7 +87,7 @@ impl Plan {
         data: &GraphData,
         fetches: &[Tensor],
         targets: &[OpRef],
-        feeds: &[(Tensor, Value)],
+        fed: &[Tensor],
     ) -> Result<Plan> {
         for t in fetches {
             data.check_tensor(*t)?;
@@ -95,11 +95,7 @@ impl Plan {
         for op in targets {
             data.node_checked(*op)?;
         }
-        let fed: FxHashMap<Tensor, usize> = feeds
-            .iter()
-            .enumerate()
-            .map(|(i, (t, _))| (*t, i))
-            .collect();
+        let fed: FxHashMap<Tensor, usize> = fed.iter().enumerate().map(|(i, t)| (*t, i)).collect();
 
         // Post-order DFS over data and control inputs, without recursion; fed tensors cut
         // the walk.

@@ -123,6 +123,18 @@ pub fn attr_to_py(py: Python<'_>, v: &AttrValue) -> PyResult<Py<PyAny>> {
     }
 }
 
+/// An attribute dict as the Python layer passes it (`None` values are left out).
+pub fn attrs_from_dict(attrs: &Bound<'_, pyo3::types::PyDict>) -> PyResult<crate::attr::Attrs> {
+    let mut parsed = crate::attr::Attrs::new();
+    for (k, v) in attrs.iter() {
+        let key: String = k.extract()?;
+        if let Some(value) = attr_from_py(&v)? {
+            parsed.0.push((key, value));
+        }
+    }
+    Ok(parsed)
+}
+
 pub fn shape_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Shape> {
     if obj.is_none() {
         return Ok(Shape::unknown());

@@ -1,8 +1,7 @@
 //! `symgrad._symgrad.Graph` and the gradient registry functions.
 
-use super::convert::{attr_from_py, attr_to_py, shape_from_py};
+use super::convert::{attr_to_py, attrs_from_dict, shape_from_py};
 use super::errors::{external, guard};
-use crate::attr::Attrs;
 use crate::error::{Error, Result};
 use crate::grad::registry::{self, GradientFn};
 use crate::grad::{Grad, GradCtx, GradientOptions, IndexedSlices, Unconnected};
@@ -108,13 +107,7 @@ impl PyGraph {
         attrs: &Bound<'_, PyDict>,
         name: Option<&str>,
     ) -> PyResult<u32> {
-        let mut parsed = Attrs::new();
-        for (k, v) in attrs.iter() {
-            let key: String = k.extract()?;
-            if let Some(value) = attr_from_py(&v)? {
-                parsed.0.push((key, value));
-            }
-        }
+        let parsed = attrs_from_dict(attrs)?;
         let inputs: Vec<Tensor> = inputs.into_iter().map(|r| self.tensor(r)).collect();
         guard(|| Ok(self.graph.add_op_def(op_type, &inputs, &parsed, name)?.node))
     }

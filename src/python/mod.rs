@@ -2,6 +2,7 @@
 //! logic of its own. Graph elements cross as integers (`op`, `(op, index)`).
 
 mod convert;
+mod eager;
 mod errors;
 mod graph;
 mod session;
@@ -15,6 +16,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[pymodule(name = "_symgrad")]
 mod symgrad_native {
+    #[pymodule_export]
+    use super::eager::{PyEagerContext, PyEagerValue, PyGraphFunction, PyTape};
     #[pymodule_export]
     use super::graph::{
         is_gradient_registered, op_types, register_gradient, register_not_differentiable,

@@ -41,6 +41,11 @@ def _root_variable(initial_value: Any, name: str, dtype: Any = None,
         graph._native.set_name_scope(outer)
 
 
+def _var_key(var: Variable) -> str:
+    """What slots are keyed by: the op name, or an eager variable's unique state name."""
+    return var._unique_id if var._eager else var.op.name
+
+
 class Optimizer:
     """Base class: ``compute_gradients`` + ``apply_gradients`` = ``minimize``."""
 
@@ -82,6 +87,9 @@ class Optimizer:
                           gate_gradients: int = GATE_OP, aggregation_method: Any = None,
                           colocate_gradients_with_ops: bool = False,
                           grad_loss: Any = None) -> list[tuple[Any, Variable]]:
+        from ..eager import executing_eagerly
+        if executing_eagerly():
+            return self._compute_gradients_eagerly(loss, var_list, grad_loss)
         if callable(loss) and not isinstance(loss, (Tensor, Variable)):
             raise NotImplementedError("symgrad optimizers take a loss tensor, not a callable")
         if gate_gradients not in (Optimizer.GATE_NONE, Optimizer.GATE_OP,
@@ -113,6 +121,27 @@ class Optimizer:
         grads_and_vars = list(zip(grads, var_list))
         self._assert_valid_dtypes([v for g, v in grads_and_vars if g is not None])
         return grads_and_vars
+
+    def _compute_gradients_eagerly(self, loss: Any, var_list: Optional[Sequence[Any]],
+                                   grad_loss: Any) -> list[tuple[Any, Variable]]:
+        """TF's eager path: the loss is a callable, differentiated on a GradientTape."""
+        from ..eager import GradientTape
+        if not callable(loss):
+            raise RuntimeError("`loss` passed to Optimizer.compute_gradients should be a "
+                               "function when eager execution is enabled.")
+        with GradientTape() as tape:
+            if var_list is not None:
+                tape.watch(list(var_list))
+            loss_value = loss()
+        if var_list is None:
+            var_list = list(tape.watched_variables())
+        else:
+            var_list = list(var_list)
+        if not var_list:
+            raise ValueError("No variables to optimize.")
+        grads = tape.gradient(loss_value, var_list,
+                              None if grad_loss is None else [grad_loss])
+        return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars: Any, global_step: Optional[Variable] = None,
                         name: Optional[str] = None) -> Operation:
@@ -146,7 +175,7 @@ class Optimizer:
             for grad, var in converted:
                 if grad is None:
                     continue
-                with graph.name_scope("update_" + var.op.name):
+                with graph.name_scope("update_" + _var_key(var)):
                     if isinstance(grad, IndexedSlices):
                         update_ops.append(self._apply_sparse(grad, var))
                     else:
@@ -166,7 +195,7 @@ class Optimizer:
         return sorted(self._slots)
 
     def get_slot(self, var: Variable, name: str) -> Optional[Variable]:
-        return self._slots.get(name, {}).get(var.op.name)
+        return self._slots.get(name, {}).get(_var_key(var))
 
     def variables(self) -> list[Variable]:
         out = list(self._non_slot.values())
@@ -176,11 +205,16 @@ class Optimizer:
 
     def _slot(self, var: Variable, initializer: Any, slot_name: str) -> Variable:
         slots = self._slots.setdefault(slot_name, {})
-        existing = slots.get(var.op.name)
+        key = _var_key(var)
+        existing = slots.get(key)
         if existing is None:
-            value = initializer(var.shape, dtype=var.dtype)
-            existing = _root_variable(value, f"{var.op.name}/{self._name}")
-            slots[var.op.name] = existing
+            if var._eager:
+                # Made eagerly even while a `function` traces (TF's init_scope).
+                value: Any = lambda: initializer(var.shape, dtype=var.dtype)  # noqa: E731
+            else:
+                value = initializer(var.shape, dtype=var.dtype)
+            existing = _root_variable(value, f"{key}/{self._name}")
+            slots[key] = existing
         return existing
 
     def _zeros_slot(self, var: Variable, slot_name: str) -> Variable:
@@ -189,7 +223,12 @@ class Optimizer:
     def _non_slot_variable(self, initial_value: float, name: str, dtype: Any) -> Variable:
         existing = self._non_slot.get(name)
         if existing is None:
-            existing = _root_variable(convert_to_tensor(initial_value, dtype=dtype), name)
+            if get_default_graph()._is_eager or hasattr(get_default_graph(),
+                                                        "capture_variable_read"):
+                existing = _root_variable(lambda: convert_to_tensor(initial_value, dtype=dtype),
+                                          name)
+            else:
+                existing = _root_variable(convert_to_tensor(initial_value, dtype=dtype), name)
             self._non_slot[name] = existing
         return existing
 
