@@ -646,7 +646,7 @@ fn build_op_function(op_type: &str, inputs: &[EagerTensor], attrs: &Attrs) -> Re
     if let Some(crate::attr::AttrValue::Str(grad_type)) = attrs.get("_gradient_op_type") {
         // `gradient_override_map` in eager mode, as TF's `_gradient_op_type` attribute.
         if let Some(node) = g.write().nodes.get_mut(op.node as usize) {
-            node.gradient_op_type = Some(grad_type.as_str().into());
+            node.set_gradient_op_type(Some(grad_type.as_str().into()));
         }
     }
     let n = g.read().node_checked(op)?.outputs.len();

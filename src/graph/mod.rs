@@ -117,6 +117,10 @@ impl Node {
             .as_deref()
             .and_then(|p| p.gradient_op_type.as_deref())
     }
+    pub(crate) fn set_gradient_op_type(&mut self, op_type: Option<Box<str>>) {
+        let placement = self.placement.get_or_insert_with(Default::default);
+        placement.gradient_op_type = op_type;
+    }
     /// TF's `Operation.colocation_groups()`.
     pub fn colocation_groups(&self) -> Vec<String> {
         if self.colocation().is_empty() {
