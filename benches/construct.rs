@@ -3,9 +3,11 @@
 //! (optionally with a list of chain lengths, e.g. `-- 1000 10000`). It prints numbers; it
 //! asserts nothing.
 
+mod common;
+
 use std::time::Instant;
 use symgrad::exec::Session;
-use symgrad::ops::{array, binary, linalg, reduce, source, unary};
+use symgrad::ops::{array, binary, reduce, source, unary};
 use symgrad::{gradients, DType, GradientOptions, Graph, Shape, Value};
 
 fn chain(n: usize) {
@@ -59,23 +61,12 @@ fn mlp() {
     let x = source::placeholder(&g, DType::F32, Shape::known(&[batch, 784]), Some("x")).unwrap();
     let target =
         source::placeholder(&g, DType::F32, Shape::known(&[batch, 10]), Some("t")).unwrap();
-    let mut params = Vec::new();
-    let mut h = x;
-    for (i, w) in sizes.windows(2).enumerate() {
-        let n = w[0] * w[1];
-        let data: Vec<f32> = (0..n)
+    let (h, ws, bs) = common::relu_mlp(&g, x, &sizes, |_, rows, cols| {
+        (0..rows * cols)
             .map(|k| ((k * 7919 % 1000) as f32 / 1000.0 - 0.5) * 0.05)
-            .collect();
-        let wt =
-            source::const_value(&g, Value::from_vec(&[w[0], w[1]], data).unwrap(), None).unwrap();
-        let b = source::const_value(&g, Value::zeros(DType::F32, &[w[1]]), None).unwrap();
-        h = binary::add(&g, linalg::matmul(&g, h, wt, false, false).unwrap(), b).unwrap();
-        if i + 2 < sizes.len() {
-            h = unary::relu(&g, h).unwrap();
-        }
-        params.push(wt);
-        params.push(b);
-    }
+            .collect()
+    });
+    let params: Vec<_> = ws.into_iter().chain(bs).collect();
     let diff = binary::sub(&g, h, target).unwrap();
     let loss = reduce::mean(&g, unary::square(&g, diff).unwrap(), &[0, 1], false).unwrap();
     let grads = gradients(&g, &[loss], &params, &GradientOptions::default()).unwrap();

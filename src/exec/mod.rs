@@ -5,7 +5,8 @@
 mod plan;
 
 use crate::error::{Code, Error, Result};
-use crate::graph::{Graph, NodeId, OpRef, Tensor};
+use crate::graph::{Graph, NodeId, OpRef, Tensor, TensorMeta};
+use crate::ops::Inputs;
 use crate::value::Value;
 use plan::{Plan, PlanKey, Source};
 use rustc_hash::FxHashMap;
@@ -97,6 +98,12 @@ impl Session {
         }
     }
 
+    /// How many ops a run of `fetches` given `feeds` executes (after pruning), for
+    /// per-op figures.
+    pub fn executed_ops(&self, fetches: &[Tensor], feeds: &[(Tensor, Value)]) -> Result<usize> {
+        Ok(self.plan(fetches, &[], feeds)?.steps.len())
+    }
+
     fn run_inner(
         &self,
         fetches: &[Tensor],
@@ -172,35 +179,63 @@ fn execute(
     feed: &dyn Fn(usize) -> Option<Value>,
     state: &SessionState,
 ) -> Result<Vec<Value>> {
-    let mut slots: Vec<Option<Value>> = vec![None; plan.num_slots];
-    let mut remaining: Vec<u32> = plan.uses.clone();
+    let mut slots = plan.take_slots();
+    let result = run_steps(plan, &mut slots, feed, state);
+    match &result {
+        // Only fed and fetched slots can still hold a value: every other one was moved out
+        // at its last read.
+        Ok(_) => {
+            for (slot, _) in &plan.fed_slots {
+                slots[*slot] = None;
+            }
+            for Source::Slot(slot) in &plan.fetch_sources {
+                slots[*slot] = None;
+            }
+        }
+        Err(_) => slots.iter_mut().for_each(|s| *s = None),
+    }
+    plan.return_slots(slots);
+    result
+}
+
+/// Runs the plan's steps in order over `slots` (all empty on entry) and collects the
+/// fetches. Everything per step is precomputed in the plan; the loop only moves values.
+fn run_steps(
+    plan: &Plan,
+    slots: &mut [Option<Value>],
+    feed: &dyn Fn(usize) -> Option<Value>,
+    state: &SessionState,
+) -> Result<Vec<Value>> {
     for (slot, feed_index) in &plan.fed_slots {
         slots[*slot] = feed(*feed_index);
     }
-    let mut inputs: SmallVec<[Value; 4]> = SmallVec::new();
+    let mut inputs = Inputs::new();
     for step in &plan.steps {
         inputs.clear();
-        for &slot in &step.inputs {
-            remaining[slot] = remaining[slot].saturating_sub(1);
-            let v = if remaining[slot] == 0 {
-                slots[slot].take()
+        for read in &step.inputs {
+            let value = if read.last {
+                slots[read.slot].take()
             } else {
-                slots[slot].clone()
+                slots[read.slot].clone()
             };
-            inputs.push(v.ok_or_else(|| {
-                Error::internal(format!("input of '{}' was not computed", step.name))
-            })?);
+            match value {
+                Some(v) => inputs.push(v),
+                None => {
+                    return Err(Error::internal(format!(
+                        "input of '{}' was not computed",
+                        step.name
+                    )))
+                }
+            }
         }
+        let ctx = KernelCtx {
+            name: &step.name,
+            node: step.node,
+            state,
+        };
         let outputs = step
             .op
-            .compute(
-                &KernelCtx {
-                    name: &step.name,
-                    node: step.node,
-                    state,
-                },
-                &inputs,
-            )
+            .compute_owned(&ctx, &mut inputs)
             .map_err(|e| attribute(e, step))?;
         if outputs.len() != step.outputs.len() {
             return Err(attribute(
@@ -213,11 +248,7 @@ fn execute(
             ));
         }
         for ((value, slot), meta) in outputs.into_iter().zip(&step.outputs).zip(&step.metas) {
-            if value.dtype() != meta.dtype
-                || !meta
-                    .shape
-                    .is_compatible_with(&crate::shape::Shape::known(value.shape()))
-            {
+            if !fits(meta, &value) {
                 return Err(attribute(
                     Error::op_invalid(format!(
                         "computed a {} tensor of shape {:?}, but the graph declares {} with shape {}",
@@ -236,15 +267,31 @@ fn execute(
     }
     plan.fetch_sources
         .iter()
-        .map(|src| {
-            let slot = match src {
-                Source::Slot(s) => *s,
-            };
-            slots[slot]
+        .map(|Source::Slot(slot)| {
+            slots[*slot]
                 .clone()
                 .ok_or_else(|| Error::internal("fetched value missing"))
         })
         .collect()
+}
+
+/// Whether a computed value has the dtype and a shape compatible with what the graph
+/// declares for it (checked without building a `Shape`: this runs for every op).
+fn fits(meta: &TensorMeta, value: &Value) -> bool {
+    if value.dtype() != meta.dtype {
+        return false;
+    }
+    match &meta.shape.0 {
+        None => true,
+        Some(dims) => {
+            let shape = value.shape();
+            dims.len() == shape.len()
+                && dims
+                    .iter()
+                    .zip(shape)
+                    .all(|(d, &n)| d.is_none_or(|d| d == n))
+        }
+    }
 }
 
 /// Names the op in a run-time error, as TF appends `[[{{node name}}]]`.

@@ -7,6 +7,7 @@ use crate::shape::Shape;
 use crate::value::Value;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlanKey {
@@ -36,11 +37,19 @@ pub enum Source {
     Slot(usize),
 }
 
+/// One input of a step: the slot it reads, and whether this is the slot's last read in the
+/// plan (then the value is moved out, so a kernel can reuse its buffer).
+#[derive(Debug, Clone, Copy)]
+pub struct Read {
+    pub slot: usize,
+    pub last: bool,
+}
+
 pub struct Step {
     pub node: NodeId,
     pub name: Box<str>,
     pub op: OpKind,
-    pub inputs: SmallVec<[usize; 2]>,
+    pub inputs: SmallVec<[Read; 2]>,
     /// Where each output goes; `None` when nothing reads it.
     pub outputs: SmallVec<[Option<usize>; 1]>,
     pub metas: Metas,
@@ -49,11 +58,31 @@ pub struct Step {
 pub struct Plan {
     pub steps: Vec<Step>,
     pub num_slots: usize,
-    /// How many times each slot is read (by steps and fetches).
-    pub uses: Vec<u32>,
     /// (slot, index into the feeds) for fed tensors.
     pub fed_slots: Vec<(usize, usize)>,
     pub fetch_sources: Vec<Source>,
+    /// The slot vector of a finished run, all empty, kept for the next run of this plan.
+    spare_slots: Mutex<Option<Vec<Option<Value>>>>,
+}
+
+impl Plan {
+    /// An all-empty slot vector: the one the last run left, or a new one when another run
+    /// holds it.
+    pub fn take_slots(&self) -> Vec<Option<Value>> {
+        let spare = self
+            .spare_slots
+            .lock()
+            .map(|mut s| s.take())
+            .unwrap_or(None);
+        spare.unwrap_or_else(|| vec![None; self.num_slots])
+    }
+
+    /// Hands back a slot vector whose entries are all empty.
+    pub fn return_slots(&self, slots: Vec<Option<Value>>) {
+        if let Ok(mut spare) = self.spare_slots.lock() {
+            *spare = Some(slots);
+        }
+    }
 }
 
 /// TF's feed checks, before anything runs: the dtype must be the tensor's and the shape
@@ -167,7 +196,10 @@ impl Plan {
             for t in &n.inputs {
                 let s = slot_for(*t, &mut uses);
                 uses[s] += 1;
-                inputs.push(s);
+                inputs.push(Read {
+                    slot: s,
+                    last: false,
+                });
                 if !fed.contains_key(t) && !in_plan.contains(&t.node) {
                     return Err(Error::internal("plan input not scheduled"));
                 }
@@ -182,10 +214,26 @@ impl Plan {
             });
         }
         let mut fetch_sources = Vec::with_capacity(fetches.len());
+        let mut fetched = vec![false; uses.len()];
         for t in fetches {
             let s = slot_for(*t, &mut uses);
-            uses[s] += 1;
+            if let Some(f) = fetched.get_mut(s) {
+                *f = true;
+            } else {
+                fetched.resize(s + 1, false);
+                fetched[s] = true;
+            }
             fetch_sources.push(Source::Slot(s));
+        }
+        // The final read of a slot that is not fetched moves the value out.
+        let mut seen = vec![false; uses.len()];
+        for step in steps.iter_mut().rev() {
+            for read in step.inputs.iter_mut().rev() {
+                if !seen[read.slot] {
+                    seen[read.slot] = true;
+                    read.last = !fetched.get(read.slot).copied().unwrap_or(false);
+                }
+            }
         }
         for step in &mut steps {
             let n_out = step.metas.len();
@@ -207,9 +255,9 @@ impl Plan {
         Ok(Plan {
             num_slots: uses.len(),
             steps,
-            uses,
             fed_slots,
             fetch_sources,
+            spare_slots: Mutex::new(None),
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::graph::{Graph, GraphData, Input, Metas, OpSpec, Tensor, TensorMeta};
 use crate::map_same;
 use crate::shape::{broadcast_dims, broadcast_static, normalize_axis, Dims, Shape};
 use crate::value::{reshape_arr, Arr, Value};
-use ndarray::{Axis, IxDyn, Slice};
+use ndarray::{ArcArray, Axis, IxDyn, Slice};
 use smallvec::smallvec;
 
 // ===== shape rules =====
@@ -1085,10 +1085,15 @@ fn broadcast_value(v: &Value, dims: &[usize]) -> Result<Value> {
             dims
         )));
     }
-    Ok(map_same!(v, a => match a.broadcast(IxDyn(dims)) {
-        Some(b) => b.to_owned().into_shared(),
-        None => return Err(Error::op_invalid("broadcast failed")),
-    }))
+    Ok(
+        map_same!(v, a => match (a.broadcast(IxDyn(dims)), a.first()) {
+            // One element (the seed of a full reduction's gradient): a plain fill, far faster
+            // than walking a zero-stride view.
+            (Some(_), Some(&x)) if a.len() == 1 => ArcArray::from_elem(IxDyn(dims), x),
+            (Some(b), _) => b.to_owned().into_shared(),
+            (None, _) => return Err(Error::op_invalid("broadcast failed")),
+        }),
+    )
 }
 
 fn tile_kernel(x: &Value, mult: &[i64]) -> Result<Value> {

@@ -2,7 +2,7 @@
 //! other ops' gradients build. Every binary gradient reduces back to its input's shape
 //! through one helper, `reduce_to_inputs` (TF's `_ReduceGradientArgs`).
 
-use super::{array, one, reduce, source, unary, InferCtx, OpKind, Outputs};
+use super::{array, elementwise, one, reduce, source, unary, InferCtx, Inputs, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
@@ -13,7 +13,7 @@ use crate::value::{Arr, Value};
 use ndarray::{IxDyn, Zip};
 use num_traits::{Float, PrimInt, WrappingMul};
 use smallvec::smallvec;
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
@@ -205,6 +205,15 @@ pub fn zip_broadcast<A: Copy, B: Copy, O: Clone>(
             .map_collect(|&x, &y| f(x, y))
             .into_shared());
     }
+    broadcast_general(a, b, f)
+}
+
+/// `zip_broadcast` through ndarray's broadcasting iterators: any shapes and layouts.
+fn broadcast_general<A: Copy, B: Copy, O: Clone>(
+    a: &Arr<A>,
+    b: &Arr<B>,
+    f: impl Fn(A, B) -> O,
+) -> Result<Arr<O>> {
     let shape = broadcast_dims(a.shape(), b.shape())
         .ok_or_else(|| Error::op_invalid(incompatible_shapes(a.shape(), b.shape())))?;
     let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) else {
@@ -216,18 +225,31 @@ pub fn zip_broadcast<A: Copy, B: Copy, O: Clone>(
         .into_shared())
 }
 
-/// Float and integer bodies over matching variants.
+/// `f(a, b)` for a kernel whose result has the operands' element type, taking the operands
+/// over so that a buffer nobody else holds becomes the output.
+fn zip_owned<T: Copy + Send + Sync>(
+    a: Arr<T>,
+    b: Arr<T>,
+    f: impl Fn(T, T) -> T + Sync,
+) -> Result<Arr<T>> {
+    match elementwise::zip_same(a, b, &f) {
+        Ok(out) => Ok(out),
+        Err(operands) => broadcast_general(&operands.0, &operands.1, f),
+    }
+}
+
+/// Float and integer bodies over matching variants (operands taken by value).
 macro_rules! arith {
     ($a:expr, $b:expr, $op:expr, |$x:ident, $y:ident| float: $f:expr, int: $i:expr) => {
         match ($a, $b) {
-            (Value::F32(a), Value::F32(b)) => Value::F32(zip_broadcast(a, b, |$x, $y| $f)?),
-            (Value::F64(a), Value::F64(b)) => Value::F64(zip_broadcast(a, b, |$x, $y| $f)?),
-            (Value::I8(a), Value::I8(b)) => Value::I8(zip_broadcast(a, b, |$x, $y| $i)?),
-            (Value::I16(a), Value::I16(b)) => Value::I16(zip_broadcast(a, b, |$x, $y| $i)?),
-            (Value::I32(a), Value::I32(b)) => Value::I32(zip_broadcast(a, b, |$x, $y| $i)?),
-            (Value::I64(a), Value::I64(b)) => Value::I64(zip_broadcast(a, b, |$x, $y| $i)?),
-            (Value::U8(a), Value::U8(b)) => Value::U8(zip_broadcast(a, b, |$x, $y| $i)?),
-            (a, b) => return Err(mismatch($op, a, b)),
+            (Value::F32(a), Value::F32(b)) => Value::F32(zip_owned(a, b, |$x, $y| $f)?),
+            (Value::F64(a), Value::F64(b)) => Value::F64(zip_owned(a, b, |$x, $y| $f)?),
+            (Value::I8(a), Value::I8(b)) => Value::I8(zip_owned(a, b, |$x, $y| $i)?),
+            (Value::I16(a), Value::I16(b)) => Value::I16(zip_owned(a, b, |$x, $y| $i)?),
+            (Value::I32(a), Value::I32(b)) => Value::I32(zip_owned(a, b, |$x, $y| $i)?),
+            (Value::I64(a), Value::I64(b)) => Value::I64(zip_owned(a, b, |$x, $y| $i)?),
+            (Value::U8(a), Value::U8(b)) => Value::U8(zip_owned(a, b, |$x, $y| $i)?),
+            (a, b) => return Err(mismatch($op, &a, &b)),
         }
     };
 }
@@ -235,7 +257,7 @@ macro_rules! arith {
 /// Comparison bodies, bool out.
 macro_rules! compare {
     ($a:expr, $b:expr, $op:expr, |$x:ident, $y:ident| $body:expr) => {
-        Value::Bool(match ($a, $b) {
+        Value::Bool(match (&$a, &$b) {
             (Value::F32(a), Value::F32(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
             (Value::F64(a), Value::F64(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
             (Value::I8(a), Value::I8(b)) => zip_broadcast(a, b, |$x, $y| $body)?,
@@ -252,9 +274,9 @@ macro_rules! compare {
 macro_rules! float_only {
     ($a:expr, $b:expr, $op:expr, |$x:ident, $y:ident| $body:expr) => {
         match ($a, $b) {
-            (Value::F32(a), Value::F32(b)) => Value::F32(zip_broadcast(a, b, |$x, $y| $body)?),
-            (Value::F64(a), Value::F64(b)) => Value::F64(zip_broadcast(a, b, |$x, $y| $body)?),
-            (a, b) => return Err(mismatch($op, a, b)),
+            (Value::F32(a), Value::F32(b)) => Value::F32(zip_owned(a, b, |$x, $y| $body)?),
+            (Value::F64(a), Value::F64(b)) => Value::F64(zip_owned(a, b, |$x, $y| $body)?),
+            (a, b) => return Err(mismatch($op, &a, &b)),
         }
     };
 }
@@ -268,9 +290,9 @@ fn mismatch(op: BinaryOp, a: &Value, b: &Value) -> Error {
     ))
 }
 
-fn floor_div_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
+fn floor_div_int<T: PrimInt>(x: T, y: T, zero_div: &AtomicBool) -> T {
     if y == T::zero() {
-        zero_div.set(true);
+        zero_div.store(true, Relaxed);
         return T::zero();
     }
     // min / -1 overflows; TF wraps it.
@@ -285,9 +307,9 @@ fn floor_div_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
     }
 }
 
-fn floor_mod_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
+fn floor_mod_int<T: PrimInt>(x: T, y: T, zero_div: &AtomicBool) -> T {
     if y == T::zero() {
-        zero_div.set(true);
+        zero_div.store(true, Relaxed);
         return T::zero();
     }
     if y < T::zero() && x == T::min_value() && T::min_value() < T::zero() {
@@ -301,17 +323,17 @@ fn floor_mod_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
     }
 }
 
-fn trunc_div_int<T: PrimInt>(x: T, y: T, zero_div: &Cell<bool>) -> T {
+fn trunc_div_int<T: PrimInt>(x: T, y: T, zero_div: &AtomicBool) -> T {
     if y == T::zero() {
-        zero_div.set(true);
+        zero_div.store(true, Relaxed);
         return T::zero();
     }
     x.checked_div(&y).unwrap_or(x)
 }
 
-fn pow_int<T: PrimInt + WrappingMul>(x: T, y: T, negative: &Cell<bool>) -> T {
+fn pow_int<T: PrimInt + WrappingMul>(x: T, y: T, negative: &AtomicBool) -> T {
     if y < T::zero() {
-        negative.set(true);
+        negative.store(true, Relaxed);
         return T::zero();
     }
     let mut result = T::one();
@@ -365,12 +387,17 @@ fn sigmoid<T: Float>(x: T) -> T {
     }
 }
 
+pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    apply_owned(op, a.clone(), b.clone())
+}
+
+/// `apply` on operands handed over, so that one nobody else holds can become the output.
 // The comparison macros also expand for bool operands, where `<` on bools is intended.
 #[allow(clippy::bool_comparison)]
-pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+pub fn apply_owned(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     use BinaryOp::*;
-    let zero_div = Cell::new(false);
-    let negative_pow = Cell::new(false);
+    let zero_div = AtomicBool::new(false);
+    let negative_pow = AtomicBool::new(false);
     let out = match op {
         AddV2 => arith!(a, b, op, |x, y| float: x + y, int: x.wrapping_add(y)),
         Sub => arith!(a, b, op, |x, y| float: x - y, int: x.wrapping_sub(y)),
@@ -394,7 +421,7 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         GreaterEqual => compare!(a, b, op, |x, y| x >= y),
         Equal => compare!(a, b, op, |x, y| x == y),
         NotEqual => compare!(a, b, op, |x, y| x != y),
-        LogicalAnd | LogicalOr => match (a, b) {
+        LogicalAnd | LogicalOr => match (&a, &b) {
             (Value::Bool(x), Value::Bool(y)) => Value::Bool(if op == LogicalAnd {
                 zip_broadcast(x, y, |p, q| p && q)?
             } else {
@@ -411,10 +438,10 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         ReciprocalGrad => float_only!(a, b, op, |y, dy| -dy * y * y),
         Atan2 => float_only!(a, b, op, |y, x| y.atan2(x)),
     };
-    if zero_div.get() {
+    if zero_div.load(Relaxed) {
         return Err(Error::op_invalid("Integer division by zero"));
     }
-    if negative_pow.get() {
+    if negative_pow.load(Relaxed) {
         return Err(Error::op_invalid(
             "Integers to negative integer powers are not allowed",
         ));
@@ -427,6 +454,13 @@ pub fn compute(op: BinaryOp, inputs: &[Value]) -> Result<Outputs> {
         return Err(Error::internal("binary op needs two inputs"));
     };
     Ok(smallvec![apply(op, a, b)?])
+}
+
+pub fn compute_owned(op: BinaryOp, inputs: &mut Inputs) -> Result<Outputs> {
+    let (Some(b), Some(a), true) = (inputs.pop(), inputs.pop(), inputs.is_empty()) else {
+        return Err(Error::internal("binary op needs two inputs"));
+    };
+    Ok(smallvec![apply_owned(op, a, b)?])
 }
 
 // ----- builders -----

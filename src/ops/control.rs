@@ -1,6 +1,6 @@
 //! Sums of many tensors, and the ops that only order execution: `NoOp`, `group`, `tuple`.
 
-use super::{InferCtx, OpKind, Outputs};
+use super::{elementwise, InferCtx, Inputs, OpKind, Outputs};
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx, IndexedSlices};
@@ -45,22 +45,33 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
 }
 
 pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
+    let mut owned: Inputs = inputs.iter().cloned().collect();
+    compute_owned(op, &mut owned)
+}
+
+/// `compute` on inputs handed over: `AddN` accumulates into its first input's buffer when
+/// the executor passed its last reference.
+pub fn compute_owned(op: &OpKind, inputs: &mut Inputs) -> Result<Outputs> {
     match op {
         OpKind::NoOp => Ok(SmallVec::new()),
         OpKind::AddN => {
-            let (first, rest) = inputs
-                .split_first()
+            let first_shape = inputs
+                .first()
+                .ok_or_else(|| Error::internal("AddN without inputs"))?
+                .shape();
+            if let Some(v) = inputs.iter().find(|v| v.shape() != first_shape) {
+                return Err(Error::op_invalid(format!(
+                    "Inputs to operation AddN must have the same size and shape.  Input 0: {:?} != input: {:?}",
+                    first_shape,
+                    v.shape()
+                )));
+            }
+            let mut terms = inputs.drain(..);
+            let mut acc = terms
+                .next()
                 .ok_or_else(|| Error::internal("AddN without inputs"))?;
-            let mut acc = first.clone();
-            for v in rest {
-                if v.shape() != acc.shape() {
-                    return Err(Error::op_invalid(format!(
-                        "Inputs to operation AddN must have the same size and shape.  Input 0: {:?} != input: {:?}",
-                        first.shape(),
-                        v.shape()
-                    )));
-                }
-                acc = add_into(acc, v)?;
+            for v in terms {
+                acc = add_into(acc, &v)?;
             }
             Ok(smallvec![acc])
         }
@@ -68,18 +79,28 @@ pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
     }
 }
 
-/// `acc + v`, reusing `acc`'s buffer when nothing else shares it.
+/// `acc + v`, into `acc`'s buffer when nothing else shares it; large tensors on all cores.
 fn add_into(acc: Value, v: &Value) -> Result<Value> {
     macro_rules! go {
         ($a:expr, $b:expr, $wrap:path, |$x:ident, $y:ident| $body:expr) => {{
-            let mut a = $a;
-            a.zip_mut_with($b, |$x, &$y| *$x = $body);
-            $wrap(a)
+            $wrap(
+                match elementwise::zip_same($a, $b.clone(), |$x, $y| $body) {
+                    Ok(sum) => sum,
+                    Err(operands) => {
+                        let (mut a, b) = *operands;
+                        a.zip_mut_with(&b, |acc, &$y| {
+                            let $x = *acc;
+                            *acc = $body
+                        });
+                        a
+                    }
+                },
+            )
         }};
     }
     Ok(match (acc, v) {
-        (Value::F32(a), Value::F32(b)) => go!(a, b, Value::F32, |x, y| *x + y),
-        (Value::F64(a), Value::F64(b)) => go!(a, b, Value::F64, |x, y| *x + y),
+        (Value::F32(a), Value::F32(b)) => go!(a, b, Value::F32, |x, y| x + y),
+        (Value::F64(a), Value::F64(b)) => go!(a, b, Value::F64, |x, y| x + y),
         (Value::I8(a), Value::I8(b)) => go!(a, b, Value::I8, |x, y| x.wrapping_add(y)),
         (Value::I16(a), Value::I16(b)) => go!(a, b, Value::I16, |x, y| x.wrapping_add(y)),
         (Value::I32(a), Value::I32(b)) => go!(a, b, Value::I32, |x, y| x.wrapping_add(y)),

@@ -7,6 +7,7 @@ pub mod axis_ops;
 pub mod binary;
 pub mod control;
 pub mod conv;
+pub mod elementwise;
 pub mod index;
 pub mod linalg;
 pub mod nn;
@@ -224,6 +225,8 @@ pub fn one(dtype: DType, shape: Shape) -> Result<Metas> {
 }
 
 pub type Outputs = SmallVec<[Value; 1]>;
+/// A kernel's inputs handed over by the executor (see `OpKind::compute_owned`).
+pub type Inputs = SmallVec<[Value; 4]>;
 
 impl OpKind {
     /// TF's op type name (`op.type`), also the gradient-registry key.
@@ -431,6 +434,18 @@ impl OpKind {
             OpKind::MatMul { .. } | OpKind::BatchMatMulV2 { .. } => linalg::compute(self, inputs),
             OpKind::AddN | OpKind::NoOp => control::compute(self, inputs),
             _ => array::compute(self, inputs),
+        }
+    }
+
+    /// `compute` with the inputs handed over (the kernel may take them out of `inputs`):
+    /// elementwise kernels then write into an input buffer that nothing else holds instead
+    /// of allocating their output.
+    pub fn compute_owned(&self, ctx: &KernelCtx<'_>, inputs: &mut Inputs) -> Result<Outputs> {
+        match self {
+            OpKind::Unary(u) => unary::compute_owned(*u, inputs),
+            OpKind::Binary(b) => binary::compute_owned(*b, inputs),
+            OpKind::AddN => control::compute_owned(self, inputs),
+            _ => self.compute(ctx, inputs),
         }
     }
 

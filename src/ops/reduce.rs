@@ -5,7 +5,7 @@
 //! gradients are built only from ops that have gradients themselves, so they differentiate
 //! again (Hessians).
 
-use super::{array, axis_ops, binary, one, source, InferCtx, OpKind, Outputs};
+use super::{array, axis_ops, binary, elementwise, one, source, InferCtx, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
@@ -14,6 +14,7 @@ use crate::graph::{Graph, Input, Metas, Tensor};
 use crate::shape::{Dims, Shape};
 use crate::value::{Arr, Elem, Value};
 use ndarray::{ArcArray, IxDyn};
+use rayon::prelude::*;
 use smallvec::smallvec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -449,11 +450,11 @@ fn reduce_value<T: Reducible>(
 ///
 /// Works on the contiguous buffer: neighbouring axes of the same kind are merged into
 /// groups, so the work is a few passes of slice folds, never per-element index math.
-fn reduce_contiguous<T: Copy>(
+fn reduce_contiguous<T: Copy + Send + Sync>(
     a: &Arr<T>,
     mask: &[bool],
     init: T,
-    f: impl Fn(T, T) -> T + Copy,
+    f: impl Fn(T, T) -> T + Copy + Send + Sync,
 ) -> Vec<T> {
     let kept_len: usize = a
         .shape()
@@ -480,10 +481,7 @@ fn reduce_contiguous<T: Copy>(
     let mut view: &[T] = data;
     // Innermost reduced group: fold each contiguous run.
     if let Some(&(n, true)) = groups.last() {
-        current = view
-            .chunks_exact(n)
-            .map(|run| fold_slice(run, init, f))
-            .collect();
+        current = fold_runs(view, n, init, f);
         groups.pop();
         view = &current;
         if groups.is_empty() {
@@ -530,6 +528,45 @@ fn collapse_groups(shape: &[usize], mask: &[bool]) -> Vec<(usize, bool)> {
         }
     }
     groups
+}
+
+/// Elements per block when one long run is folded on several cores. Fixed, so the
+/// grouping of a float sum (and so its result) does not depend on the number of threads.
+const FOLD_BLOCK: usize = 1 << 14;
+
+/// Folds each run of `n` consecutive elements of `data`. Large inputs use the thread pool:
+/// many runs are shared out whole; a long run is folded per `FOLD_BLOCK` block and the
+/// block results are combined in order.
+fn fold_runs<T: Copy + Send + Sync>(
+    data: &[T],
+    n: usize,
+    init: T,
+    f: impl Fn(T, T) -> T + Copy + Send + Sync,
+) -> Vec<T> {
+    if data.len() < elementwise::PARALLEL_MIN || n == 0 {
+        return data
+            .chunks_exact(n.max(1))
+            .map(|run| fold_slice(run, init, f))
+            .collect();
+    }
+    if n >= elementwise::PARALLEL_MIN {
+        return data
+            .chunks_exact(n)
+            .map(|run| {
+                let blocks: Vec<T> = run
+                    .par_chunks(FOLD_BLOCK)
+                    .map(|block| fold_slice(block, init, f))
+                    .collect();
+                blocks.into_iter().fold(init, f)
+            })
+            .collect();
+    }
+    let mut out = Vec::with_capacity(data.len() / n);
+    data.par_chunks_exact(n)
+        .with_min_len((elementwise::PARALLEL_MIN / n).max(1))
+        .map(|run| fold_slice(run, init, f))
+        .collect_into_vec(&mut out);
+    out
 }
 
 /// Folds a slice with eight independent accumulators: the loop vectorises, and float sums

@@ -1,14 +1,15 @@
 //! Elementwise ops of one input. Per op: the kernel (`apply`), the gradient rule, and the
 //! dtypes it accepts; shape and dtype pass through unchanged.
 
-use super::{binary, one, InferCtx, OpKind, Outputs};
+use super::elementwise::map;
+use super::{binary, one, InferCtx, Inputs, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Tensor};
 use crate::map_float;
-use crate::value::Value;
+use crate::value::{Elem, Value};
 use num_traits::{Float, PrimInt, WrappingNeg, WrappingSub, Zero};
 use smallvec::smallvec;
 
@@ -155,11 +156,11 @@ pub fn infer(op: UnaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
     one(x.dtype, x.shape.clone())
 }
 
-fn float_err(op: UnaryOp, v: &Value) -> Error {
+fn float_err(op: UnaryOp, dtype: DType) -> Error {
     Error::op_invalid(format!(
         "{} is not defined for dtype {}",
         op.type_name(),
-        v.dtype()
+        dtype
     ))
 }
 
@@ -215,17 +216,18 @@ fn round_half_even<T: Float>(x: T) -> T {
     }
 }
 
-/// Maps numeric variants with separate float and integer bodies.
+/// Maps numeric variants with separate float and integer bodies (value taken over, so an
+/// unshared buffer is overwritten in place).
 macro_rules! numeric_map {
     ($v:expr, $err:expr, |$x:ident| float: $f:expr, int: $i:expr) => {
         match $v {
-            Value::F32(a) => Value::F32(a.mapv(|$x| $f).into_shared()),
-            Value::F64(a) => Value::F64(a.mapv(|$x| $f).into_shared()),
-            Value::I8(a) => Value::I8(a.mapv(|$x| $i).into_shared()),
-            Value::I16(a) => Value::I16(a.mapv(|$x| $i).into_shared()),
-            Value::I32(a) => Value::I32(a.mapv(|$x| $i).into_shared()),
-            Value::I64(a) => Value::I64(a.mapv(|$x| $i).into_shared()),
-            Value::U8(a) => Value::U8(a.mapv(|$x| $i).into_shared()),
+            Value::F32(a) => Value::F32(map(a, |$x| $f)),
+            Value::F64(a) => Value::F64(map(a, |$x| $f)),
+            Value::I8(a) => Value::I8(map(a, |$x| $i)),
+            Value::I16(a) => Value::I16(map(a, |$x| $i)),
+            Value::I32(a) => Value::I32(map(a, |$x| $i)),
+            Value::I64(a) => Value::I64(map(a, |$x| $i)),
+            Value::U8(a) => Value::U8(map(a, |$x| $i)),
             Value::Bool(_) => return Err($err),
         }
     };
@@ -266,7 +268,13 @@ fn float_sign<T: Float>(x: T) -> T {
 }
 
 pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
-    let err = || float_err(op, x);
+    apply_owned(op, x.clone())
+}
+
+/// `apply` on a value handed over: a buffer nobody else holds becomes the output.
+pub fn apply_owned(op: UnaryOp, x: Value) -> Result<Value> {
+    let dtype = x.dtype();
+    let err = || float_err(op, dtype);
     Ok(match op {
         UnaryOp::Neg => numeric_map!(x, err(), |v| float: -v, int: v.wrapping_neg()),
         UnaryOp::Abs => numeric_map!(x, err(), |v| float: v.abs(), int: int_abs(v)),
@@ -281,26 +289,26 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
         UnaryOp::Relu => {
             numeric_map!(x, err(), |v| float: if v > 0.0 || v.is_nan() { v } else { 0.0 }, int: v.max(Zero::zero()))
         }
-        UnaryOp::Sqrt => map_float!(x, err(), a => a.mapv(|v| v.sqrt()).into_shared()),
-        UnaryOp::Rsqrt => map_float!(x, err(), a => a.mapv(|v| v.sqrt().recip()).into_shared()),
-        UnaryOp::Exp => map_float!(x, err(), a => a.mapv(|v| v.exp()).into_shared()),
-        UnaryOp::Expm1 => map_float!(x, err(), a => a.mapv(|v| v.exp_m1()).into_shared()),
-        UnaryOp::Log => map_float!(x, err(), a => a.mapv(|v| v.ln()).into_shared()),
-        UnaryOp::Log1p => map_float!(x, err(), a => a.mapv(|v| v.ln_1p()).into_shared()),
-        UnaryOp::Sin => map_float!(x, err(), a => a.mapv(|v| v.sin()).into_shared()),
-        UnaryOp::Cos => map_float!(x, err(), a => a.mapv(|v| v.cos()).into_shared()),
-        UnaryOp::Tan => map_float!(x, err(), a => a.mapv(|v| v.tan()).into_shared()),
-        UnaryOp::Tanh => map_float!(x, err(), a => a.mapv(|v| v.tanh()).into_shared()),
-        UnaryOp::Sigmoid => map_float!(x, err(), a => a.mapv(sigmoid_f).into_shared()),
-        UnaryOp::Softplus => map_float!(x, err(), a => a.mapv(softplus_f).into_shared()),
-        UnaryOp::Floor => map_float!(x, err(), a => a.mapv(|v| v.floor()).into_shared()),
-        UnaryOp::Ceil => map_float!(x, err(), a => a.mapv(|v| v.ceil()).into_shared()),
-        UnaryOp::Round => map_float!(x, err(), a => a.mapv(round_half_even).into_shared()),
-        UnaryOp::Erf => map_float!(x, err(), a => a.mapv(|v| erf_f(v.into()) as _).into_shared()),
+        UnaryOp::Sqrt => map_float!(x, err(), a => map(a, |v| v.sqrt())),
+        UnaryOp::Rsqrt => map_float!(x, err(), a => map(a, |v| v.sqrt().recip())),
+        UnaryOp::Exp => map_float!(x, err(), a => map(a, |v| v.exp())),
+        UnaryOp::Expm1 => map_float!(x, err(), a => map(a, |v| v.exp_m1())),
+        UnaryOp::Log => map_float!(x, err(), a => map(a, |v| v.ln())),
+        UnaryOp::Log1p => map_float!(x, err(), a => map(a, |v| v.ln_1p())),
+        UnaryOp::Sin => map_float!(x, err(), a => map(a, |v| v.sin())),
+        UnaryOp::Cos => map_float!(x, err(), a => map(a, |v| v.cos())),
+        UnaryOp::Tan => map_float!(x, err(), a => map(a, |v| v.tan())),
+        UnaryOp::Tanh => map_float!(x, err(), a => map(a, |v| v.tanh())),
+        UnaryOp::Sigmoid => map_float!(x, err(), a => map(a, sigmoid_f)),
+        UnaryOp::Softplus => map_float!(x, err(), a => map(a, softplus_f)),
+        UnaryOp::Floor => map_float!(x, err(), a => map(a, |v| v.floor())),
+        UnaryOp::Ceil => map_float!(x, err(), a => map(a, |v| v.ceil())),
+        UnaryOp::Round => map_float!(x, err(), a => map(a, round_half_even)),
+        UnaryOp::Erf => map_float!(x, err(), a => map(a, |v| erf_f(Elem::to_f64(v)) as _)),
         UnaryOp::ZerosLike => Value::zeros(x.dtype(), x.shape()),
         UnaryOp::OnesLike => Value::full(x.dtype(), x.shape(), 1.0),
         UnaryOp::LogicalNot => match x {
-            Value::Bool(a) => Value::Bool(a.mapv(|v| !v).into_shared()),
+            Value::Bool(a) => Value::Bool(map(a, |v| !v)),
             _ => return Err(err()),
         },
     })
@@ -311,6 +319,13 @@ pub fn compute(op: UnaryOp, inputs: &[Value]) -> Result<Outputs> {
         .first()
         .ok_or_else(|| Error::internal("unary op without input"))?;
     Ok(smallvec![apply(op, x)?])
+}
+
+pub fn compute_owned(op: UnaryOp, inputs: &mut Inputs) -> Result<Outputs> {
+    let (Some(x), true) = (inputs.pop(), inputs.is_empty()) else {
+        return Err(Error::internal("unary op needs one input"));
+    };
+    Ok(smallvec![apply_owned(op, x)?])
 }
 
 // ----- builders -----
