@@ -16,6 +16,7 @@ benches/README.md for how each system is timed and why.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
 import gc
 import importlib
@@ -51,12 +52,31 @@ def have(module: str) -> bool:
         return False
 
 
+def _load_libc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+LIBC = _load_libc()
+
+
+def settle() -> None:
+    """Frees what earlier runs left, before a timed call: glibc consolidates the millions of
+    small chunks a large graph frees at the next large allocation (about 4 s after a 1.3M-op
+    graph), which would otherwise be charged to whichever call comes next."""
+    gc.collect()
+    if LIBC is not None and hasattr(LIBC, "malloc_trim"):
+        LIBC.malloc_trim(0)
+
+
 def timed(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        gc.collect()
+        settle()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -330,7 +350,7 @@ def graph_gradients_call(tf: Any, build: Callable[[Any], tuple[Any, Any]],
         with g.as_default():
             xs, ys = build(tf)
             before = num_ops(g)
-            gc.collect()
+            settle()
             t0 = time.perf_counter()
             tf.gradients(ys, xs)
             times.append(time.perf_counter() - t0)
@@ -401,7 +421,7 @@ def torch_backward_call(kind: str, n: int, repeats: int) -> tuple[list[float], s
     for _ in range(repeats):
         loss, inputs = torch_case(kind, n)
         nodes = autograd_nodes(loss)
-        gc.collect()
+        settle()
         t0 = time.perf_counter()
         torch.autograd.grad(loss, inputs, create_graph=False)
         times.append(time.perf_counter() - t0)
@@ -450,7 +470,7 @@ def jax_grad_trace(kind: str, n: int, repeats: int) -> tuple[list[float], str]:
     times, traced = [], []
     for _ in range(repeats):
         fresh = jax.jit(jax.grad(f, argnums))  # a new function object: nothing cached
-        gc.collect()
+        settle()
         t0 = time.perf_counter()
         traced.append(fresh.trace(*args))
         times.append(time.perf_counter() - t0)

@@ -64,14 +64,7 @@ class Graph:
 
     def _tensor(self, ref: Sequence[int]) -> "Tensor":
         """The (cached) Tensor for a native ``(node_id, output_index)`` reference."""
-        # Called once per result of gradients(): skips the copy ``Operation.outputs`` makes.
-        op = self._ops_by_id.get(ref[0])
-        if op is None:
-            op = self._op(ref[0])
-        outputs = op._outputs
-        if outputs is None:
-            outputs = op._fill_outputs()
-        return outputs[ref[1]]
+        return self._op(ref[0]).outputs[ref[1]]
 
     def get_operations(self) -> list["Operation"]:
         return [self._op(i) for i in range(self._native.num_ops())]
@@ -322,15 +315,10 @@ class Operation:
 
     @property
     def outputs(self) -> list["Tensor"]:
-        outputs = self._outputs
-        if outputs is None:
-            outputs = self._fill_outputs()
-        return list(outputs)
-
-    def _fill_outputs(self) -> list["Tensor"]:
-        count = self._graph._native.op_num_outputs(self._id)
-        self._outputs = [Tensor(self, i) for i in range(count)]
-        return self._outputs
+        if self._outputs is None:
+            count = self._graph._native.op_num_outputs(self._id)
+            self._outputs = [Tensor(self, i) for i in range(count)]
+        return list(self._outputs)
 
     def values(self) -> tuple["Tensor", ...]:
         return tuple(self.outputs)

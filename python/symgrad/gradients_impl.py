@@ -167,10 +167,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: Optional[str] = "grad
             [s._ref for s in stops],
             unconnected_zero,
         )
-    # Dense results (node, index) take the short way: this loop runs once per x.
-    tensor = graph._tensor
-    wrapped = [tensor(r) if r is not None and len(r) == 2 else _wrap_grad(graph, r)
-               for r in results]
+    wrapped = [_wrap_grad(graph, r) for r in results]
     if variable_groups is not None:
         with graph.as_default():
             return sum_variable_grads(original_xs, wrapped, variable_groups, unconnected_zero)
