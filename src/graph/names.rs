@@ -55,10 +55,6 @@ impl NameTable {
             .find(hash(folded), |u| &*u.folded == folded)
     }
 
-    fn count(&self, folded: &str) -> u32 {
-        self.get(folded).map_or(0, |u| u.count)
-    }
-
     /// Sets a name's use count, and its op unless `op` is `NO_OP`.
     fn record(&mut self, folded: &str, count: u32, op: NodeId) {
         let h = hash(folded);
@@ -96,17 +92,38 @@ impl NameTable {
     fn unique_for(&mut self, name: String, mark_as_used: bool, op: NodeId) -> String {
         let mut folded = std::mem::take(&mut self.folded);
         fold_into(&name, &mut folded);
-        let mut i = self.count(&folded);
-        if i == 0 {
-            if mark_as_used {
-                self.record(&folded, 1, op);
+        // One probe finds the name's use count and, for a fresh name (the usual case),
+        // the place to record it.
+        let h = hash(&folded);
+        let i = match self
+            .entries
+            .entry(h, |u| *u.folded == *folded, |u| u.hash)
+        {
+            hashbrown::hash_table::Entry::Occupied(mut e) => {
+                let u = e.get_mut();
+                let i = u.count;
+                if mark_as_used {
+                    u.count = i + 1;
+                }
+                i
             }
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                if mark_as_used {
+                    v.insert(NameUse {
+                        hash: h,
+                        folded: folded.as_str().into(),
+                        count: 1,
+                        op,
+                    });
+                }
+                0
+            }
+        };
+        if i == 0 {
             self.folded = folded;
             return name;
         }
-        if mark_as_used {
-            self.record(&folded, i + 1, NO_OP);
-        }
+        let mut i = i;
         let base_len = folded.len();
         loop {
             folded.truncate(base_len);
