@@ -9,7 +9,9 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx, IndexedSlices};
 use crate::graph::{Graph, GraphData, Input, Metas, OpSpec, Tensor, TensorMeta};
 use crate::map_same;
-use crate::shape::{broadcast_dims, broadcast_static, normalize_axis, Dims, Shape};
+use crate::shape::{
+    broadcast_dims, broadcast_static, checked_num_elements, normalize_axis, Dims, Shape,
+};
 use crate::value::{reshape_arr, Arr, Value};
 use ndarray::{Axis, IxDyn, Slice};
 use smallvec::smallvec;
@@ -123,8 +125,10 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
             for i in 0..*n {
                 match ctx.const_ints(i) {
                     Some(v) => {
+                        // A negative or unrepresentable index is the kernel's error to report.
                         if let Some(m) = v.iter().copied().max() {
-                            first = Some(first.unwrap_or(0).max(m as usize + 1));
+                            let end = usize::try_from(m).ok().and_then(|m| m.checked_add(1));
+                            first = Some(first.unwrap_or(0).max(end.unwrap_or(0)));
                         }
                     }
                     None => known = false,
@@ -250,11 +254,16 @@ fn infer_reshape(ctx: &InferCtx<'_>) -> Result<Metas> {
         .map(|&d| if d < 0 { None } else { Some(d as usize) })
         .collect();
     if let Some(n) = ctx.shape(0)?.num_elements() {
-        let known: usize = req
+        let known_dims: Vec<usize> = req
             .iter()
             .filter(|&&d| d >= 0)
             .map(|&d| d as usize)
-            .product();
+            .collect();
+        let known = checked_num_elements(&known_dims).map_err(|(a, b)| {
+            ctx.err(format!(
+                "Negative dimension size caused by overflow when multiplying {a} and {b}"
+            ))
+        })?;
         match unknown.first() {
             Some(&u) => {
                 if known == 0 || n % known != 0 {
@@ -1077,6 +1086,7 @@ fn resolve_reshape(n: usize, req: &[i64]) -> Result<Vec<usize>> {
 
 /// Broadcasts a value to `dims` (numpy rules), materialised.
 fn broadcast_value(v: &Value, dims: &[usize]) -> Result<Value> {
+    Value::check_allocation(v.dtype(), dims)?;
     let out = broadcast_dims(v.shape(), dims);
     if out.as_deref() != Some(dims) {
         return Err(Error::op_invalid(format!(
@@ -1232,7 +1242,7 @@ fn dynamic_stitch_kernel(indices: &[Value], data: &[Value]) -> Result<Value> {
         for (row, &id) in ids.iter().enumerate() {
             let id = usize::try_from(id)
                 .map_err(|_| Error::op_invalid(format!("DynamicStitch index {id} is negative")))?;
-            size = size.max(id + 1);
+            size = size.max(id.saturating_add(1));
             rows.push((id, flat.clone(), row));
         }
     }
@@ -1240,6 +1250,7 @@ fn dynamic_stitch_kernel(indices: &[Value], data: &[Value]) -> Result<Value> {
     let width: usize = inner.iter().product();
     let mut out_shape = vec![size];
     out_shape.extend(&inner);
+    Value::check_allocation(first.dtype(), &out_shape)?;
     let mut out = Value::zeros(first.dtype(), &[size, width]);
     for (id, src, row) in rows {
         copy_row(&mut out, id, &src, row)?;
