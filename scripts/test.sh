@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
+echo "== cargo clippy"
+cargo clippy --release --all-targets -- -D warnings
+
 echo "== cargo test"
+# SYMGRAD_LONG_TESTS=1 runs the long versions of the property, scale and memory tests.
 cargo test --release
 
 echo "== install symgrad and the test dependencies"

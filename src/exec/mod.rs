@@ -83,17 +83,13 @@ impl Session {
         // A kernel bug must surface as an error, never abort the host process.
         match catch_unwind(AssertUnwindSafe(|| self.run_inner(fetches, targets, feeds))) {
             Ok(r) => r,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                Err(Error::op(
-                    Code::Internal,
-                    format!("internal error while running the graph: {what}"),
-                ))
-            }
+            Err(panic) => Err(Error::op(
+                Code::Internal,
+                format!(
+                    "internal error while running the graph: {}",
+                    panic_text(panic.as_ref())
+                ),
+            )),
         }
     }
 
@@ -149,16 +145,19 @@ fn execute(plan: &Plan, feeds: &[(Tensor, Value)], state: &SessionState) -> Resu
                 Error::internal(format!("input of '{}' was not computed", step.name))
             })?);
         }
-        let outputs = step
-            .op
-            .compute(
-                &KernelCtx {
-                    name: &step.name,
-                    node: step.node,
-                    state,
-                },
-                &inputs,
-            )
+        let ctx = KernelCtx {
+            name: &step.name,
+            node: step.node,
+            state,
+        };
+        // Caught per step as well as per run, so the InternalError names the op.
+        let outputs = catch_unwind(AssertUnwindSafe(|| step.op.compute(&ctx, &inputs)))
+            .unwrap_or_else(|panic| {
+                Err(Error::internal(format!(
+                    "internal error while running the graph: {}",
+                    panic_text(panic.as_ref())
+                )))
+            })
             .map_err(|e| attribute(e, step))?;
         if outputs.len() != step.outputs.len() {
             return Err(attribute(
@@ -203,6 +202,15 @@ fn execute(plan: &Plan, feeds: &[(Tensor, Value)], state: &SessionState) -> Resu
                 .ok_or_else(|| Error::internal("fetched value missing"))
         })
         .collect()
+}
+
+/// The message a panic carried, when it is a string.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 /// Names the op in a run-time error, as TF appends `[[{{node name}}]]`.
