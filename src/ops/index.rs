@@ -447,7 +447,7 @@ pub(crate) fn gather_kernel(
     let outer: usize = ps[b..axis].iter().product();
     let limit = ps[axis];
     let inner: usize = ps[axis + 1..].iter().product();
-    let n = if batch == 0 { 0 } else { ids.len() / batch };
+    let n = ids.len().checked_div(batch).unwrap_or(0);
     let mut offsets = Vec::with_capacity(batch * outer * n * inner);
     for bi in 0..batch {
         for o in 0..outer {
@@ -819,7 +819,7 @@ fn resolve(
     let size = if interval == 0 || (interval > 0) != (s > 0) {
         0
     } else {
-        ((interval.unsigned_abs() + s.unsigned_abs() - 1) / s.unsigned_abs()) as usize
+        interval.unsigned_abs().div_ceil(s.unsigned_abs()) as usize
     };
     Ok((begin, s, size))
 }

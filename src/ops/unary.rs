@@ -8,7 +8,7 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Tensor};
 use crate::map_float;
-use crate::value::Value;
+use crate::value::{Elem, Value};
 use num_traits::{Float, PrimInt, WrappingNeg, WrappingSub, Zero};
 use smallvec::smallvec;
 
@@ -296,7 +296,9 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
         UnaryOp::Floor => map_float!(x, err(), a => a.mapv(|v| v.floor()).into_shared()),
         UnaryOp::Ceil => map_float!(x, err(), a => a.mapv(|v| v.ceil()).into_shared()),
         UnaryOp::Round => map_float!(x, err(), a => a.mapv(round_half_even).into_shared()),
-        UnaryOp::Erf => map_float!(x, err(), a => a.mapv(|v| erf_f(v.into()) as _).into_shared()),
+        UnaryOp::Erf => {
+            map_float!(x, err(), a => a.mapv(|v| erf_f(Elem::to_f64(v)) as _).into_shared())
+        }
         UnaryOp::ZerosLike => Value::zeros(x.dtype(), x.shape()),
         UnaryOp::OnesLike => Value::full(x.dtype(), x.shape(), 1.0),
         UnaryOp::LogicalNot => match x {
