@@ -53,6 +53,15 @@ fn million_step_chain_builds_differentiates_and_runs() {
         t.elapsed()
     );
     assert_eq!(g.shape(dx).unwrap(), Shape::known(&[N]));
+    let peak = peak_rss_bytes();
+    eprintln!(
+        "deep_chain: peak RSS {:.0} MiB for {} ops = {:.0} bytes/op",
+        peak as f64 / (1 << 20) as f64,
+        g.num_ops(),
+        peak as f64 / g.num_ops() as f64
+    );
+    // Memory linear in the graph: a generous per-op bound.
+    assert!(peak / (g.num_ops() as u64) < 4096, "{peak} bytes peak RSS");
 
     let xs: Vec<f32> = (0..N).map(|i| i as f32 / 8.0 - 1.0).collect();
     let s = Session::new(&g);
@@ -131,4 +140,17 @@ fn million_step_chain_builds_differentiates_and_runs() {
         let want = 0.5 * (1.0 - (0.5 * xi as f64 + 0.1).tanh().powi(2));
         assert!((v[i] - want).abs() < 1e-6, "{i}: {} vs {want}", v[i]);
     }
+}
+
+/// VmHWM of this process in bytes (0 where /proc is unavailable).
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }

@@ -119,3 +119,35 @@ fn fill_with_an_element_count_beyond_int64_is_an_invalid_argument_error() {
     let out = s.run(&[fill], &[(dims, ok)]).expect("runs");
     assert_eq!(out[0].shape(), &[2, 3]);
 }
+
+fn scalar_i64(g: &Graph, x: i64) -> symgrad::Tensor {
+    let attrs = Attrs::new().with("value", AttrValue::Tensor(Value::scalar(x)));
+    g.add_op_def("Const", &[], &attrs, None)
+        .expect("const")
+        .output(0)
+}
+
+#[test]
+fn range_over_the_whole_int64_span_is_an_error_and_small_ranges_still_work() {
+    let g = Graph::new();
+    let (lo, hi, one) = (
+        scalar_i64(&g, i64::MIN),
+        scalar_i64(&g, i64::MAX),
+        scalar_i64(&g, 1),
+    );
+    let huge = g
+        .add_op_def("Range", &[lo, hi, one], &Attrs::new(), None)
+        .expect("range");
+    let (zero, five, two) = (scalar_i64(&g, 0), scalar_i64(&g, 5), scalar_i64(&g, 2));
+    let small = g
+        .add_op_def("Range", &[zero, five, two], &Attrs::new(), None)
+        .expect("range");
+    let s = symgrad::exec::Session::new(&g);
+    let r = s.run(&[huge.output(0)], &[]);
+    assert!(
+        matches!(r, Err(Error::Op { code, .. }) if code != Code::Internal),
+        "{r:?}"
+    );
+    let out = s.run(&[small.output(0)], &[]).expect("runs");
+    assert_eq!(out[0].to_i64_vec().expect("ints"), vec![0, 2, 4]);
+}

@@ -1176,13 +1176,21 @@ fn range_len(start: &Value, limit: &Value, delta: &Value) -> Result<usize> {
             "Requires start >= limit when delta < 0: {s}/{l}"
         )));
     }
+    // i128: the span of two extreme int64 bounds does not fit in i64.
     let n = if start.dtype().is_integer() {
-        let (s, l, d) = (s as i64, l as i64, d as i64);
+        let (s, l, d) = (s as i64 as i128, l as i64 as i128, d as i64 as i128);
         ((l - s).abs() + d.abs() - 1) / d.abs()
     } else {
-        ((l - s) / d).ceil() as i64
+        ((l - s) / d).ceil() as i128
     };
-    usize::try_from(n.max(0)).map_err(|_| Error::op_invalid("range too large"))
+    let n = usize::try_from(n.max(0)).map_err(|_| {
+        Error::op_invalid(format!(
+            "Requires ((limit - start) / delta) <= {}",
+            i64::MAX
+        ))
+    })?;
+    Value::check_allocation(start.dtype(), &[n])?;
+    Ok(n)
 }
 
 fn scalar_f64(v: &Value) -> Result<f64> {
