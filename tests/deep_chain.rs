@@ -3,6 +3,8 @@
 //! stack and must finish in reasonable time. The wall times are printed as figures, not
 //! asserted.
 
+mod common;
+
 use std::time::Instant;
 use symgrad::exec::Session;
 use symgrad::ops::{binary, reduce, source, unary};
@@ -53,7 +55,7 @@ fn million_step_chain_builds_differentiates_and_runs() {
         t.elapsed()
     );
     assert_eq!(g.shape(dx).unwrap(), Shape::known(&[N]));
-    let peak = peak_rss_bytes();
+    let peak = common::proc_status_bytes("VmHWM:");
     eprintln!(
         "deep_chain: peak RSS {:.0} MiB for {} ops = {:.0} bytes/op",
         peak as f64 / (1 << 20) as f64,
@@ -140,17 +142,4 @@ fn million_step_chain_builds_differentiates_and_runs() {
         let want = 0.5 * (1.0 - (0.5 * xi as f64 + 0.1).tanh().powi(2));
         assert!((v[i] - want).abs() < 1e-6, "{i}: {} vs {want}", v[i]);
     }
-}
-
-/// VmHWM of this process in bytes (0 where /proc is unavailable).
-fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
 }

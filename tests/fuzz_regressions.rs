@@ -23,14 +23,15 @@ fn saved_fuzz_findings_replay_cleanly() {
     assert!(count > 0, "no saved findings in {}", dir.display());
 }
 
-fn int_const(g: &Graph, xs: &[i64]) -> symgrad::Tensor {
-    let attrs = Attrs::new().with(
-        "value",
-        AttrValue::Tensor(Value::int_vector(DType::I64, xs)),
-    );
+fn constant(g: &Graph, value: Value) -> symgrad::Tensor {
+    let attrs = Attrs::new().with("value", AttrValue::Tensor(value));
     g.add_op_def("Const", &[], &attrs, None)
         .expect("const")
         .output(0)
+}
+
+fn int_const(g: &Graph, xs: &[i64]) -> symgrad::Tensor {
+    constant(g, Value::int_vector(DType::I64, xs))
 }
 
 #[test]
@@ -121,10 +122,7 @@ fn fill_with_an_element_count_beyond_int64_is_an_invalid_argument_error() {
 }
 
 fn scalar_i64(g: &Graph, x: i64) -> symgrad::Tensor {
-    let attrs = Attrs::new().with("value", AttrValue::Tensor(Value::scalar(x)));
-    g.add_op_def("Const", &[], &attrs, None)
-        .expect("const")
-        .output(0)
+    constant(g, Value::scalar(x))
 }
 
 #[test]

@@ -7,21 +7,15 @@
 //! executor's peak is VmHWM during the run minus VmRSS before it. Both are printed; the ratio
 //! is bounded. The test is alone in its binary so no other test disturbs the RSS figures.
 
+mod common;
+
+use common::{proc_status_bytes, reset_peak_rss};
 use symgrad::exec::Session;
 use symgrad::ops::{linalg, nn, reduce, source, unary};
 use symgrad::{gradients, DType, GradientOptions, Graph, Shape, Tensor, Value};
 
 fn rss() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    (proc_status_bytes("VmRSS:"), proc_status_bytes("VmHWM:"))
 }
 
 /// Peak bytes of simultaneously live op outputs when running `fetches` in creation order.
@@ -107,7 +101,7 @@ fn mlp_gradient_peak_memory_against_live_tensors_and_no_growth() {
 
     let widest = widest_live_bytes(&g, &fetches);
     let (before, _) = rss();
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    reset_peak_rss();
     let out = s.run(&fetches, &feed).expect("run");
     let (_, peak) = rss();
     let executor_peak = peak.saturating_sub(before);

@@ -3,6 +3,9 @@
 //! per op is printed as a figure and bounded); derivatives to 4th order of 100-op graphs match
 //! their closed forms. `SYMGRAD_LONG_TESTS=1` raises the fan-in to 1,000,000.
 
+mod common;
+
+use common::{proc_status_bytes, reset_peak_rss};
 use std::sync::Mutex;
 use std::time::Instant;
 use symgrad::exec::Session;
@@ -20,23 +23,8 @@ fn fan_in() -> usize {
     }
 }
 
-/// (VmRSS, VmHWM) of this process in bytes, from /proc/self/status.
 fn rss() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Resets VmHWM to the current RSS (Linux `clear_refs` 5), so a phase's peak can be read.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    (proc_status_bytes("VmRSS:"), proc_status_bytes("VmHWM:"))
 }
 
 fn grad1(g: &Graph, y: Tensor, x: Tensor) -> Tensor {
@@ -49,7 +37,7 @@ fn fan_in_case(label: &str, combine: impl Fn(&Graph, Vec<Tensor>) -> Tensor) {
     let n = fan_in();
     let g = Graph::new();
     let (rss0, _) = rss();
-    reset_peak();
+    reset_peak_rss();
     let t = Instant::now();
     let x = source::placeholder(&g, DType::F64, Shape::known(&[4]), Some("x")).expect("x");
     let ks: Vec<Tensor> = (0..7)

@@ -89,8 +89,8 @@ def int_tensor(value: Any, name: str, dtype: DType = _dtypes.int32) -> Tensor:
 def _exceeds_int32(value: Any) -> bool:
     try:
         array = np.asarray(value)
-    except (TypeError, ValueError):
-        return False
+    except (TypeError, ValueError, OverflowError, NotImplementedError):
+        return False  # holds symbolic tensors (whose __array__ raises) or is not numeric
     if array.dtype.kind not in "iu" or array.size == 0:
         return False
     return bool(array.max() > np.iinfo(np.int32).max or array.min() < np.iinfo(np.int32).min)
