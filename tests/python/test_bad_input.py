@@ -62,16 +62,21 @@ def test_missing_feed_names_the_placeholder(setup):
 
 
 def test_feeding_a_non_placeholder_is_allowed(setup):
-    g, sess, x, y, c, _ = setup
+    g, sess, x, y, c, v = setup
     # TF lets any feedable tensor be fed: the fed value replaces the computed one.
     np.testing.assert_array_equal(sess.run(c * 2.0, {c: [5.0, 6.0]}), [10.0, 12.0])
     with g.as_default():
         total = tf.reduce_sum(y)
     assert sess.run(total, {y: np.ones((2, 3), np.float32)}) == 6.0
+    # What TF forbids: a tensor marked unfeedable.
+    g.prevent_feeding(c)
+    assert not g.is_feedable(c) and g.is_feedable(x)
+    with pytest.raises(ValueError, match=r"Tensor c:0 may not be fed."):
+        sess.run(c * 2.0, {c: [5.0, 6.0]})
     # Feeding c does not satisfy y's own placeholder.
     with pytest.raises(errors.InvalidArgumentError, match="You must feed a value for "
                                                          "placeholder tensor 'x'"):
-        sess.run(y, {c: [5.0, 6.0]})
+        sess.run(y, {v: [5.0, 6.0]})
     still_works(sess, x, y)
 
 
