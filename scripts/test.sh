@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
 echo "== cargo clippy"
-cargo clippy --release --all-targets -- -D warnings
+# With the binding: the `python` feature compiles src/python too.
+cargo clippy --release --all-targets --features python -- -D warnings
 
 echo "== cargo test"
 # SYMGRAD_LONG_TESTS=1 runs the long versions of the property, scale and memory tests.

@@ -231,15 +231,15 @@ impl PyGraph {
         })
     }
     #[pyo3(signature = (name, mark_as_used=true))]
-    fn unique_name(&self, name: &str, mark_as_used: bool) -> String {
-        self.graph.unique_name(name, mark_as_used)
+    fn unique_name(&self, name: &str, mark_as_used: bool) -> PyResult<String> {
+        guard(|| Ok(self.graph.unique_name(name, mark_as_used)))
     }
     fn name_scope(&self) -> String {
         self.graph.name_scope()
     }
     #[pyo3(signature = (name))]
-    fn enter_name_scope(&self, name: Option<&str>) -> (String, String) {
-        self.graph.enter_name_scope(name)
+    fn enter_name_scope(&self, name: Option<&str>) -> PyResult<(String, String)> {
+        guard(|| Ok(self.graph.enter_name_scope(name)))
     }
     fn set_name_scope(&self, scope: &str) {
         self.graph.set_name_scope(scope)
@@ -416,18 +416,20 @@ fn describe(py: Python<'_>, f: &Bound<'_, PyAny>) -> String {
 #[pyfunction]
 pub fn register_gradient(py: Python<'_>, op_type: &str, func: &Bound<'_, PyAny>) -> PyResult<()> {
     let origin = describe(py, func);
-    Ok(registry::register_gradient(
-        op_type,
-        Arc::new(PyGradientFn {
-            func: func.clone().unbind(),
-            origin,
-        }),
-    )?)
+    guard(|| {
+        Ok(registry::register_gradient(
+            op_type,
+            Arc::new(PyGradientFn {
+                func: func.clone().unbind(),
+                origin,
+            }),
+        )?)
+    })
 }
 
 #[pyfunction]
 pub fn register_not_differentiable(op_type: &str) -> PyResult<()> {
-    Ok(registry::register_not_differentiable(op_type)?)
+    guard(|| Ok(registry::register_not_differentiable(op_type)?))
 }
 
 #[pyfunction]
