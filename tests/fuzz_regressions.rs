@@ -149,3 +149,33 @@ fn range_over_the_whole_int64_span_is_an_error_and_small_ranges_still_work() {
     let out = s.run(&[small.output(0)], &[]).expect("runs");
     assert_eq!(out[0].to_i64_vec().expect("ints"), vec![0, 2, 4]);
 }
+
+#[test]
+fn one_hot_with_a_huge_depth_is_resource_exhausted_and_unpack_with_a_huge_num_is_rejected() {
+    let g = Graph::new();
+    let indices = int_const(&g, &[0, 1]);
+    let depth = scalar_i64(&g, 1 << 62);
+    let on = constant(&g, Value::scalar(1.0f64));
+    let off = constant(&g, Value::scalar(0.0f64));
+    let op = g
+        .add_op_def("OneHot", &[indices, depth, on, off], &Attrs::new(), None)
+        .expect("one_hot builds");
+    let s = symgrad::exec::Session::new(&g);
+    let r = s.run(&[op.output(0)], &[]);
+    assert!(
+        matches!(
+            r,
+            Err(Error::Op {
+                code: Code::ResourceExhausted,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let x = ops::source::placeholder(&g, DType::F64, Shape::unknown(), Some("x")).expect("x");
+    let attrs = Attrs::new().with("num", AttrValue::Int(1 << 40));
+    let err = g
+        .add_op_def("Unpack", &[x], &attrs, None)
+        .expect_err("too many outputs");
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+}

@@ -1077,6 +1077,10 @@ fn one_hot_kernel(
     let is = indices.shape();
     let at = if axis == -1 { is.len() } else { axis as usize }.min(is.len());
     let ids = indices.to_i64_vec()?;
+    let mut shape = is.to_vec();
+    shape.insert(at, d);
+    // The selector holds one usize per output element.
+    Value::check_allocation(DType::I64, &shape)?;
     let outer: usize = is[..at].iter().product();
     let inner: usize = is[at..].iter().product();
     let mut selector = Vec::with_capacity(outer * d * inner);
@@ -1087,8 +1091,6 @@ fn one_hot_kernel(
             }
         }
     }
-    let mut shape = is.to_vec();
-    shape.insert(at, d);
     Ok(map_same!(on, a => one_hot_typed(a, off, &selector, &shape)?))
 }
 

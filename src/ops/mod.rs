@@ -586,8 +586,17 @@ impl OpKind {
     }
 }
 
+/// An output count (`num`, `num_split`). Bounded so that a huge count is an error, not an
+/// attempt to allocate that many outputs (a symgrad limit; TF has none but cannot build such
+/// an op either).
 fn usize_attr(attrs: &Attrs, name: &str) -> Result<usize> {
+    const MAX_OUTPUTS: i64 = 1 << 24;
     let v = attrs.int(name)?;
+    if v > MAX_OUTPUTS {
+        return Err(Error::invalid(format!(
+            "attr '{name}' = {v} asks for more than {MAX_OUTPUTS} outputs"
+        )));
+    }
     usize::try_from(v).map_err(|_| Error::invalid(format!("attr '{name}' must be >= 0, got {v}")))
 }
 
