@@ -5,7 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
+echo "== cargo clippy"
+# With the binding: the `python` feature compiles src/python too.
+cargo clippy --release --all-targets --features python -- -D warnings
+
 echo "== cargo test"
+# SYMGRAD_LONG_TESTS=1 runs the long versions of the property, scale and memory tests.
 cargo test --release
 
 echo "== install symgrad and the test dependencies"

@@ -46,8 +46,9 @@ impl Shape {
     pub fn to_vec(&self) -> Option<Vec<usize>> {
         self.0.as_ref().and_then(|d| d.iter().copied().collect())
     }
+    /// `None` when a dimension is unknown or the count would exceed TF's 2**63 - 1 elements.
     pub fn num_elements(&self) -> Option<usize> {
-        self.to_vec().map(|v| v.iter().product())
+        self.to_vec().and_then(|v| checked_num_elements(&v).ok())
     }
 
     pub fn is_compatible_with(&self, other: &Shape) -> bool {
@@ -128,6 +129,17 @@ impl fmt::Display for Shape {
 
 /// Static numpy broadcasting of two shapes. `Ok(None)` inside dims where unknown.
 /// Errors when known dimensions contradict.
+/// The element count of `dims`, or the pair of factors whose product first exceeds TF's
+/// limit of 2**63 - 1 elements (a wrapped product would turn a huge shape into a small one).
+pub fn checked_num_elements(dims: &[usize]) -> std::result::Result<usize, (usize, usize)> {
+    const LIMIT: usize = i64::MAX as usize;
+    let mut n: usize = 1;
+    for &d in dims {
+        n = n.checked_mul(d).filter(|&m| m <= LIMIT).ok_or((n, d))?;
+    }
+    Ok(n)
+}
+
 pub fn broadcast_static(a: &Shape, b: &Shape) -> std::result::Result<Shape, (usize, usize)> {
     let (Some(da), Some(db)) = (&a.0, &b.0) else {
         return Ok(Shape::unknown());

@@ -281,15 +281,58 @@ impl Value {
         with_value!(self, a => a.iter().map(|&x| x.to_f64()).collect())
     }
 
-    /// An integer tensor read as a list of non-negative sizes (a shape).
+    /// An integer tensor read as a list of non-negative sizes (a shape) whose element count
+    /// is representable, with TF's texts otherwise.
     pub fn to_dims(&self) -> Result<Vec<usize>> {
-        self.to_i64_vec()?
+        let dims: Vec<usize> = self
+            .to_i64_vec()?
             .into_iter()
             .map(|d| {
                 usize::try_from(d)
                     .map_err(|_| Error::op_invalid(format!("dimension {d} must be >= 0")))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        if crate::shape::checked_num_elements(&dims).is_err() {
+            return Err(Error::op_invalid(format!(
+                "Shape [{}] would have more than 2**63 - 1 elements",
+                dims.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )));
+        }
+        Ok(dims)
+    }
+
+    /// Fails with TF's `ResourceExhaustedError` text, instead of aborting the process, when a
+    /// tensor of `dtype` and `dims` cannot be allocated. Only large requests are probed (one
+    /// reservation that is released at once; untouched pages cost nothing).
+    pub fn check_allocation(dtype: DType, dims: &[usize]) -> Result<()> {
+        const PROBE_ABOVE: usize = 1 << 28;
+        let bytes = crate::shape::checked_num_elements(dims)
+            .ok()
+            .and_then(|n| n.checked_mul(dtype.size_of()))
+            .filter(|&b| b <= isize::MAX as usize);
+        let fits = match bytes {
+            Some(b) if b <= PROBE_ABOVE => true,
+            Some(b) => Vec::<u8>::new().try_reserve_exact(b).is_ok(),
+            None => false,
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::op(
+                crate::error::Code::ResourceExhausted,
+                format!(
+                    "OOM when allocating tensor with shape[{}] and type {}",
+                    dims.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    dtype.tf_short_name()
+                ),
+            ))
+        }
     }
 
     /// A 1-D int tensor of `dtype` (int32 or int64) holding `xs`.

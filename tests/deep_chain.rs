@@ -3,6 +3,8 @@
 //! stack and must finish in reasonable time. The wall times are printed as figures, not
 //! asserted.
 
+mod common;
+
 use std::time::Instant;
 use symgrad::exec::Session;
 use symgrad::ops::{binary, reduce, source, unary};
@@ -53,6 +55,15 @@ fn million_step_chain_builds_differentiates_and_runs() {
         t.elapsed()
     );
     assert_eq!(g.shape(dx).unwrap(), Shape::known(&[N]));
+    let peak = common::proc_status_bytes("VmHWM:");
+    eprintln!(
+        "deep_chain: peak RSS {:.0} MiB for {} ops = {:.0} bytes/op",
+        peak as f64 / (1 << 20) as f64,
+        g.num_ops(),
+        peak as f64 / g.num_ops() as f64
+    );
+    // Memory linear in the graph: a generous per-op bound.
+    assert!(peak / (g.num_ops() as u64) < 4096, "{peak} bytes peak RSS");
 
     let xs: Vec<f32> = (0..N).map(|i| i as f32 / 8.0 - 1.0).collect();
     let s = Session::new(&g);

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
+import numpy as np
+
 from . import dtypes as _dtypes
 from .constant_op import convert_to_tensor
 from .dtypes import DType
@@ -74,10 +76,24 @@ def convert_list_same_type(op_type: str, arg_name: str, values: Sequence[Any],
 
 
 def int_tensor(value: Any, name: str, dtype: DType = _dtypes.int32) -> Tensor:
-    """An index-like input (axis, shape, perm...): tensors pass, Python values → int32 Const."""
+    """An index-like input (axis, shape, perm...): tensors pass, Python values → int32 Const,
+    or int64 when a value does not fit int32 (as TF infers ``Tshape``/``index_type``; a
+    wrapped int32 would turn a huge shape into a small one)."""
     if isinstance(value, Tensor):
         return value
+    if dtype is _dtypes.int32 and _exceeds_int32(value):
+        dtype = _dtypes.int64
     return convert_to_tensor(value, dtype=dtype, name=name)
+
+
+def _exceeds_int32(value: Any) -> bool:
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, OverflowError, NotImplementedError):
+        return False  # holds symbolic tensors (whose __array__ raises) or is not numeric
+    if array.dtype.kind not in "iu" or array.size == 0:
+        return False
+    return bool(array.max() > np.iinfo(np.int32).max or array.min() < np.iinfo(np.int32).min)
 
 
 def create_op(op_type: str, inputs: Sequence[Tensor], attrs: Optional[dict[str, Any]],

@@ -61,6 +61,7 @@ class Graph:
         self._ops_by_id: dict[int, Operation] = {}
         self._collections: dict[str, list[Any]] = {}
         self.seed: Optional[int] = None
+        self._unfeedable_tensors: set["Tensor"] = set()
         _GRAPHS_BY_NATIVE_ID[self._native.id] = self
 
     @classmethod
@@ -73,6 +74,13 @@ class Graph:
         graph.seed = None
         _GRAPHS_BY_NATIVE_ID[native.id] = graph
         return graph
+    def prevent_feeding(self, tensor: "Tensor") -> None:
+        """Marks ``tensor`` as unfeedable: ``Session.run`` refuses it as a feed key."""
+        self._unfeedable_tensors.add(tensor)
+
+    def is_feedable(self, tensor: "Tensor") -> bool:
+        """Any tensor may be fed (TF's rule) unless ``prevent_feeding`` marked it."""
+        return tensor not in self._unfeedable_tensors
 
     # ----- element lookup -----
     def _op(self, node_id: int) -> "Operation":

@@ -186,6 +186,8 @@ class Session:
         feeds: dict[Tensor, np.ndarray] = {}
         for key, value in (feed_dict or {}).items():
             tensor = _feed_key(self._graph, key)
+            if not self._graph.is_feedable(tensor):
+                raise ValueError(f"Tensor {tensor.name} may not be fed.")
             feeds[tensor] = _feed_value(tensor, value)
         # A fetched tensor that is also fed gives back the fed value, as in TF.
         to_compute = [t for t in plan.tensors if t not in feeds]

@@ -84,17 +84,13 @@ impl Session {
         // A kernel bug must surface as an error, never abort the host process.
         match catch_unwind(AssertUnwindSafe(|| self.run_inner(fetches, targets, feeds))) {
             Ok(r) => r,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                Err(Error::op(
-                    Code::Internal,
-                    format!("internal error while running the graph: {what}"),
-                ))
-            }
+            Err(panic) => Err(Error::op(
+                Code::Internal,
+                format!(
+                    "internal error while running the graph: {}",
+                    panic_text(panic.as_ref())
+                ),
+            )),
         }
     }
 
@@ -233,9 +229,14 @@ fn run_steps(
             node: step.node,
             state,
         };
-        let outputs = step
-            .op
-            .compute_owned(&ctx, &mut inputs)
+        // Caught per step as well as per run, so the InternalError names the op.
+        let outputs = catch_unwind(AssertUnwindSafe(|| step.op.compute_owned(&ctx, &mut inputs)))
+            .unwrap_or_else(|panic| {
+                Err(Error::internal(format!(
+                    "internal error while running the graph: {}",
+                    panic_text(panic.as_ref())
+                )))
+            })
             .map_err(|e| attribute(e, step))?;
         if outputs.len() != step.outputs.len() {
             return Err(attribute(
@@ -292,6 +293,15 @@ fn fits(meta: &TensorMeta, value: &Value) -> bool {
                     .all(|(d, &n)| d.is_none_or(|d| d == n))
         }
     }
+}
+
+/// The message a panic carried, when it is a string.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 /// Names the op in a run-time error, as TF appends `[[{{node name}}]]`.

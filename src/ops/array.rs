@@ -9,7 +9,9 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx, IndexedSlices};
 use crate::graph::{Graph, GraphData, Input, Metas, OpSpec, Tensor, TensorMeta};
 use crate::map_same;
-use crate::shape::{broadcast_dims, broadcast_static, normalize_axis, Dims, Shape};
+use crate::shape::{
+    broadcast_dims, broadcast_static, checked_num_elements, normalize_axis, Dims, Shape,
+};
 use crate::value::{reshape_arr, Arr, Value};
 use ndarray::{ArcArray, Axis, IxDyn, Slice};
 use smallvec::smallvec;
@@ -123,8 +125,10 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
             for i in 0..*n {
                 match ctx.const_ints(i) {
                     Some(v) => {
+                        // A negative or unrepresentable index is the kernel's error to report.
                         if let Some(m) = v.iter().copied().max() {
-                            first = Some(first.unwrap_or(0).max(m as usize + 1));
+                            let end = usize::try_from(m).ok().and_then(|m| m.checked_add(1));
+                            first = Some(first.unwrap_or(0).max(end.unwrap_or(0)));
                         }
                     }
                     None => known = false,
@@ -250,11 +254,16 @@ fn infer_reshape(ctx: &InferCtx<'_>) -> Result<Metas> {
         .map(|&d| if d < 0 { None } else { Some(d as usize) })
         .collect();
     if let Some(n) = ctx.shape(0)?.num_elements() {
-        let known: usize = req
+        let known_dims: Vec<usize> = req
             .iter()
             .filter(|&&d| d >= 0)
             .map(|&d| d as usize)
-            .product();
+            .collect();
+        let known = checked_num_elements(&known_dims).map_err(|(a, b)| {
+            ctx.err(format!(
+                "Negative dimension size caused by overflow when multiplying {a} and {b}"
+            ))
+        })?;
         match unknown.first() {
             Some(&u) => {
                 if known == 0 || n % known != 0 {
@@ -1077,6 +1086,7 @@ fn resolve_reshape(n: usize, req: &[i64]) -> Result<Vec<usize>> {
 
 /// Broadcasts a value to `dims` (numpy rules), materialised.
 fn broadcast_value(v: &Value, dims: &[usize]) -> Result<Value> {
+    Value::check_allocation(v.dtype(), dims)?;
     let out = broadcast_dims(v.shape(), dims);
     if out.as_deref() != Some(dims) {
         return Err(Error::op_invalid(format!(
@@ -1171,13 +1181,21 @@ fn range_len(start: &Value, limit: &Value, delta: &Value) -> Result<usize> {
             "Requires start >= limit when delta < 0: {s}/{l}"
         )));
     }
+    // i128: the span of two extreme int64 bounds does not fit in i64.
     let n = if start.dtype().is_integer() {
-        let (s, l, d) = (s as i64, l as i64, d as i64);
+        let (s, l, d) = (s as i64 as i128, l as i64 as i128, d as i64 as i128);
         ((l - s).abs() + d.abs() - 1) / d.abs()
     } else {
-        ((l - s) / d).ceil() as i64
+        ((l - s) / d).ceil() as i128
     };
-    usize::try_from(n.max(0)).map_err(|_| Error::op_invalid("range too large"))
+    let n = usize::try_from(n.max(0)).map_err(|_| {
+        Error::op_invalid(format!(
+            "Requires ((limit - start) / delta) <= {}",
+            i64::MAX
+        ))
+    })?;
+    Value::check_allocation(start.dtype(), &[n])?;
+    Ok(n)
 }
 
 fn scalar_f64(v: &Value) -> Result<f64> {
@@ -1237,7 +1255,7 @@ fn dynamic_stitch_kernel(indices: &[Value], data: &[Value]) -> Result<Value> {
         for (row, &id) in ids.iter().enumerate() {
             let id = usize::try_from(id)
                 .map_err(|_| Error::op_invalid(format!("DynamicStitch index {id} is negative")))?;
-            size = size.max(id + 1);
+            size = size.max(id.saturating_add(1));
             rows.push((id, flat.clone(), row));
         }
     }
@@ -1245,6 +1263,7 @@ fn dynamic_stitch_kernel(indices: &[Value], data: &[Value]) -> Result<Value> {
     let width: usize = inner.iter().product();
     let mut out_shape = vec![size];
     out_shape.extend(&inner);
+    Value::check_allocation(first.dtype(), &out_shape)?;
     let mut out = Value::zeros(first.dtype(), &[size, width]);
     for (id, src, row) in rows {
         copy_row(&mut out, id, &src, row)?;

@@ -14,6 +14,10 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
             ctx.expect_inputs(0)?;
             Ok(SmallVec::new())
         }
+        OpKind::TestPanic => {
+            ctx.expect_inputs(1)?;
+            Ok(smallvec![ctx.input(0)?.clone()])
+        }
         OpKind::AddN => {
             if ctx.num_inputs() == 0 {
                 return Err(ctx.err("AddN expects at least one input"));
@@ -54,6 +58,8 @@ pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
 pub fn compute_owned(op: &OpKind, inputs: &mut Inputs) -> Result<Outputs> {
     match op {
         OpKind::NoOp => Ok(SmallVec::new()),
+        #[allow(clippy::panic)]
+        OpKind::TestPanic => panic!("_SymgradTestPanic kernel called"),
         OpKind::AddN => {
             let first_shape = inputs
                 .first()

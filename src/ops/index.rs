@@ -447,7 +447,7 @@ pub(crate) fn gather_kernel(
     let outer: usize = ps[b..axis].iter().product();
     let limit = ps[axis];
     let inner: usize = ps[axis + 1..].iter().product();
-    let n = if batch == 0 { 0 } else { ids.len() / batch };
+    let n = ids.len().checked_div(batch).unwrap_or(0);
     let mut offsets = Vec::with_capacity(batch * outer * n * inner);
     for bi in 0..batch {
         for o in 0..outer {
@@ -819,7 +819,7 @@ fn resolve(
     let size = if interval == 0 || (interval > 0) != (s > 0) {
         0
     } else {
-        ((interval.unsigned_abs() + s.unsigned_abs() - 1) / s.unsigned_abs()) as usize
+        interval.unsigned_abs().div_ceil(s.unsigned_abs()) as usize
     };
     Ok((begin, s, size))
 }
@@ -1077,6 +1077,10 @@ fn one_hot_kernel(
     let is = indices.shape();
     let at = if axis == -1 { is.len() } else { axis as usize }.min(is.len());
     let ids = indices.to_i64_vec()?;
+    let mut shape = is.to_vec();
+    shape.insert(at, d);
+    // The selector holds one usize per output element.
+    Value::check_allocation(DType::I64, &shape)?;
     let outer: usize = is[..at].iter().product();
     let inner: usize = is[at..].iter().product();
     let mut selector = Vec::with_capacity(outer * d * inner);
@@ -1087,8 +1091,6 @@ fn one_hot_kernel(
             }
         }
     }
-    let mut shape = is.to_vec();
-    shape.insert(at, d);
     Ok(map_same!(on, a => one_hot_typed(a, off, &selector, &shape)?))
 }
 

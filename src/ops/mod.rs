@@ -148,6 +148,9 @@ pub enum OpKind {
     // control.rs
     AddN,
     NoOp,
+    /// `_SymgradTestPanic`: an identity whose kernel panics, so tests can prove a kernel
+    /// panic surfaces as `InternalError`. Internal: no Python wrapper, no gradient.
+    TestPanic,
     // Families, one file each.
     Nn(nn::NnOp),
     Conv(conv::ConvOp),
@@ -272,6 +275,7 @@ impl OpKind {
             OpKind::BatchMatMulV2 { .. } => "BatchMatMulV2",
             OpKind::AddN => "AddN",
             OpKind::NoOp => "NoOp",
+            OpKind::TestPanic => "_SymgradTestPanic",
             OpKind::Nn(f) => f.type_name(),
             OpKind::Conv(f) => f.type_name(),
             OpKind::Index(f) => f.type_name(),
@@ -397,6 +401,7 @@ impl OpKind {
             },
             "AddN" => OpKind::AddN,
             "NoOp" => OpKind::NoOp,
+            "_SymgradTestPanic" => OpKind::TestPanic,
             other => {
                 return Err(Error::invalid(format!(
                     "Op type not registered '{other}' in symgrad"
@@ -416,7 +421,7 @@ impl OpKind {
             OpKind::Binary(b) => binary::infer(*b, ctx),
             OpKind::Reduce { op, keep_dims } => reduce::infer(*op, *keep_dims, ctx),
             OpKind::MatMul { .. } | OpKind::BatchMatMulV2 { .. } => linalg::infer(self, ctx),
-            OpKind::AddN | OpKind::NoOp => control::infer(self, ctx),
+            OpKind::AddN | OpKind::NoOp | OpKind::TestPanic => control::infer(self, ctx),
             _ => array::infer(self, ctx),
         }
     }
@@ -432,7 +437,7 @@ impl OpKind {
             OpKind::Binary(b) => binary::compute(*b, inputs),
             OpKind::Reduce { op, keep_dims } => reduce::compute(*op, *keep_dims, inputs),
             OpKind::MatMul { .. } | OpKind::BatchMatMulV2 { .. } => linalg::compute(self, inputs),
-            OpKind::AddN | OpKind::NoOp => control::compute(self, inputs),
+            OpKind::AddN | OpKind::NoOp | OpKind::TestPanic => control::compute(self, inputs),
             _ => array::compute(self, inputs),
         }
     }
@@ -584,7 +589,7 @@ impl OpKind {
             OpKind::InvertPermutation | OpKind::Range | OpKind::BroadcastGradientArgs => {
                 push_t(&mut out, 0)
             }
-            OpKind::Rank | OpKind::NoOp => {}
+            OpKind::Rank | OpKind::NoOp | OpKind::TestPanic => {}
             OpKind::Nn(f) => return f.attrs(node, input_types),
             OpKind::Conv(f) => return f.attrs(node, input_types),
             OpKind::Index(f) => return f.attrs(node, input_types),
@@ -596,8 +601,17 @@ impl OpKind {
     }
 }
 
+/// An output count (`num`, `num_split`). Bounded so that a huge count is an error, not an
+/// attempt to allocate that many outputs (a symgrad limit; TF has none but cannot build such
+/// an op either).
 fn usize_attr(attrs: &Attrs, name: &str) -> Result<usize> {
+    const MAX_OUTPUTS: i64 = 1 << 24;
     let v = attrs.int(name)?;
+    if v > MAX_OUTPUTS {
+        return Err(Error::invalid(format!(
+            "attr '{name}' = {v} asks for more than {MAX_OUTPUTS} outputs"
+        )));
+    }
     usize::try_from(v).map_err(|_| Error::invalid(format!("attr '{name}' must be >= 0, got {v}")))
 }
 

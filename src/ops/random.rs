@@ -240,7 +240,10 @@ fn output_dims(shape: &Value) -> Result<Vec<usize>> {
     if let Some(bad) = v.iter().find(|&&d| d < 0) {
         return Err(Error::op_invalid(format!("Dimension {bad} must be >= 0")));
     }
-    Ok(v.iter().map(|&d| d as usize).collect())
+    let dims = shape.to_dims()?;
+    // The streams are drawn into 8-byte buffers before conversion to the output dtype.
+    Value::check_allocation(DType::F64, &dims)?;
+    Ok(dims)
 }
 
 fn floats(dtype: DType, dims: &[usize], xs: Vec<f64>) -> Result<Value> {

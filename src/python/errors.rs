@@ -44,17 +44,13 @@ pub fn external(e: PyErr) -> Error {
 pub fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(Error::op(
-                crate::error::Code::Internal,
-                format!("internal error in symgrad: {what}"),
-            )
-            .into())
-        }
+        Err(panic) => Err(Error::op(
+            crate::error::Code::Internal,
+            format!(
+                "internal error in symgrad: {}",
+                crate::exec::panic_text(panic.as_ref())
+            ),
+        )
+        .into()),
     }
 }

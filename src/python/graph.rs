@@ -141,51 +141,55 @@ impl PyGraph {
             .collect())
     }
     fn op_attr_names(&self, op: u32) -> PyResult<Vec<String>> {
-        let data = self.graph.read();
-        let n = data.node_checked(self.op(op))?;
-        let types: Vec<_> = n
-            .inputs
-            .iter()
-            .filter_map(|t| data.meta(*t).ok().map(|m| m.dtype))
-            .collect();
-        let mut names: Vec<String> =
-            n.op.attrs(n, &types)
-                .into_iter()
-                .map(|(k, _)| k.to_string())
+        guard(|| {
+            let data = self.graph.read();
+            let n = data.node_checked(self.op(op))?;
+            let types: Vec<_> = n
+                .inputs
+                .iter()
+                .filter_map(|t| data.meta(*t).ok().map(|m| m.dtype))
                 .collect();
-        if !n.colocation().is_empty() {
-            names.push("_class".to_string());
-        }
-        if n.gradient_op_type().is_some() {
-            names.push("_gradient_op_type".to_string());
-        }
-        Ok(names)
+            let mut names: Vec<String> =
+                n.op.attrs(n, &types)
+                    .into_iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect();
+            if !n.colocation().is_empty() {
+                names.push("_class".to_string());
+            }
+            if n.gradient_op_type().is_some() {
+                names.push("_gradient_op_type".to_string());
+            }
+            Ok(names)
+        })
     }
     fn op_attr(&self, py: Python<'_>, op: u32, name: &str) -> PyResult<Py<PyAny>> {
-        let data = self.graph.read();
-        let n = data.node_checked(self.op(op))?;
-        if name == "_class" && !n.colocation().is_empty() {
-            let v: Vec<String> = n.colocation().iter().map(|s| s.to_string()).collect();
-            return attr_to_py(py, &crate::attr::AttrValue::Strs(v));
-        }
-        if name == "_gradient_op_type" {
-            if let Some(t) = n.gradient_op_type() {
-                return attr_to_py(py, &crate::attr::AttrValue::Str(t.to_string()));
+        guard(|| {
+            let data = self.graph.read();
+            let n = data.node_checked(self.op(op))?;
+            if name == "_class" && !n.colocation().is_empty() {
+                let v: Vec<String> = n.colocation().iter().map(|s| s.to_string()).collect();
+                return attr_to_py(py, &crate::attr::AttrValue::Strs(v));
             }
-        }
-        let types: Vec<_> = n
-            .inputs
-            .iter()
-            .filter_map(|t| data.meta(*t).ok().map(|m| m.dtype))
-            .collect();
-        match n.op.attrs(n, &types).into_iter().find(|(k, _)| *k == name) {
-            Some((_, v)) => attr_to_py(py, &v),
-            None => Err(Error::invalid(format!(
-                "Operation '{}' has no attr named '{name}'.",
-                n.name
-            ))
-            .into()),
-        }
+            if name == "_gradient_op_type" {
+                if let Some(t) = n.gradient_op_type() {
+                    return attr_to_py(py, &crate::attr::AttrValue::Str(t.to_string()));
+                }
+            }
+            let types: Vec<_> = n
+                .inputs
+                .iter()
+                .filter_map(|t| data.meta(*t).ok().map(|m| m.dtype))
+                .collect();
+            match n.op.attrs(n, &types).into_iter().find(|(k, _)| *k == name) {
+                Some((_, v)) => attr_to_py(py, &v),
+                None => Err(Error::invalid(format!(
+                    "Operation '{}' has no attr named '{name}'.",
+                    n.name
+                ))
+                .into()),
+            }
+        })
     }
     fn op_by_name(&self, name: &str) -> Option<u32> {
         self.graph.op_by_name(name).map(|o| o.node)
@@ -205,8 +209,10 @@ impl PyGraph {
             .map(|d| d.to_vec()))
     }
     fn set_output_shape(&self, op: u32, index: u32, shape: &Bound<'_, PyAny>) -> PyResult<()> {
-        let s = shape_from_py(shape)?;
-        Ok(self.graph.set_shape(self.tensor((op, index)), &s)?)
+        guard(|| {
+            let s = shape_from_py(shape)?;
+            Ok(self.graph.set_shape(self.tensor((op, index)), &s)?)
+        })
     }
     fn consumers(&self, op: u32, index: u32) -> PyResult<Vec<u32>> {
         self.with_node(op, |n| {
@@ -218,15 +224,15 @@ impl PyGraph {
         })
     }
     #[pyo3(signature = (name, mark_as_used=true))]
-    fn unique_name(&self, name: &str, mark_as_used: bool) -> String {
-        self.graph.unique_name(name, mark_as_used)
+    fn unique_name(&self, name: &str, mark_as_used: bool) -> PyResult<String> {
+        guard(|| Ok(self.graph.unique_name(name, mark_as_used)))
     }
     fn name_scope(&self) -> String {
         self.graph.name_scope()
     }
     #[pyo3(signature = (name))]
-    fn enter_name_scope(&self, name: Option<&str>) -> (String, String) {
-        self.graph.enter_name_scope(name)
+    fn enter_name_scope(&self, name: Option<&str>) -> PyResult<(String, String)> {
+        guard(|| Ok(self.graph.enter_name_scope(name)))
     }
     fn set_name_scope(&self, scope: &str) {
         self.graph.set_name_scope(scope)
@@ -240,17 +246,21 @@ impl PyGraph {
     }
     #[pyo3(signature = (op, ignore_existing))]
     fn push_colocation(&self, op: Option<u32>, ignore_existing: bool) -> PyResult<()> {
-        Ok(self
-            .graph
-            .push_colocation(op.map(|o| self.op(o)), ignore_existing)?)
+        guard(|| {
+            Ok(self
+                .graph
+                .push_colocation(op.map(|o| self.op(o)), ignore_existing)?)
+        })
     }
     fn pop_colocation(&self) {
         self.graph.pop_colocation()
     }
     #[pyo3(signature = (ops))]
     fn push_control_dependencies(&self, ops: Option<Vec<u32>>) -> PyResult<()> {
-        let ops: Option<Vec<OpRef>> = ops.map(|v| v.into_iter().map(|o| self.op(o)).collect());
-        Ok(self.graph.push_control_dependencies(ops.as_deref())?)
+        guard(|| {
+            let ops: Option<Vec<OpRef>> = ops.map(|v| v.into_iter().map(|o| self.op(o)).collect());
+            Ok(self.graph.push_control_dependencies(ops.as_deref())?)
+        })
     }
     fn pop_control_dependencies(&self) {
         self.graph.pop_control_dependencies()
@@ -399,18 +409,20 @@ fn describe(py: Python<'_>, f: &Bound<'_, PyAny>) -> String {
 #[pyfunction]
 pub fn register_gradient(py: Python<'_>, op_type: &str, func: &Bound<'_, PyAny>) -> PyResult<()> {
     let origin = describe(py, func);
-    Ok(registry::register_gradient(
-        op_type,
-        Arc::new(PyGradientFn {
-            func: func.clone().unbind(),
-            origin,
-        }),
-    )?)
+    guard(|| {
+        Ok(registry::register_gradient(
+            op_type,
+            Arc::new(PyGradientFn {
+                func: func.clone().unbind(),
+                origin,
+            }),
+        )?)
+    })
 }
 
 #[pyfunction]
 pub fn register_not_differentiable(op_type: &str) -> PyResult<()> {
-    Ok(registry::register_not_differentiable(op_type)?)
+    guard(|| Ok(registry::register_not_differentiable(op_type)?))
 }
 
 #[pyfunction]

@@ -2,6 +2,7 @@
 //! GIL released.
 
 use super::convert::{array_to_value, value_to_array};
+use super::errors::guard;
 use super::graph::PyGraph;
 use crate::exec::Session;
 use crate::graph::{OpRef, Tensor};
@@ -46,8 +47,11 @@ impl PySession {
             .into_iter()
             .map(|(r, a)| Ok((tensor(r), array_to_value(&a)?)))
             .collect::<PyResult<_>>()?;
-        let results = py.detach(|| self.session.run_with_targets(&fetches, &targets, &feeds))?;
-        Ok(results.into_iter().map(|v| value_to_array(py, v)).collect())
+        guard(|| {
+            let results =
+                py.detach(|| self.session.run_with_targets(&fetches, &targets, &feeds))?;
+            Ok(results.into_iter().map(|v| value_to_array(py, v)).collect())
+        })
     }
 
     fn close(&self) {

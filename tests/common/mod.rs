@@ -168,3 +168,22 @@ pub fn check_fn(
     let y = build(&g, x);
     check_gradient(&g, x, y, x_value, 1e-6)
 }
+
+/// A `/proc/self/status` memory field (`"VmRSS:"`, `"VmHWM:"`) in bytes; 0 where /proc is
+/// unavailable.
+pub fn proc_status_bytes(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Resets VmHWM to the current RSS (Linux `clear_refs` 5), so one phase's peak can be read.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
