@@ -364,24 +364,24 @@ impl Graph {
         self.write().scope.unique_name(name, mark_as_used)
     }
     pub fn name_scope(&self) -> String {
-        self.read().scope.name_stack.clone()
+        self.read().scope.here().name_stack.clone()
     }
     /// Enters `name_scope(name)`; returns (new scope, previous scope) for `set_name_scope`.
     pub fn enter_name_scope(&self, name: Option<&str>) -> (String, String) {
         self.write().scope.enter_name_scope(name)
     }
     pub fn set_name_scope(&self, scope: &str) {
-        self.write().scope.name_stack = scope.to_string();
+        self.write().scope.here_mut().name_stack = scope.to_string();
     }
     /// Sets the name scope, handing back the one it replaces.
     pub fn replace_name_scope(&self, scope: String) -> String {
-        std::mem::replace(&mut self.write().scope.name_stack, scope)
+        std::mem::replace(&mut self.write().scope.here_mut().name_stack, scope)
     }
     pub fn push_device(&self, spec: Option<&str>) {
-        self.write().scope.devices.push(spec.map(str::to_string));
+        self.write().scope.here_mut().devices.push(spec.map(str::to_string));
     }
     pub fn pop_device(&self) {
-        self.write().scope.devices.pop();
+        self.write().scope.here_mut().devices.pop();
     }
     pub fn push_colocation(&self, op: Option<OpRef>, ignore_existing: bool) -> Result<()> {
         let mut g = self.write();
@@ -392,11 +392,11 @@ impl Graph {
                 "Trying to reset colocation (op is None) but ignore_existing is not True",
             ));
         }
-        g.scope.push_colocation(op.map(|o| o.node), ignore_existing);
+        g.scope.here_mut().push_colocation(op.map(|o| o.node), ignore_existing);
         Ok(())
     }
     pub fn pop_colocation(&self) {
-        self.write().scope.pop_colocation();
+        self.write().scope.here_mut().pop_colocation();
     }
     /// `control_dependencies(ops)`; `None` clears the enclosing ones.
     pub fn push_control_dependencies(&self, ops: Option<&[OpRef]>) -> Result<()> {
@@ -408,17 +408,18 @@ impl Graph {
         }
         let start = g.nodes.len() as NodeId;
         g.scope
+            .here_mut()
             .push_control(ops.map(|o| o.iter().map(|o| o.node).collect()), start);
         Ok(())
     }
     pub fn pop_control_dependencies(&self) {
-        self.write().scope.controls.pop();
+        self.write().scope.here_mut().controls.pop();
     }
     pub fn push_gradient_override(&self, map: FxHashMap<String, String>) {
-        self.write().scope.overrides.push(map);
+        self.write().scope.here_mut().overrides.push(map);
     }
     pub fn pop_gradient_override(&self) {
-        self.write().scope.overrides.pop();
+        self.write().scope.here_mut().overrides.pop();
     }
 }
 
@@ -542,7 +543,7 @@ impl GraphData {
                 exact.to_string()
             }
             None => {
-                let full = self.scope.prefixed(requested);
+                let full = self.scope.here().prefixed(requested);
                 self.scope.names.name_op(full, id)
             }
         };
@@ -563,9 +564,10 @@ impl GraphData {
             }
         };
         let input_ops: SmallVec<[NodeId; 4]> = spec.inputs.iter().map(|t| t.node).collect();
-        let control_inputs = self.scope.control_inputs_for(&input_ops);
-        let (device, colocation) = self.scope.placement(&self.nodes);
-        let gradient_op_type = self.scope.gradient_override(spec.op.type_name());
+        let scopes = self.scope.here();
+        let control_inputs = scopes.control_inputs_for(&input_ops);
+        let (device, colocation) = scopes.placement(&self.nodes);
+        let gradient_op_type = scopes.gradient_override(spec.op.type_name());
         for t in spec.inputs {
             self.nodes[t.node as usize].consumers.push((id, t.index));
         }

@@ -1,16 +1,75 @@
 //! Name scopes, unique names, and the device / colocation / control-dependency /
 //! gradient-override stacks that shape every op created while they are active.
+//!
+//! As in TF, the names in use belong to the graph, but the stacks belong to the thread
+//! that opened them: a `name_scope` open in one thread does not rename ops another thread
+//! builds in the same graph.
 
 use super::names::NameTable;
 use super::{Node, NodeId};
 use rustc_hash::FxHashMap;
+use std::thread::ThreadId;
 
 #[derive(Debug, Default)]
 pub struct ScopeState {
-    /// Current name scope: "" at the root, else ending in "/".
-    pub name_stack: String,
     /// Every name in use, ops' and scopes'.
     pub names: NameTable,
+    /// Each building thread's stacks; a thread without an entry has none open.
+    threads: FxHashMap<ThreadId, ThreadScope>,
+}
+
+static NO_SCOPES: ThreadScope = ThreadScope {
+    name_stack: String::new(),
+    devices: Vec::new(),
+    colocation: Vec::new(),
+    colocation_saves: Vec::new(),
+    controls: Vec::new(),
+    overrides: Vec::new(),
+};
+
+impl ScopeState {
+    /// The calling thread's stacks.
+    pub fn here(&self) -> &ThreadScope {
+        self.threads
+            .get(&std::thread::current().id())
+            .unwrap_or(&NO_SCOPES)
+    }
+
+    pub fn here_mut(&mut self) -> &mut ThreadScope {
+        self.threads
+            .entry(std::thread::current().id())
+            .or_default()
+    }
+
+    /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
+    /// (case-insensitive) name is unused.
+    pub fn unique_name(&mut self, name: &str, mark_as_used: bool) -> String {
+        let full = self.here().prefixed(name);
+        self.names.unique(full, mark_as_used)
+    }
+
+    /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
+    /// re-entered exactly, anything else becomes a new unique scope.
+    pub fn enter_name_scope(&mut self, name: Option<&str>) -> (String, String) {
+        let new = match name {
+            None | Some("") => String::new(),
+            Some(n) if n.ends_with('/') => n.to_string(),
+            Some(n) => {
+                let mut scope = self.unique_name(n, true);
+                scope.push('/');
+                scope
+            }
+        };
+        let previous = std::mem::replace(&mut self.here_mut().name_stack, new.clone());
+        (new, previous)
+    }
+}
+
+/// One thread's scope stacks.
+#[derive(Debug, Default)]
+pub struct ThreadScope {
+    /// Current name scope: "" at the root, else ending in "/".
+    pub name_stack: String,
     /// `None` entries clear the device.
     pub devices: Vec<Option<String>>,
     /// Ops whose colocation group new ops join.
@@ -35,36 +94,13 @@ pub struct ControlFrame {
     pub first_created: NodeId,
 }
 
-impl ScopeState {
-    /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
-    /// (case-insensitive) name is unused.
-    pub fn unique_name(&mut self, name: &str, mark_as_used: bool) -> String {
-        let full = self.prefixed(name);
-        self.names.unique(full, mark_as_used)
-    }
-
+impl ThreadScope {
     /// `name` inside the current scope.
     pub fn prefixed(&self, name: &str) -> String {
         let mut full = String::with_capacity(self.name_stack.len() + name.len());
         full.push_str(&self.name_stack);
         full.push_str(name);
         full
-    }
-
-    /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
-    /// re-entered exactly, anything else becomes a new unique scope.
-    pub fn enter_name_scope(&mut self, name: Option<&str>) -> (String, String) {
-        let new = match name {
-            None | Some("") => String::new(),
-            Some(n) if n.ends_with('/') => n.to_string(),
-            Some(n) => {
-                let mut scope = self.unique_name(n, true);
-                scope.push('/');
-                scope
-            }
-        };
-        let previous = std::mem::replace(&mut self.name_stack, new.clone());
-        (new, previous)
     }
 
     pub fn push_colocation(&mut self, op: Option<NodeId>, ignore_existing: bool) {

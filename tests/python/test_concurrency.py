@@ -139,9 +139,6 @@ def test_concurrent_gradients_on_one_graph():
             np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="name scopes live in the graph, shared by all threads; "
-                   "TF keeps them per thread (Graph._thread_local). Known bug, see the issue-6 "
-                   "note: the fix belongs in src/graph/scope.rs.")
 def test_name_scopes_are_per_thread():
     g = tf.Graph()
     inside, created = threading.Event(), threading.Event()
