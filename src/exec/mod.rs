@@ -6,7 +6,7 @@ mod plan;
 
 use crate::error::{Code, Error, Result};
 use crate::graph::{Graph, NodeId, OpRef, Tensor, TensorMeta};
-use crate::ops::Inputs;
+use crate::ops::{binary, unary, Inputs, OpKind};
 use crate::value::Value;
 use plan::{Plan, PlanKey, Source};
 use rustc_hash::FxHashMap;
@@ -207,22 +207,15 @@ fn run_steps(
     }
     let mut inputs = Inputs::new();
     for step in &plan.steps {
+        // Elementwise ops and constants, most of a gradient graph, skip the kernel's input
+        // and output vectors: every move of a `Value` through them costs on tiny tensors.
+        if let Some(value) = run_single(step, slots)? {
+            store_single(step, slots, value)?;
+            continue;
+        }
         inputs.clear();
-        for read in &step.inputs {
-            let value = if read.last {
-                slots[read.slot].take()
-            } else {
-                slots[read.slot].clone()
-            };
-            match value {
-                Some(v) => inputs.push(v),
-                None => {
-                    return Err(Error::internal(format!(
-                        "input of '{}' was not computed",
-                        step.name
-                    )))
-                }
-            }
+        for i in 0..step.inputs.len() {
+            inputs.push(read_input(step, slots, i)?);
         }
         let ctx = KernelCtx {
             name: &step.name,
@@ -250,16 +243,7 @@ fn run_steps(
         }
         for ((value, slot), meta) in outputs.into_iter().zip(&step.outputs).zip(&step.metas) {
             if !fits(meta, &value) {
-                return Err(attribute(
-                    Error::op_invalid(format!(
-                        "computed a {} tensor of shape {:?}, but the graph declares {} with shape {}",
-                        value.dtype(),
-                        value.shape(),
-                        meta.dtype,
-                        meta.shape
-                    )),
-                    step,
-                ));
+                return Err(attribute(misfit(meta, &value), step));
             }
             if let Some(slot) = slot {
                 slots[*slot] = Some(value);
@@ -274,6 +258,58 @@ fn run_steps(
                 .ok_or_else(|| Error::internal("fetched value missing"))
         })
         .collect()
+}
+
+/// Reads input `i` of `step`: moved out at its last use, else shared.
+fn read_input(step: &plan::Step, slots: &mut [Option<Value>], i: usize) -> Result<Value> {
+    let value = match step.inputs.get(i) {
+        Some(read) if read.last => slots[read.slot].take(),
+        Some(read) => slots[read.slot].clone(),
+        None => None,
+    };
+    value.ok_or_else(|| Error::internal(format!("input of '{}' was not computed", step.name)))
+}
+
+/// The one output of a unary, binary or `Const` step, computed without the generic kernel
+/// call; `None` for every other step.
+fn run_single(step: &plan::Step, slots: &mut [Option<Value>]) -> Result<Option<Value>> {
+    let value = match (&step.op, step.inputs.len()) {
+        (OpKind::Const { value }, 0) => Ok(value.clone()),
+        (OpKind::Unary(op), 1) => unary::apply_owned(*op, read_input(step, slots, 0)?),
+        (OpKind::Binary(op), 2) => {
+            let a = read_input(step, slots, 0)?;
+            let b = read_input(step, slots, 1)?;
+            binary::apply_owned(*op, a, b)
+        }
+        _ => return Ok(None),
+    };
+    value.map(Some).map_err(|e| attribute(e, step))
+}
+
+fn store_single(step: &plan::Step, slots: &mut [Option<Value>], value: Value) -> Result<()> {
+    let (Some(meta), [slot]) = (step.metas.first(), &step.outputs[..]) else {
+        return Err(attribute(
+            Error::internal("an elementwise op must have one output"),
+            step,
+        ));
+    };
+    if !fits(meta, &value) {
+        return Err(attribute(misfit(meta, &value), step));
+    }
+    if let Some(slot) = slot {
+        slots[*slot] = Some(value);
+    }
+    Ok(())
+}
+
+fn misfit(meta: &TensorMeta, value: &Value) -> Error {
+    Error::op_invalid(format!(
+        "computed a {} tensor of shape {:?}, but the graph declares {} with shape {}",
+        value.dtype(),
+        value.shape(),
+        meta.dtype,
+        meta.shape
+    ))
 }
 
 /// Whether a computed value has the dtype and a shape compatible with what the graph
