@@ -1163,10 +1163,7 @@ fn no_op_and_group_are_not_differentiated() {
     let x = ph(&g, &[], "x");
     let y = unary::square(&g, x).unwrap();
     let grp = control::group(&g, &[y.op()], Some("grp")).unwrap();
-    assert_eq!(
-        g.read().node(grp.node).unwrap().control_inputs(),
-        [y.node]
-    );
+    assert_eq!(g.read().node(grp.node).unwrap().control_inputs(), [y.node]);
     let d = gradients(&g, &[y], &[x], &opts()).unwrap();
     assert_eq!(
         eval(&g, &[dense(&g, d[0])], &[(x, Value::scalar(3.0f64))]),

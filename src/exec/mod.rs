@@ -223,14 +223,16 @@ fn run_steps(
             state,
         };
         // Caught per step as well as per run, so the InternalError names the op.
-        let outputs = catch_unwind(AssertUnwindSafe(|| step.op.compute_owned(&ctx, &mut inputs)))
-            .unwrap_or_else(|panic| {
-                Err(Error::internal(format!(
-                    "internal error while running the graph: {}",
-                    panic_text(panic.as_ref())
-                )))
-            })
-            .map_err(|e| attribute(e, step))?;
+        let outputs = catch_unwind(AssertUnwindSafe(|| {
+            step.op.compute_owned(&ctx, &mut inputs)
+        }))
+        .unwrap_or_else(|panic| {
+            Err(Error::internal(format!(
+                "internal error while running the graph: {}",
+                panic_text(panic.as_ref())
+            )))
+        })
+        .map_err(|e| attribute(e, step))?;
         if outputs.len() != step.outputs.len() {
             return Err(attribute(
                 Error::internal(format!(

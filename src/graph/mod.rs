@@ -378,7 +378,11 @@ impl Graph {
         std::mem::replace(&mut self.write().scope.here_mut().name_stack, scope)
     }
     pub fn push_device(&self, spec: Option<&str>) {
-        self.write().scope.here_mut().devices.push(spec.map(str::to_string));
+        self.write()
+            .scope
+            .here_mut()
+            .devices
+            .push(spec.map(str::to_string));
     }
     pub fn pop_device(&self) {
         self.write().scope.here_mut().devices.pop();
@@ -392,7 +396,9 @@ impl Graph {
                 "Trying to reset colocation (op is None) but ignore_existing is not True",
             ));
         }
-        g.scope.here_mut().push_colocation(op.map(|o| o.node), ignore_existing);
+        g.scope
+            .here_mut()
+            .push_colocation(op.map(|o| o.node), ignore_existing);
         Ok(())
     }
     pub fn pop_colocation(&self) {

@@ -51,8 +51,7 @@ fn hash(folded: &str) -> u64 {
 
 impl NameTable {
     fn get(&self, folded: &str) -> Option<&NameUse> {
-        self.entries
-            .find(hash(folded), |u| &*u.folded == folded)
+        self.entries.find(hash(folded), |u| &*u.folded == folded)
     }
 
     /// Sets a name's use count, and its op unless `op` is `NO_OP`.
@@ -95,10 +94,7 @@ impl NameTable {
         // One probe finds the name's use count and, for a fresh name (the usual case),
         // the place to record it.
         let h = hash(&folded);
-        let i = match self
-            .entries
-            .entry(h, |u| *u.folded == *folded, |u| u.hash)
-        {
+        let i = match self.entries.entry(h, |u| *u.folded == *folded, |u| u.hash) {
             hashbrown::hash_table::Entry::Occupied(mut e) => {
                 let u = e.get_mut();
                 let i = u.count;

@@ -36,9 +36,7 @@ impl ScopeState {
     }
 
     pub fn here_mut(&mut self) -> &mut ThreadScope {
-        self.threads
-            .entry(std::thread::current().id())
-            .or_default()
+        self.threads.entry(std::thread::current().id()).or_default()
     }
 
     /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
