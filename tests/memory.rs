@@ -4,8 +4,9 @@
 //! "Live tensors" is computed from the graph: the ops the fetches need, in creation order (a
 //! topological order), each output counted from its creation to its last consumer, fetched
 //! outputs to the end; constants and feeds exist before the run and are not counted. The
-//! executor's peak is VmHWM during the run minus VmRSS before it. Both are printed; the ratio
-//! is bounded. The test is alone in its binary so no other test disturbs the RSS figures.
+//! executor's peak is measured twice: as bytes allocated and not yet freed (a counting global
+//! allocator), and as VmHWM during the run minus VmRSS before it. All are printed; the ratios
+//! are bounded. The test is alone in its binary so no other test disturbs the figures.
 
 mod common;
 
@@ -13,6 +14,63 @@ use common::{proc_status_bytes, reset_peak_rss};
 use symgrad::exec::Session;
 use symgrad::ops::{linalg, nn, reduce, source, unary};
 use symgrad::{gradients, DType, GradientOptions, Graph, Shape, Tensor, Value};
+
+/// Counts the bytes the process has allocated and not freed, and the most at any moment, so
+/// the executor's own peak can be told apart from what the C allocator keeps mapped. With the
+/// `python` feature the crate installs mimalloc as the global allocator, and a test cannot
+/// install another: the count is then absent and only RSS is measured.
+#[cfg(not(feature = "python"))]
+mod allocation_count {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct CountingAllocator;
+
+    static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+    static ALLOCATED_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    // SAFETY: every call forwards to the system allocator with the caller's arguments
+    // unchanged; the counters are plain atomics and never touch the memory handed out.
+    unsafe impl GlobalAlloc for CountingAllocator {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let now = ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            ALLOCATED_PEAK.fetch_max(now, Ordering::Relaxed);
+            // SAFETY: the caller upholds `alloc`'s contract, which is passed on as is.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+            // SAFETY: `ptr` came from `System.alloc` with this layout (above).
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static COUNTING: CountingAllocator = CountingAllocator;
+
+    /// Starts a new peak; returns the bytes allocated now.
+    pub fn start() -> Option<usize> {
+        let now = ALLOCATED.load(Ordering::Relaxed);
+        ALLOCATED_PEAK.store(now, Ordering::Relaxed);
+        Some(now)
+    }
+
+    pub fn peak() -> usize {
+        ALLOCATED_PEAK.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(feature = "python")]
+mod allocation_count {
+    pub fn start() -> Option<usize> {
+        None
+    }
+
+    pub fn peak() -> usize {
+        0
+    }
+}
 
 fn rss() -> (u64, u64) {
     (proc_status_bytes("VmRSS:"), proc_status_bytes("VmHWM:"))
@@ -102,23 +160,43 @@ fn mlp_gradient_peak_memory_against_live_tensors_and_no_growth() {
     let widest = widest_live_bytes(&g, &fetches);
     let (before, _) = rss();
     reset_peak_rss();
+    let allocated_before = allocation_count::start();
     let out = s.run(&fetches, &feed).expect("run");
+    let allocated_peak = allocated_before.map(|b| allocation_count::peak() - b);
     let (_, peak) = rss();
-    let executor_peak = peak.saturating_sub(before);
-    let ratio = executor_peak as f64 / widest as f64;
+    let rss_peak = peak.saturating_sub(before);
+    let mib = |b: u64| b as f64 / (1 << 20) as f64;
+    let rss_ratio = rss_peak as f64 / widest as f64;
+    let allocated = match allocated_peak {
+        Some(bytes) => format!(
+            "executor's peak allocation {:.1} MiB ({:.2}x); ",
+            mib(bytes as u64),
+            bytes as f64 / widest as f64
+        ),
+        None => String::new(),
+    };
     eprintln!(
-        "memory: MLP gradient run peak {:.1} MiB above the pre-run RSS; widest live set of op \
-         outputs {:.1} MiB; ratio {ratio:.2}",
-        executor_peak as f64 / (1 << 20) as f64,
-        widest as f64 / (1 << 20) as f64
+        "memory: MLP gradient run: widest live set of op outputs {:.1} MiB; {allocated}peak \
+         RSS above the pre-run RSS {:.1} MiB ({rss_ratio:.2}x)",
+        mib(widest),
+        mib(rss_peak)
     );
     drop(out);
-    // Issue 6 asks for 1.3x. Measured 1.13x with ndarray's matrixmultiply; the gemm crate
-    // (faster, threaded) packs whole operand panels, about 3.5 MiB more at this size, which
-    // puts the run at 1.47x. The bound here catches regressions beyond that.
+    // Issue 6's bound: the executor's peak within 1.3x of the widest live set. Its peak
+    // allocation is the executor's own demand, kernel workspace included (the gemm crate's
+    // packing buffers, bounded by calling it in blocks): 1.03x when measured. RSS adds what
+    // glibc keeps mapped between frees and allocations (it moves its mmap and trim thresholds
+    // as it goes), which depends on the allocator, not on the executor: 1.30x when measured
+    // (1.21x on one thread), bounded a little more loosely so allocator noise cannot fail CI.
+    if let Some(bytes) = allocated_peak {
+        assert!(
+            bytes as f64 <= 1.3 * widest as f64,
+            "executor peak allocation {bytes} vs live {widest}"
+        );
+    }
     assert!(
-        ratio <= 1.6,
-        "executor peak {executor_peak} vs live {widest}"
+        rss_ratio <= 1.45,
+        "executor peak RSS {rss_peak} vs live {widest}"
     );
 
     // Repeated runs: RSS flat after warm-up.

@@ -201,6 +201,84 @@ trait MatElem: Copy + num_traits::Zero + 'static {
 /// Below this many multiply-adds a product is too small to repay waking the thread pool.
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
+/// Rows or columns per gemm call when an operand has to be packed. The gemm crate allocates
+/// its packing workspace afresh on every call, sized by the whole call (kc × rows or kc ×
+/// columns), so an unbounded call on the MLP's 1024-wide layers held up to 4 MiB of workspace
+/// beside the tensors (issue 6 bounds the executor's peak at 1.3× the live tensors). Calls of
+/// 256 keep it at or under 0.5 MiB for f32 and cost nothing measurable: each block is still a
+/// full-speed product.
+const PACKED_BLOCK: usize = 256;
+
+/// `c = a · b` through the gemm crate, which works column-major: a row-major `c` is computed
+/// as `cᵀ = bᵀ · aᵀ`, so that the operand gemm reads down its columns is the one whose rows
+/// are contiguous; the call is split into blocks along the dimensions whose operand gemm packs.
+///
+/// # Safety
+/// The pointers and element strides must describe live, non-overlapping buffers of exactly
+/// (m, k), (k, n) and (m, n) elements, with `c` writable.
+unsafe fn gemm_blocked<T: Copy + 'static>(
+    (m, n, k): (usize, usize, usize),
+    c: (*mut T, [isize; 2]),
+    a: (*const T, [isize; 2]),
+    b: (*const T, [isize; 2]),
+    zero: T,
+    one: T,
+) {
+    // Column-major terms after the transpose: dst is n × m, lhs = bᵀ (n × k), rhs = aᵀ (k × m).
+    // A row stride of c, a or b is a column stride of its transpose.
+    let (dst, [dst_cs, dst_rs]) = c;
+    let (lhs, [lhs_cs, lhs_rs]) = b;
+    let (rhs, [rhs_cs, rhs_rs]) = a;
+    let (rows, cols) = (n, m);
+    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_FLOPS {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm::Parallelism::None
+    };
+    // gemm packs the lhs unless its rows are contiguous, and the rhs unless its columns are.
+    let row_block = if lhs_rs.unsigned_abs() == 1 {
+        rows
+    } else {
+        PACKED_BLOCK
+    };
+    let col_block = if rhs_rs.unsigned_abs() == 1 {
+        cols
+    } else {
+        PACKED_BLOCK
+    };
+    for i in (0..rows).step_by(row_block.max(1)) {
+        let block_rows = row_block.min(rows - i);
+        for j in (0..cols).step_by(col_block.max(1)) {
+            let block_cols = col_block.min(cols - j);
+            let (i, j) = (i as isize, j as isize);
+            // SAFETY (caller's contract): the offsets stay inside the three buffers.
+            unsafe {
+                gemm::gemm(
+                    block_rows,
+                    block_cols,
+                    k,
+                    dst.offset(i * dst_rs + j * dst_cs),
+                    dst_cs,
+                    dst_rs,
+                    false,
+                    lhs.offset(i * lhs_rs),
+                    lhs_cs,
+                    lhs_rs,
+                    rhs.offset(j * rhs_cs),
+                    rhs_cs,
+                    rhs_rs,
+                    zero,
+                    one,
+                    false,
+                    false,
+                    false,
+                    parallelism,
+                );
+            }
+        }
+    }
+}
+
 macro_rules! mat_float {
     ($t:ty) => {
         impl MatElem for $t {
@@ -213,37 +291,19 @@ macro_rules! mat_float {
                 if m == 0 || n == 0 || k == 0 || b.nrows() != k || c.dim() != (m, n) {
                     return; // `c` is already zero (or the caller checked the sizes)
                 }
-                let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_FLOPS {
-                    gemm::Parallelism::Rayon(rayon::current_num_threads())
-                } else {
-                    gemm::Parallelism::None
-                };
-                let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
-                let (cs, cr) = (sc[1], sc[0]);
+                let (sa, sb) = (a.strides(), b.strides());
+                let sc = [c.strides()[0], c.strides()[1]];
                 // SAFETY: the pointers and element strides come from live views of exactly
                 // (m, k), (k, n) and (m, n) elements; `c` is borrowed mutably and cannot alias
                 // `a` or `b`; with read_dst false, gemm only writes c = a·b.
                 unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        c.as_mut_ptr(),
-                        cs,
-                        cr,
-                        false,
-                        a.as_ptr(),
-                        sa[1],
-                        sa[0],
-                        b.as_ptr(),
-                        sb[1],
-                        sb[0],
+                    gemm_blocked(
+                        (m, n, k),
+                        (c.as_mut_ptr(), sc),
+                        (a.as_ptr(), [sa[0], sa[1]]),
+                        (b.as_ptr(), [sb[0], sb[1]]),
                         0.0,
                         1.0,
-                        false,
-                        false,
-                        false,
-                        parallelism,
                     );
                 }
             }
