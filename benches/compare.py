@@ -224,6 +224,7 @@ def limit_threads(n: int) -> None:
     os.environ[THREADS_ENV] = str(n)
     if n:
         os.environ["OMP_NUM_THREADS"] = str(n)
+        os.environ["RAYON_NUM_THREADS"] = str(n)  # symgrad's kernel pool
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                    " --xla_cpu_multi_thread_eigen=false"
                                    f" intra_op_parallelism_threads={n}").strip()
@@ -246,7 +247,9 @@ def graph_session(tf: Any, graph: Any) -> Any:
 
 def thread_counts() -> str:
     n = bench_threads()
-    parts = ["symgrad 1 (single-threaded executor)"]
+    rayon = os.environ.get("RAYON_NUM_THREADS") or f"default = {os.cpu_count()}"
+    parts = [f"symgrad {rayon} (ops run one at a time; matmul, large elementwise ops and "
+             "reductions split over a rayon pool)"]
     if have("tensorflow"):
         parts.append(f"tensorflow intra/inter-op {n or f'default = {os.cpu_count()}'}")
     if have("torch"):
@@ -855,8 +858,8 @@ def main() -> None:
                     help="skip PyTorch and JAX in workload 1 above this many forward ops "
                          "(JAX traces the 10k chain's gradient in about 15 s)")
     ap.add_argument("--threads", type=int, default=0,
-                    help="threads for TF, PyTorch and JAX (default 0: each one's default, "
-                         "all cores); symgrad's executor is single-threaded")
+                    help="threads for symgrad, TF, PyTorch and JAX (default 0: each one's "
+                         "default, all cores)")
     ap.add_argument("--json", help="also write the environment and rows to this file")
     ap.add_argument("--update-readme", action="store_true",
                     help="replace the results section of benches/README.md with this run's")
