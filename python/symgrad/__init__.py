@@ -75,6 +75,8 @@ _NATIVE = [
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
     "initializers", "train", "global_norm",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
+    # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
+    "compat", "math", "random", "logging", "clip_by_norm", "sequence_mask",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -118,7 +120,8 @@ if _NATIVE_IMPORT_ERROR is None:
                            to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
     from . import initializers, train
-    from .clip_ops import clip_by_global_norm, global_norm
+    from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
+    from .embedding_ops import sequence_mask
     from .variables import (AUTO_REUSE, GraphKeys, Variable, VariableScope, VariableV1,
                             all_variables, assign, assign_add, assign_sub,
                             scatter_add, scatter_sub, scatter_update,
@@ -149,6 +152,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .eager import (EagerTensor, GradientTape, TensorSpec, disable_eager_execution,
                         eager_mode, enable_eager_execution, executing_eagerly, function,
                         graph_mode)
+    from . import compat, logging, math, random
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -9,7 +9,7 @@ from .framework import Tensor, name_scope
 from .indexed_slices import IndexedSlices
 from .math_ops import add_n, cast, minimum, reduce_sum, sqrt, square
 
-__all__ = ["global_norm", "clip_by_global_norm"]
+__all__ = ["global_norm", "clip_by_global_norm", "clip_by_norm"]
 
 
 def _values(t: Any) -> Tensor:
@@ -51,3 +51,31 @@ def clip_by_global_norm(t_list: Sequence[Any], clip_norm: Any, use_norm: Any = N
             out.append(IndexedSlices(clipped, t.indices, t.dense_shape)
                        if isinstance(t, IndexedSlices) else clipped)
         return out, norm
+
+
+def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: Optional[str] = None) -> Any:
+    """Rescales `t` so its L2 norm over `axes` (default all) is at most `clip_norm`.
+
+    Built as TF builds it: ``t * clip_norm / maximum(l2norm, clip_norm)``, where a zero norm
+    takes the `where` branches that keep the gradient finite. An IndexedSlices clips its values.
+    """
+    import numpy as np
+
+    from .array_ops import identity, ones_like
+    from .math_ops import maximum, where
+
+    with name_scope(name, "clip_by_norm", [t, clip_norm]) as scope:
+        values = convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t, name="t")
+        if np.isscalar(clip_norm):
+            clip_norm = max(clip_norm, 0)
+        else:
+            clip_norm = cast(maximum(clip_norm, 0), dtype=values.dtype)
+        l2sum = reduce_sum(values * values, axes, keepdims=True)
+        pred = l2sum > 0
+        l2sum_safe = where(pred, l2sum, ones_like(l2sum))
+        l2norm = where(pred, sqrt(l2sum_safe), l2sum)
+        intermediate = values * clip_norm
+        clipped = identity(intermediate / maximum(l2norm, clip_norm), name=scope or None)
+        if isinstance(t, IndexedSlices):
+            return IndexedSlices(clipped, t.indices, t.dense_shape)
+        return clipped

@@ -281,3 +281,7 @@ from .random_ops import dropout  # noqa: E402
 from .math_ops import top_k  # noqa: E402
 
 __all__ += ["dropout", "top_k"]
+
+from .embedding_ops import embedding_lookup  # noqa: E402
+
+__all__ += ["embedding_lookup"]

@@ -1,0 +1,43 @@
+"""``tf.math``: the same functions as the top level and ``symgrad.nn``, under TF's names.
+
+Nothing here is new: every name is the top-level (or ``nn``) function itself, so graphs built
+either way are identical. ``log_sigmoid`` is the one composite, built as TF builds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ._nn_math import (atan2, erf, l2_normalize, reduce_all, reduce_any,  # noqa: F401
+                       reduce_logsumexp)
+from .framework import Tensor
+from .math_ops import (abs, accumulate_n, add, add_n, argmax, argmin, ceil, cos,  # noqa: F401
+                       cumprod, cumsum, divide, equal, exp, expm1, floor, floordiv, floormod,
+                       greater, greater_equal, less, less_equal, log, log1p, logical_and,
+                       logical_not, logical_or, maximum, minimum, mod, multiply, negative,
+                       not_equal, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
+                       reduce_prod, reduce_sum, round, rsqrt, sigmoid, sign, sin, sqrt, square,
+                       squared_difference, subtract, tan, tanh, top_k, truediv)
+from .nn import log_softmax, softmax, softplus  # noqa: F401
+
+__all__ = [
+    "abs", "accumulate_n", "add", "add_n", "argmax", "argmin", "atan2", "ceil", "cos",
+    "cumprod", "cumsum", "divide", "equal", "erf", "exp", "expm1", "floor", "floordiv",
+    "floormod", "greater", "greater_equal", "l2_normalize", "less", "less_equal", "log",
+    "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
+    "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow", "reciprocal",
+    "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_prod", "reduce_sum", "round", "rsqrt", "sigmoid", "sign", "sin", "softmax",
+    "softplus", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k",
+    "truediv",
+]
+
+
+def log_sigmoid(x: Any, name: Optional[str] = None) -> Tensor:
+    """``log(1 / (1 + exp(-x)))`` as ``-softplus(-x)``, which neither overflows nor underflows."""
+    from .constant_op import convert_to_tensor
+    from .framework import name_scope
+
+    with name_scope(name, "LogSigmoid", [x]) as scope:
+        tx = convert_to_tensor(x, name="x")
+        return negative(softplus(negative(tx)), name=scope or None)
