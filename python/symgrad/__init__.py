@@ -77,6 +77,7 @@ _NATIVE = [
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "clip_by_norm", "sequence_mask",
+    "boolean_mask", "logical_xor",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -113,7 +114,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .math_ops import (abs, accumulate_n, add, add_n, cast, ceil, cos, div, divide,
                            equal, exp, expm1, floor, floor_div, floordiv, floormod, greater,
                            greater_equal, less, less_equal, log, log1p, logical_and,
-                           logical_not, logical_or, matmul, maximum, minimum, mod, multiply,
+                           logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod,
+                           multiply,
                            negative, not_equal, pow, range, realdiv, reciprocal, reduce_max,
                            reduce_mean, reduce_min, reduce_prod, reduce_sum, round, rsqrt, sign,
                            sigmoid, sin, sqrt, square, squared_difference, subtract, tan, tanh,
@@ -143,7 +145,7 @@ if _NATIVE_IMPORT_ERROR is None:
 
     def get_collection_ref(key: str) -> list[Any]:
         return get_default_graph().get_collection_ref(key)
-    from .array_ops import reverse, reverse_v2
+    from .array_ops import boolean_mask, reverse, reverse_v2
     from .framework import set_random_seed
     from .math_ops import (argmax, argmin, argsort, cumprod, cumsum, einsum, eye, lin_space,
                            linspace, sort, tensordot)

@@ -505,8 +505,9 @@ def _pack_spec(values: list[Any], name: str) -> Tensor:
 
 def _slice_helper(tensor: Tensor, key: Any) -> Tensor:
     """``tensor[key]`` as TF's ``_slice_helper``: one ``StridedSlice`` named strided_slice."""
-    if isinstance(key, bool) or (isinstance(key, Tensor) and key.dtype is _dtypes.bool):
-        raise NotImplementedError("boolean-mask indexing is not implemented in symgrad")
+    if (isinstance(key, bool) or (isinstance(key, Tensor) and key.dtype is _dtypes.bool)
+            or (isinstance(key, np.ndarray) and key.dtype == np.bool_)):
+        return boolean_mask(tensor, key)
     spec = list(key) if isinstance(key, (list, tuple)) else [key]
     begin: list[Any] = []
     end: list[Any] = []
@@ -566,3 +567,48 @@ def reverse(tensor: Any, axis: Any, name: Optional[str] = None) -> Tensor:
 
 
 reverse_v2 = reverse
+
+
+def boolean_mask(tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any = None) -> Tensor:
+    """The elements (or slices) of `tensor` where `mask` is true, as TF builds it: the masked
+    dimensions flattened to one, then a gather at ``Where(mask)``."""
+    from .math_ops import reduce_prod, where_v2
+    from .tensor_shape import as_shape
+
+    with get_default_graph().name_scope(name):
+        ttensor = convert_to_tensor(tensor, name="tensor")
+        tmask = convert_to_tensor(mask, name="mask")
+        shape_mask = tmask.shape
+        ndims_mask = shape_mask.ndims
+        shape_tensor = ttensor.shape
+        if ndims_mask == 0:
+            raise ValueError("mask cannot be scalar.")
+        if ndims_mask is None:
+            raise ValueError(
+                "Number of mask dimensions must be specified, even if some dimensions are "
+                "None.  E.g. shape=[None] is ok, but shape=None is not.")
+        axis = 0 if axis is None else axis
+        axis_value = _constant_int(axis)
+        if axis_value is not None:
+            axis = axis_value
+            shape_tensor[axis:axis + ndims_mask].assert_is_compatible_with(shape_mask)
+        dynamic = shape(ttensor)
+        leading_size = reduce_prod(dynamic[axis:axis + ndims_mask], [0])
+        ttensor = reshape(ttensor, concat(
+            [shape(ttensor)[:axis], [leading_size], shape(ttensor)[axis + ndims_mask:]], 0))
+        if axis_value is not None and shape_tensor.ndims is not None:
+            first_dim = shape_tensor[axis:axis + ndims_mask].num_elements()
+            ttensor.set_shape(as_shape(shape_tensor[:axis]).concatenate([first_dim])
+                              .concatenate(shape_tensor[axis + ndims_mask:]))
+        flat_mask = reshape(tmask, [-1])
+        indices = squeeze(where_v2(flat_mask), axis=[1])
+        return gather(ttensor, indices, axis=axis)
+
+
+def _constant_int(value: Any) -> Optional[int]:
+    """`value` as a Python int when it is known while building (TF's constant_value)."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, Tensor) and value.op.type == "Const":
+        return int(value.op.get_attr("value"))
+    return None

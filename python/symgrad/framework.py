@@ -625,6 +625,12 @@ class Tensor:
     def __ror__(self, other: Any) -> "Tensor":
         return _binary_operator("or", self, other, reflected=True)
 
+    def __xor__(self, other: Any) -> "Tensor":
+        return _binary_operator("xor", self, other)
+
+    def __rxor__(self, other: Any) -> "Tensor":
+        return _binary_operator("xor", self, other, reflected=True)
+
     def __invert__(self) -> "Tensor":
         return _unary_operator("logical_not", self)
 

@@ -14,8 +14,8 @@ from .framework import Tensor
 from .math_ops import (abs, accumulate_n, add, add_n, argmax, argmin, ceil, cos,  # noqa: F401
                        cumprod, cumsum, divide, equal, exp, expm1, floor, floordiv, floormod,
                        greater, greater_equal, less, less_equal, log, log1p, logical_and,
-                       logical_not, logical_or, maximum, minimum, mod, multiply, negative,
-                       not_equal, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
+                       logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply,
+                       negative, not_equal, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
                        reduce_prod, reduce_sum, round, rsqrt, sigmoid, sign, sin, sqrt, square,
                        squared_difference, subtract, tan, tanh, top_k, truediv)
 from .nn import log_softmax, softmax, softplus  # noqa: F401
@@ -25,7 +25,8 @@ __all__ = [
     "cumprod", "cumsum", "divide", "equal", "erf", "exp", "expm1", "floor", "floordiv",
     "floormod", "greater", "greater_equal", "l2_normalize", "less", "less_equal", "log",
     "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
-    "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow", "reciprocal",
+    "logical_xor", "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow",
+    "reciprocal",
     "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
     "reduce_prod", "reduce_sum", "round", "rsqrt", "sigmoid", "sign", "sin", "softmax",
     "softplus", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k",

@@ -274,11 +274,10 @@ def to_int64(x: Any, name: str = "ToInt64") -> Tensor:
 
 # ----- selection -----
 def where(condition: Any, x: Any = None, y: Any = None, name: Optional[str] = None) -> Tensor:
-    """TF1's ``where``: ``Select`` (cond same shape as x, or a vector over dim 0)."""
+    """TF1's ``where``: ``Select`` (cond same shape as x, or a vector over dim 0); with only
+    a condition, the coordinates of its true elements (``Where``)."""
     if x is None and y is None:
-        raise NotImplementedError(
-            "where(condition) without x and y needs the Where op, which symgrad does not "
-            "implement yet")
+        return _where_coordinates(condition, name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     with op_scope(name, "Select", [condition, x, y]) as scope:
@@ -289,13 +288,29 @@ def where(condition: Any, x: Any = None, y: Any = None, name: Optional[str] = No
 
 def where_v2(condition: Any, x: Any = None, y: Any = None, name: Optional[str] = None
              ) -> Tensor:
-    """Broadcasting ``where`` (``SelectV2``)."""
+    """Broadcasting ``where`` (``SelectV2``); with only a condition, ``Where``."""
+    if x is None and y is None:
+        return _where_coordinates(condition, name)
     if x is None or y is None:
-        raise NotImplementedError("where_v2 needs both x and y in symgrad")
+        raise ValueError("x and y must both be non-None or both be None.")
     with op_scope(name, "SelectV2", [condition, x, y]) as scope:
         cond = convert_to_tensor(condition, dtype=_dtypes.bool, name="condition")
         tx, ty = convert_same_type("SelectV2", [("t", x), ("e", y)])
         return create_tensor("SelectV2", [cond, tx, ty], {}, scope)
+
+
+def _where_coordinates(condition: Any, name: Optional[str]) -> Tensor:
+    """``Where``: an int64 ``[num_true, rank]`` matrix of the true (nonzero) coordinates."""
+    with op_scope(name, "Where", [condition]) as scope:
+        cond = convert_to_tensor(condition, preferred_dtype=_dtypes.bool, name="condition")
+        return create_tensor("Where", [cond], {}, scope)
+
+
+def logical_xor(x: Any, y: Any, name: str = "LogicalXor") -> Tensor:
+    """``(x | y) & ~(x & y)``, built from three ops as TF builds it."""
+    either = logical_or(x, y)
+    both = logical_and(x, y)
+    return logical_and(either, logical_not(both), name=name)
 
 
 # ----- reductions -----
@@ -482,6 +497,7 @@ def _operator_table() -> dict[str, tuple[str, Callable[[Any, Any, str], Tensor]]
         "matmul": ("matmul", build_matmul),
         "and": ("and", simple("LogicalAnd")),
         "or": ("or", simple("LogicalOr")),
+        "xor": ("xor", lambda x, y, scope: logical_xor(x, y, name=scope)),
         "Less": ("Less", simple("Less")),
         "LessEqual": ("LessEqual", simple("LessEqual")),
         "Greater": ("Greater", simple("Greater")),

@@ -2187,12 +2187,7 @@ fn concat_v2_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     }
     let grad = match incoming {
         Some(Grad::Dense(t)) => t,
-        Some(Grad::Sparse(_)) => {
-            return Err(Error::unimplemented(
-                "The gradient of ConcatV2 for an IndexedSlices incoming gradient is not implemented yet in symgrad \
-                 (it needs Gather/Where, which arrive with the sparse-gradient ops)",
-            ))
-        }
+        Some(Grad::Sparse(slices)) => return concat_v2_sparse_grad(ctx, slices),
         None => return Err(Error::invalid("missing gradient for output 0")),
     };
     let values = &ctx.inputs[..n];
@@ -2228,6 +2223,115 @@ fn concat_v2_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         .map(|t| Some(Grad::Dense(t)))
         .chain(std::iter::once(None))
         .collect())
+}
+
+/// The IndexedSlices branch of TF's `_ConcatGradHelper`. Along axis 0 each input keeps the
+/// slices whose indices fall in its rows (`Where` picks them, the indices are shifted to the
+/// input's own rows); along another axis every input keeps all indices and its own columns
+/// of the values. The axis must be known while building, as in TF.
+fn concat_v2_sparse_grad(ctx: &GradCtx<'_>, grad: IndexedSlices) -> GradOut {
+    let g = ctx.graph;
+    let n = ctx.inputs.len().saturating_sub(1);
+    let values = &ctx.inputs[..n];
+    let concat_dim = ctx.input(n)?;
+    let rank = rank_of(g, values[0])?;
+    let non_neg = binary::binary(g, BinaryOp::FloorMod, concat_dim, rank, Some("mod"))?;
+    let known_axis = g.read().constant_value(concat_dim);
+    let axis = known_axis
+        .and_then(|v| v.to_i64_vec().ok())
+        .and_then(|v| v.first().copied())
+        .ok_or_else(|| {
+            Error::invalid(
+                "Can only compute IndexedSlices gradient with statically-known concat_dim",
+            )
+        })?;
+    let axis = if axis < 0 {
+        let r = g.shape(values[0])?.rank().ok_or_else(|| {
+            Error::invalid(
+                "Can only compute IndexedSlices gradient with negative concat_dim when first \
+                 value rank is statically-known.",
+            )
+        })?;
+        axis.rem_euclid(r.max(1) as i64)
+    } else {
+        axis
+    };
+    let sizes = values
+        .iter()
+        .map(|&x| shape_of(g, x, DType::I32, None))
+        .collect::<Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(n + 1);
+    if axis > 0 {
+        // TF's _CreateDenseMaskAndBegin: a one-hot mask of the axis and a zero begin.
+        let shape_of_shape = shape_of(g, sizes[0], DType::I32, None)?;
+        let zero = source::const_value(g, Value::scalar(0i32), Some("zeros/Const"))?;
+        let before = fill(g, expand_dims(g, non_neg, 0)?, zero)?;
+        let one = source::const_value(g, Value::int_vector(DType::I32, &[1]), Some("Const"))?;
+        let after_len = binary::binary(g, BinaryOp::Sub, shape_of_shape, non_neg, Some("sub"))?;
+        let one_scalar = source::const_value(g, Value::scalar(1i32), Some("sub_1/y"))?;
+        let after_len = binary::binary(g, BinaryOp::Sub, after_len, one_scalar, Some("sub_1"))?;
+        let after = fill(g, after_len, zero)?;
+        let mask = concat(g, &[before, one, after], 0)?;
+        let mut begin = fill(g, shape_of_shape, zero)?;
+        for &size in &sizes {
+            let rest = slice_const(g, size, &[1], &[-1])?;
+            let minus_one = source::const_value(
+                g,
+                Value::int_vector(DType::I32, &[-1]),
+                Some("concat/values_0"),
+            )?;
+            let slice_size = concat(g, &[minus_one, rest], 0)?;
+            let new_values = slice(g, grad.values, begin, slice_size)?;
+            out.push(Some(Grad::Sparse(IndexedSlices {
+                values: new_values,
+                indices: grad.indices,
+                dense_shape: Some(size),
+            })));
+            let step = binary::binary(g, BinaryOp::Mul, size, mask, Some("mul"))?;
+            begin = binary::binary(g, BinaryOp::AddV2, begin, step, Some("AddV2"))?;
+        }
+    } else {
+        let index_type = g.dtype(grad.indices)?;
+        let mut start = source::const_value(
+            g,
+            Value::int_vector(index_type, &[0]).reshape(&[])?,
+            Some("Const"),
+        )?;
+        for &size in &sizes {
+            let mut size_on_axis = crate::ops::index::gather(g, size, non_neg, 0)?;
+            if index_type != DType::I32 {
+                size_on_axis = cast(g, size_on_axis, index_type)?;
+            }
+            let end = binary::binary(g, BinaryOp::AddV2, start, size_on_axis, Some("add"))?;
+            let from_start = binary::binary(
+                g,
+                BinaryOp::GreaterEqual,
+                grad.indices,
+                start,
+                Some("GreaterEqual"),
+            )?;
+            let before_end = binary::binary(g, BinaryOp::Less, grad.indices, end, Some("Less"))?;
+            let inside = binary::binary(
+                g,
+                BinaryOp::LogicalAnd,
+                from_start,
+                before_end,
+                Some("LogicalAnd"),
+            )?;
+            let picked = squeeze(g, crate::ops::index::where_true(g, inside)?, &[1])?;
+            let kept = crate::ops::index::gather(g, grad.indices, picked, 0)?;
+            let new_indices = binary::binary(g, BinaryOp::Sub, kept, start, Some("sub"))?;
+            let new_values = crate::ops::index::gather(g, grad.values, picked, 0)?;
+            out.push(Some(Grad::Sparse(IndexedSlices {
+                values: new_values,
+                indices: new_indices,
+                dense_shape: Some(size),
+            })));
+            start = end;
+        }
+    }
+    out.push(None);
+    Ok(out)
 }
 
 /// TF's `_ExtractInputShapes`: one `Const` shape per input while every shape is static,

@@ -68,6 +68,8 @@ pub enum IndexOp {
     Unique {
         out_idx: DType,
     },
+    /// `Where(x)`: the coordinates of the true (nonzero) elements, `int64 [num_true, rank]`.
+    Where,
 }
 
 impl Family for IndexOp {
@@ -81,6 +83,7 @@ impl Family for IndexOp {
             IndexOp::StridedSliceGrad(_) => "StridedSliceGrad",
             IndexOp::OneHot { .. } => "OneHot",
             IndexOp::Unique { .. } => "Unique",
+            IndexOp::Where => "Where",
         }
     }
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
@@ -99,6 +102,7 @@ impl Family for IndexOp {
             "Unique" => attrs.dtype_opt("out_idx").map(|d| IndexOp::Unique {
                 out_idx: d.unwrap_or(DType::I32),
             }),
+            "Where" => Ok(IndexOp::Where),
             _ => return None,
         })
     }
@@ -140,7 +144,7 @@ impl Family for IndexOp {
                 t("T", 2);
                 t("TI", 0);
             }
-            IndexOp::Unique { .. } => t("T", 0),
+            IndexOp::Unique { .. } | IndexOp::Where => t("T", 0),
         }
         match self {
             IndexOp::GatherV2 { batch_dims } => {
@@ -162,6 +166,12 @@ impl Family for IndexOp {
             IndexOp::StridedSlice(m) => infer_strided_slice(ctx, *m),
             IndexOp::StridedSliceGrad(m) => infer_strided_slice_grad(ctx, *m),
             IndexOp::OneHot { axis } => infer_one_hot(ctx, *axis),
+            IndexOp::Where => {
+                ctx.expect_inputs(1)?;
+                ctx.dtype(0)?;
+                let rank = ctx.shape(0)?.rank();
+                one(DType::I64, Shape::from_dims(&[None, rank]))
+            }
             IndexOp::Unique { out_idx } => {
                 ctx.expect_inputs(1)?;
                 let dtype = ctx.dtype(0)?;
@@ -236,6 +246,7 @@ impl Family for IndexOp {
             IndexOp::OneHot { axis } => {
                 one_hot_kernel(input(0)?, input(1)?, input(2)?, input(3)?, *axis)?
             }
+            IndexOp::Where => where_kernel(input(0)?)?,
             IndexOp::Unique { .. } => return Err(Error::internal("Unique handled above")),
         }])
     }
@@ -249,7 +260,42 @@ impl Family for IndexOp {
         r.builtin("DynamicStitch", dynamic_stitch_grad);
         r.not_differentiable("OneHot");
         r.not_differentiable("Unique");
+        r.not_differentiable("Where");
     }
+}
+
+/// `Where(x)`: the row-major coordinates of every element that is true or nonzero (NaN
+/// counts as nonzero, as `x != 0` is true for it).
+fn where_kernel(x: &Value) -> Result<Value> {
+    let dims = x.shape().to_vec();
+    let flat_true: Vec<usize> = match x {
+        Value::Bool(a) => true_positions(a, |v| *v),
+        Value::F32(a) => true_positions(a, |v| *v != 0.0),
+        Value::F64(a) => true_positions(a, |v| *v != 0.0),
+        Value::I8(a) => true_positions(a, |v| *v != 0),
+        Value::I16(a) => true_positions(a, |v| *v != 0),
+        Value::I32(a) => true_positions(a, |v| *v != 0),
+        Value::I64(a) => true_positions(a, |v| *v != 0),
+        Value::U8(a) => true_positions(a, |v| *v != 0),
+    };
+    let (rank, count) = (dims.len(), flat_true.len());
+    let mut coords: Vec<i64> = Vec::with_capacity(count * rank);
+    for mut flat in flat_true {
+        let start = coords.len();
+        coords.resize(start + rank, 0);
+        for (slot, &d) in coords[start..].iter_mut().zip(&dims).rev() {
+            *slot = (flat % d) as i64;
+            flat /= d;
+        }
+    }
+    Value::from_vec(&[count, rank], coords)
+}
+
+fn true_positions<T>(a: &Arr<T>, is_true: impl Fn(&T) -> bool) -> Vec<usize> {
+    a.iter()
+        .enumerate()
+        .filter_map(|(i, v)| is_true(v).then_some(i))
+        .collect()
 }
 
 // ===== flat-buffer helpers =====
@@ -1145,6 +1191,11 @@ pub fn gather(g: &Graph, params: Tensor, indices: Tensor, axis: i64) -> Result<T
         Some("GatherV2"),
     )?
     .output(0))
+}
+
+/// `Where(condition)`: the coordinates of the true elements.
+pub fn where_true(g: &Graph, condition: Tensor) -> Result<Tensor> {
+    g.add1(OpKind::Index(IndexOp::Where), &[condition], Some("Where"))
 }
 
 pub fn gather_nd(g: &Graph, params: Tensor, indices: Tensor) -> Result<Tensor> {
