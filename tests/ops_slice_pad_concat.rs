@@ -265,12 +265,15 @@ fn concat_of_one_value_passes_the_gradient_through() {
 }
 
 #[test]
-fn concat_gradient_of_indexed_slices_is_unimplemented() {
+fn concat_gradient_of_indexed_slices_picks_each_inputs_rows() {
     let g = Graph::new();
     let x = placeholder(&g, Shape::known(&[2, 3]));
-    let y = array::concat(&g, &[x, x], 0).expect("concat");
-    let values = source::const_value(&g, value(&[1, 3], 12), None).expect("values");
-    let indices = source::const_ints(&g, &[3]).expect("indices");
+    let z = placeholder(&g, Shape::known(&[2, 3]));
+    let y = array::concat(&g, &[x, z], 0).expect("concat");
+    // Rows 3 and 0 of the concatenation: row 1 of z and row 0 of x.
+    let values_v = value(&[2, 3], 12);
+    let values = source::const_value(&g, values_v.clone(), None).expect("values");
+    let indices = source::const_ints(&g, &[3, 0]).expect("indices");
     let seed = Grad::Sparse(IndexedSlices {
         values,
         indices,
@@ -280,18 +283,21 @@ fn concat_gradient_of_indexed_slices_is_unimplemented() {
         grad_ys: Some(vec![Some(seed)]),
         ..Default::default()
     };
-    let e = gradients(&g, &[y], &[x], &opts).expect_err("sparse");
-    assert!(
-        matches!(
-            &e,
-            Error::Op {
-                code: Code::Unimplemented,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(e.to_string().contains("IndexedSlices"), "{e}");
+    let grads = gradients(&g, &[y], &[x, z], &opts).expect("sparse");
+    let dense: Vec<Tensor> = grads
+        .into_iter()
+        .map(|d| {
+            assert!(matches!(d, Some(Grad::Sparse(_))), "{d:?}");
+            symgrad::grad::densify(&g, d.expect("connected")).expect("dense")
+        })
+        .collect();
+    let feed = vec![(x, value(&[2, 3], 1)), (z, value(&[2, 3], 2))];
+    let out = Session::new(&g).run(&dense, &feed).expect("run");
+    let rows = values_v.to_f64_vec();
+    let (gx, gz) = (out[0].to_f64_vec(), out[1].to_f64_vec());
+    assert_eq!(gx, [&rows[3..6], &[0.0; 3][..]].concat());
+    assert_eq!(gz, [&[0.0; 3][..], &rows[0..3]].concat());
+
     // One value: the IndexedSlices passes through unchanged.
     let y1 = array::concat(&g, &[x], 0).expect("concat");
     let opts = GradientOptions {
