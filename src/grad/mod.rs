@@ -519,7 +519,7 @@ fn backprop(
                 let ctx = GradCtx {
                     graph: g,
                     op: op_ref,
-                    kind: facts.kind.clone(),
+                    kind: facts.kind,
                     inputs: facts.inputs.clone(),
                     num_outputs: facts.output_dtypes.len(),
                 };

@@ -7,6 +7,7 @@
 
 mod names;
 mod scope;
+mod store;
 
 use crate::attr::Attrs;
 use crate::dtype::DType;
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use scope::ScopeState;
+pub use store::NodeStore;
 
 pub type NodeId = u32;
 
@@ -135,7 +137,7 @@ impl Node {
 #[derive(Debug)]
 pub struct GraphData {
     pub(crate) id: u32,
-    pub(crate) nodes: Vec<Node>,
+    pub(crate) nodes: NodeStore,
     pub(crate) scope: ScopeState,
     finalized: bool,
     /// (input shape, axes) pairs whose static reduced shape gradient helpers exist already
@@ -195,7 +197,7 @@ impl Graph {
             id,
             data: Arc::new(RwLock::new(GraphData {
                 id,
-                nodes: Vec::new(),
+                nodes: NodeStore::default(),
                 scope: ScopeState::default(),
                 finalized: false,
                 reduced_shapes: Default::default(),
@@ -276,8 +278,8 @@ impl Graph {
                 name,
             });
         }
-        let requested = name.unwrap_or_else(|| op.type_name()).to_string();
-        let (scope, previous) = self.enter_name_scope(Some(&requested));
+        let requested = name.unwrap_or_else(|| op.type_name());
+        let (scope, previous) = self.enter_name_scope(Some(requested));
         let result = (|| {
             let mut ts: SmallVec<[Tensor; 4]> = SmallVec::new();
             for input in inputs {
@@ -285,7 +287,7 @@ impl Graph {
                     Input::Tensor(t) => *t,
                     Input::Const(arg, value) => self.add1(
                         OpKind::Const {
-                            value: value.clone(),
+                            value: Box::new(value.clone()),
                         },
                         &[],
                         Some(arg),
@@ -298,7 +300,7 @@ impl Graph {
                 name: Some(&scope),
             })
         })();
-        self.set_name_scope(&previous);
+        self.replace_name_scope(previous);
         result
     }
 
@@ -433,7 +435,7 @@ impl GraphData {
     pub fn id(&self) -> u32 {
         self.id
     }
-    pub fn nodes(&self) -> &[Node] {
+    pub fn nodes(&self) -> &NodeStore {
         &self.nodes
     }
     pub fn version(&self) -> u64 {
@@ -504,7 +506,7 @@ impl GraphData {
     pub fn constant_value(&self, t: Tensor) -> Option<Value> {
         let node = self.node(t.node)?;
         match &node.op {
-            OpKind::Const { value } => Some(value.clone()),
+            OpKind::Const { value } => Some(Value::clone(value)),
             OpKind::Shape { out_type } => {
                 let dims = self.meta(*node.inputs.first()?).ok()?.shape.to_vec()?;
                 let v: Vec<i64> = dims.iter().map(|&d| d as i64).collect();

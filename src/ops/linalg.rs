@@ -762,7 +762,7 @@ mod tests {
         g.add1(
             OpKind::Placeholder {
                 dtype: DType::F64,
-                shape,
+                shape: Box::new(shape),
             },
             &[],
             None,
@@ -808,7 +808,7 @@ mod tests {
             .add1(
                 OpKind::Placeholder {
                     dtype: DType::I32,
-                    shape: Shape::known(&[3, 5]),
+                    shape: Box::new(Shape::known(&[3, 5])),
                 },
                 &[],
                 None,
