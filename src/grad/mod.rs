@@ -126,7 +126,7 @@ struct ScopeGuard<'a> {
 
 impl<'a> ScopeGuard<'a> {
     fn enter(graph: &'a Graph, name: &str) -> Self {
-        let (_, previous) = graph.enter_name_scope(Some(name));
+        let previous = graph.push_name_scope(name);
         ScopeGuard {
             graph,
             previous,

@@ -60,6 +60,12 @@ impl ScopeState {
     /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
     /// re-entered exactly, anything else becomes a new unique scope.
     pub fn enter_name_scope(&mut self, name: Option<&str>) -> (String, String) {
+        let previous = self.push_name_scope(name);
+        (self.here().name_stack.clone(), previous)
+    }
+
+    /// `enter_name_scope` for a caller that needs only the scope it replaces.
+    pub fn push_name_scope(&mut self, name: Option<&str>) -> String {
         let new = match name {
             None | Some("") => String::new(),
             Some(n) if n.ends_with('/') => n.to_string(),
@@ -71,8 +77,7 @@ impl ScopeState {
                 scope
             }
         };
-        let previous = std::mem::replace(&mut self.here_mut().name_stack, new.clone());
-        (new, previous)
+        std::mem::replace(&mut self.here_mut().name_stack, new)
     }
 }
 
