@@ -34,7 +34,10 @@ thread_local! {
 }
 
 fn this_thread() -> ThreadId {
-    THREAD_ID.with(|id| *id)
+    // While the thread's locals are being destroyed the cache is gone, not the thread.
+    THREAD_ID
+        .try_with(|id| *id)
+        .unwrap_or_else(|_| std::thread::current().id())
 }
 
 impl ScopeState {
