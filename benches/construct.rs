@@ -5,6 +5,11 @@
 //!     cargo bench --bench construct               # everything, full sizes
 //!     cargo bench --bench construct -- --quick    # small sizes
 //!     cargo bench --bench construct -- build      # only gradient construction (or: run)
+//!     cargo bench --bench construct -- --chain 1000000   # one chain size alone
+//!     cargo bench --bench construct -- --quick build --reps 5  # best of 5 per workload
+//!
+//! Each `gradients()` line also gives the resident memory the call added per op it added
+//! (`VmRSS` after minus before, from `/proc/self/status`; 0 where that is unavailable).
 //!
 //! The graphs are built as the Python package builds them: each `y * 1.0001 + 0.1` converts its
 //! scalars into fresh constants, as TF does, so the op counts match `compare.py`'s.
@@ -72,32 +77,60 @@ fn mlp_loss(
     Ok((reduce::mean(g, xent, &[0], false)?, params))
 }
 
-/// Times one `gradients(ys, xs)` call; prints it with the ops it added.
-fn report_gradients(label: &str, g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> BenchResult<()> {
-    let before = g.num_ops();
-    let t0 = Instant::now();
-    gradients(g, ys, xs, &GradientOptions::default())?;
-    let seconds = t0.elapsed().as_secs_f64();
-    let added = g.num_ops() - before;
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Times `gradients(ys, xs)` on graphs from `build`, a fresh one per repeat (the call grows
+/// its graph), and prints the best time with the ops and resident memory it added.
+fn report_gradients(
+    label: &str,
+    reps: usize,
+    build: impl Fn() -> BenchResult<(Graph, Vec<Tensor>, Vec<Tensor>)>,
+) -> BenchResult<()> {
+    let mut best = f64::INFINITY;
+    let (mut before, mut added, mut rss_added) = (0, 0, 0);
+    for _ in 0..reps.max(1) {
+        let (g, ys, xs) = build()?;
+        before = g.num_ops();
+        let rss = resident_bytes();
+        let t0 = Instant::now();
+        gradients(&g, &ys, &xs, &GradientOptions::default())?;
+        best = best.min(t0.elapsed().as_secs_f64());
+        rss_added = resident_bytes().saturating_sub(rss);
+        added = g.num_ops() - before;
+    }
     println!(
-        "{label:<44} graph {before:>9} ops | gradients() {:>10.3} ms, {added:>9} ops added, {:>6.0} ns/op",
-        seconds * 1e3,
-        seconds * 1e9 / added.max(1) as f64
+        "{label:<44} graph {before:>9} ops | gradients() {:>10.3} ms, {added:>9} ops added, {:>6.0} ns/op, {:>5.0} B/op resident",
+        best * 1e3,
+        best * 1e9 / added.max(1) as f64,
+        rss_added as f64 / added.max(1) as f64
     );
     Ok(())
 }
 
-fn build_benches(quick: bool) -> BenchResult<()> {
+fn chain_graph(n: usize) -> BenchResult<(Graph, Vec<Tensor>, Vec<Tensor>)> {
+    let g = Graph::new();
+    let x = vector_placeholder(&g, "x")?;
+    let loss = reduce::sum(&g, tanh_chain(&g, x, n)?, &[0], false)?;
+    Ok((g, vec![loss], vec![x]))
+}
+
+fn build_benches(quick: bool, reps: usize) -> BenchResult<()> {
     let chains: &[usize] = if quick {
         &[1_000, 10_000]
     } else {
         &[1_000, 10_000, 100_000, 1_000_000]
     };
     for &n in chains {
-        let g = Graph::new();
-        let x = vector_placeholder(&g, "x")?;
-        let loss = reduce::sum(&g, tanh_chain(&g, x, n)?, &[0], false)?;
-        report_gradients(&format!("chain N={n}"), &g, &[loss], &[x])?;
+        // The largest graphs once: each repeat would hold gigabytes.
+        let reps = if n >= 100_000 { 1 } else { reps };
+        report_gradients(&format!("chain N={n}"), reps, || chain_graph(n))?;
     }
     let fanouts: &[usize] = if quick {
         &[1_000]
@@ -105,26 +138,25 @@ fn build_benches(quick: bool) -> BenchResult<()> {
         &[1_000, 10_000, 100_000]
     };
     for &n in fanouts {
-        let g = Graph::new();
-        let x = vector_placeholder(&g, "x")?;
-        let terms = (0..n)
-            .map(|i| unary::sin(&g, binary::mul(&g, x, scalar(&g, 1.0 + i as f64 * 1e-3)?)?))
-            .collect::<symgrad::Result<Vec<_>>>()?;
-        let total = control::add_n(&g, &terms)?;
-        report_gradients(&format!("fan-out N={n}"), &g, &[total], &[x])?;
+        report_gradients(&format!("fan-out N={n}"), reps, || {
+            let g = Graph::new();
+            let x = vector_placeholder(&g, "x")?;
+            let terms = (0..n)
+                .map(|i| unary::sin(&g, binary::mul(&g, x, scalar(&g, 1.0 + i as f64 * 1e-3)?)?))
+                .collect::<symgrad::Result<Vec<_>>>()?;
+            let total = control::add_n(&g, &terms)?;
+            Ok((g, vec![total], vec![x]))
+        })?;
     }
     let depths: &[usize] = if quick { &[10, 100] } else { &[10, 100, 1000] };
     for &layers in depths {
-        let g = Graph::new();
-        let x = source::placeholder(&g, DType::F32, Shape::known(&[32, 16]), Some("x"))?;
-        let labels = source::placeholder(&g, DType::F32, Shape::known(&[32, 16]), Some("y"))?;
-        let (loss, params) = mlp_loss(&g, x, labels, &vec![16; layers + 1])?;
-        report_gradients(
-            &format!("MLP L={layers}, softmax xent"),
-            &g,
-            &[loss],
-            &params,
-        )?;
+        report_gradients(&format!("MLP L={layers}, softmax xent"), reps, || {
+            let g = Graph::new();
+            let x = source::placeholder(&g, DType::F32, Shape::known(&[32, 16]), Some("x"))?;
+            let labels = source::placeholder(&g, DType::F32, Shape::known(&[32, 16]), Some("y"))?;
+            let (loss, params) = mlp_loss(&g, x, labels, &vec![16; layers + 1])?;
+            Ok((g, vec![loss], params))
+        })?;
     }
     // gradients() must cost what lies between xs and ys, not what the graph holds: a
     // 100-step part is differentiated beside, and then at the end of, ever larger chains.
@@ -134,28 +166,25 @@ fn build_benches(quick: bool) -> BenchResult<()> {
         &[0, 10_000, 100_000, 1_000_000]
     };
     for &big in large {
-        let g = Graph::new();
-        let unrelated = vector_placeholder(&g, "unrelated")?;
-        tanh_chain(&g, unrelated, big)?;
-        let x = vector_placeholder(&g, "x")?;
-        let y = reduce::sum(&g, tanh_chain(&g, x, 100)?, &[0], false)?;
         report_gradients(
             &format!("100 steps beside a {big}-step chain"),
-            &g,
-            &[y],
-            &[x],
+            reps,
+            || {
+                let g = Graph::new();
+                let unrelated = vector_placeholder(&g, "unrelated")?;
+                tanh_chain(&g, unrelated, big)?;
+                let x = vector_placeholder(&g, "x")?;
+                let y = reduce::sum(&g, tanh_chain(&g, x, 100)?, &[0], false)?;
+                Ok((g, vec![y], vec![x]))
+            },
         )?;
-
-        let g = Graph::new();
-        let start = vector_placeholder(&g, "start")?;
-        let deep = tanh_chain(&g, start, big)?;
-        let y = reduce::sum(&g, tanh_chain(&g, deep, 100)?, &[0], false)?;
-        report_gradients(
-            &format!("100 steps after a {big}-step chain"),
-            &g,
-            &[y],
-            &[deep],
-        )?;
+        report_gradients(&format!("100 steps after a {big}-step chain"), reps, || {
+            let g = Graph::new();
+            let start = vector_placeholder(&g, "start")?;
+            let deep = tanh_chain(&g, start, big)?;
+            let y = reduce::sum(&g, tanh_chain(&g, deep, 100)?, &[0], false)?;
+            Ok((g, vec![y], vec![deep]))
+        })?;
     }
     Ok(())
 }
@@ -259,12 +288,26 @@ fn run_benches(quick: bool) -> BenchResult<()> {
 fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let value_of = |flag: &str| -> BenchResult<Option<usize>> {
+        match args.iter().position(|a| a == flag) {
+            Some(i) => Ok(Some(
+                args.get(i + 1)
+                    .ok_or_else(|| format!("{flag} needs a number"))?
+                    .parse()?,
+            )),
+            None => Ok(None),
+        }
+    };
+    let reps = value_of("--reps")?.unwrap_or(1);
+    if let Some(n) = value_of("--chain")? {
+        return report_gradients(&format!("chain N={n}"), reps, || chain_graph(n));
+    }
     let only = |part: &str| {
         let named = args.iter().any(|a| a == "build" || a == "run");
         !named || args.iter().any(|a| a == part)
     };
     if only("build") {
-        build_benches(quick)?;
+        build_benches(quick, reps)?;
     }
     if only("run") {
         run_benches(quick)?;

@@ -276,7 +276,7 @@ fn read_input(step: &plan::Step, slots: &mut [Option<Value>], i: usize) -> Resul
 /// call; `None` for every other step.
 fn run_single(step: &plan::Step, slots: &mut [Option<Value>]) -> Result<Option<Value>> {
     let value = match (&step.op, step.inputs.len()) {
-        (OpKind::Const { value }, 0) => Ok(value.clone()),
+        (OpKind::Const { value }, 0) => Ok(Value::clone(value)),
         (OpKind::Unary(op), 1) => unary::apply_owned(*op, read_input(step, slots, 0)?),
         (OpKind::Binary(op), 2) => {
             let a = read_input(step, slots, 0)?;

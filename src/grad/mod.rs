@@ -126,7 +126,7 @@ struct ScopeGuard<'a> {
 
 impl<'a> ScopeGuard<'a> {
     fn enter(graph: &'a Graph, name: &str) -> Self {
-        let (_, previous) = graph.enter_name_scope(Some(name));
+        let previous = graph.push_name_scope(name);
         ScopeGuard {
             graph,
             previous,
@@ -519,7 +519,7 @@ fn backprop(
                 let ctx = GradCtx {
                     graph: g,
                     op: op_ref,
-                    kind: facts.kind.clone(),
+                    kind: facts.kind,
                     inputs: facts.inputs.clone(),
                     num_outputs: facts.output_dtypes.len(),
                 };

@@ -7,6 +7,7 @@
 
 mod names;
 mod scope;
+mod store;
 
 use crate::attr::Attrs;
 use crate::dtype::DType;
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use scope::ScopeState;
+pub use store::NodeStore;
 
 pub type NodeId = u32;
 
@@ -135,7 +137,7 @@ impl Node {
 #[derive(Debug)]
 pub struct GraphData {
     pub(crate) id: u32,
-    pub(crate) nodes: Vec<Node>,
+    pub(crate) nodes: NodeStore,
     pub(crate) scope: ScopeState,
     finalized: bool,
     /// (input shape, axes) pairs whose static reduced shape gradient helpers exist already
@@ -195,7 +197,7 @@ impl Graph {
             id,
             data: Arc::new(RwLock::new(GraphData {
                 id,
-                nodes: Vec::new(),
+                nodes: NodeStore::default(),
                 scope: ScopeState::default(),
                 finalized: false,
                 reduced_shapes: Default::default(),
@@ -259,47 +261,19 @@ impl Graph {
         inputs: &[Input],
         name: Option<&str>,
     ) -> Result<OpRef> {
-        if inputs.iter().all(|i| matches!(i, Input::Tensor(_))) {
-            let ts: SmallVec<[Tensor; 4]> = inputs
-                .iter()
-                .filter_map(|i| {
-                    if let Input::Tensor(t) = i {
-                        Some(*t)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            return self.add_op(OpSpec {
-                op,
-                inputs: &ts,
-                name,
-            });
-        }
-        let requested = name.unwrap_or_else(|| op.type_name()).to_string();
-        let (scope, previous) = self.enter_name_scope(Some(&requested));
-        let result = (|| {
-            let mut ts: SmallVec<[Tensor; 4]> = SmallVec::new();
-            for input in inputs {
-                ts.push(match input {
-                    Input::Tensor(t) => *t,
-                    Input::Const(arg, value) => self.add1(
-                        OpKind::Const {
-                            value: value.clone(),
-                        },
-                        &[],
-                        Some(arg),
-                    )?,
-                });
-            }
-            self.add_op(OpSpec {
-                op,
-                inputs: &ts,
-                name: Some(&scope),
-            })
-        })();
-        self.set_name_scope(&previous);
-        result
+        let node = self.write().add_with_consts(op, inputs, name)?;
+        Ok(OpRef {
+            graph: self.id,
+            node,
+        })
+    }
+
+    /// Runs `f` on the arena locked for writing, for a builder that adds several ops in a row
+    /// (a gradient's helper subgraph): one lock instead of one per op, and the same ops,
+    /// names and scopes as adding them one by one. `f` cannot reach this `Graph`, so it
+    /// cannot deadlock on the lock.
+    pub(crate) fn build_locked<T>(&self, f: impl FnOnce(&mut GraphData) -> Result<T>) -> Result<T> {
+        f(&mut self.write())
     }
 
     /// Adds a single-output op and returns its output.
@@ -370,6 +344,10 @@ impl Graph {
     pub fn enter_name_scope(&self, name: Option<&str>) -> (String, String) {
         self.write().scope.enter_name_scope(name)
     }
+    /// Enters `name_scope(name)`; returns the previous scope, for `replace_name_scope`.
+    pub fn push_name_scope(&self, name: &str) -> String {
+        self.write().scope.push_name_scope(Some(name))
+    }
     pub fn set_name_scope(&self, scope: &str) {
         self.write().scope.here_mut().name_stack = scope.to_string();
     }
@@ -433,7 +411,7 @@ impl GraphData {
     pub fn id(&self) -> u32 {
         self.id
     }
-    pub fn nodes(&self) -> &[Node] {
+    pub fn nodes(&self) -> &NodeStore {
         &self.nodes
     }
     pub fn version(&self) -> u64 {
@@ -504,7 +482,7 @@ impl GraphData {
     pub fn constant_value(&self, t: Tensor) -> Option<Value> {
         let node = self.node(t.node)?;
         match &node.op {
-            OpKind::Const { value } => Some(value.clone()),
+            OpKind::Const { value } => Some(Value::clone(value)),
             OpKind::Shape { out_type } => {
                 let dims = self.meta(*node.inputs.first()?).ok()?.shape.to_vec()?;
                 let v: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
@@ -530,6 +508,74 @@ impl GraphData {
             OpKind::Index(op) => crate::ops::index::fold(self, op, node, t),
             _ => None,
         }
+    }
+
+    /// `Graph::add1` under a lock already held.
+    pub(crate) fn add1(
+        &mut self,
+        op: OpKind,
+        inputs: &[Tensor],
+        name: Option<&str>,
+    ) -> Result<Tensor> {
+        let node = self.add_op(OpSpec { op, inputs, name })?;
+        Ok(Tensor {
+            graph: self.id,
+            node,
+            index: 0,
+        })
+    }
+
+    /// `Graph::add_with_consts` under a lock already held.
+    pub(crate) fn add_with_consts(
+        &mut self,
+        op: OpKind,
+        inputs: &[Input],
+        name: Option<&str>,
+    ) -> Result<NodeId> {
+        if inputs.iter().all(|i| matches!(i, Input::Tensor(_))) {
+            let ts: SmallVec<[Tensor; 4]> = inputs
+                .iter()
+                .filter_map(|i| {
+                    if let Input::Tensor(t) = i {
+                        Some(*t)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            return self.add_op(OpSpec {
+                op,
+                inputs: &ts,
+                name,
+            });
+        }
+        let requested = name.unwrap_or_else(|| op.type_name());
+        let (scope, previous) = self.scope.enter_name_scope(Some(requested));
+        let result = self.add_consts_then(op, inputs, &scope);
+        self.scope.here_mut().name_stack = previous;
+        result
+    }
+
+    /// The constants of `inputs` inside the current scope, then `op` named `scope` exactly.
+    fn add_consts_then(&mut self, op: OpKind, inputs: &[Input], scope: &str) -> Result<NodeId> {
+        let mut ts: SmallVec<[Tensor; 4]> = SmallVec::new();
+        for input in inputs {
+            ts.push(match input {
+                Input::Tensor(t) => *t,
+                Input::Const(arg, value) => self.add1(
+                    OpKind::Const {
+                        value: Box::new(value.clone()),
+                    },
+                    &[],
+                    Some(arg),
+                )?,
+            });
+        }
+        self.add_op(OpSpec {
+            op,
+            inputs: &ts,
+            name: Some(scope),
+        })
     }
 
     fn add_op(&mut self, spec: OpSpec<'_>) -> Result<NodeId> {

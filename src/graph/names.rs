@@ -5,7 +5,7 @@
 //! often the name was handed out and records the op bearing it, so naming an op costs one
 //! key allocation and two hash probes, and the graph keeps no second name map.
 
-use super::{Node, NodeId};
+use super::{NodeId, NodeStore};
 use crate::error::{Error, Result};
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -39,7 +39,8 @@ pub struct NameTable {
 fn fold_into(name: &str, out: &mut String) {
     out.clear();
     if name.is_ascii() {
-        out.extend(name.bytes().map(|b| b.to_ascii_lowercase() as char));
+        out.push_str(name);
+        out.make_ascii_lowercase();
     } else {
         out.push_str(&name.to_lowercase());
     }
@@ -139,13 +140,13 @@ impl NameTable {
     }
 
     /// The op named exactly `name`.
-    pub fn op(&self, name: &str, nodes: &[Node]) -> Option<NodeId> {
+    pub fn op(&self, name: &str, nodes: &NodeStore) -> Option<NodeId> {
         let mut folded = String::with_capacity(name.len());
         fold_into(name, &mut folded);
         self.op_folded(&folded, name, nodes)
     }
 
-    fn op_folded(&self, folded: &str, name: &str, nodes: &[Node]) -> Option<NodeId> {
+    fn op_folded(&self, folded: &str, name: &str, nodes: &NodeStore) -> Option<NodeId> {
         let recorded = self.get(folded).map_or(NO_OP, |u| u.op);
         match nodes.get(recorded as usize) {
             Some(n) if &*n.name == name => Some(recorded),
@@ -155,7 +156,7 @@ impl NameTable {
 
     /// Names op `id` exactly `name` (a scope name taken as an op name, which TF does not
     /// make unique again): marks it used and records it, or fails when an op bears it.
-    pub fn name_op_exactly(&mut self, name: &str, id: NodeId, nodes: &[Node]) -> Result<()> {
+    pub fn name_op_exactly(&mut self, name: &str, id: NodeId, nodes: &NodeStore) -> Result<()> {
         let mut folded = std::mem::take(&mut self.folded);
         fold_into(name, &mut folded);
         let result = if self.op_folded(&folded, name, nodes).is_some() {

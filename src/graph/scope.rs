@@ -6,7 +6,7 @@
 //! builds in the same graph.
 
 use super::names::NameTable;
-use super::{Node, NodeId};
+use super::{NodeId, NodeStore};
 use rustc_hash::FxHashMap;
 use std::thread::ThreadId;
 
@@ -27,16 +27,30 @@ static NO_SCOPES: ThreadScope = ThreadScope {
     overrides: Vec::new(),
 };
 
+thread_local! {
+    // `thread::current()` clones an `Arc` on every call; every op added asks for the
+    // thread's stacks, so the id is read once per thread.
+    static THREAD_ID: ThreadId = std::thread::current().id();
+}
+
+fn this_thread() -> ThreadId {
+    // While the thread's locals are being destroyed the cache is gone, not the thread.
+    THREAD_ID
+        .try_with(|id| *id)
+        .unwrap_or_else(|_| std::thread::current().id())
+}
+
 impl ScopeState {
     /// The calling thread's stacks.
     pub fn here(&self) -> &ThreadScope {
-        self.threads
-            .get(&std::thread::current().id())
-            .unwrap_or(&NO_SCOPES)
+        if self.threads.is_empty() {
+            return &NO_SCOPES;
+        }
+        self.threads.get(&this_thread()).unwrap_or(&NO_SCOPES)
     }
 
     pub fn here_mut(&mut self) -> &mut ThreadScope {
-        self.threads.entry(std::thread::current().id()).or_default()
+        self.threads.entry(this_thread()).or_default()
     }
 
     /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
@@ -49,17 +63,24 @@ impl ScopeState {
     /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
     /// re-entered exactly, anything else becomes a new unique scope.
     pub fn enter_name_scope(&mut self, name: Option<&str>) -> (String, String) {
+        let previous = self.push_name_scope(name);
+        (self.here().name_stack.clone(), previous)
+    }
+
+    /// `enter_name_scope` for a caller that needs only the scope it replaces.
+    pub fn push_name_scope(&mut self, name: Option<&str>) -> String {
         let new = match name {
             None | Some("") => String::new(),
             Some(n) if n.ends_with('/') => n.to_string(),
             Some(n) => {
-                let mut scope = self.unique_name(n, true);
+                // Room for the '/' up front: the name is handed out as it was built.
+                let full = self.here().prefixed_with_room(n, 1);
+                let mut scope = self.names.unique(full, true);
                 scope.push('/');
                 scope
             }
         };
-        let previous = std::mem::replace(&mut self.here_mut().name_stack, new.clone());
-        (new, previous)
+        std::mem::replace(&mut self.here_mut().name_stack, new)
     }
 }
 
@@ -95,7 +116,11 @@ pub struct ControlFrame {
 impl ThreadScope {
     /// `name` inside the current scope.
     pub fn prefixed(&self, name: &str) -> String {
-        let mut full = String::with_capacity(self.name_stack.len() + name.len());
+        self.prefixed_with_room(name, 0)
+    }
+
+    fn prefixed_with_room(&self, name: &str, room: usize) -> String {
+        let mut full = String::with_capacity(self.name_stack.len() + name.len() + room);
         full.push_str(&self.name_stack);
         full.push_str(name);
         full
@@ -152,7 +177,7 @@ impl ThreadScope {
     }
 
     /// (device, explicit colocation groups) for a new op.
-    pub fn placement(&self, nodes: &[Node]) -> (String, Vec<Box<str>>) {
+    pub fn placement(&self, nodes: &NodeStore) -> (String, Vec<Box<str>>) {
         if !self.colocation.is_empty() {
             let mut groups: Vec<String> = Vec::new();
             let mut device: Option<String> = None;

@@ -612,6 +612,11 @@ pub fn reduce_gradient_args(
         return Ok((None, None));
     }
     let (sx, sy) = (g.shape(x)?, g.shape(y)?);
+    if let (Some(dx), Some(dy), Some((rx, ry))) =
+        (sx.to_vec(), sy.to_vec(), broadcast_reduction_axes(&sx, &sy))
+    {
+        return static_reduce_gradient_args(g, [(gx, dx, rx), (gy, dy, ry)]);
+    }
     let shape_x = array::shape_of(g, x, DType::I32, None)?;
     let shape_y = array::shape_of(g, y, DType::I32, None)?;
     let (rank_x, rank_y) = (sx.rank().unwrap_or(0), sy.rank().unwrap_or(0));
@@ -667,6 +672,53 @@ pub fn reduce_gradient_args(
 enum Axes {
     Static(Option<Value>),
     Dynamic(Tensor),
+}
+
+/// `reduce_gradient_args` when both input shapes are fully known (the common case, e.g.
+/// every step of a chain): the same ops the general path builds — both shapes as
+/// constants, then per input that needs it `Reshape(Sum(g, axes, keep_dims))` — added
+/// under one graph lock. Each side is (its gradient, its input's dims, its broadcast axes).
+fn static_reduce_gradient_args(
+    g: &Graph,
+    sides: [(Option<Tensor>, Vec<usize>, Vec<usize>); 2],
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    let ranks = [sides[0].1.len(), sides[1].1.len()];
+    g.build_locked(|data| {
+        let mut shapes = [None; 2];
+        for (shape, (_, dims, _)) in shapes.iter_mut().zip(&sides) {
+            let dims: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+            let value = Box::new(Value::int_vector(DType::I32, &dims));
+            *shape = Some(data.add1(OpKind::Const { value }, &[], Some("Shape"))?);
+        }
+        let mut out = [None; 2];
+        for (i, (grad, _, axes)) in sides.iter().enumerate() {
+            let must_reduce = !axes.is_empty() || ranks[i] < ranks[1 - i];
+            out[i] = match (*grad, shapes[i]) {
+                (Some(t), Some(shape)) if must_reduce => {
+                    let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+                    let sum = data.add_with_consts(
+                        OpKind::Reduce {
+                            op: reduce::ReduceOp::Sum,
+                            keep_dims: true,
+                        },
+                        &[
+                            t.into(),
+                            Input::Const("reduction_indices", Value::int_vector(DType::I32, &axes)),
+                        ],
+                        None,
+                    )?;
+                    let summed = Tensor {
+                        graph: data.id(),
+                        node: sum,
+                        index: 0,
+                    };
+                    Some(data.add1(OpKind::Reshape, &[summed, shape], Some("Reshape"))?)
+                }
+                (grad, _) => grad,
+            };
+        }
+        Ok((out[0], out[1]))
+    })
 }
 
 fn add_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {

@@ -365,7 +365,7 @@ impl Family for ConvOp {
 
 fn add(g: &Graph, op: ConvOp, inputs: &[Tensor]) -> Result<Tensor> {
     let name = op.type_name();
-    g.add1(OpKind::Conv(op), inputs, Some(name))
+    g.add1(OpKind::Conv(Box::new(op)), inputs, Some(name))
 }
 
 pub fn conv2d(g: &Graph, x: Tensor, filter: Tensor, a: &ConvAttrs) -> Result<Tensor> {

@@ -822,7 +822,7 @@ mod tests {
         g.add1(
             OpKind::Placeholder {
                 dtype: DType::F64,
-                shape,
+                shape: Box::new(shape),
             },
             &[],
             None,
@@ -868,7 +868,7 @@ mod tests {
             .add1(
                 OpKind::Placeholder {
                     dtype: DType::I32,
-                    shape: Shape::known(&[3, 5]),
+                    shape: Box::new(Shape::known(&[3, 5])),
                 },
                 &[],
                 None,

@@ -63,16 +63,19 @@ macro_rules! family_dispatch {
 #[derive(Debug, Clone)]
 pub enum OpKind {
     // source.rs
+    // The large payloads are boxed so that every op's `OpKind` stays small: most ops carry
+    // no more than a few bytes of attributes, and graphs hold millions of them
+    // (tests/node_size.rs pins the size).
     Const {
-        value: Value,
+        value: Box<Value>,
     },
     Placeholder {
         dtype: DType,
-        shape: Shape,
+        shape: Box<Shape>,
     },
     PlaceholderWithDefault {
         dtype: DType,
-        shape: Shape,
+        shape: Box<Shape>,
     },
     // unary.rs: one input, elementwise
     Unary(UnaryOp),
@@ -153,11 +156,11 @@ pub enum OpKind {
     TestPanic,
     // Families, one file each.
     Nn(nn::NnOp),
-    Conv(conv::ConvOp),
+    Conv(Box<conv::ConvOp>),
     Index(index::IndexOp),
     AxisOps(axis_ops::AxisOp),
     Random(random::RandomOp),
-    State(state::StateOp),
+    State(Box<state::StateOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -291,7 +294,7 @@ impl OpKind {
         macro_rules! try_family {
             ($($variant:ident => $family:ty),*) => {
                 $(if let Some(op) = <$family as Family>::from_def(op_type, attrs, input_types) {
-                    return op.map(OpKind::$variant);
+                    return op.map(|op| OpKind::$variant(op.into()));
                 })*
             };
         }
@@ -321,14 +324,16 @@ impl OpKind {
                 let value = attrs.tensor("value")?;
                 match attrs.dtype_opt("dtype")? {
                     Some(d) if d != value.dtype() => OpKind::Const {
-                        value: value.cast(d),
+                        value: Box::new(value.cast(d)),
                     },
-                    _ => OpKind::Const { value },
+                    _ => OpKind::Const {
+                        value: Box::new(value),
+                    },
                 }
             }
             "Placeholder" => OpKind::Placeholder {
                 dtype: attrs.dtype("dtype")?,
-                shape: attrs.shape_or_unknown("shape")?,
+                shape: Box::new(attrs.shape_or_unknown("shape")?),
             },
             "PlaceholderWithDefault" => OpKind::PlaceholderWithDefault {
                 dtype: match attrs.dtype_opt("dtype")? {
@@ -337,7 +342,7 @@ impl OpKind {
                         .first()
                         .ok_or_else(|| Error::invalid("PlaceholderWithDefault needs an input"))?,
                 },
-                shape: attrs.shape_or_unknown("shape")?,
+                shape: Box::new(attrs.shape_or_unknown("shape")?),
             },
             "Identity" => OpKind::Identity,
             "IdentityN" => OpKind::IdentityN,
@@ -466,12 +471,12 @@ impl OpKind {
         match self {
             OpKind::Const { value } => {
                 out.push(("dtype", AttrValue::Type(value.dtype())));
-                out.push(("value", AttrValue::Tensor(value.clone())));
+                out.push(("value", AttrValue::Tensor(Value::clone(value))));
             }
             OpKind::Placeholder { dtype, shape }
             | OpKind::PlaceholderWithDefault { dtype, shape } => {
                 out.push(("dtype", AttrValue::Type(*dtype)));
-                out.push(("shape", AttrValue::Shape(shape.clone())));
+                out.push(("shape", AttrValue::Shape(Shape::clone(shape))));
             }
             OpKind::Unary(_)
             | OpKind::Binary(_)

@@ -1274,6 +1274,7 @@ mod tests {
     // ----- shape rule -----
 
     fn placeholder(g: &Graph, dtype: DType, shape: Shape) -> Tensor {
+        let shape = Box::new(shape);
         g.add1(OpKind::Placeholder { dtype, shape }, &[], None)
             .expect("placeholder")
     }

@@ -17,7 +17,7 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
         }
         OpKind::Placeholder { dtype, shape } => {
             ctx.expect_inputs(0)?;
-            one(*dtype, shape.clone())
+            one(*dtype, Shape::clone(shape))
         }
         OpKind::PlaceholderWithDefault { dtype, shape } => {
             ctx.expect_inputs(1)?;
@@ -34,7 +34,7 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
                     input.shape, shape
                 )));
             }
-            one(*dtype, shape.clone())
+            one(*dtype, Shape::clone(shape))
         }
         _ => Err(Error::internal("source::infer called for a non-source op")),
     }
@@ -43,7 +43,7 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
 /// Placeholders are fed by the executor; reaching this kernel means the feed is missing.
 pub fn compute(op: &OpKind, name: &str, inputs: &[Value]) -> Result<Outputs> {
     match op {
-        OpKind::Const { value } => Ok(smallvec![value.clone()]),
+        OpKind::Const { value } => Ok(smallvec![Value::clone(value)]),
         OpKind::Placeholder { dtype, shape } => Err(Error::op_invalid(format!(
             "You must feed a value for placeholder tensor '{}' with dtype {}{}",
             name,
@@ -69,7 +69,13 @@ pub fn compute(op: &OpKind, name: &str, inputs: &[Value]) -> Result<Outputs> {
 
 /// A `Const` holding `value`.
 pub fn const_value(g: &Graph, value: Value, name: Option<&str>) -> Result<Tensor> {
-    g.add1(OpKind::Const { value }, &[], Some(name.unwrap_or("Const")))
+    g.add1(
+        OpKind::Const {
+            value: Box::new(value),
+        },
+        &[],
+        Some(name.unwrap_or("Const")),
+    )
 }
 
 /// A scalar `Const` of `dtype`. With `scope`, it is built inside that name scope (TF's
@@ -100,7 +106,10 @@ pub fn const_ints(g: &Graph, xs: &[i64]) -> Result<Tensor> {
 
 pub fn placeholder(g: &Graph, dtype: DType, shape: Shape, name: Option<&str>) -> Result<Tensor> {
     g.add1(
-        OpKind::Placeholder { dtype, shape },
+        OpKind::Placeholder {
+            dtype,
+            shape: Box::new(shape),
+        },
         &[],
         Some(name.unwrap_or("Placeholder")),
     )
@@ -114,7 +123,10 @@ pub fn placeholder_with_default(
 ) -> Result<Tensor> {
     let dtype = g.dtype(input)?;
     g.add1(
-        OpKind::PlaceholderWithDefault { dtype, shape },
+        OpKind::PlaceholderWithDefault {
+            dtype,
+            shape: Box::new(shape),
+        },
         &[input],
         Some(name.unwrap_or("PlaceholderWithDefault")),
     )

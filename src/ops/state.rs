@@ -476,14 +476,14 @@ fn resource_gather_grad(
     use crate::ops::{array, source};
     let g = ctx.graph;
     let (handle, indices) = (ctx.input(0)?, ctx.input(1)?);
-    let dtype = match &ctx.kind {
-        OpKind::State(StateOp::ResourceGather { dtype, .. }) => *dtype,
+    let dtype = match state_op(&ctx.kind) {
+        Some(StateOp::ResourceGather { dtype, .. }) => *dtype,
         _ => return Err(Error::internal("ResourceGather gradient on another op")),
     };
     let grad = ctx.grad(grads, 0)?;
     let handle_op = g.read().node(handle.node).map(|n| n.op.clone());
-    let var_shape = match handle_op {
-        Some(OpKind::State(StateOp::VarHandleOp { shape, .. })) => shape,
+    let var_shape = match handle_op.as_ref().and_then(state_op) {
+        Some(StateOp::VarHandleOp { shape, .. }) => shape.clone(),
         _ => Shape::unknown(),
     };
     let params_shape = match var_shape.dims() {
@@ -529,6 +529,13 @@ fn check_handle(ctx: &InferCtx<'_>) -> Result<()> {
     Ok(())
 }
 
+fn state_op(kind: &OpKind) -> Option<&StateOp> {
+    match kind {
+        OpKind::State(op) => Some(op),
+        _ => None,
+    }
+}
+
 /// The variable's static shape when input 0 comes straight from a `VarHandleOp`, checking
 /// that the op's `dtype` is the variable's.
 fn handle_meta(ctx: &InferCtx<'_>, dtype: DType) -> Result<Shape> {
@@ -537,11 +544,11 @@ fn handle_meta(ctx: &InferCtx<'_>, dtype: DType) -> Result<Shape> {
         return Ok(Shape::unknown());
     };
     if let Some(node) = ctx.graph.node(t.node) {
-        if let OpKind::State(StateOp::VarHandleOp {
+        if let Some(StateOp::VarHandleOp {
             dtype: var_dtype,
             shape,
             ..
-        }) = &node.op
+        }) = state_op(&node.op)
         {
             if *var_dtype != dtype {
                 return Err(Error::type_error(format!(
@@ -582,12 +589,12 @@ fn not_found(name: &str) -> Error {
 /// `VarHandleOp` named `name` (also its shared name): the handle of a variable.
 pub fn var_handle(g: &Graph, name: &str, dtype: DType, shape: Shape) -> Result<Tensor> {
     g.add1(
-        OpKind::State(StateOp::VarHandleOp {
+        OpKind::State(Box::new(StateOp::VarHandleOp {
             dtype,
             shape,
             shared_name: name.to_string(),
             container: String::new(),
-        }),
+        })),
         &[],
         Some(name),
     )
@@ -601,7 +608,7 @@ pub fn read_variable(
     name: Option<&str>,
 ) -> Result<Tensor> {
     g.add1(
-        OpKind::State(StateOp::ReadVariableOp { dtype }),
+        OpKind::State(Box::new(StateOp::ReadVariableOp { dtype })),
         &[handle],
         name,
     )
@@ -624,7 +631,7 @@ pub fn assign_variable(
         other => return Err(Error::invalid(format!("{other} is not an assign op"))),
     };
     g.add_op(OpSpec {
-        op: OpKind::State(op),
+        op: OpKind::State(Box::new(op)),
         inputs: &[handle, value],
         name,
     })
@@ -632,7 +639,11 @@ pub fn assign_variable(
 
 /// `VarIsInitializedOp(handle)`: whether the variable has a value in the session.
 pub fn var_is_initialized(g: &Graph, handle: Tensor, name: Option<&str>) -> Result<Tensor> {
-    g.add1(OpKind::State(StateOp::VarIsInitializedOp), &[handle], name)
+    g.add1(
+        OpKind::State(Box::new(StateOp::VarIsInitializedOp)),
+        &[handle],
+        name,
+    )
 }
 
 /// `ResourceScatterAdd/Sub/Update(handle, indices, updates)` by op type name.
@@ -650,10 +661,10 @@ pub fn resource_scatter(
         .position(|t| *t == op_type)
         .ok_or_else(|| Error::invalid(format!("{op_type} is not a scatter op")))?;
     g.add_op(OpSpec {
-        op: OpKind::State(StateOp::ResourceScatter {
+        op: OpKind::State(Box::new(StateOp::ResourceScatter {
             kind: kind as u8,
             dtype,
-        }),
+        })),
         inputs: &[handle, indices, updates],
         name,
     })
@@ -668,11 +679,11 @@ pub fn resource_gather(
     name: Option<&str>,
 ) -> Result<Tensor> {
     g.add1(
-        OpKind::State(StateOp::ResourceGather {
+        OpKind::State(Box::new(StateOp::ResourceGather {
             dtype,
             batch_dims: 0,
             validate_indices: true,
-        }),
+        })),
         &[handle, indices],
         name,
     )

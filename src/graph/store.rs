@@ -1,0 +1,119 @@
+//! The arena's op storage: segments of doubling capacity that are never reallocated.
+//!
+//! A plain `Vec<Node>` moves every op each time it doubles, so one `gradients()` call that
+//! adds a thousand ops to a million-op graph could copy the whole graph (and fault in its new
+//! pages): time that grows with the graph, not with the work. Here segment `k` holds
+//! `FIRST << k` ops and is allocated once, so adding an op never moves another, and the
+//! memory reserved stays within twice what is used, as with a `Vec`.
+
+use super::{Node, NodeId};
+
+/// Ops in the first segment; small so that an empty graph costs little.
+const FIRST: usize = 64;
+const FIRST_BITS: u32 = FIRST.trailing_zeros();
+
+#[derive(Debug, Default)]
+pub struct NodeStore {
+    segments: Vec<Vec<Node>>,
+    len: usize,
+}
+
+/// (segment, offset) of op `i`: segment `k` starts at `FIRST * (2^k - 1)`.
+fn locate(i: usize) -> (usize, usize) {
+    let j = (i >> FIRST_BITS) + 1;
+    let k = (usize::BITS - 1 - j.leading_zeros()) as usize;
+    (k, i - (FIRST << k) + FIRST)
+}
+
+impl NodeStore {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Node> {
+        if i >= self.len {
+            return None;
+        }
+        let (k, off) = locate(i);
+        self.segments.get(k).and_then(|s| s.get(off))
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Node> {
+        if i >= self.len {
+            return None;
+        }
+        let (k, off) = locate(i);
+        self.segments.get_mut(k).and_then(|s| s.get_mut(off))
+    }
+
+    /// The op with id `id`.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.get(id as usize)
+    }
+
+    pub fn push(&mut self, node: Node) {
+        let (k, _) = locate(self.len);
+        if k == self.segments.len() {
+            self.segments.push(Vec::with_capacity(FIRST << k));
+        }
+        if let Some(segment) = self.segments.get_mut(k) {
+            segment.push(node);
+            self.len += 1;
+        }
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Node> + '_ {
+        self.segments.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for NodeStore {
+    type Output = Node;
+    /// Panics on an id out of range, as a slice does: callers index only with ids they
+    /// checked or that the graph handed out.
+    fn index(&self, i: usize) -> &Node {
+        let (k, off) = locate(i);
+        &self.segments[k][off]
+    }
+}
+
+impl std::ops::IndexMut<usize> for NodeStore {
+    fn index_mut(&mut self, i: usize) -> &mut Node {
+        let (k, off) = locate(i);
+        &mut self.segments[k][off]
+    }
+}
+
+impl<'a> IntoIterator for &'a NodeStore {
+    type Item = &'a Node;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Node>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.segments.iter().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+
+    #[test]
+    fn segments_double_and_tile_the_ids() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(63), (0, 63));
+        assert_eq!(locate(64), (1, 0));
+        assert_eq!(locate(191), (1, 127));
+        assert_eq!(locate(192), (2, 0));
+        let mut expected = (0, 0);
+        for i in 0..100_000 {
+            assert_eq!(locate(i), expected, "op {i}");
+            expected.1 += 1;
+            if expected.1 == 64 << expected.0 {
+                expected = (expected.0 + 1, 0);
+            }
+        }
+    }
+}
