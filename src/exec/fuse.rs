@@ -18,7 +18,7 @@ use super::plan::Step;
 use crate::dtype::DType;
 use crate::graph::TensorMeta;
 use crate::ops::elementwise::{task_len, PARALLEL_MIN};
-use crate::ops::vmath::{simd, F32Fn, BLOCK};
+use crate::ops::vmath::{bulk, load, map_lanes, simd, store, F32Fn, BLOCK, LANES};
 use crate::ops::{BinaryOp, OpKind, UnaryOp};
 use crate::shape::Shape;
 use crate::value::Value;
@@ -126,34 +126,52 @@ enum Src<'a> {
 #[inline(always)]
 fn map_block(a: Src<'_>, d: &mut [f32], f: impl Fn(f32) -> f32) {
     match a {
-        Src::Slice(x) => {
-            for (d, &x) in d.iter_mut().zip(x) {
-                *d = f(x);
-            }
-        }
+        Src::Slice(x) => map_lanes(x, d, f),
         Src::Splat(x) => d.fill(f(x)),
+    }
+}
+
+/// One operand's lane array at `at`.
+#[inline(always)]
+fn lanes(s: Src<'_>, at: usize, len: usize) -> [f32; LANES] {
+    match s {
+        Src::Slice(x) => load(x, at, len),
+        Src::Splat(v) => [v; LANES],
     }
 }
 
 #[inline(always)]
 fn zip_block(a: Src<'_>, b: Src<'_>, d: &mut [f32], f: impl Fn(f32, f32) -> f32) {
+    let n = d.len();
+    let mut at = bulk(n);
+    let head = &mut d[..at];
     match (a, b) {
         (Src::Slice(x), Src::Slice(y)) => {
-            for ((d, &x), &y) in d.iter_mut().zip(x).zip(y) {
+            for ((d, &x), &y) in head.iter_mut().zip(x).zip(y) {
                 *d = f(x, y);
             }
         }
         (Src::Slice(x), Src::Splat(y)) => {
-            for (d, &x) in d.iter_mut().zip(x) {
+            for (d, &x) in head.iter_mut().zip(x) {
                 *d = f(x, y);
             }
         }
         (Src::Splat(x), Src::Slice(y)) => {
-            for (d, &y) in d.iter_mut().zip(y) {
+            for (d, &y) in head.iter_mut().zip(y) {
                 *d = f(x, y);
             }
         }
-        (Src::Splat(x), Src::Splat(y)) => d.fill(f(x, y)),
+        (Src::Splat(x), Src::Splat(y)) => head.fill(f(x, y)),
+    }
+    while at < n {
+        let len = LANES.min(n - at);
+        let (x, y) = (lanes(a, at, len), lanes(b, at, len));
+        let mut out = [0f32; LANES];
+        for ((o, &x), &y) in out.iter_mut().zip(&x).zip(&y) {
+            *o = f(x, y);
+        }
+        store(d, at, len, &out);
+        at += len;
     }
 }
 

@@ -224,6 +224,63 @@ pub enum F32Fn {
     Sigmoid,
 }
 
+/// Elements per inner step: one AVX2 register. The loops below go a fixed-size array at a
+/// time (the tail padded), so that even a 16-element tensor runs in vector registers;
+/// LLVM's own loop vectoriser unrolls by four registers and leaves shorter loops scalar.
+pub const LANES: usize = 8;
+
+/// `x[at..at + len]` (len <= LANES) in an array, padded with zeros.
+#[inline(always)]
+pub fn load(x: &[f32], at: usize, len: usize) -> [f32; LANES] {
+    let mut v = [0f32; LANES];
+    match x.get(at..at + LANES) {
+        Some(full) if len == LANES => v.copy_from_slice(full),
+        _ => {
+            if let Some(part) = x.get(at..at + len) {
+                v[..len].copy_from_slice(part);
+            }
+        }
+    }
+    v
+}
+
+/// `x[at..at + len] = v[..len]`.
+#[inline(always)]
+pub fn store(x: &mut [f32], at: usize, len: usize, v: &[f32; LANES]) {
+    match x.get_mut(at..at + LANES) {
+        Some(full) if len == LANES => full.copy_from_slice(v),
+        _ => {
+            if let Some(part) = x.get_mut(at..at + len) {
+                part.copy_from_slice(&v[..len]);
+            }
+        }
+    }
+}
+
+/// Elements the plain loops take before the lane arrays finish the tail: a multiple of
+/// what LLVM's vectorised loop body handles per iteration (four registers).
+#[inline(always)]
+pub fn bulk(n: usize) -> usize {
+    n / (4 * LANES) * (4 * LANES)
+}
+
+/// `dst[i] = f(src[i])`: a plain (loop-vectorised) loop over the bulk, then a lane array
+/// at a time.
+#[inline(always)]
+pub fn map_lanes(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
+    let n = src.len().min(dst.len());
+    let mut at = bulk(n);
+    for (d, &x) in dst[..at].iter_mut().zip(&src[..at]) {
+        *d = f(x);
+    }
+    while at < n {
+        let len = LANES.min(n - at);
+        let x = load(src, at, len);
+        store(dst, at, len, &x.map(&f));
+        at += len;
+    }
+}
+
 /// `dst[i] = fast(src[i])`, then libm's value where `ok` rejects the input.
 #[inline(always)]
 fn block_with(
@@ -233,9 +290,7 @@ fn block_with(
     ok: impl Fn(f32) -> bool,
     exact: impl Fn(f32) -> f32,
 ) {
-    for (d, &x) in dst.iter_mut().zip(src) {
-        *d = fast(x);
-    }
+    map_lanes(src, dst, fast);
     // A non-short-circuiting fold, so the check vectorises too.
     if !src.iter().fold(true, |all, &x| all & ok(x)) {
         for (d, &x) in dst.iter_mut().zip(src) {
