@@ -2,6 +2,7 @@
 //! once in dependency order, and drops each buffer after its last use. Plans are cached
 //! per (graph version, fetches, targets, fed tensors).
 
+mod fuse;
 mod plan;
 
 use crate::error::{Code, Error, Result};
@@ -97,7 +98,7 @@ impl Session {
     /// How many ops a run of `fetches` given `feeds` executes (after pruning), for
     /// per-op figures.
     pub fn executed_ops(&self, fetches: &[Tensor], feeds: &[(Tensor, Value)]) -> Result<usize> {
-        Ok(self.plan(fetches, &[], feeds)?.steps.len())
+        Ok(self.plan(fetches, &[], feeds)?.op_count())
     }
 
     fn run_inner(
@@ -207,49 +208,14 @@ fn run_steps(
     }
     let mut inputs = Inputs::new();
     for step in &plan.steps {
-        // Elementwise ops and constants, most of a gradient graph, skip the kernel's input
-        // and output vectors: every move of a `Value` through them costs on tiny tensors.
-        if let Some(value) = run_single(step, slots)? {
-            store_single(step, slots, value)?;
-            continue;
-        }
-        inputs.clear();
-        for i in 0..step.inputs.len() {
-            inputs.push(read_input(step, slots, i)?);
-        }
-        let ctx = KernelCtx {
-            name: &step.name,
-            node: step.node,
-            state,
-        };
-        // Caught per step as well as per run, so the InternalError names the op.
-        let outputs = catch_unwind(AssertUnwindSafe(|| {
-            step.op.compute_owned(&ctx, &mut inputs)
-        }))
-        .unwrap_or_else(|panic| {
-            Err(Error::internal(format!(
-                "internal error while running the graph: {}",
-                panic_text(panic.as_ref())
-            )))
-        })
-        .map_err(|e| attribute(e, step))?;
-        if outputs.len() != step.outputs.len() {
-            return Err(attribute(
-                Error::internal(format!(
-                    "kernel returned {} outputs, expected {}",
-                    outputs.len(),
-                    step.outputs.len()
-                )),
-                step,
-            ));
-        }
-        for ((value, slot), meta) in outputs.into_iter().zip(&step.outputs).zip(&step.metas) {
-            if !fits(meta, &value) {
-                return Err(attribute(misfit(meta, &value), step));
+        match &step.fused {
+            Some(group) if !group.run(slots) => {
+                for member in &group.members {
+                    run_step(member, slots, &mut inputs, state)?;
+                }
             }
-            if let Some(slot) = slot {
-                slots[*slot] = Some(value);
-            }
+            Some(_) => {}
+            None => run_step(step, slots, &mut inputs, state)?,
         }
     }
     plan.fetch_sources
@@ -260,6 +226,56 @@ fn run_steps(
                 .ok_or_else(|| Error::internal("fetched value missing"))
         })
         .collect()
+}
+
+fn run_step(
+    step: &plan::Step,
+    slots: &mut [Option<Value>],
+    inputs: &mut Inputs,
+    state: &SessionState,
+) -> Result<()> {
+    // Elementwise ops and constants, most of a gradient graph, skip the kernel's input
+    // and output vectors: every move of a `Value` through them costs on tiny tensors.
+    if let Some(value) = run_single(step, slots)? {
+        return store_single(step, slots, value);
+    }
+    inputs.clear();
+    for i in 0..step.inputs.len() {
+        inputs.push(read_input(step, slots, i)?);
+    }
+    let ctx = KernelCtx {
+        name: &step.name,
+        node: step.node,
+        state,
+    };
+    // Caught per step as well as per run, so the InternalError names the op.
+    let outputs = catch_unwind(AssertUnwindSafe(|| step.op.compute_owned(&ctx, inputs)))
+        .unwrap_or_else(|panic| {
+            Err(Error::internal(format!(
+                "internal error while running the graph: {}",
+                panic_text(panic.as_ref())
+            )))
+        })
+        .map_err(|e| attribute(e, step))?;
+    if outputs.len() != step.outputs.len() {
+        return Err(attribute(
+            Error::internal(format!(
+                "kernel returned {} outputs, expected {}",
+                outputs.len(),
+                step.outputs.len()
+            )),
+            step,
+        ));
+    }
+    for ((value, slot), meta) in outputs.into_iter().zip(&step.outputs).zip(&step.metas) {
+        if !fits(meta, &value) {
+            return Err(attribute(misfit(meta, &value), step));
+        }
+        if let Some(slot) = slot {
+            slots[*slot] = Some(value);
+        }
+    }
+    Ok(())
 }
 
 /// Reads input `i` of `step`: moved out at its last use, else shared.

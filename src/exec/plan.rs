@@ -53,6 +53,8 @@ pub struct Step {
     /// Where each output goes; `None` when nothing reads it.
     pub outputs: SmallVec<[Option<usize>; 1]>,
     pub metas: Metas,
+    /// Set when this step stands for a fused group of elementwise steps.
+    pub fused: Option<Box<super::fuse::Fused>>,
 }
 
 pub struct Plan {
@@ -66,6 +68,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How many graph ops a run executes (a fused step counts its members).
+    pub fn op_count(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| s.fused.as_ref().map_or(1, |f| f.members.len()))
+            .sum()
+    }
+
     /// An all-empty slot vector: the one the last run left, or a new one when another run
     /// holds it.
     pub fn take_slots(&self) -> Vec<Option<Value>> {
@@ -117,6 +127,17 @@ impl Plan {
         fetches: &[Tensor],
         targets: &[OpRef],
         fed: &[Tensor],
+    ) -> Result<Plan> {
+        Plan::build_with(data, fetches, targets, fed, super::fuse::enabled())
+    }
+
+    /// `build`, with elementwise fusion on or off.
+    pub fn build_with(
+        data: &GraphData,
+        fetches: &[Tensor],
+        targets: &[OpRef],
+        fed: &[Tensor],
+        fuse: bool,
     ) -> Result<Plan> {
         for t in fetches {
             data.check_tensor(*t)?;
@@ -219,6 +240,7 @@ impl Plan {
                 inputs,
                 outputs: SmallVec::new(),
                 metas: n.outputs.clone(),
+                fused: None,
             });
         }
         let mut fetch_sources = Vec::with_capacity(fetches.len());
@@ -259,6 +281,19 @@ impl Plan {
                     }
                 })
                 .collect();
+        }
+        if fuse {
+            let mut metas = vec![None; uses.len()];
+            for (t, &s) in &slot_of {
+                metas[s] = data.meta(*t).ok().cloned();
+            }
+            fetched.resize(uses.len(), false);
+            let facts = super::fuse::PlanFacts {
+                reads: &uses,
+                fetched: &fetched,
+                metas: &metas,
+            };
+            steps = super::fuse::fuse(steps, &facts);
         }
         Ok(Plan {
             num_slots: uses.len(),

@@ -4,6 +4,7 @@
 //! tensors are split across the thread pool. Each element is computed by the same
 //! expression either way, so results do not depend on the path taken.
 
+use super::vmath::{simd, F32Fn, BLOCK};
 use crate::value::Arr;
 use ndarray::{ArcArray, IxDyn, Zip};
 use rayon::prelude::*;
@@ -14,7 +15,7 @@ pub const PARALLEL_MIN: usize = 1 << 15;
 
 /// Elements per parallel task: several tasks per thread, so a core that other work slows
 /// down hands its share over.
-fn task_len(n: usize) -> usize {
+pub(crate) fn task_len(n: usize) -> usize {
     (n / (8 * rayon::current_num_threads().max(1))).max(PARALLEL_MIN / 4)
 }
 
@@ -22,10 +23,17 @@ fn task_len(n: usize) -> usize {
 fn in_place<T: Copy + Send + Sync>(xs: &mut [T], f: &(impl Fn(T) -> T + Sync)) {
     if xs.len() >= PARALLEL_MIN {
         let len = task_len(xs.len());
-        xs.par_chunks_mut(len)
-            .for_each(|c| c.iter_mut().for_each(|x| *x = f(*x)));
+        xs.par_chunks_mut(len).for_each(|c| {
+            simd(
+                #[inline(always)]
+                || c.iter_mut().for_each(|x| *x = f(*x)),
+            )
+        });
     } else {
-        xs.iter_mut().for_each(|x| *x = f(*x));
+        simd(
+            #[inline(always)]
+            || xs.iter_mut().for_each(|x| *x = f(*x)),
+        );
     }
 }
 
@@ -35,9 +43,14 @@ fn mapped<T: Sync, O: Send>(xs: &[T], f: &(impl Fn(&T) -> O + Sync)) -> Vec<O> {
     let mut out: Vec<O> = Vec::with_capacity(n);
     let spare = &mut out.spare_capacity_mut()[..n];
     let write = |dst: &mut [MaybeUninit<O>], src: &[T]| {
-        for (d, s) in dst.iter_mut().zip(src) {
-            d.write(f(s));
-        }
+        simd(
+            #[inline(always)]
+            || {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    d.write(f(s));
+                }
+            },
+        )
     };
     if n >= PARALLEL_MIN {
         let len = task_len(n);
@@ -71,6 +84,53 @@ where
         }
     }
     map_new(&a, f)
+}
+
+/// A vectorised float32 function over every element of `a`, into `a`'s own buffer when
+/// nothing else holds it.
+pub fn map_f32(mut a: Arr<f32>, f: F32Fn) -> Arr<f32> {
+    if a.is_unique() {
+        if let Some(xs) = a.as_slice_mut() {
+            if xs.len() >= PARALLEL_MIN {
+                let len = task_len(xs.len());
+                xs.par_chunks_mut(len).for_each(|c| {
+                    simd(
+                        #[inline(always)]
+                        || f.in_place(c),
+                    )
+                });
+            } else {
+                simd(
+                    #[inline(always)]
+                    || f.in_place(xs),
+                );
+            }
+            return a;
+        }
+    }
+    let Some(xs) = a.as_slice() else {
+        return a.mapv(|x| f.scalar(x)).into_shared();
+    };
+    let mut out = vec![0f32; xs.len()];
+    let blocks = |src: &[f32], dst: &mut [f32]| {
+        simd(
+            #[inline(always)]
+            || {
+                for (s, d) in src.chunks(BLOCK).zip(dst.chunks_mut(BLOCK)) {
+                    f.block(s, d);
+                }
+            },
+        )
+    };
+    if xs.len() >= PARALLEL_MIN {
+        let len = task_len(xs.len());
+        out.par_chunks_mut(len)
+            .zip(xs.par_chunks(len))
+            .for_each(|(d, s)| blocks(s, d));
+    } else {
+        blocks(xs, &mut out);
+    }
+    shaped(a.shape(), out).unwrap_or_else(|| a.mapv(|x| f.scalar(x)).into_shared())
 }
 
 /// `f` over every element of `a`, into a new buffer.
@@ -107,9 +167,14 @@ where
     let mut out: Vec<O> = Vec::with_capacity(n);
     let spare = &mut out.spare_capacity_mut()[..n];
     let write = |dst: &mut [MaybeUninit<O>], xs: &[A], ys: &[B]| {
-        for ((d, &x), &y) in dst.iter_mut().zip(xs).zip(ys) {
-            d.write(f(x, y));
-        }
+        simd(
+            #[inline(always)]
+            || {
+                for ((d, &x), &y) in dst.iter_mut().zip(xs).zip(ys) {
+                    d.write(f(x, y));
+                }
+            },
+        )
     };
     if n >= PARALLEL_MIN {
         let len = task_len(n);
@@ -124,6 +189,18 @@ where
     // SAFETY: as in `mapped`: the three chunkings are identical, so all n slots are written.
     unsafe { out.set_len(n) };
     shaped(a.shape(), out)
+}
+
+/// `xs[i] = f(xs[i], ys[i])`.
+fn zip_into<T: Copy, U: Copy>(xs: &mut [T], ys: &[U], f: &impl Fn(T, U) -> T) {
+    simd(
+        #[inline(always)]
+        || {
+            for (x, &y) in xs.iter_mut().zip(ys) {
+                *x = f(*x, y);
+            }
+        },
+    )
 }
 
 /// `f(a, b)` with numpy broadcasting where the result has `a`'s shape: into `a`'s buffer
@@ -152,15 +229,9 @@ where
                 let len = task_len(xs.len());
                 xs.par_chunks_mut(len)
                     .zip(ys.par_chunks(len))
-                    .for_each(|(xc, yc)| {
-                        for (x, &y) in xc.iter_mut().zip(yc) {
-                            *x = f(*x, y);
-                        }
-                    });
+                    .for_each(|(xc, yc)| zip_into(xc, yc, f));
             } else {
-                for (x, &y) in xs.iter_mut().zip(ys) {
-                    *x = f(*x, y);
-                }
+                zip_into(xs, ys, f);
             }
             return Ok(a);
         }

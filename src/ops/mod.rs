@@ -16,6 +16,7 @@ pub mod reduce;
 pub mod source;
 pub mod state;
 pub mod unary;
+pub mod vmath;
 
 pub use binary::BinaryOp;
 pub use reduce::ReduceOp;

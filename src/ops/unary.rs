@@ -1,7 +1,8 @@
 //! Elementwise ops of one input. Per op: the kernel (`apply`), the gradient rule, and the
 //! dtypes it accepts; shape and dtype pass through unchanged.
 
-use super::elementwise::map;
+use super::elementwise::{map, map_f32};
+use super::vmath::F32Fn;
 use super::{binary, one, InferCtx, Inputs, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -156,6 +157,21 @@ pub fn infer(op: UnaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
     one(x.dtype, x.shape.clone())
 }
 
+impl F32Fn {
+    /// The vectorised float32 function that computes `op`, if there is one.
+    pub fn of(op: UnaryOp) -> Option<F32Fn> {
+        Some(match op {
+            UnaryOp::Exp => F32Fn::Exp,
+            UnaryOp::Log => F32Fn::Log,
+            UnaryOp::Sin => F32Fn::Sin,
+            UnaryOp::Cos => F32Fn::Cos,
+            UnaryOp::Tanh => F32Fn::Tanh,
+            UnaryOp::Sigmoid => F32Fn::Sigmoid,
+            _ => return None,
+        })
+    }
+}
+
 fn float_err(op: UnaryOp, dtype: DType) -> Error {
     Error::op_invalid(format!(
         "{} is not defined for dtype {}",
@@ -275,6 +291,10 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
 pub fn apply_owned(op: UnaryOp, x: Value) -> Result<Value> {
     let dtype = x.dtype();
     let err = || float_err(op, dtype);
+    let x = match (x, F32Fn::of(op)) {
+        (Value::F32(a), Some(f)) => return Ok(Value::F32(map_f32(a, f))),
+        (x, _) => x,
+    };
     Ok(match op {
         UnaryOp::Neg => numeric_map!(x, err(), |v| float: -v, int: v.wrapping_neg()),
         UnaryOp::Abs => numeric_map!(x, err(), |v| float: v.abs(), int: int_abs(v)),
