@@ -4,7 +4,8 @@
 //! intermediates stay in L1), instead of one kernel call, one buffer and one slot move
 //! per op. Every instruction applies the same per-element function, in the same order, as
 //! the kernel of the op it stands for, so results are bit for bit those of the unfused
-//! steps.
+//! steps (up to the sign and payload of a NaN: the unfused in-place kernels may evaluate a
+//! commutative op with its operands swapped, and x86 propagates the first NaN operand).
 //!
 //! Shapes are checked when the group runs: every full-size value in the group must have
 //! one shape and every one-element operand must broadcast into it without raising the
@@ -384,10 +385,10 @@ impl Group {
             ([Some(slot)], Some(meta)) if meta.dtype == DType::F32 && step.fused.is_none() => *slot,
             _ => return false,
         };
-        if let OpKind::Const {
-            value: Value::F32(a),
-        } = &step.op
-        {
+        if let OpKind::Const { value } = &step.op {
+            let Value::F32(a) = value.as_ref() else {
+                return false;
+            };
             let (true, Some(&v)) = (step.inputs.is_empty() && a.len() == 1, a.first()) else {
                 return false;
             };
@@ -612,7 +613,8 @@ mod tests {
         densify(g, d.into_iter().next().unwrap().unwrap()).unwrap()
     }
 
-    /// Runs `fetches` with fusion on and off; asserts the results agree bit for bit and
+    /// Runs `fetches` with fusion on and off; asserts the results agree bit for bit (NaN for
+    /// NaN) and
     /// returns them with the fused plan's step count.
     fn both(g: &Graph, fetches: &[Tensor], feeds: &[(Tensor, Value)]) -> (Vec<Value>, usize) {
         let fed: Vec<Tensor> = feeds.iter().map(|(t, _)| *t).collect();
@@ -630,6 +632,12 @@ mod tests {
                 panic!("float32 fetches expected");
             };
             for (p, q) in x.iter().zip(y.iter()) {
+                // A NaN's sign and payload depend on which NaN operand x86 propagates (the
+                // first of a binary op), which operand order in a group can change; they
+                // carry no value. Every other result must match bit for bit.
+                if p.is_nan() && q.is_nan() {
+                    continue;
+                }
                 assert_eq!(p.to_bits(), q.to_bits(), "fused {p} vs unfused {q}");
             }
         }
