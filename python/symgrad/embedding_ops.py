@@ -11,13 +11,15 @@ import builtins as _builtins
 from typing import Any, Optional
 
 from . import dtypes as _dtypes
-from .array_ops import concat, expand_dims, gather, identity, reshape
-from .array_ops import rank as array_ops_rank
+from .array_ops import (concat, expand_dims, gather, identity, ones_like, reshape, shape,
+                        zeros_like)
+from .array_ops import rank as rank_of
 from ._op_helpers import create_tensor
 from .clip_ops import clip_by_norm
 from .constant_op import constant, convert_to_tensor
 from .framework import Tensor, name_scope
-from .math_ops import cast, less, maximum, range, reduce_max
+from .math_ops import (add_n, cast, equal, floordiv, floormod, greater_equal, less,
+                       logical_and, maximum, range, reduce_max, subtract, where_v2)
 
 __all__ = ["embedding_lookup", "sequence_mask"]
 
@@ -28,9 +30,7 @@ def _clip_rows(looked_up: Tensor, ids: Tensor, max_norm: Any) -> Tensor:
         return looked_up
     ids_rank, rank = ids.shape.rank, looked_up.shape.rank
     if ids_rank is None or rank is None:
-        from .array_ops import rank as _rank
-
-        axes: Any = range(_rank(ids), _rank(looked_up))
+        axes: Any = range(rank_of(ids), rank_of(looked_up))
     else:
         axes = list(_builtins.range(ids_rank, rank))
     return clip_by_norm(looked_up, max_norm, axes=axes)
@@ -44,10 +44,6 @@ def _lookup_sharded(shards: list[Tensor], ids: Tensor, partition_strategy: str) 
     shard's gradient is an IndexedSlices that is zero away from its own ids. An id that no
     shard holds reaches a shard's gather out of range and fails there, as in TF.
     """
-    from .array_ops import ones_like, shape, zeros_like
-    from .math_ops import (add_n, equal, floordiv, floormod, greater_equal, logical_and,
-                           subtract, where_v2)
-
     n = len(shards)
     ends: list[Tensor] = []
     for s in shards:
@@ -70,7 +66,7 @@ def _lookup_sharded(shards: list[Tensor], ids: Tensor, partition_strategy: str) 
             local = subtract(ids, ends[p - 1]) if p else ids
         rows = gather(shard, where_v2(owned, local, zeros_like(local)))
         # The mask, shaped like the ids followed by ones, broadcasts over each row.
-        trailing = ones_like(shape(rows)[array_ops_rank(ids):])
+        trailing = ones_like(shape(rows)[rank_of(ids):])
         mask = reshape(owned, concat([shape(owned), trailing], 0))
         pieces.append(where_v2(mask, rows, zeros_like(rows)))
     return add_n(pieces)
