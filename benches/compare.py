@@ -224,7 +224,7 @@ def limit_threads(n: int) -> None:
     os.environ[THREADS_ENV] = str(n)
     if n:
         os.environ["OMP_NUM_THREADS"] = str(n)
-        os.environ["RAYON_NUM_THREADS"] = str(n)  # symgrad's kernel pool
+        os.environ["SYMGRAD_NUM_THREADS"] = str(n)  # symgrad's kernel pool
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                    " --xla_cpu_multi_thread_eigen=false"
                                    f" intra_op_parallelism_threads={n}").strip()
@@ -247,9 +247,9 @@ def graph_session(tf: Any, graph: Any) -> Any:
 
 def thread_counts() -> str:
     n = bench_threads()
-    rayon = os.environ.get("RAYON_NUM_THREADS") or f"default = {os.cpu_count()}"
-    parts = [f"symgrad {rayon} (ops run one at a time; matmul, large elementwise ops and "
-             "reductions split over a rayon pool)"]
+    pool = os.environ.get("SYMGRAD_NUM_THREADS") or f"default = {os.cpu_count()}"
+    parts = [f"symgrad {pool} (ops run one at a time; matmul, large elementwise ops, fused "
+             "groups and reductions split over its pool)"]
     if have("tensorflow"):
         parts.append(f"tensorflow intra/inter-op {n or f'default = {os.cpu_count()}'}")
     if have("torch"):

@@ -22,6 +22,7 @@ pub mod exec;
 pub mod grad;
 pub mod graph;
 pub mod ops;
+mod pool;
 pub mod shape;
 pub mod value;
 

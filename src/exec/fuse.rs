@@ -21,10 +21,10 @@ use crate::graph::TensorMeta;
 use crate::ops::elementwise::{task_len, PARALLEL_MIN};
 use crate::ops::vmath::{bulk, load, map_lanes, simd, store, F32Fn, BLOCK, LANES};
 use crate::ops::{BinaryOp, OpKind, UnaryOp};
+use crate::pool;
 use crate::shape::Shape;
 use crate::value::Value;
 use ndarray::{ArcArray, IxDyn};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -287,13 +287,10 @@ impl Fused {
                     pieces[task].push(piece);
                 }
             }
-            pieces
-                .into_par_iter()
-                .enumerate()
-                .for_each(|(task, mut piece)| {
-                    let start = task * len;
-                    self.run_range(start, (start + len).min(n), &bound, &mut piece);
-                });
+            pool::for_each_item(pieces, |task, mut piece| {
+                let start = task * len;
+                self.run_range(start, (start + len).min(n), &bound, &mut piece);
+            });
         } else {
             let mut all: SmallVec<[&mut [f32]; 4]> = outs.iter_mut().map(|o| &mut o[..]).collect();
             self.run_range(0, n, &bound, &mut all);

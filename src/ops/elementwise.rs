@@ -5,9 +5,9 @@
 //! expression either way, so results do not depend on the path taken.
 
 use super::vmath::{simd, F32Fn, BLOCK};
+use crate::pool;
 use crate::value::Arr;
 use ndarray::{ArcArray, IxDyn, Zip};
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// Below this many elements one core finishes before another would have started.
@@ -16,14 +16,14 @@ pub const PARALLEL_MIN: usize = 1 << 15;
 /// Elements per parallel task: several tasks per thread, so a core that other work slows
 /// down hands its share over.
 pub(crate) fn task_len(n: usize) -> usize {
-    (n / (8 * rayon::current_num_threads().max(1))).max(PARALLEL_MIN / 4)
+    (n / (8 * pool::threads().max(1))).max(PARALLEL_MIN / 4)
 }
 
 /// `xs[i] = f(xs[i])`.
 fn in_place<T: Copy + Send + Sync>(xs: &mut [T], f: &(impl Fn(T) -> T + Sync)) {
     if xs.len() >= PARALLEL_MIN {
         let len = task_len(xs.len());
-        xs.par_chunks_mut(len).for_each(|c| {
+        pool::for_each_chunk_mut(xs, len, |_, c| {
             simd(
                 #[inline(always)]
                 || c.iter_mut().for_each(|x| *x = f(*x)),
@@ -54,10 +54,7 @@ fn mapped<T: Sync, O: Send>(xs: &[T], f: &(impl Fn(&T) -> O + Sync)) -> Vec<O> {
     };
     if n >= PARALLEL_MIN {
         let len = task_len(n);
-        spare
-            .par_chunks_mut(len)
-            .zip(xs.par_chunks(len))
-            .for_each(|(d, s)| write(d, s));
+        pool::for_each_chunk_mut(spare, len, |i, d| write(d, &xs[i * len..][..d.len()]));
     } else {
         write(spare, xs);
     }
@@ -93,7 +90,7 @@ pub fn map_f32(mut a: Arr<f32>, f: F32Fn) -> Arr<f32> {
         if let Some(xs) = a.as_slice_mut() {
             if xs.len() >= PARALLEL_MIN {
                 let len = task_len(xs.len());
-                xs.par_chunks_mut(len).for_each(|c| {
+                pool::for_each_chunk_mut(xs, len, |_, c| {
                     simd(
                         #[inline(always)]
                         || f.in_place(c),
@@ -124,9 +121,7 @@ pub fn map_f32(mut a: Arr<f32>, f: F32Fn) -> Arr<f32> {
     };
     if xs.len() >= PARALLEL_MIN {
         let len = task_len(xs.len());
-        out.par_chunks_mut(len)
-            .zip(xs.par_chunks(len))
-            .for_each(|(d, s)| blocks(s, d));
+        pool::for_each_chunk_mut(&mut out, len, |i, d| blocks(&xs[i * len..][..d.len()], d));
     } else {
         blocks(xs, &mut out);
     }
@@ -178,11 +173,10 @@ where
     };
     if n >= PARALLEL_MIN {
         let len = task_len(n);
-        spare
-            .par_chunks_mut(len)
-            .zip(xs.par_chunks(len))
-            .zip(ys.par_chunks(len))
-            .for_each(|((d, x), y)| write(d, x, y));
+        pool::for_each_chunk_mut(spare, len, |i, d| {
+            let at = i * len..i * len + d.len();
+            write(d, &xs[at.clone()], &ys[at]);
+        });
     } else {
         write(spare, xs, ys);
     }
@@ -227,9 +221,9 @@ where
         if let (true, Some(ys)) = (same_shape, b.as_slice()) {
             if xs.len() >= PARALLEL_MIN {
                 let len = task_len(xs.len());
-                xs.par_chunks_mut(len)
-                    .zip(ys.par_chunks(len))
-                    .for_each(|(xc, yc)| zip_into(xc, yc, f));
+                pool::for_each_chunk_mut(xs, len, |i, xc| {
+                    zip_into(xc, &ys[i * len..][..xc.len()], f)
+                });
             } else {
                 zip_into(xs, ys, f);
             }

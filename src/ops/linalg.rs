@@ -198,7 +198,7 @@ trait MatElem: Copy + num_traits::Zero + 'static {
     fn gemm(a: &ArrayView2<'_, Self>, b: &ArrayView2<'_, Self>, c: &mut ArrayViewMut2<'_, Self>);
 }
 
-/// Below this many multiply-adds a product is too small to repay waking the thread pool.
+/// Below this many multiply-adds a product is too small to repay sharing it out.
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
 /// Rows or columns per gemm call when an operand has to be packed. The gemm crate allocates
@@ -209,14 +209,21 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 /// full-speed product.
 const PACKED_BLOCK: usize = 256;
 
+/// Output blocks of at least this many rows or columns when a product is split for the
+/// threads: narrower blocks would run the microkernel mostly on edges.
+const SPLIT_MIN: usize = 64;
+
 /// `c = a · b` through the gemm crate, which works column-major: a row-major `c` is computed
 /// as `cᵀ = bᵀ · aᵀ`, so that the operand gemm reads down its columns is the one whose rows
 /// are contiguous; the call is split into blocks along the dimensions whose operand gemm packs.
+/// A large product is also split into several blocks per thread, which run as single-threaded
+/// gemm calls on the crate's pool (one parallel region per product; gemm's own threading
+/// would use rayon's, whose workers sleep between regions).
 ///
 /// # Safety
 /// The pointers and element strides must describe live, non-overlapping buffers of exactly
 /// (m, k), (k, n) and (m, n) elements, with `c` writable.
-unsafe fn gemm_blocked<T: Copy + 'static>(
+unsafe fn gemm_blocked<T: Copy + Sync + 'static>(
     (m, n, k): (usize, usize, usize),
     c: (*mut T, [isize; 2]),
     a: (*const T, [isize; 2]),
@@ -230,53 +237,73 @@ unsafe fn gemm_blocked<T: Copy + 'static>(
     let (lhs, [lhs_cs, lhs_rs]) = b;
     let (rhs, [rhs_cs, rhs_rs]) = a;
     let (rows, cols) = (n, m);
-    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_FLOPS {
-        gemm::Parallelism::Rayon(rayon::current_num_threads())
-    } else {
-        gemm::Parallelism::None
-    };
+    if rows == 0 || cols == 0 {
+        return;
+    }
     // gemm packs the lhs unless its rows are contiguous, and the rhs unless its columns are.
-    let row_block = if lhs_rs.unsigned_abs() == 1 {
+    let mut row_block = if lhs_rs.unsigned_abs() == 1 {
         rows
     } else {
-        PACKED_BLOCK
+        PACKED_BLOCK.min(rows)
     };
-    let col_block = if rhs_rs.unsigned_abs() == 1 {
+    let mut col_block = if rhs_rs.unsigned_abs() == 1 {
         cols
     } else {
-        PACKED_BLOCK
+        PACKED_BLOCK.min(cols)
     };
-    for i in (0..rows).step_by(row_block.max(1)) {
-        let block_rows = row_block.min(rows - i);
-        for j in (0..cols).step_by(col_block.max(1)) {
-            let block_cols = col_block.min(cols - j);
-            let (i, j) = (i as isize, j as isize);
-            // SAFETY (caller's contract): the offsets stay inside the three buffers.
-            unsafe {
-                gemm::gemm(
-                    block_rows,
-                    block_cols,
-                    k,
-                    dst.offset(i * dst_rs + j * dst_cs),
-                    dst_cs,
-                    dst_rs,
-                    false,
-                    lhs.offset(i * lhs_rs),
-                    lhs_cs,
-                    lhs_rs,
-                    rhs.offset(j * rhs_cs),
-                    rhs_cs,
-                    rhs_rs,
-                    zero,
-                    one,
-                    false,
-                    false,
-                    false,
-                    parallelism,
-                );
+    let threads = crate::pool::threads();
+    if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MIN_FLOPS {
+        // Several blocks per thread, so a thread that the machine slows down hands work over.
+        let wanted = 4 * threads;
+        while rows.div_ceil(row_block) * cols.div_ceil(col_block) < wanted {
+            if row_block >= col_block && row_block > SPLIT_MIN {
+                row_block = (row_block / 2).next_multiple_of(16);
+            } else if col_block > SPLIT_MIN {
+                col_block = (col_block / 2).next_multiple_of(16);
+            } else {
+                break;
             }
         }
     }
+    let col_blocks = cols.div_ceil(col_block);
+    // Addresses rather than pointers, so the task closure is Sync; each task turns them back
+    // into pointers to the same allocations.
+    let (dst, lhs, rhs) = (dst as usize, lhs as usize, rhs as usize);
+    let block = |task: usize| {
+        let (i, j) = (
+            (task / col_blocks) * row_block,
+            (task % col_blocks) * col_block,
+        );
+        let (block_rows, block_cols) = (row_block.min(rows - i), col_block.min(cols - j));
+        let (i, j) = (i as isize, j as isize);
+        let (dst, lhs, rhs) = (dst as *mut T, lhs as *const T, rhs as *const T);
+        // SAFETY (caller's contract): the offsets stay inside the three buffers, and the
+        // blocks of dst are disjoint, so concurrent tasks never write the same element.
+        unsafe {
+            gemm::gemm(
+                block_rows,
+                block_cols,
+                k,
+                dst.offset(i * dst_rs + j * dst_cs),
+                dst_cs,
+                dst_rs,
+                false,
+                lhs.offset(i * lhs_rs),
+                lhs_cs,
+                lhs_rs,
+                rhs.offset(j * rhs_cs),
+                rhs_cs,
+                rhs_rs,
+                zero,
+                one,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    };
+    crate::pool::for_each_index(rows.div_ceil(row_block) * col_blocks, &block);
 }
 
 macro_rules! mat_float {

@@ -11,10 +11,10 @@ use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Input, Metas, Tensor};
+use crate::pool;
 use crate::shape::{Dims, Shape};
 use crate::value::{Arr, Elem, Value};
 use ndarray::{ArcArray, IxDyn};
-use rayon::prelude::*;
 use smallvec::smallvec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -553,20 +553,31 @@ fn fold_runs<T: Copy + Send + Sync>(
         return data
             .chunks_exact(n)
             .map(|run| {
-                let blocks: Vec<T> = run
-                    .par_chunks(FOLD_BLOCK)
-                    .map(|block| fold_slice(block, init, f))
-                    .collect();
-                blocks.into_iter().fold(init, f)
+                pool::map_collect(run.len().div_ceil(FOLD_BLOCK), |b| {
+                    fold_slice(
+                        &run[b * FOLD_BLOCK..run.len().min((b + 1) * FOLD_BLOCK)],
+                        init,
+                        f,
+                    )
+                })
+                .into_iter()
+                .fold(init, f)
             })
             .collect();
     }
-    let mut out = Vec::with_capacity(data.len() / n);
-    data.par_chunks_exact(n)
-        .with_min_len((elementwise::PARALLEL_MIN / n).max(1))
-        .map(|run| fold_slice(run, init, f))
-        .collect_into_vec(&mut out);
-    out
+    // Many short runs: each task folds a contiguous group of whole runs.
+    let runs = data.len() / n;
+    let per_task = (elementwise::PARALLEL_MIN / n).max(runs.div_ceil(8 * pool::threads()));
+    pool::map_collect(runs.div_ceil(per_task), |t| {
+        let group = &data[t * per_task * n..(runs.min((t + 1) * per_task)) * n];
+        group
+            .chunks_exact(n)
+            .map(|run| fold_slice(run, init, f))
+            .collect::<Vec<T>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Folds a slice with eight independent accumulators: the loop vectorises, and float sums
