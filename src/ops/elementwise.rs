@@ -38,7 +38,7 @@ fn in_place<T: Copy + Send + Sync>(xs: &mut [T], f: &(impl Fn(T) -> T + Sync)) {
 }
 
 /// A new buffer of `f(xs[i])`, written once (no zero fill first).
-fn mapped<T: Sync, O: Send>(xs: &[T], f: &(impl Fn(&T) -> O + Sync)) -> Vec<O> {
+pub(crate) fn mapped<T: Sync, O: Send>(xs: &[T], f: &(impl Fn(&T) -> O + Sync)) -> Vec<O> {
     let n = xs.len();
     let mut out: Vec<O> = Vec::with_capacity(n);
     let spare = &mut out.spare_capacity_mut()[..n];
