@@ -6,6 +6,7 @@
 //!     cargo bench --bench construct -- --quick    # small sizes
 //!     cargo bench --bench construct -- build      # only gradient construction (or: run)
 //!     cargo bench --bench construct -- --chain 1000000   # one chain size alone
+//!     cargo bench --bench construct -- --beside 100000   # 100 steps beside a 100k chain alone
 //!     cargo bench --bench construct -- --quick build --reps 5  # best of 5 per workload
 //!
 //! Each `gradients()` line also gives the resident memory the call added per op it added
@@ -121,6 +122,16 @@ fn chain_graph(n: usize) -> BenchResult<(Graph, Vec<Tensor>, Vec<Tensor>)> {
     Ok((g, vec![loss], vec![x]))
 }
 
+/// A 100-step chain to differentiate, built after an unrelated chain of `big` steps.
+fn beside_graph(big: usize) -> BenchResult<(Graph, Vec<Tensor>, Vec<Tensor>)> {
+    let g = Graph::new();
+    let unrelated = vector_placeholder(&g, "unrelated")?;
+    tanh_chain(&g, unrelated, big)?;
+    let x = vector_placeholder(&g, "x")?;
+    let y = reduce::sum(&g, tanh_chain(&g, x, 100)?, &[0], false)?;
+    Ok((g, vec![y], vec![x]))
+}
+
 fn build_benches(quick: bool, reps: usize) -> BenchResult<()> {
     let chains: &[usize] = if quick {
         &[1_000, 10_000]
@@ -169,14 +180,7 @@ fn build_benches(quick: bool, reps: usize) -> BenchResult<()> {
         report_gradients(
             &format!("100 steps beside a {big}-step chain"),
             reps,
-            || {
-                let g = Graph::new();
-                let unrelated = vector_placeholder(&g, "unrelated")?;
-                tanh_chain(&g, unrelated, big)?;
-                let x = vector_placeholder(&g, "x")?;
-                let y = reduce::sum(&g, tanh_chain(&g, x, 100)?, &[0], false)?;
-                Ok((g, vec![y], vec![x]))
-            },
+            || beside_graph(big),
         )?;
         report_gradients(&format!("100 steps after a {big}-step chain"), reps, || {
             let g = Graph::new();
@@ -301,6 +305,11 @@ fn main() -> BenchResult<()> {
     let reps = value_of("--reps")?.unwrap_or(1);
     if let Some(n) = value_of("--chain")? {
         return report_gradients(&format!("chain N={n}"), reps, || chain_graph(n));
+    }
+    if let Some(n) = value_of("--beside")? {
+        return report_gradients(&format!("100 steps beside a {n}-step chain"), reps, || {
+            beside_graph(n)
+        });
     }
     let only = |part: &str| {
         let named = args.iter().any(|a| a == "build" || a == "run");

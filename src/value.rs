@@ -253,6 +253,18 @@ impl Value {
     }
 
     fn to_i64_vec_unchecked(&self) -> Vec<i64> {
+        // Contiguous shapes and axes skip ndarray's n-dimensional iterator.
+        match self {
+            Value::I32(a) if a.as_slice().is_some() => {
+                return a
+                    .as_slice()
+                    .map_or_else(Vec::new, |s| s.iter().map(|&x| x as i64).collect());
+            }
+            Value::I64(a) if a.as_slice().is_some() => {
+                return a.as_slice().map_or_else(Vec::new, |s| s.to_vec());
+            }
+            _ => {}
+        }
         match self {
             Value::I8(a) => a.iter().map(|&x| x as i64).collect(),
             Value::I16(a) => a.iter().map(|&x| x as i64).collect(),

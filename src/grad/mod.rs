@@ -334,37 +334,47 @@ fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
     })
 }
 
-// Per-op marks of the walk, in a byte per op of the graph as it was when the walk began
-// (ops the walk creates are never between the ys and xs). `vec![0; n]` is a calloc, so
-// only the pages of ops the walk touches cost anything.
+// Per-op marks of the walk, kept only for the ops it touches: a mark array over the whole
+// graph would cost (in zeroing alone) time that grows with the graph, not with the part
+// between the xs and the ys. Ops the walk creates are never between the ys and xs.
 const REACHED: u8 = 1;
 const BETWEEN: u8 = 2;
 const QUEUED: u8 = 4;
 const STOPPED: u8 = 8;
 const IS_X: u8 = 16;
 
-struct Marks {
-    flags: Vec<u8>,
+#[derive(Debug, Default, Clone, Copy)]
+struct Mark {
+    flags: u8,
     /// For a between op: how many of its between consumers have not yet delivered.
-    pending: Vec<u32>,
+    pending: u32,
+}
+
+struct Marks {
+    ops: FxHashMap<NodeId, Mark>,
+    /// The first id the walk's own ops get.
+    first_new: NodeId,
 }
 
 impl Marks {
     fn has(&self, op: NodeId, flag: u8) -> bool {
-        self.flags.get(op as usize).is_some_and(|f| f & flag != 0)
+        self.ops.get(&op).is_some_and(|m| m.flags & flag != 0)
     }
     /// Sets `flag`; false when it was set already (or the op is newer than the walk).
     fn set(&mut self, op: NodeId, flag: u8) -> bool {
-        match self.flags.get_mut(op as usize) {
-            Some(f) if *f & flag == 0 => {
-                *f |= flag;
-                true
-            }
-            _ => false,
+        if op >= self.first_new {
+            return false;
         }
+        let m = self.ops.entry(op).or_default();
+        let fresh = m.flags & flag == 0;
+        m.flags |= flag;
+        fresh
     }
     fn pending(&self, op: NodeId) -> u32 {
-        self.pending.get(op as usize).copied().unwrap_or(0)
+        self.ops.get(&op).map_or(0, |m| m.pending)
+    }
+    fn pending_mut(&mut self, op: NodeId) -> Option<&mut u32> {
+        self.ops.get_mut(&op).map(|m| &mut m.pending)
     }
 }
 
@@ -372,10 +382,9 @@ impl Marks {
 /// each has.
 fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
     let data = g.read();
-    let n = data.nodes().len();
     let mut marks = Marks {
-        flags: vec![0; n],
-        pending: vec![0; n],
+        ops: FxHashMap::default(),
+        first_new: NodeId::try_from(data.nodes().len()).unwrap_or(NodeId::MAX),
     };
     // (1) reached: forward from the xs through trainable outputs only.
     let mut stack: Vec<NodeId> = xs.iter().map(|t| t.node).collect();
@@ -408,7 +417,9 @@ fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
         if let Some(node) = data.node(op) {
             for t in &node.inputs {
                 if marks.has(t.node, BETWEEN) {
-                    marks.pending[t.node as usize] += 1;
+                    if let Some(p) = marks.pending_mut(t.node) {
+                        *p += 1;
+                    }
                 }
             }
         }
@@ -558,9 +569,11 @@ fn backprop(
         }
         for t_in in &facts.inputs {
             if marks.has(t_in.node, BETWEEN) {
-                let p = &mut marks.pending[t_in.node as usize];
-                *p = p.saturating_sub(1);
-                if *p == 0 && marks.set(t_in.node, QUEUED) {
+                let left = marks.pending_mut(t_in.node).map_or(0, |p| {
+                    *p = p.saturating_sub(1);
+                    *p
+                });
+                if left == 0 && marks.set(t_in.node, QUEUED) {
                     queue.push_back(t_in.node);
                 }
             }

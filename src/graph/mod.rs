@@ -143,6 +143,10 @@ pub struct GraphData {
     /// (input shape, axes) pairs whose static reduced shape gradient helpers exist already
     /// (TF's per-graph `_reduced_shape_cache`).
     reduced_shapes: rustc_hash::FxHashSet<(Vec<usize>, Vec<i64>)>,
+    /// The values of small integer Consts built while differentiating (static shapes,
+    /// reduction axes), shared: a chain's gradient repeats the same few thousands of
+    /// times, and a shared value costs no allocation (values are copy-on-write).
+    small_int_vectors: FxHashMap<(bool, SmallVec<[i64; 4]>), Value>,
     /// Bumped on every mutation that can change what a run computes.
     version: u64,
 }
@@ -201,6 +205,7 @@ impl Graph {
                 scope: ScopeState::default(),
                 finalized: false,
                 reduced_shapes: Default::default(),
+                small_int_vectors: Default::default(),
                 version: 0,
             })),
         }
@@ -508,6 +513,18 @@ impl GraphData {
             OpKind::Index(op) => crate::ops::index::fold(self, op, node, t),
             _ => None,
         }
+    }
+
+    /// `Value::int_vector(dtype, xs)`, shared with earlier equal ones when short.
+    pub(crate) fn small_int_vector(&mut self, dtype: DType, xs: &[i64]) -> Value {
+        if xs.len() > 4 {
+            return Value::int_vector(dtype, xs);
+        }
+        // `int_vector` makes I64 or else I32.
+        self.small_int_vectors
+            .entry((dtype == DType::I64, SmallVec::from_slice(xs)))
+            .or_insert_with(|| Value::int_vector(dtype, xs))
+            .clone()
     }
 
     /// `Graph::add1` under a lock already held.

@@ -12,7 +12,7 @@ use crate::shape::{broadcast_dims, broadcast_reduction_axes, broadcast_static, S
 use crate::value::{Arr, Value};
 use ndarray::{IxDyn, Zip};
 use num_traits::{Float, PrimInt, WrappingMul};
-use smallvec::smallvec;
+use smallvec::{smallvec, SmallVec};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -592,11 +592,16 @@ pub fn reduce_to_inputs(
 ) -> GradOut {
     let g = ctx.graph;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
-    let (sx, sy) = (g.shape(x)?, g.shape(y)?);
-    if fast_path && sx.is_fully_defined() && sx == sy && g.shape(grad)? == sx {
+    let (sx, sy, same_as_grad) = {
+        let data = g.read();
+        let (sx, sy) = (&data.meta(x)?.shape, &data.meta(y)?.shape);
+        let same = fast_path && sx.is_fully_defined() && sx == sy && data.meta(grad)?.shape == *sx;
+        (sx.clone(), sy.clone(), same)
+    };
+    if same_as_grad {
         return Ok(vec![gx.map(Grad::Dense), gy.map(Grad::Dense)]);
     }
-    let (gx, gy) = reduce_gradient_args(g, x, y, gx, gy)?;
+    let (gx, gy) = reduce_gradient_args_shaped(g, (x, sx), (y, sy), gx, gy)?;
     Ok(vec![gx.map(Grad::Dense), gy.map(Grad::Dense)])
 }
 
@@ -612,6 +617,20 @@ pub fn reduce_gradient_args(
         return Ok((None, None));
     }
     let (sx, sy) = (g.shape(x)?, g.shape(y)?);
+    reduce_gradient_args_shaped(g, (x, sx), (y, sy), gx, gy)
+}
+
+/// `reduce_gradient_args` given the static shapes of x and y.
+fn reduce_gradient_args_shaped(
+    g: &Graph,
+    (x, sx): (Tensor, Shape),
+    (y, sy): (Tensor, Shape),
+    gx: Option<Tensor>,
+    gy: Option<Tensor>,
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    if gx.is_none() && gy.is_none() {
+        return Ok((None, None));
+    }
     if let (Some(dx), Some(dy), Some((rx, ry))) =
         (sx.to_vec(), sy.to_vec(), broadcast_reduction_axes(&sx, &sy))
     {
@@ -686,8 +705,8 @@ fn static_reduce_gradient_args(
     g.build_locked(|data| {
         let mut shapes = [None; 2];
         for (shape, (_, dims, _)) in shapes.iter_mut().zip(&sides) {
-            let dims: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
-            let value = Box::new(Value::int_vector(DType::I32, &dims));
+            let dims: SmallVec<[i64; 4]> = dims.iter().map(|&d| d as i64).collect();
+            let value = Box::new(data.small_int_vector(DType::I32, &dims));
             *shape = Some(data.add1(OpKind::Const { value }, &[], Some("Shape"))?);
         }
         let mut out = [None; 2];
@@ -695,16 +714,14 @@ fn static_reduce_gradient_args(
             let must_reduce = !axes.is_empty() || ranks[i] < ranks[1 - i];
             out[i] = match (*grad, shapes[i]) {
                 (Some(t), Some(shape)) if must_reduce => {
-                    let axes: Vec<i64> = axes.iter().map(|&a| a as i64).collect();
+                    let axes: SmallVec<[i64; 4]> = axes.iter().map(|&a| a as i64).collect();
+                    let axes = data.small_int_vector(DType::I32, &axes);
                     let sum = data.add_with_consts(
                         OpKind::Reduce {
                             op: reduce::ReduceOp::Sum,
                             keep_dims: true,
                         },
-                        &[
-                            t.into(),
-                            Input::Const("reduction_indices", Value::int_vector(DType::I32, &axes)),
-                        ],
+                        &[t.into(), Input::Const("reduction_indices", axes)],
                         None,
                     )?;
                     let summed = Tensor {

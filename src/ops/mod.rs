@@ -196,6 +196,11 @@ impl InferCtx<'_> {
     }
     /// A constant integer input as i64s.
     pub fn const_ints(&self, i: usize) -> Option<Vec<i64>> {
+        // Shapes and axes are mostly Consts: read in place, not cloned out first.
+        let node = self.inputs.get(i).and_then(|t| self.graph.node(t.node));
+        if let Some(OpKind::Const { value }) = node.map(|n| &n.op) {
+            return value.to_i64_vec().ok();
+        }
         self.const_value(i).and_then(|v| v.to_i64_vec().ok())
     }
     pub fn expect_inputs(&self, n: usize) -> Result<()> {
