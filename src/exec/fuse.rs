@@ -740,14 +740,24 @@ fn alias(step: &Step, x: Val, in_shape: &Shape, args: &[&Value], out: &TensorMet
         OpKind::Identity | OpKind::StopGradient => return Some(x),
         // Over no axes the kernel copies its input whatever its shape; over others it
         // would add to zero, which is not the identity for -0.0.
-        OpKind::Reduce { .. } => {
+        OpKind::Reduce {
+            op: ReduceOp::Sum, ..
+        } => {
             let [axes] = args else {
                 return None;
             };
             let int = matches!(axes.dtype(), DType::I32 | DType::I64);
             return (int && axes.is_empty() && axes.shape().len() <= 1).then_some(x);
         }
-        _ => {}
+        // The dry run below proves shapes, not values: only ops that move elements unchanged
+        // may go on to it.
+        OpKind::Reshape
+        | OpKind::ExpandDims
+        | OpKind::Squeeze { .. }
+        | OpKind::Tile
+        | OpKind::BroadcastTo
+        | OpKind::Fill => {}
+        _ => return None,
     }
     let out_dims = out.shape.to_vec()?;
     let n_out: usize = out_dims.iter().product();
@@ -1261,5 +1271,26 @@ mod tests {
         }
         assert_eq!(errors[0], errors[1]);
         assert!(errors[0].contains("node Mul"), "{}", errors[0]);
+    }
+
+    /// An elementwise op without a fused kernel (`Erf`) between fusable ones cuts the group:
+    /// it runs as its own step, on the values the first group stored.
+    #[test]
+    fn an_unfusable_elementwise_op_cuts_the_group() {
+        let g = Graph::new();
+        let x = source::placeholder(&g, DType::F32, Shape::known(&[3, 4]), None).unwrap();
+        let half = source::scalar_const(&g, DType::F32, 0.5, None, None).unwrap();
+        let a = binary::mul(&g, half, x).unwrap();
+        let b = binary::mul(&g, x, half).unwrap();
+        let e = unary::erf(&g, b).unwrap();
+        let y = binary::mul(&g, a, binary::add(&g, half, e).unwrap()).unwrap();
+        let feed = Value::from_vec(&[3, 4], values(12)).unwrap();
+        let (out, steps) = both(&g, &[y, e], &[(x, feed)]);
+        assert_eq!(steps, 3);
+        let x5 = values(12)[5] as f64;
+        let erf = out[1].to_f64_vec()[5];
+        // erf(0.3333...) = 0.36264 (its input would be 0.33333).
+        assert!((x5 - 0.66667).abs() < 1e-4, "{x5}");
+        assert!((erf - 0.362_648).abs() < 1e-5, "{erf}");
     }
 }
