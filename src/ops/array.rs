@@ -1049,7 +1049,7 @@ fn single_int(v: &Value, what: &str) -> Result<i64> {
 }
 
 /// The sizes a reshape asks for, with its one `-1` resolved.
-fn resolve_reshape(n: usize, req: &[i64]) -> Result<Vec<usize>> {
+pub(crate) fn resolve_reshape(n: usize, req: &[i64]) -> Result<Vec<usize>> {
     let mut unknown = None;
     let mut known: usize = 1;
     for (i, &d) in req.iter().enumerate() {
