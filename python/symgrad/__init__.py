@@ -1,8 +1,8 @@
 """symgrad: TensorFlow-1.x-style graphs and symbolic gradients on a Rust core.
 
 ``import symgrad as tf`` gives the ``tf.compat.v1`` graph-mode surface. The submodules
-``symgrad.errors``, ``symgrad.dtypes`` and ``symgrad.tensor_shape`` are pure Python and import
-without the native module; everything else needs ``symgrad._symgrad``.
+``symgrad.errors``, ``symgrad.dtypes``, ``symgrad.tensor_shape`` and ``symgrad.config_pb2`` are
+pure Python and import without the native module; everything else needs ``symgrad._symgrad``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import builtins
 from typing import Any
 
 from . import dtypes, errors, tensor_shape
+from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata,
+                         RunOptions)
 from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
                      int64, uint8)
 from .tensor_shape import Dimension, TensorShape
@@ -57,7 +59,8 @@ _NATIVE = [
     "NotDifferentiable", "NoGradient", "no_gradient", "custom_gradient", "IndexedSlices",
     "IndexedSlicesValue",
     # running
-    "Session", "InteractiveSession", "get_default_session",
+    "Session", "InteractiveSession", "get_default_session", "ConfigProto", "GPUOptions",
+    "GraphOptions", "OptimizerOptions", "RunOptions", "RunMetadata",
     # submodules and mode switches
     "nn", "disable_eager_execution", "executing_eagerly",
     # eager execution
