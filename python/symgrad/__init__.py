@@ -39,7 +39,7 @@ _NATIVE = [
     # indexing ops
     "gather", "gather_nd", "scatter_nd", "one_hot", "unsorted_segment_sum", "strided_slice",
     # math ops
-    "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
+    "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv", "div_no_nan",
     "floor_div", "mod", "floormod", "pow", "maximum", "minimum", "squared_difference",
     "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "reciprocal",
     "sin", "cos", "tanh", "sigmoid", "expm1", "tan", "floor", "ceil", "round", "less",
@@ -79,7 +79,7 @@ _NATIVE = [
     "initializers", "train", "global_norm",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
-    "compat", "math", "random", "logging", "clip_by_norm", "sequence_mask",
+    "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
 ]
 
@@ -114,7 +114,7 @@ if _NATIVE_IMPORT_ERROR is None:
                                  RegisterGradient, UnconnectedGradients, custom_gradient,
                                  gradients, hessians, no_gradient)
     from .indexed_slices import IndexedSlices, IndexedSlicesValue
-    from .math_ops import (abs, accumulate_n, add, add_n, cast, ceil, cos, div, divide,
+    from .math_ops import (abs, accumulate_n, add, add_n, cast, ceil, cos, div, div_no_nan, divide,
                            equal, exp, expm1, floor, floor_div, floordiv, floormod, greater,
                            greater_equal, less, less_equal, log, log1p, logical_and,
                            logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod,
@@ -157,7 +157,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .eager import (EagerTensor, GradientTape, TensorSpec, disable_eager_execution,
                         eager_mode, enable_eager_execution, executing_eagerly, function,
                         graph_mode)
-    from . import compat, logging, math, random
+    from . import app, compat, logging, losses, math, random
+    from .app import flags
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:
