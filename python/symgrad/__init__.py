@@ -1,8 +1,8 @@
 """symgrad: TensorFlow-1.x-style graphs and symbolic gradients on a Rust core.
 
 ``import symgrad as tf`` gives the ``tf.compat.v1`` graph-mode surface. The submodules
-``symgrad.errors``, ``symgrad.dtypes`` and ``symgrad.tensor_shape`` are pure Python and import
-without the native module; everything else needs ``symgrad._symgrad``.
+``symgrad.errors``, ``symgrad.dtypes``, ``symgrad.tensor_shape`` and ``symgrad.config_pb2`` are
+pure Python and import without the native module; everything else needs ``symgrad._symgrad``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import builtins
 from typing import Any
 
 from . import dtypes, errors, tensor_shape
+from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata,
+                         RunOptions)
 from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
                      int64, uint8)
 from .tensor_shape import Dimension, TensorShape
@@ -37,7 +39,7 @@ _NATIVE = [
     # indexing ops
     "gather", "gather_nd", "scatter_nd", "one_hot", "unsorted_segment_sum", "strided_slice",
     # math ops
-    "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
+    "add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv", "div_no_nan",
     "floor_div", "mod", "floormod", "pow", "maximum", "minimum", "squared_difference",
     "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "reciprocal",
     "sin", "cos", "tanh", "sigmoid", "expm1", "tan", "floor", "ceil", "round", "less",
@@ -57,7 +59,8 @@ _NATIVE = [
     "NotDifferentiable", "NoGradient", "no_gradient", "custom_gradient", "IndexedSlices",
     "IndexedSlicesValue",
     # running
-    "Session", "InteractiveSession", "get_default_session",
+    "Session", "InteractiveSession", "get_default_session", "ConfigProto", "GPUOptions",
+    "GraphOptions", "OptimizerOptions", "RunOptions", "RunMetadata",
     # submodules and mode switches
     "nn", "disable_eager_execution", "executing_eagerly",
     # eager execution
@@ -76,7 +79,7 @@ _NATIVE = [
     "initializers", "train", "global_norm",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
-    "compat", "math", "random", "logging", "clip_by_norm", "sequence_mask",
+    "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
 ]
 
@@ -111,7 +114,7 @@ if _NATIVE_IMPORT_ERROR is None:
                                  RegisterGradient, UnconnectedGradients, custom_gradient,
                                  gradients, hessians, no_gradient)
     from .indexed_slices import IndexedSlices, IndexedSlicesValue
-    from .math_ops import (abs, accumulate_n, add, add_n, cast, ceil, cos, div, divide,
+    from .math_ops import (abs, accumulate_n, add, add_n, cast, ceil, cos, div, div_no_nan, divide,
                            equal, exp, expm1, floor, floor_div, floordiv, floormod, greater,
                            greater_equal, less, less_equal, log, log1p, logical_and,
                            logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod,
@@ -154,7 +157,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .eager import (EagerTensor, GradientTape, TensorSpec, disable_eager_execution,
                         eager_mode, enable_eager_execution, executing_eagerly, function,
                         graph_mode)
-    from . import compat, logging, math, random
+    from . import app, compat, logging, losses, math, random
+    from .app import flags
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -12,7 +12,7 @@ from ._nn_math import (atan2, erf, l2_normalize, reduce_all, reduce_any,  # noqa
                        reduce_logsumexp)
 from .framework import Tensor
 from .math_ops import (abs, accumulate_n, add, add_n, argmax, argmin, ceil, cos,  # noqa: F401
-                       cumprod, cumsum, divide, equal, exp, expm1, floor, floordiv, floormod,
+                       cumprod, cumsum, divide, divide_no_nan, equal, exp, expm1, floor, floordiv, floormod,
                        greater, greater_equal, less, less_equal, log, log1p, logical_and,
                        logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply,
                        negative, not_equal, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
@@ -22,7 +22,7 @@ from .nn import log_softmax, softmax, softplus  # noqa: F401
 
 __all__ = [
     "abs", "accumulate_n", "add", "add_n", "argmax", "argmin", "atan2", "ceil", "cos",
-    "cumprod", "cumsum", "divide", "equal", "erf", "exp", "expm1", "floor", "floordiv",
+    "cumprod", "cumsum", "divide", "divide_no_nan", "equal", "erf", "exp", "expm1", "floor", "floordiv",
     "floormod", "greater", "greater_equal", "l2_normalize", "less", "less_equal", "log",
     "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
     "logical_xor", "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow",

@@ -15,6 +15,7 @@ from .framework import Tensor
 
 __all__ = [
     "add", "add_v2", "subtract", "multiply", "divide", "truediv", "div", "realdiv",
+    "div_no_nan", "divide_no_nan",
     "floordiv", "floor_div", "mod", "floormod", "pow", "maximum", "minimum",
     "squared_difference", "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log",
     "log1p", "reciprocal", "sin", "cos", "tanh", "sigmoid", "expm1", "tan", "floor", "ceil",
@@ -68,6 +69,28 @@ def _truediv_in_scope(x: Any, y: Any, scope: str) -> Tensor:
 def truediv(x: Any, y: Any, name: Optional[str] = None) -> Tensor:
     with op_scope(name, "truediv", [x, y]) as scope:
         return _truediv_in_scope(x, y, scope)
+
+
+def div_no_nan(x: Any, y: Any, name: Optional[str] = None) -> Tensor:
+    """``x / y``, 0 where ``y`` is 0 (TF's ``DivNoNan``); integers divide as floats."""
+    with op_scope(name, "div_no_nan", [x, y]) as scope:
+        if not isinstance(x, Tensor) and isinstance(y, Tensor):
+            ty = convert_to_tensor(y, name="y")
+            tx = convert_to_tensor(x, dtype=ty.dtype, name="x")
+        else:
+            tx = convert_to_tensor(x, name="x")
+            ty = convert_to_tensor(y, dtype=tx.dtype if not isinstance(y, Tensor) else None,
+                                   name="y")
+        if tx.dtype is not ty.dtype:
+            raise TypeError(f"`x` and `y` must have the same dtype, got {tx.dtype!r} != "
+                            f"{ty.dtype!r}.")
+        if tx.dtype.is_integer:
+            target = _float_type_for_int(tx.dtype)
+            tx, ty = cast(tx, target), cast(ty, target)
+        return create_tensor("DivNoNan", [tx, ty], {}, scope)
+
+
+divide_no_nan = div_no_nan
 
 
 def divide(x: Any, y: Any, name: Optional[str] = None) -> Tensor:
@@ -321,11 +344,12 @@ def _pick_deprecated(new_name: str, new: Any, old_name: str, old: Any) -> Any:
 
 
 def _reduction_dims(x: Tensor, axis: Any) -> Any:
-    """All axes: a Const when the rank is static, else ``range(0, rank(x))`` (as TF)."""
+    """All axes: a Const when the rank is static and non-zero, else ``range(0, rank(x))``
+    (as TF, whose test of the rank is falsy for a scalar too)."""
     if axis is not None:
         return axis
     rank_ = x.shape.rank
-    if rank_ is not None:
+    if rank_:
         return constant(np.arange(rank_, dtype=np.int32))
     from .array_ops import rank as rank_op
     return range(0, rank_op(x))

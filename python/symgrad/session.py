@@ -9,6 +9,7 @@ from typing import Any, Iterator, Optional, cast
 import numpy as np
 
 from . import _symgrad
+from .config_pb2 import _optional_config
 from .errors import OpError
 from .framework import Graph, Operation, Tensor, get_default_graph
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
@@ -160,7 +161,7 @@ class Session:
         self._native = _symgrad.Session(self._graph._native)
         self._closed = False
         self._target = target
-        self._config = config
+        self._config = _optional_config(config)
         self._context_stack: list[contextlib.ExitStack] = []
 
     @property

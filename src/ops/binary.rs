@@ -21,6 +21,7 @@ pub enum BinaryOp {
     Sub,
     Mul,
     RealDiv,
+    DivNoNan,
     FloorDiv,
     FloorMod,
     Pow,
@@ -58,11 +59,12 @@ enum Kind {
 }
 
 impl BinaryOp {
-    pub const ALL: [BinaryOp; 26] = [
+    pub const ALL: [BinaryOp; 27] = [
         BinaryOp::AddV2,
         BinaryOp::Sub,
         BinaryOp::Mul,
         BinaryOp::RealDiv,
+        BinaryOp::DivNoNan,
         BinaryOp::FloorDiv,
         BinaryOp::FloorMod,
         BinaryOp::Pow,
@@ -93,6 +95,7 @@ impl BinaryOp {
             BinaryOp::Sub => "Sub",
             BinaryOp::Mul => "Mul",
             BinaryOp::RealDiv => "RealDiv",
+            BinaryOp::DivNoNan => "DivNoNan",
             BinaryOp::FloorDiv => "FloorDiv",
             BinaryOp::FloorMod => "FloorMod",
             BinaryOp::Pow => "Pow",
@@ -403,6 +406,8 @@ pub fn apply_owned(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
         Sub => arith!(a, b, op, |x, y| float: x - y, int: x.wrapping_sub(y)),
         Mul => arith!(a, b, op, |x, y| float: x * y, int: x.wrapping_mul(y)),
         RealDiv => arith!(a, b, op, |x, y| float: x / y, int: trunc_div_int(x, y, &zero_div)),
+        // TF's kernel tests the divisor only: 0/0 and inf/0 are 0, x/NaN stays NaN.
+        DivNoNan => float_only!(a, b, op, |x, y| if y == 0.0 { 0.0 } else { x / y }),
         FloorDiv => {
             arith!(a, b, op, |x, y| float: (x / y).floor(), int: floor_div_int(x, y, &zero_div))
         }
@@ -512,6 +517,7 @@ fn operator_name(op: BinaryOp) -> &'static str {
         BinaryOp::Sub => "sub",
         BinaryOp::Mul => "mul",
         BinaryOp::RealDiv => "truediv",
+        BinaryOp::DivNoNan => "div_no_nan",
         BinaryOp::FloorDiv => "floordiv",
         BinaryOp::FloorMod => "mod",
         BinaryOp::Pow => "pow",
@@ -772,6 +778,18 @@ fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gy = operator(gr, BinaryOp::Mul, g, q)?;
     reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
 }
+/// TF's `_DivNoNanGrad`: `div_no_nan(grad, y)`; `grad * div_no_nan(div_no_nan(-x, y), y)`.
+fn div_no_nan_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let gr = ctx.graph;
+    let g = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let gx = operator(gr, BinaryOp::DivNoNan, g, y)?;
+    let nx = unary::neg(gr, x)?;
+    let q = operator(gr, BinaryOp::DivNoNan, nx, y)?;
+    let q = operator(gr, BinaryOp::DivNoNan, q, y)?;
+    let gy = operator(gr, BinaryOp::Mul, g, q)?;
+    reduce_to_inputs(ctx, g, Some(gx), Some(gy), false)
+}
 fn floor_mod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
@@ -945,6 +963,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Mul", mul_grad);
     r.builtin("RealDiv", real_div_grad);
     r.builtin("Div", real_div_grad);
+    r.builtin("DivNoNan", div_no_nan_grad);
     r.builtin("FloorDiv", none_grads);
     r.builtin("FloorMod", floor_mod_grad);
     r.builtin("Pow", pow_grad);
