@@ -334,47 +334,50 @@ fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
     })
 }
 
-// Per-op marks of the walk, kept only for the ops it touches: a mark array over the whole
-// graph would cost (in zeroing alone) time that grows with the graph, not with the part
-// between the xs and the ys. Ops the walk creates are never between the ys and xs.
+// Per-op marks of the walk, over the ids from the first x to the last y only: creation
+// order is topological, so an op between them has an id in that range, and the forward and
+// backward walks stop at its ends. The marks so cost time in the part of the graph between
+// the xs and the ys, not in the whole graph (a mark array over every op was zeroed on each
+// call), and stay a plain array (a hash map of the touched ops cost 1.5M instructions more
+// on the 1k chain). Ops the walk creates are never between the ys and xs.
 const REACHED: u8 = 1;
 const BETWEEN: u8 = 2;
 const QUEUED: u8 = 4;
 const STOPPED: u8 = 8;
 const IS_X: u8 = 16;
 
-#[derive(Debug, Default, Clone, Copy)]
-struct Mark {
-    flags: u8,
-    /// For a between op: how many of its between consumers have not yet delivered.
-    pending: u32,
-}
-
 struct Marks {
-    ops: FxHashMap<NodeId, Mark>,
-    /// The first id the walk's own ops get.
-    first_new: NodeId,
+    /// The id of `flags[0]`.
+    first: NodeId,
+    flags: Vec<u8>,
+    /// For a between op: how many of its between consumers have not yet delivered.
+    pending: Vec<u32>,
 }
 
 impl Marks {
-    fn has(&self, op: NodeId, flag: u8) -> bool {
-        self.ops.get(&op).is_some_and(|m| m.flags & flag != 0)
+    fn slot(&self, op: NodeId) -> Option<usize> {
+        op.checked_sub(self.first)
+            .map(|i| i as usize)
+            .filter(|&i| i < self.flags.len())
     }
-    /// Sets `flag`; false when it was set already (or the op is newer than the walk).
+    fn has(&self, op: NodeId, flag: u8) -> bool {
+        self.slot(op).is_some_and(|i| self.flags[i] & flag != 0)
+    }
+    /// Sets `flag`; false when it was set already (or the op is outside the range).
     fn set(&mut self, op: NodeId, flag: u8) -> bool {
-        if op >= self.first_new {
-            return false;
+        match self.slot(op) {
+            Some(i) if self.flags[i] & flag == 0 => {
+                self.flags[i] |= flag;
+                true
+            }
+            _ => false,
         }
-        let m = self.ops.entry(op).or_default();
-        let fresh = m.flags & flag == 0;
-        m.flags |= flag;
-        fresh
     }
     fn pending(&self, op: NodeId) -> u32 {
-        self.ops.get(&op).map_or(0, |m| m.pending)
+        self.slot(op).map_or(0, |i| self.pending[i])
     }
     fn pending_mut(&mut self, op: NodeId) -> Option<&mut u32> {
-        self.ops.get_mut(&op).map(|m| &mut m.pending)
+        self.slot(op).map(|i| &mut self.pending[i])
     }
 }
 
@@ -382,9 +385,18 @@ impl Marks {
 /// each has.
 fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
     let data = g.read();
+    let first = xs.iter().map(|t| t.node).min().unwrap_or(0);
+    let end = ys
+        .iter()
+        .map(|t| t.node.saturating_add(1))
+        .max()
+        .unwrap_or(0)
+        .min(NodeId::try_from(data.nodes().len()).unwrap_or(NodeId::MAX));
+    let len = end.saturating_sub(first) as usize;
     let mut marks = Marks {
-        ops: FxHashMap::default(),
-        first_new: NodeId::try_from(data.nodes().len()).unwrap_or(NodeId::MAX),
+        first,
+        flags: vec![0; len],
+        pending: vec![0; len],
     };
     // (1) reached: forward from the xs through trainable outputs only.
     let mut stack: Vec<NodeId> = xs.iter().map(|t| t.node).collect();
