@@ -19,22 +19,26 @@ pub(crate) fn task_len(n: usize) -> usize {
     (n / (8 * pool::threads().max(1))).max(PARALLEL_MIN / 4)
 }
 
-/// `xs[i] = f(xs[i])`.
-fn in_place<T: Copy + Send + Sync>(xs: &mut [T], f: &(impl Fn(T) -> T + Sync)) {
+/// `work(start, part)` over `xs` cut into parts, `start` being the index of a part's first
+/// element: the whole slice at once when it is small, else parts of `task_len` elements on
+/// the thread pool. The one place the elementwise loops decide whether to split.
+fn for_each_part<T: Send>(xs: &mut [T], work: impl Fn(usize, &mut [T]) + Sync) {
     if xs.len() >= PARALLEL_MIN {
         let len = task_len(xs.len());
-        pool::for_each_chunk_mut(xs, len, |_, c| {
-            simd(
-                #[inline(always)]
-                || c.iter_mut().for_each(|x| *x = f(*x)),
-            )
-        });
+        pool::for_each_chunk_mut(xs, len, |i, part| work(i * len, part));
     } else {
+        work(0, xs);
+    }
+}
+
+/// `xs[i] = f(xs[i])`.
+fn in_place<T: Copy + Send + Sync>(xs: &mut [T], f: &(impl Fn(T) -> T + Sync)) {
+    for_each_part(xs, |_, part| {
         simd(
             #[inline(always)]
-            || xs.iter_mut().for_each(|x| *x = f(*x)),
-        );
-    }
+            || part.iter_mut().for_each(|x| *x = f(*x)),
+        )
+    });
 }
 
 /// A new buffer of `f(xs[i])`, written once (no zero fill first).
@@ -52,14 +56,10 @@ pub(crate) fn mapped<T: Sync, O: Send>(xs: &[T], f: &(impl Fn(&T) -> O + Sync)) 
             },
         )
     };
-    if n >= PARALLEL_MIN {
-        let len = task_len(n);
-        pool::for_each_chunk_mut(spare, len, |i, d| write(d, &xs[i * len..][..d.len()]));
-    } else {
-        write(spare, xs);
-    }
-    // SAFETY: the loops above wrote every one of the first n slots (the chunks of `spare`
-    // and `xs` pair up one to one and cover both); had `f` panicked, we would not get here.
+    for_each_part(spare, |at, d| write(d, &xs[at..][..d.len()]));
+    // SAFETY: `for_each_part` hands each of the first n slots to exactly one part, and each
+    // part writes all of its slots (from the elements of `xs` at the same indices); had `f`
+    // panicked, we would not get here.
     unsafe { out.set_len(n) };
     out
 }
@@ -88,20 +88,12 @@ where
 pub fn map_f32(mut a: Arr<f32>, f: F32Fn) -> Arr<f32> {
     if a.is_unique() {
         if let Some(xs) = a.as_slice_mut() {
-            if xs.len() >= PARALLEL_MIN {
-                let len = task_len(xs.len());
-                pool::for_each_chunk_mut(xs, len, |_, c| {
-                    simd(
-                        #[inline(always)]
-                        || f.in_place(c),
-                    )
-                });
-            } else {
+            for_each_part(xs, |_, part| {
                 simd(
                     #[inline(always)]
-                    || f.in_place(xs),
-                );
-            }
+                    || f.in_place(part),
+                )
+            });
             return a;
         }
     }
@@ -119,12 +111,7 @@ pub fn map_f32(mut a: Arr<f32>, f: F32Fn) -> Arr<f32> {
             },
         )
     };
-    if xs.len() >= PARALLEL_MIN {
-        let len = task_len(xs.len());
-        pool::for_each_chunk_mut(&mut out, len, |i, d| blocks(&xs[i * len..][..d.len()], d));
-    } else {
-        blocks(xs, &mut out);
-    }
+    for_each_part(&mut out, |at, d| blocks(&xs[at..][..d.len()], d));
     shaped(a.shape(), out).unwrap_or_else(|| a.mapv(|x| f.scalar(x)).into_shared())
 }
 
@@ -171,16 +158,10 @@ where
             },
         )
     };
-    if n >= PARALLEL_MIN {
-        let len = task_len(n);
-        pool::for_each_chunk_mut(spare, len, |i, d| {
-            let at = i * len..i * len + d.len();
-            write(d, &xs[at.clone()], &ys[at]);
-        });
-    } else {
-        write(spare, xs, ys);
-    }
-    // SAFETY: as in `mapped`: the three chunkings are identical, so all n slots are written.
+    for_each_part(spare, |at, d| {
+        write(d, &xs[at..][..d.len()], &ys[at..][..d.len()])
+    });
+    // SAFETY: as in `mapped`: every one of the n slots is written by its part.
     unsafe { out.set_len(n) };
     shaped(a.shape(), out)
 }
@@ -219,14 +200,7 @@ where
             return Ok(a);
         }
         if let (true, Some(ys)) = (same_shape, b.as_slice()) {
-            if xs.len() >= PARALLEL_MIN {
-                let len = task_len(xs.len());
-                pool::for_each_chunk_mut(xs, len, |i, xc| {
-                    zip_into(xc, &ys[i * len..][..xc.len()], f)
-                });
-            } else {
-                zip_into(xs, ys, f);
-            }
+            for_each_part(xs, |at, part| zip_into(part, &ys[at..][..part.len()], f));
             return Ok(a);
         }
     }
