@@ -15,7 +15,7 @@ pub use hessians::hessians;
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::graph::{Graph, NodeId, OpRef, Tensor};
+use crate::graph::{Graph, NodeId, OpRef, SavedNameScope, Tensor};
 use crate::ops::{self, OpKind};
 use crate::shape::Shape;
 use registry::GradEntry;
@@ -120,7 +120,7 @@ pub fn densify(g: &Graph, grad: Grad) -> Result<Tensor> {
 /// whether it succeeded or failed.
 struct ScopeGuard<'a> {
     graph: &'a Graph,
-    previous: String,
+    previous: SavedNameScope,
     colocations: usize,
 }
 
@@ -136,7 +136,7 @@ impl<'a> ScopeGuard<'a> {
     fn keep(graph: &'a Graph) -> Self {
         ScopeGuard {
             graph,
-            previous: graph.name_scope(),
+            previous: SavedNameScope::named(graph.name_scope()),
             colocations: 0,
         }
     }
@@ -153,7 +153,7 @@ impl Drop for ScopeGuard<'_> {
             self.graph.pop_colocation();
         }
         self.graph
-            .replace_name_scope(std::mem::take(&mut self.previous));
+            .restore_name_scope(std::mem::take(&mut self.previous));
     }
 }
 

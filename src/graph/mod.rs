@@ -172,6 +172,20 @@ impl PartialEq for Graph {
     }
 }
 
+/// A name scope to return to, with its name table entry when known.
+#[derive(Debug, Default)]
+pub(crate) struct SavedNameScope {
+    stack: String,
+    entry: Option<u32>,
+}
+
+impl SavedNameScope {
+    /// A scope given by name only.
+    pub(crate) fn named(stack: String) -> Self {
+        SavedNameScope { stack, entry: None }
+    }
+}
+
 /// An op input: a tensor, or a constant value to be created for the named input.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -343,22 +357,29 @@ impl Graph {
         self.write().scope.unique_name(name, mark_as_used)
     }
     pub fn name_scope(&self) -> String {
-        self.read().scope.here().name_stack.clone()
+        self.read().scope.here().name_stack().to_string()
     }
     /// Enters `name_scope(name)`; returns (new scope, previous scope) for `set_name_scope`.
     pub fn enter_name_scope(&self, name: Option<&str>) -> (String, String) {
         self.write().scope.enter_name_scope(name)
     }
-    /// Enters `name_scope(name)`; returns the previous scope, for `replace_name_scope`.
-    pub fn push_name_scope(&self, name: &str) -> String {
-        self.write().scope.push_name_scope(Some(name))
+    /// Enters `name_scope(name)`; returns the previous scope, for `restore_name_scope`.
+    pub(crate) fn push_name_scope(&self, name: &str) -> SavedNameScope {
+        let (stack, entry) = self.write().scope.push_name_scope_saved(Some(name));
+        SavedNameScope { stack, entry }
+    }
+    /// Returns to a scope saved by `push_name_scope`.
+    pub(crate) fn restore_name_scope(&self, saved: SavedNameScope) {
+        self.write()
+            .scope
+            .here_mut()
+            .restore_name_stack(saved.stack, saved.entry);
     }
     pub fn set_name_scope(&self, scope: &str) {
-        self.write().scope.here_mut().name_stack = scope.to_string();
-    }
-    /// Sets the name scope, handing back the one it replaces.
-    pub fn replace_name_scope(&self, scope: String) -> String {
-        std::mem::replace(&mut self.write().scope.here_mut().name_stack, scope)
+        self.write()
+            .scope
+            .here_mut()
+            .replace_name_stack(scope.to_string());
     }
     pub fn push_device(&self, spec: Option<&str>) {
         self.write()
@@ -567,9 +588,12 @@ impl GraphData {
             });
         }
         let requested = name.unwrap_or_else(|| op.type_name());
-        let (scope, previous) = self.scope.enter_name_scope(Some(requested));
+        let (previous, previous_entry) = self.scope.push_name_scope_saved(Some(requested));
+        let scope = self.scope.here().name_stack().to_string();
         let result = self.add_consts_then(op, inputs, &scope);
-        self.scope.here_mut().name_stack = previous;
+        self.scope
+            .here_mut()
+            .restore_name_stack(previous, previous_entry);
         result
     }
 
@@ -607,14 +631,16 @@ impl GraphData {
         let requested = spec.name.unwrap_or_else(|| spec.op.type_name());
         let name = match requested.strip_suffix('/') {
             Some(exact) => {
-                // A scope name taken as an op name: TF does not uniquify it again.
-                self.scope.names.name_op_exactly(exact, id, &self.nodes)?;
+                // A scope name taken as an op name: TF does not uniquify it again. When it
+                // is the scope just built in (an op after its constants), its entry is known.
+                let here = self.scope.here();
+                let entry = here.name_entry().filter(|_| here.name_stack() == requested);
+                self.scope
+                    .names
+                    .name_op_exactly(exact, entry, id, &self.nodes)?;
                 exact.to_string()
             }
-            None => {
-                let full = self.scope.here().prefixed(requested);
-                self.scope.names.name_op(full, id)
-            }
+            None => self.scope.unique_in_scope(requested, true, id, 0).0,
         };
         let inferred = {
             let ctx = InferCtx {

@@ -5,10 +5,17 @@
 //! often the name was handed out and records the op bearing it, so the graph keeps no
 //! second name map.
 //!
-//! A graph of a million steps holds over ten million names, so an entry is 24 bytes and
+//! The table is a tree of name components: an entry is one component under its parent
+//! entry (`gradients/mul_5_grad/Sum` is `Sum` under `mul_5_grad` under `gradients`), and a
+//! scope remembers its own entry. Naming an op inside a scope then hashes and compares only
+//! the op's own component, never the scope's long prefix, and the arena stores components,
+//! not full names. An entry a path passes through but no one named has count 0 and no op:
+//! it stands for a name not in use, exactly as an absent one does.
+//!
+//! A graph of a million steps holds over ten million names, so an entry is 28 bytes and
 //! its folded key lives in an append-only byte arena instead of an allocation of its own;
-//! and an ASCII name (nearly all) is hashed and compared folded on the fly, never copied
-//! to be folded first.
+//! and an ASCII component (nearly all) is hashed and compared folded on the fly, never
+//! copied to be folded first.
 
 use super::{NodeId, NodeStore};
 use crate::error::{Error, Result};
@@ -17,16 +24,22 @@ use rustc_hash::FxHashMap;
 
 const NO_OP: NodeId = NodeId::MAX;
 
+/// The parent of top-level names.
+pub const ROOT: u32 = u32::MAX;
+
 #[derive(Debug, Clone, Copy)]
 struct NameUse {
-    /// The folded key's hash (`folded_hash`), kept so growing the table never reads the
+    /// The entry this component lies under, or `ROOT`.
+    parent: u32,
+    /// `component_hash(parent, folded key)`, kept so growing the table never reads the
     /// keys again.
     hash: u32,
-    /// Where the folded key lies in the arena.
+    /// Where the folded component lies in the arena.
     chunk: u32,
     start: u32,
     len: u32,
-    /// How many times `unique_name` handed this (folded) name out.
+    /// How many times `unique_name` handed this (folded) name out; 0 for an entry only a
+    /// longer name's path passes through.
     count: u32,
     /// The op named exactly so, or `NO_OP` for a scope or a reserved name.
     op: NodeId,
@@ -79,12 +92,15 @@ impl KeyArena {
 
 #[derive(Debug, Default)]
 pub struct NameTable {
-    entries: HashTable<NameUse>,
+    /// The entries, addressed by their index (a child names its parent so).
+    uses: Vec<NameUse>,
+    /// Entry indices, found by (parent, folded component).
+    index: HashTable<u32>,
     keys: KeyArena,
-    /// Ops whose exact name differs only in case from the op recorded in `entries`; TF
+    /// Ops whose exact name differs only in case from the op recorded in `uses`; TF
     /// allows them when the names are given exactly.
     case_variants: FxHashMap<Box<str>, NodeId>,
-    /// Scratch for a folded non-ASCII name, or a name with a numeric suffix.
+    /// Scratch for a folded non-ASCII component, or a component with a numeric suffix.
     scratch: String,
 }
 
@@ -98,11 +114,11 @@ fn fold_word(w: u64) -> u64 {
     w | ((at_least_a & !past_z & !w & HIGH) >> 2)
 }
 
-/// The hash of a name's folded form, computed from any form whose ASCII lower-casing is
-/// that folded form (the name itself when it is ASCII).
-fn folded_hash(query: &[u8]) -> u32 {
+/// The hash of a component's folded form under `parent`, computed from any form whose
+/// ASCII lower-casing is that folded form (the component itself when it is ASCII).
+fn component_hash(parent: u32, query: &[u8]) -> u32 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let mut h = query.len() as u64;
+    let mut h = (query.len() as u64) ^ (u64::from(parent) << 32);
     let mut words = query.chunks_exact(8);
     for w in &mut words {
         let w = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
@@ -133,7 +149,7 @@ fn spread(hash: u32) -> u64 {
 }
 
 /// Appends `n` in decimal (`write!` costs more than the rest of naming an op).
-fn push_decimal(out: &mut String, mut n: u32) {
+pub(super) fn push_decimal(out: &mut String, mut n: u32) {
     let mut digits = [0u8; 10];
     let mut len = 0;
     for d in digits.iter_mut() {
@@ -148,139 +164,192 @@ fn push_decimal(out: &mut String, mut n: u32) {
 }
 
 impl NameTable {
-    /// The entry of the name whose folded form is `query` lower-cased in ASCII: the name
-    /// itself when ASCII, else its full Unicode folding. Keys hold no ASCII capitals, so
-    /// an ASCII-case-insensitive comparison is an exact one on the folded forms.
-    fn find(&self, query: &[u8]) -> Option<&NameUse> {
-        self.find_hashed(query, folded_hash(query))
+    fn entry(&self, id: u32) -> Option<&NameUse> {
+        self.uses.get(id as usize)
     }
 
-    fn find_hashed(&self, query: &[u8], hash: u32) -> Option<&NameUse> {
-        let keys = &self.keys;
-        self.entries
-            .find(spread(hash), |u| keys.key(u).eq_ignore_ascii_case(query))
+    /// Whether the name of entry `id` is in use (handed out or borne by an op).
+    fn in_use(&self, id: u32) -> bool {
+        self.entry(id).is_some_and(|u| u.count > 0 || u.op != NO_OP)
     }
 
-    /// Looks `query` up (as `find`) and applies `update` to its entry; when absent and
-    /// `insert`, adds it with (count, op) `fresh`. Returns the entry's count before the
-    /// call (0 when it was absent).
-    fn upsert(
-        &mut self,
-        query: &[u8],
-        hash: u32,
-        insert: bool,
-        (count, op): (u32, NodeId),
-        update: impl FnOnce(&mut NameUse),
-    ) -> u32 {
-        let Self { entries, keys, .. } = self;
-        let entry = entries.entry(
+    /// The entry of the component `query` (see `query_of`) under `parent`.
+    fn find_child(&self, parent: u32, query: &[u8], hash: u32) -> Option<u32> {
+        let (uses, keys) = (&self.uses, &self.keys);
+        self.index
+            .find(spread(hash), |&id| {
+                uses.get(id as usize).is_some_and(|u| {
+                    u.parent == parent
+                        && u.len as usize == query.len()
+                        && keys.key(u).eq_ignore_ascii_case(query)
+                })
+            })
+            .copied()
+    }
+
+    /// The entry of the component `query` under `parent`, added unused when absent.
+    fn child(&mut self, parent: u32, query: &[u8], hash: u32) -> u32 {
+        let Self {
+            uses, index, keys, ..
+        } = self;
+        let found = index.entry(
             spread(hash),
-            |u| keys.key(u).eq_ignore_ascii_case(query),
-            |u| spread(u.hash),
+            |&id| {
+                uses.get(id as usize).is_some_and(|u| {
+                    u.parent == parent
+                        && u.len as usize == query.len()
+                        && keys.key(u).eq_ignore_ascii_case(query)
+                })
+            },
+            |&id| spread(uses.get(id as usize).map_or(0, |u| u.hash)),
         );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(mut e) => {
-                let u = e.get_mut();
-                let before = u.count;
-                update(u);
-                before
-            }
+        match found {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
             hashbrown::hash_table::Entry::Vacant(v) => {
-                if insert {
-                    let (chunk, start) = keys.push(query);
-                    v.insert(NameUse {
-                        hash,
-                        chunk,
-                        start,
-                        len: query.len() as u32,
-                        count,
-                        op,
-                    });
-                }
-                0
+                let id = uses.len() as u32;
+                let (chunk, start) = keys.push(query);
+                uses.push(NameUse {
+                    parent,
+                    hash,
+                    chunk,
+                    start,
+                    len: query.len() as u32,
+                    count: 0,
+                    op: NO_OP,
+                });
+                v.insert(id);
+                id
             }
         }
     }
 
-    /// Counts a use of `query` when `mark_as_used` (a fresh name is recorded with `op`);
-    /// returns its count before.
-    fn use_name(&mut self, query: &[u8], mark_as_used: bool, op: NodeId) -> u32 {
-        self.upsert(query, folded_hash(query), mark_as_used, (1, op), |u| {
-            if mark_as_used {
-                u.count += 1;
-            }
+    /// The entry of the '/'-separated `path` below `parent`, adding unused entries for
+    /// the components not yet present.
+    pub fn path(&mut self, parent: u32, path: &str) -> u32 {
+        path.split('/').fold(parent, |at, component| {
+            let query = query_of(component);
+            let hash = component_hash(at, &query);
+            self.child(at, &query, hash)
         })
     }
 
-    /// Sets a name's use count, and its op unless `op` is `NO_OP`.
-    fn record(&mut self, query: &[u8], hash: u32, count: u32, op: NodeId) {
-        self.upsert(query, hash, true, (count, op), |u| {
-            u.count = count;
-            if op != NO_OP {
-                u.op = op;
-            }
-        });
+    /// The entry of `path` below `parent`, when every component of it is present.
+    fn find_path(&self, parent: u32, path: &str) -> Option<u32> {
+        path.split('/').try_fold(parent, |at, component| {
+            let query = query_of(component);
+            self.find_child(at, &query, component_hash(at, &query))
+        })
     }
 
-    /// TF's `Graph.unique_name` for an already scope-prefixed `name`: the name itself when
-    /// unused, else `name_1`, `name_2`, ... (case-insensitively unused).
-    pub fn unique(&mut self, name: String, mark_as_used: bool) -> String {
-        self.unique_for(name, mark_as_used, NO_OP)
+    /// The entry of a scope `name_stack` ("" or ending in '/'), added unused if absent.
+    pub fn scope(&mut self, name_stack: &str) -> u32 {
+        match name_stack.strip_suffix('/') {
+            Some(path) => self.path(ROOT, path),
+            None => ROOT,
+        }
     }
 
-    /// Names a new op `id`: `unique(name)`, recorded as that op's name. A name `unique`
-    /// hands out was unused, so no other op can bear it.
-    pub fn name_op(&mut self, name: String, id: NodeId) -> String {
-        self.unique_for(name, true, id)
-    }
-
-    fn unique_for(&mut self, name: String, mark_as_used: bool, op: NodeId) -> String {
+    /// TF's `unique_name` for the last component `name` of a name whose other components
+    /// are the path to `parent`: `None` when `name` itself is unused, else the smallest
+    /// `i` (from the name's use count on) with `name_i` unused; the caller appends `_i`.
+    /// When `mark_as_used`, the name handed out is recorded (with `op` when it is fresh)
+    /// and its entry returned.
+    pub fn unique_child(
+        &mut self,
+        parent: u32,
+        name: &str,
+        mark_as_used: bool,
+        op: NodeId,
+    ) -> (Option<u32>, Option<u32>) {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        // The name's use count is where the search for a free suffix starts.
-        let mut i = if name.is_ascii() {
-            // The usual case, a fresh name, costs one probe and no copy.
-            let count = self.use_name(name.as_bytes(), mark_as_used, op);
-            if count == 0 {
-                self.scratch = scratch;
-                return name;
-            }
-            scratch.push_str(&name);
-            count
+        let query: &[u8] = if name.is_ascii() {
+            name.as_bytes()
         } else {
             scratch.push_str(&name.to_lowercase());
-            let count = self.use_name(scratch.as_bytes(), mark_as_used, op);
-            if count == 0 {
-                self.scratch = scratch;
-                return name;
-            }
-            count
+            scratch.as_bytes()
         };
+        let hash = component_hash(parent, query);
+        let (count, entry) = if mark_as_used {
+            let id = self.child(parent, query, hash);
+            let count = self.uses.get_mut(id as usize).map_or(0, |u| {
+                let before = u.count;
+                u.count += 1;
+                if before == 0 && u.op == NO_OP {
+                    u.op = op;
+                }
+                before
+            });
+            (count, Some(id))
+        } else {
+            let id = self.find_child(parent, query, hash);
+            (
+                id.and_then(|id| self.entry(id)).map_or(0, |u| u.count),
+                None,
+            )
+        };
+        if count == 0 {
+            self.scratch = scratch;
+            return (None, entry);
+        }
+        if name.is_ascii() {
+            scratch.push_str(name);
+        }
         let base_len = scratch.len();
-        loop {
+        let mut i = count;
+        let entry = loop {
             scratch.truncate(base_len);
             scratch.push('_');
             push_decimal(&mut scratch, i);
-            if self.find(scratch.as_bytes()).is_none() {
-                break;
+            let hash = component_hash(parent, scratch.as_bytes());
+            if mark_as_used {
+                // Added unused when absent, so a free name costs one probe.
+                let id = self.child(parent, scratch.as_bytes(), hash);
+                if !self.in_use(id) {
+                    if let Some(u) = self.uses.get_mut(id as usize) {
+                        u.count = 1;
+                        if op != NO_OP {
+                            u.op = op;
+                        }
+                    }
+                    break Some(id);
+                }
+            } else if !self
+                .find_child(parent, scratch.as_bytes(), hash)
+                .is_some_and(|id| self.in_use(id))
+            {
+                break None;
             }
             i += 1;
-        }
-        if mark_as_used {
-            self.record(scratch.as_bytes(), folded_hash(scratch.as_bytes()), 1, op);
-        }
+        };
         self.scratch = scratch;
-        let mut out = name;
-        out.push('_');
-        push_decimal(&mut out, i);
-        out
+        (Some(i), entry)
+    }
+
+    /// TF's `Graph.unique_name` for a full `name` (scope prefix included): the name itself
+    /// when unused, else `name_1`, `name_2`, ... (case-insensitively unused).
+    pub fn unique(&mut self, name: String, mark_as_used: bool) -> String {
+        let (parent, last) = match name.rsplit_once('/') {
+            Some((dir, last)) => (self.path(ROOT, dir), last),
+            None => (ROOT, name.as_str()),
+        };
+        match self.unique_child(parent, last, mark_as_used, NO_OP).0 {
+            None => name,
+            Some(i) => {
+                let mut out = name;
+                out.push('_');
+                push_decimal(&mut out, i);
+                out
+            }
+        }
     }
 
     /// The op named exactly `name`.
     pub fn op(&self, name: &str, nodes: &NodeStore) -> Option<NodeId> {
-        let query = query_of(name);
-        let query = &*query;
-        let recorded = self.find(query).map_or(NO_OP, |u| u.op);
+        let recorded = self
+            .find_path(ROOT, name)
+            .and_then(|id| self.entry(id))
+            .map_or(NO_OP, |u| u.op);
         self.exact_op(name, recorded, nodes)
     }
 
@@ -295,39 +364,43 @@ impl NameTable {
 
     /// Names op `id` exactly `name` (a scope name taken as an op name, which TF does not
     /// make unique again): marks it used and records it, or fails when an op bears it.
-    pub fn name_op_exactly(&mut self, name: &str, id: NodeId, nodes: &NodeStore) -> Result<()> {
-        let query = query_of(name);
-        let query = &*query;
-        let hash = folded_hash(query);
-        let existing = self.find_hashed(query, hash).map(|u| (u.count, u.op));
-        if self
-            .exact_op(name, existing.map_or(NO_OP, |(_, op)| op), nodes)
-            .is_some()
-        {
+    /// `entry` is the name's entry when the caller knows it.
+    pub fn name_op_exactly(
+        &mut self,
+        name: &str,
+        entry: Option<u32>,
+        id: NodeId,
+        nodes: &NodeStore,
+    ) -> Result<()> {
+        let entry = match entry {
+            Some(e) => e,
+            None => self.path(ROOT, name),
+        };
+        let recorded = self.entry(entry).map_or(NO_OP, |u| u.op);
+        if self.exact_op(name, recorded, nodes).is_some() {
             return Err(Error::invalid(format!(
                 "Duplicate node name in graph: '{name}'"
             )));
         }
-        match existing {
-            Some((_, op)) if op != NO_OP => {
-                // Another op holds the folded name: this one differs from it in case.
-                self.case_variants.insert(name.into(), id);
-            }
-            Some((count, _)) => self.record(query, hash, count.max(1), id),
-            None => self.record(query, hash, 1, id),
+        if recorded != NO_OP {
+            // Another op holds the folded name: this one differs from it in case.
+            self.case_variants.insert(name.into(), id);
+        } else if let Some(u) = self.uses.get_mut(entry as usize) {
+            u.count = u.count.max(1);
+            u.op = id;
         }
         Ok(())
     }
 
     /// Undoes the op record of `name_op` when the op could not be created after all.
     pub fn forget_op(&mut self, name: &str, id: NodeId) {
-        let query = query_of(name);
-        let query = &*query;
-        self.upsert(query, folded_hash(query), false, (0, NO_OP), |u| {
-            if u.op == id {
-                u.op = NO_OP;
+        if let Some(entry) = self.find_path(ROOT, name) {
+            if let Some(u) = self.uses.get_mut(entry as usize) {
+                if u.op == id {
+                    u.op = NO_OP;
+                }
             }
-        });
+        }
         if self.case_variants.get(name) == Some(&id) {
             self.case_variants.remove(name);
         }
@@ -336,7 +409,7 @@ impl NameTable {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_word, folded_hash, push_decimal, NameTable};
+    use super::{component_hash, fold_word, push_decimal, NameTable, ROOT};
 
     #[test]
     fn fold_word_lowercases_ascii_capitals_only() {
@@ -350,13 +423,40 @@ mod tests {
     }
 
     #[test]
-    fn folded_hash_ignores_ascii_case_and_sees_length() {
+    fn component_hash_ignores_ascii_case_and_sees_length_and_parent() {
         assert_eq!(
-            folded_hash(b"Gradients/Tanh_grad/TanhGrad"),
-            folded_hash(b"gradients/tanh_grad/tanhgrad")
+            component_hash(ROOT, b"Tanh_grad_TanhGrad"),
+            component_hash(ROOT, b"tanh_grad_tanhgrad")
         );
-        assert_ne!(folded_hash(b"a"), folded_hash(b"a\0"));
-        assert_ne!(folded_hash(b"Shape"), folded_hash(b"Shape_1"));
+        assert_ne!(component_hash(ROOT, b"a"), component_hash(ROOT, b"a\0"));
+        assert_ne!(
+            component_hash(ROOT, b"Shape"),
+            component_hash(ROOT, b"Shape_1")
+        );
+        assert_ne!(component_hash(0, b"Shape"), component_hash(1, b"Shape"));
+    }
+
+    #[test]
+    fn a_path_through_a_name_does_not_use_it() {
+        let mut t = NameTable::default();
+        assert_eq!(t.unique("a/b".to_string(), true), "a/b");
+        // "a" lies on the path of "a/b" but was never handed out.
+        assert_eq!(t.unique("a".to_string(), false), "a");
+        assert_eq!(t.unique("A".to_string(), true), "A");
+        assert_eq!(t.unique("a".to_string(), true), "a_1");
+        assert_eq!(t.unique("a/B".to_string(), true), "a/B_1");
+        // Under the scope entry, names are the same as spelled in full.
+        let scope = t.scope("a/");
+        let (suffix, entry) = t.unique_child(scope, "b", true, 7);
+        assert_eq!(suffix, Some(2));
+        assert!(entry.is_some());
+        assert_eq!(t.unique("a/b_2".to_string(), false), "a/b_2_1");
+        assert_eq!(t.unique("a/b_3".to_string(), true), "a/b_3");
+        assert_eq!(t.unique_child(scope, "c", false, 7), (None, None));
+        // Empty components and trailing slashes are names of their own.
+        assert_eq!(t.unique("a/".to_string(), true), "a/");
+        assert_eq!(t.unique("a//".to_string(), true), "a//");
+        assert_eq!(t.unique("a/".to_string(), true), "a/_1");
     }
 
     #[test]

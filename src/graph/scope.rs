@@ -5,7 +5,7 @@
 //! that opened them: a `name_scope` open in one thread does not rename ops another thread
 //! builds in the same graph.
 
-use super::names::NameTable;
+use super::names::{push_decimal, NameTable, ROOT};
 use super::{NodeId, NodeStore};
 use rustc_hash::FxHashMap;
 use std::thread::ThreadId;
@@ -20,6 +20,7 @@ pub struct ScopeState {
 
 static NO_SCOPES: ThreadScope = ThreadScope {
     name_stack: String::new(),
+    name_entry: None,
     devices: Vec::new(),
     colocation: Vec::new(),
     colocation_saves: Vec::new(),
@@ -56,8 +57,66 @@ impl ScopeState {
     /// TF's `Graph.unique_name`: prefixes the scope, then appends `_1`, `_2`, ... until the
     /// (case-insensitive) name is unused.
     pub fn unique_name(&mut self, name: &str, mark_as_used: bool) -> String {
-        let full = self.here().prefixed(name);
-        self.names.unique(full, mark_as_used)
+        self.unique_in_scope(name, mark_as_used, NodeId::MAX, 0).0
+    }
+
+    /// `unique_name` for op `op` (`NodeId::MAX` for none), with `room` spare bytes in the
+    /// string; also returns the name's table entry when it was marked used.
+    pub fn unique_in_scope(
+        &mut self,
+        name: &str,
+        mark_as_used: bool,
+        op: NodeId,
+        room: usize,
+    ) -> (String, Option<u32>) {
+        // One look-up of the thread's stacks serves the scope's entry and its prefix.
+        let Self { names, threads } = self;
+        let mut here = if threads.is_empty() {
+            None
+        } else {
+            threads.get_mut(&this_thread())
+        };
+        let scope = match here.as_deref_mut() {
+            None => Some(ROOT),
+            Some(h) => match h.name_entry {
+                Some(e) => Some(e),
+                None if h.name_stack.is_empty() || h.name_stack.ends_with('/') => {
+                    let e = names.scope(&h.name_stack);
+                    h.name_entry = Some(e);
+                    Some(e)
+                }
+                None => None,
+            },
+        };
+        let Some(scope) = scope else {
+            // A scope set from outside without the trailing '/': its last component runs
+            // on into the name, so the name is looked up whole.
+            let full = here
+                .as_deref()
+                .map_or_else(|| name.to_string(), |h| h.prefixed_with_room(name, room));
+            let (parent, last) = match full.rsplit_once('/') {
+                Some((dir, last)) => (names.path(ROOT, dir), last),
+                None => (ROOT, full.as_str()),
+            };
+            let (suffix, entry) = names.unique_child(parent, last, mark_as_used, op);
+            return (with_suffix(full, suffix), entry);
+        };
+        // Names are short and seldom hold a '/': a plain loop beats `memrchr`'s set-up.
+        let (parent, last) = match name.bytes().rposition(|b| b == b'/') {
+            Some(i) => (names.path(scope, &name[..i]), &name[i + 1..]),
+            None => (scope, name),
+        };
+        let (suffix, entry) = names.unique_child(parent, last, mark_as_used, op);
+        let room = room + suffix.map_or(0, |_| 11);
+        let full = match here.as_deref() {
+            Some(h) => h.prefixed_with_room(name, room),
+            None => {
+                let mut full = String::with_capacity(name.len() + room);
+                full.push_str(name);
+                full
+            }
+        };
+        (with_suffix(full, suffix), entry)
     }
 
     /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
@@ -69,26 +128,43 @@ impl ScopeState {
 
     /// `enter_name_scope` for a caller that needs only the scope it replaces.
     pub fn push_name_scope(&mut self, name: Option<&str>) -> String {
-        let new = match name {
-            None | Some("") => String::new(),
-            Some(n) if n.ends_with('/') => n.to_string(),
+        self.push_name_scope_saved(name).0
+    }
+
+    /// `push_name_scope`, also handing back the replaced scope's table entry, so that
+    /// `ThreadScope::restore_name_stack` need not look it up again.
+    pub fn push_name_scope_saved(&mut self, name: Option<&str>) -> (String, Option<u32>) {
+        let (new, entry) = match name {
+            None | Some("") => (String::new(), Some(ROOT)),
+            Some(n) if n.ends_with('/') => (n.to_string(), None),
             Some(n) => {
                 // Room for the '/' up front: the name is handed out as it was built.
-                let full = self.here().prefixed_with_room(n, 1);
-                let mut scope = self.names.unique(full, true);
+                let (mut scope, entry) = self.unique_in_scope(n, true, NodeId::MAX, 1);
                 scope.push('/');
-                scope
+                (scope, entry)
             }
         };
-        std::mem::replace(&mut self.here_mut().name_stack, new)
+        let here = self.here_mut();
+        let previous_entry = std::mem::replace(&mut here.name_entry, entry);
+        (std::mem::replace(&mut here.name_stack, new), previous_entry)
     }
+}
+
+fn with_suffix(mut name: String, suffix: Option<u32>) -> String {
+    if let Some(i) = suffix {
+        name.push('_');
+        push_decimal(&mut name, i);
+    }
+    name
 }
 
 /// One thread's scope stacks.
 #[derive(Debug, Default)]
 pub struct ThreadScope {
     /// Current name scope: "" at the root, else ending in "/".
-    pub name_stack: String,
+    name_stack: String,
+    /// `name_stack`'s entry in the name table, once looked up.
+    name_entry: Option<u32>,
     /// `None` entries clear the device.
     pub devices: Vec<Option<String>>,
     /// Ops whose colocation group new ops join.
@@ -114,11 +190,29 @@ pub struct ControlFrame {
 }
 
 impl ThreadScope {
-    /// `name` inside the current scope.
-    pub fn prefixed(&self, name: &str) -> String {
-        self.prefixed_with_room(name, 0)
+    pub fn name_stack(&self) -> &str {
+        &self.name_stack
     }
 
+    /// Sets the name scope, handing back the one it replaces.
+    pub fn replace_name_stack(&mut self, stack: String) -> String {
+        self.name_entry = None;
+        std::mem::replace(&mut self.name_stack, stack)
+    }
+
+    /// Sets the name scope back to one saved with its entry by `push_name_scope_saved`.
+    pub fn restore_name_stack(&mut self, stack: String, entry: Option<u32>) {
+        self.name_stack = stack;
+        self.name_entry = entry;
+    }
+
+    /// The name table entry of the current scope when known (for naming an op exactly
+    /// after the scope it has just been built in).
+    pub fn name_entry(&self) -> Option<u32> {
+        self.name_entry
+    }
+
+    /// `name` inside the current scope, with `room` spare bytes.
     fn prefixed_with_room(&self, name: &str, room: usize) -> String {
         let mut full = String::with_capacity(self.name_stack.len() + name.len() + room);
         full.push_str(&self.name_stack);
