@@ -218,7 +218,8 @@ def cond(pred: Any, true_fn: Optional[Callable[[], Any]] = None,
         raise TypeError("'false_fn' must be callable.")
     graph = pred.graph if isinstance(pred, Tensor) else get_default_graph()
     if graph._is_eager:
-        taken = true_fn if bool(convert_to_tensor(pred).numpy()) else false_fn
+        value = convert_to_tensor(pred)  # an EagerTensor
+        taken = true_fn if bool(value.numpy()) else false_fn  # type: ignore[attr-defined]
         result = taken()
         return _unpack_if_singleton(result) if not strict else result
 

@@ -261,3 +261,10 @@ def test_case_argument_errors():
             tf.case([[x > 0, lambda: x]])
         with pytest.raises(TypeError, match="pred must be Tensor of type bool"):
             tf.case([(x, lambda: x)])
+
+
+def test_cond_in_eager_mode_calls_the_taken_function():
+    with tf.eager_mode():
+        x = tf.constant(2.0)
+        assert float(tf.cond(x > 1.0, lambda: x * 3.0, lambda: x).numpy()) == 6.0
+        assert float(tf.cond(x > 5.0, lambda: x * 3.0, lambda: [x]).numpy()) == 2.0
