@@ -85,6 +85,10 @@ class CondContext:
         cached = self._external_values.get(t)
         if cached is not None:
             return cached
+        return self._switch_in(t, scope)
+
+    def _switch_in(self, t: Tensor, scope: Optional[str]) -> Tensor:
+        """``t``, made outside this branch, through a ``Switch`` on the branch's predicate."""
         outer = self.outer_context.add_value(t, scope) if self.outer_context else t
         # Outside any control dependencies, as TF: a Switch gated on a branch's ops would be
         # dead whenever they are, and so would the gradient built from it.
@@ -99,12 +103,35 @@ class CondContext:
                   attrs: Optional[dict[str, Any]], name: Optional[str]) -> Operation:
         # TF names a captured value's Switch after its first consumer ("cond/mul/Switch").
         switch_scope = name if name and name.endswith("/") else None
+        if op_type == "ReadVariableOp" and inputs and not self._is_internal(inputs[0]):
+            return self._outer_read(graph, inputs, attrs, name, switch_scope)
         inputs = [self.add_value(t, switch_scope) for t in inputs]
         with _outside_contexts(graph):
             if inputs:
                 return graph._create_op(op_type, inputs, attrs, name)
             with graph.control_dependencies([self.pivot.op]):
                 return graph._create_op(op_type, inputs, attrs, name)
+
+    def _outer_read(self, graph: Graph, inputs: Sequence[Tensor],
+                    attrs: Optional[dict[str, Any]], name: Optional[str],
+                    switch_scope: Optional[str]) -> Operation:
+        """A read of an outer variable: made outside the branch and its value switched in.
+
+        Gradients with respect to a variable are taken at its reads (``variable_reads``);
+        a read behind a switched handle would get a gradient only when its branch runs,
+        while the read's value, switched, gets the merged gradient of both branches (TF
+        reaches the handle through the Switch instead). The read itself has no effect, so
+        running it when the branch is not taken is harmless.
+        """
+        saved = graph._control_flow_context
+        graph._control_flow_context = self.outer_context
+        try:
+            read = graph._create_op("ReadVariableOp", inputs, attrs, name).outputs[0]
+        finally:
+            graph._control_flow_context = saved
+        switched = self._switch_in(read, switch_scope)
+        with _outside_contexts(graph):
+            return graph._create_op("Identity", [switched], {}, None)
 
     def build_branch(self, fn: Callable[[], Any]) -> tuple[Any, Optional[list[Tensor]]]:
         """Runs ``fn`` in this context; returns its result and the flat tensors it stands for."""

@@ -268,3 +268,23 @@ def test_cond_in_eager_mode_calls_the_taken_function():
         x = tf.constant(2.0)
         assert float(tf.cond(x > 1.0, lambda: x * 3.0, lambda: x).numpy()) == 6.0
         assert float(tf.cond(x > 5.0, lambda: x * 3.0, lambda: [x]).numpy()) == 2.0
+
+
+def test_training_variables_read_inside_branches():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        p = tf.placeholder(tf.bool, [], name="p")
+        w = tf.get_variable("w", [3, 1], initializer=tf.ones_initializer())
+        b = tf.Variable(0.5)
+        y = tf.cond(p, lambda: tf.matmul(x, w) + b,
+                    lambda: tf.nn.relu(tf.matmul(x, w)) * 2.0)
+        loss = tf.reduce_mean(tf.square(y - 1.0))
+        step = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        losses = []
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            for taken in (True, False, True):
+                losses.append(s.run([loss, step], {x: np.ones((2, 3)), p: taken})[0])
+            # By hand: w 1 -> 0.5 -> -0.3 -> 0.08, b 0.5 -> 0 -> 0 -> 0.38.
+            assert np.allclose(losses, [6.25, 4.0, 3.61])
+            assert np.allclose(s.run(w).ravel(), [0.08] * 3) and np.isclose(s.run(b), 0.38)
