@@ -81,6 +81,12 @@ _NATIVE = [
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
+    # control flow and run-time checks
+    "cond", "case", "Assert", "assert_equal", "assert_none_equal", "assert_less",
+    "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
+    "assert_negative", "assert_non_negative", "assert_non_positive", "assert_rank",
+    "assert_rank_at_least", "assert_type", "assert_scalar", "check_numerics",
+    "verify_tensor_all_finite", "Print", "debugging",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -158,6 +164,13 @@ if _NATIVE_IMPORT_ERROR is None:
                         eager_mode, enable_eager_execution, executing_eagerly, function,
                         graph_mode)
     from . import app, compat, logging, losses, math, random
+    from . import debugging
+    from .check_ops import (Assert, Print, assert_equal, assert_greater, assert_greater_equal,
+                            assert_less, assert_less_equal, assert_negative,
+                            assert_non_negative, assert_non_positive, assert_none_equal,
+                            assert_positive, assert_rank, assert_rank_at_least, assert_scalar,
+                            assert_type, check_numerics, verify_tensor_all_finite)
+    from .cond_ops import case, cond
     from .app import flags
 else:
     def __getattr__(name: str) -> Any:

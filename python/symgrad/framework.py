@@ -55,6 +55,8 @@ class Graph:
 
     # True only for the eager context's stand-in graph (symgrad.eager.EagerGraph).
     _is_eager = False
+    # The cond branch being built (symgrad.cond_ops.CondContext), which routes new ops.
+    _control_flow_context: Any = None
 
     def __init__(self) -> None:
         self._native = _symgrad.Graph()
@@ -181,6 +183,8 @@ class Graph:
                 raise ValueError(
                     f"{t} must be from the same graph as the other inputs of {op_type} "
                     f"(graphs are {t.graph} and {self}).")
+        if self._control_flow_context is not None:
+            return self._control_flow_context.create_op(self, op_type, inputs, attrs, name)
         node = self._native.add_op(op_type, [t._ref for t in inputs], attrs or {}, name)
         return self._op(node)
 

@@ -7,6 +7,7 @@ mod plan;
 
 use crate::error::{Code, Error, Result};
 use crate::graph::{Graph, NodeId, OpRef, Tensor, TensorMeta};
+use crate::ops::flow::{self, FlowOp};
 use crate::ops::{binary, unary, Inputs, OpKind};
 use crate::value::Value;
 use plan::{Plan, PlanKey, Source};
@@ -206,6 +207,9 @@ fn run_steps(
     for (slot, feed_index) in &plan.fed_slots {
         slots[*slot] = feed(*feed_index);
     }
+    if let Some(flow) = &plan.dataflow {
+        return run_dataflow(plan, flow, slots, state);
+    }
     let mut inputs = Inputs::new();
     for step in &plan.steps {
         match &step.fused {
@@ -221,6 +225,101 @@ fn run_steps(
     plan.fetch_sources
         .iter()
         .map(|Source::Slot(slot)| {
+            slots[*slot]
+                .clone()
+                .ok_or_else(|| Error::internal("fetched value missing"))
+        })
+        .collect()
+}
+
+/// `run_steps` for plans with `Switch`/`Merge`: TF's dead-value rules. A `Switch` leaves
+/// its untaken output dead; an op with a dead data or control input is skipped and its
+/// outputs are dead; a `Merge` forwards its first live input and is dead only when all
+/// are. Fetching a dead value is an error.
+fn run_dataflow(
+    plan: &Plan,
+    flow: &plan::Dataflow,
+    slots: &mut [Option<Value>],
+    state: &SessionState,
+) -> Result<Vec<Value>> {
+    let mut dead_slot = vec![false; plan.num_slots];
+    let mut dead_step = vec![false; plan.steps.len()];
+    let mut inputs = Inputs::new();
+    for (k, step) in plan.steps.iter().enumerate() {
+        let control_dead = flow
+            .controls
+            .get(k)
+            .is_some_and(|c| c.iter().any(|&j| dead_step[j as usize]));
+        let flow_op = match &step.op {
+            OpKind::Flow(f) => Some(f.as_ref()),
+            _ => None,
+        };
+        let is_merge = matches!(flow_op, Some(FlowOp::Merge));
+        let dead = control_dead
+            || if is_merge {
+                step.inputs.iter().all(|r| dead_slot[r.slot])
+            } else {
+                step.inputs.iter().any(|r| dead_slot[r.slot])
+            };
+        if dead {
+            for read in &step.inputs {
+                if read.last {
+                    slots[read.slot] = None;
+                }
+            }
+            for slot in step.outputs.iter().flatten() {
+                dead_slot[*slot] = true;
+            }
+            dead_step[k] = true;
+            continue;
+        }
+        match flow_op {
+            Some(FlowOp::Switch) => {
+                let data = read_input(step, slots, 0)?;
+                let pred = read_input(step, slots, 1)?;
+                let taken = flow::switch_output(&pred).map_err(|e| attribute(e, step))?;
+                for (i, slot) in step.outputs.iter().enumerate() {
+                    if let Some(slot) = slot {
+                        if i == taken {
+                            slots[*slot] = Some(data.clone());
+                        } else {
+                            dead_slot[*slot] = true;
+                        }
+                    }
+                }
+            }
+            Some(FlowOp::Merge) => {
+                let mut chosen: Option<(usize, Value)> = None;
+                for (i, read) in step.inputs.iter().enumerate() {
+                    if dead_slot[read.slot] {
+                        continue;
+                    }
+                    let value = read_input(step, slots, i)?;
+                    if chosen.is_none() {
+                        chosen = Some((i, value));
+                    }
+                }
+                let (index, value) = chosen
+                    .ok_or_else(|| attribute(Error::internal("Merge without input"), step))?;
+                let index = Value::scalar(i32::try_from(index).unwrap_or(i32::MAX));
+                for (slot, value) in step.outputs.iter().zip([value, index]) {
+                    if let Some(slot) = slot {
+                        slots[*slot] = Some(value);
+                    }
+                }
+            }
+            _ => run_step(step, slots, &mut inputs, state)?,
+        }
+    }
+    plan.fetch_sources
+        .iter()
+        .enumerate()
+        .map(|(i, Source::Slot(slot))| {
+            if dead_slot[*slot] {
+                return Err(Error::op_invalid(format!(
+                    "Retval[{i}] does not have value"
+                )));
+            }
             slots[*slot]
                 .clone()
                 .ok_or_else(|| Error::internal("fetched value missing"))

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::graph::{GraphData, Metas, NodeId, OpRef, Tensor};
+use crate::ops::flow::FlowOp;
 use crate::ops::OpKind;
 use crate::shape::Shape;
 use crate::value::Value;
@@ -57,12 +58,48 @@ pub struct Step {
     pub fused: Option<Box<super::fuse::Fused>>,
 }
 
+/// What the executor needs to propagate dead values: per step, the steps (by index) it has
+/// a control dependency on.
+pub struct Dataflow {
+    pub controls: Vec<SmallVec<[u32; 2]>>,
+}
+
+impl Dataflow {
+    /// `Some` when `steps` hold a `Switch` or `Merge`.
+    fn of(data: &GraphData, steps: &[Step]) -> Result<Option<Box<Dataflow>>> {
+        let makes_dead = |op: &OpKind| matches!(op, OpKind::Flow(f) if matches!(**f, FlowOp::Switch | FlowOp::Merge));
+        if !steps.iter().any(|s| makes_dead(&s.op)) {
+            return Ok(None);
+        }
+        let index: FxHashMap<NodeId, u32> = steps
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.node, k as u32))
+            .collect();
+        let mut controls = Vec::with_capacity(steps.len());
+        for step in steps {
+            let n = data
+                .node(step.node)
+                .ok_or_else(|| Error::internal(format!("missing op {}", step.node)))?;
+            controls.push(
+                n.control_inputs()
+                    .iter()
+                    .filter_map(|c| index.get(c).copied())
+                    .collect(),
+            );
+        }
+        Ok(Some(Box::new(Dataflow { controls })))
+    }
+}
+
 pub struct Plan {
     pub steps: Vec<Step>,
     pub num_slots: usize,
     /// (slot, index into the feeds) for fed tensors.
     pub fed_slots: Vec<(usize, usize)>,
     pub fetch_sources: Vec<Source>,
+    /// Set when the plan holds a `Switch` or `Merge`: its values can then be dead.
+    pub dataflow: Option<Box<Dataflow>>,
     /// The slot vector of a finished run, all empty, kept for the next run of this plan.
     spare_slots: Mutex<Option<Vec<Option<Value>>>>,
 }
@@ -282,7 +319,9 @@ impl Plan {
                 })
                 .collect();
         }
-        if fuse {
+        let dataflow = Dataflow::of(data, &steps)?;
+        // Fused groups assume every input is live; plans with dead values run op by op.
+        if fuse && dataflow.is_none() {
             let mut metas = vec![None; uses.len()];
             for (t, &s) in &slot_of {
                 metas[s] = data.meta(*t).ok().cloned();
@@ -300,6 +339,7 @@ impl Plan {
             steps,
             fed_slots,
             fetch_sources,
+            dataflow,
             spare_slots: Mutex::new(None),
         })
     }
