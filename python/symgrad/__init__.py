@@ -81,6 +81,15 @@ _NATIVE = [
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
+    # tf.test
+    "test",
+    # rearranging elements, shape helpers
+    "space_to_depth", "depth_to_space", "space_to_batch_nd", "batch_to_space_nd",
+    "space_to_batch", "batch_to_space", "roll", "manip", "reverse_sequence",
+    "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
+    "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
+    "broadcast_dynamic_shape", "broadcast_static_shape", "shape_n", "parallel_stack",
+    "unravel_index",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -159,6 +168,15 @@ if _NATIVE_IMPORT_ERROR is None:
                         graph_mode)
     from . import app, compat, logging, losses, math, random
     from .app import flags
+    from . import test
+    from .layout_ops import (batch_to_space, batch_to_space_nd, broadcast_dynamic_shape,
+                             broadcast_static_shape, depth_to_space, parallel_stack,
+                             reverse_sequence, roll, shape_n, space_to_batch,
+                             space_to_batch_nd, space_to_depth, tensor_scatter_add,
+                             tensor_scatter_nd_add, tensor_scatter_nd_sub,
+                             tensor_scatter_nd_update, tensor_scatter_sub,
+                             tensor_scatter_update, unravel_index)
+    from . import manip
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:
