@@ -8,11 +8,15 @@ from __future__ import annotations
 import collections
 from typing import Any, Optional
 
+import numpy as np
+
 from . import dtypes as _dtypes
-from .array_ops import expand_dims, squeeze
-from .constant_op import convert_to_tensor
-from .framework import Tensor
-from .layout_ops import depth_to_space, space_to_batch, space_to_depth
+from .array_ops import expand_dims, shape as _shape, squeeze, stack
+from .constant_op import constant, convert_to_tensor
+from .framework import Tensor, name_scope
+from .layout_ops import (batch_to_space_nd, depth_to_space, space_to_batch, space_to_batch_nd,
+                         space_to_depth)
+from .math_ops import floormod
 from .nn_conv import _get_sequence, _lookup, avg_pool, conv2d, depthwise_conv2d_native, max_pool
 from ._op_helpers import create_op, create_tensor, op_scope
 
@@ -52,8 +56,9 @@ def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, s
                      padding: Any, rate: Any = None, name: Optional[str] = None,
                      data_format: Optional[str] = None, dilations: Any = None) -> Tensor:
     """A depthwise convolution (``separable_conv2d/depthwise``) followed by a 1x1 ``Conv2D``
-    named ``separable_conv2d``. A ``rate`` above 1 becomes the depthwise op's dilations
-    (TF instead wraps the depthwise op in SpaceToBatchND/BatchToSpaceND; the values agree)."""
+    named ``separable_conv2d``. A ``rate`` above 1 wraps the depthwise op in
+    SpaceToBatchND/BatchToSpaceND as TF does (with a depthwise filter of unknown size it
+    becomes the op's dilations instead)."""
     rate = _lookup("dilations", dilations, "rate", rate)
     with op_scope(name, "separable_conv2d",
                   [input, depthwise_filter, pointwise_filter]) as scope:
@@ -71,12 +76,82 @@ def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, s
         if any(int(r) != 1 for r in rate) and any(int(s) != 1 for s in _get_sequence(
                 strides, 2, 1 if (data_format or "NHWC").startswith("NC") else 3, "strides")):
             raise ValueError("strides > 1 not supported in conjunction with dilation_rate > 1")
-        depthwise = depthwise_conv2d_native(x, dw, strides, padding,
-                                            data_format=data_format or "NHWC",
-                                            dilations=_dilation_attr(rate, data_format),
-                                            name="depthwise")
+        fmt = data_format or "NHWC"
+        window = dw.shape.as_list()[:2] if dw.shape.rank is not None else [None, None]
+        if any(int(r) != 1 for r in rate) and None in window:
+            # Without a static window the SAME padding cannot be computed here.
+            depthwise = depthwise_conv2d_native(x, dw, strides, padding, data_format=fmt,
+                                                dilations=_dilation_attr(rate, data_format),
+                                                name="depthwise")
+        else:
+            spatial_dims = [2, 3] if fmt.startswith("NC") else [1, 2]
+            depthwise = _with_space_to_batch(
+                x, [int(r) for r in rate], padding, window, spatial_dims,
+                lambda inp, pad: depthwise_conv2d_native(inp, dw, strides, pad,
+                                                         data_format=fmt, name="depthwise"))
         return conv2d(depthwise, pw, [1, 1, 1, 1], padding="VALID",
                       data_format=data_format or "NHWC", name=scope)
+
+
+def _required_paddings(spatial: Any, block: list[int],
+                       base: list[list[int]]) -> tuple[Any, Any]:
+    """TF's ``required_space_to_batch_paddings``: pad each spatial dim by ``base`` and then at
+    the end up to a multiple of its block; the crops undo the extra end padding. Folded to
+    numpy values for a static spatial shape (TF also leaves the unused Consts behind), else
+    tensors built from the shape tensor."""
+    with name_scope("required_space_to_batch_paddings"):
+        if all(isinstance(d, int) for d in spatial):
+            constant(spatial, dtype=_dtypes.int32, name="input_shape")
+            constant(base, dtype=_dtypes.int32, name="base_paddings")
+            starts = np.array([b[0] for b in base])
+            ends = np.array([b[1] for b in base])
+            full = np.array(spatial) + starts + ends
+            extra = (np.array(block) - full % np.array(block)) % np.array(block)
+            paddings = np.stack([starts, ends + extra], axis=1).astype(np.int32)
+            crops = np.stack([np.zeros_like(extra), extra], axis=1).astype(np.int32)
+            constant(paddings, name="paddings")
+            constant(crops, name="crops")
+            return paddings, crops
+        rows, crop_rows = [], []
+        for i, (b, (start, end)) in enumerate(zip(block, base)):
+            full = spatial[i] + (start + end)
+            extra = floormod(b - floormod(full, b), b)
+            rows.append(stack([constant(start), end + extra]))
+            crop_rows.append(stack([constant(0), extra]))
+        return stack(rows, name="paddings"), stack(crop_rows, name="crops")
+
+
+def _with_space_to_batch(x: Tensor, rate: list[int], padding: Any, window: list[int],
+                         spatial_dims: list[int], build: Any) -> Tensor:
+    """TF's ``with_space_to_batch``: ``build(input, padding)`` directly when every rate is
+    1; else the dilation becomes a SpaceToBatchND / BatchToSpaceND pair around a VALID
+    ``build`` (SAME padding is added to the SpaceToBatchND paddings first)."""
+    if all(r == 1 for r in rate):
+        return build(x, padding)
+    if padding == "SAME":
+        base = []
+        for k, r in zip(window, rate):
+            pad = (k - 1) * r
+            base.append([pad // 2, pad - pad // 2])
+    elif padding == "VALID":
+        base = [[0, 0] for _ in rate]
+    else:
+        raise ValueError(f"Invalid padding method {padding!r}")
+    # Dims between the batch and the first spatial dim (channels first) get block 1, as
+    # TF's `_with_space_to_batch_adjust` gives them.
+    lead = spatial_dims[0] - 1
+    rate, base = [1] * lead + rate, [[0, 0]] * lead + base
+    spatial_dims = list(range(1, spatial_dims[-1] + 1))
+    dims = x.shape.as_list() if x.shape.rank is not None else None
+    if dims is not None and all(dims[i] is not None for i in spatial_dims):
+        spatial: Any = [dims[i] for i in spatial_dims]
+    else:
+        full_shape = _shape(x)
+        spatial = [full_shape[i] for i in spatial_dims]
+    paddings, crops = _required_paddings(spatial, rate, base)
+    converted = space_to_batch_nd(x, rate, paddings)
+    result = build(converted, "VALID")
+    return batch_to_space_nd(result, rate, crops)
 
 
 def _dilation_attr(rate: list[Any], data_format: Optional[str]) -> list[int]:
@@ -88,8 +163,8 @@ def pool(input: Any, window_shape: Any, pooling_type: str, padding: Any,
          dilation_rate: Any = None, strides: Any = None, name: Optional[str] = None,
          data_format: Optional[str] = None, dilations: Any = None) -> Tensor:
     """N-D pooling for N = 1 or 2 (``MaxPool`` / ``AvgPool``; 1-D through ``ExpandDims`` and
-    ``Squeeze`` as TF). ``dilation_rate`` above 1 is not available (TF builds it from
-    SpaceToBatchND around the pool)."""
+    ``Squeeze`` as TF); ``dilation_rate`` above 1 wraps the pool in SpaceToBatchND /
+    BatchToSpaceND as TF does."""
     dilation_rate = _lookup("dilations", dilations, "dilation_rate", dilation_rate)
     with op_scope(name, f"{pooling_type.lower()}_pool", [input]) as scope:
         x = convert_to_tensor(input)
@@ -115,8 +190,6 @@ def pool(input: Any, window_shape: Any, pooling_type: str, padding: Any,
         pools = {"MAX": max_pool, "AVG": avg_pool}
         if pooling_type not in pools or n == 3:
             raise ValueError(f"{n}-D {pooling_type} pooling is not supported.")
-        if any(r > 1 for r in rate):
-            raise NotImplementedError("symgrad: pool with dilation_rate > 1 is not available")
         channels_first = data_format is not None and data_format.startswith("NC")
         if channels_first:
             ksize, pool_strides, first_spatial = [1, 1] + window, [1, 1] + stride_list, 2
@@ -131,12 +204,18 @@ def pool(input: Any, window_shape: Any, pooling_type: str, padding: Any,
                 raise ValueError("data_format must be either 'NWC' or 'NCW'. "
                                  f"Received: data_format={data_format}")
             ksize, pool_strides = [1] + ksize, [1] + pool_strides
-            x = expand_dims(x, first_spatial)
-            out = pools[pooling_type](x, ksize, pool_strides, padding, data_format=fmt,
+        else:
+            fmt = data_format or "NHWC"
+
+        def build(inp: Tensor, pad: Any) -> Tensor:
+            if n == 1:
+                inp = expand_dims(inp, first_spatial)
+            out = pools[pooling_type](inp, ksize, pool_strides, pad, data_format=fmt,
                                       name=scope)
-            return squeeze(out, [first_spatial])
-        return pools[pooling_type](x, ksize, pool_strides, padding,
-                                   data_format=data_format or "NHWC", name=scope)
+            return squeeze(out, [first_spatial]) if n == 1 else out
+
+        spatial_dims = list(range(first_spatial, first_spatial + n))
+        return _with_space_to_batch(x, rate, padding, window, spatial_dims, build)
 
 
 def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",

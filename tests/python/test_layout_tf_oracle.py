@@ -41,6 +41,10 @@ PROGRAMS = {
         x, tf.ones([2, 2, 4, 2]) * 0.3, tf.ones([1, 1, 8, 3]) * 0.2, [1, 1, 1, 1], "VALID"),
     "pool_1d": lambda tf, x: tf.nn.pool(tf.reshape(x, [2, 24, 4]), [3], "MAX", "SAME",
                                         strides=[2]),
+    "pool_dilated": lambda tf, x: tf.nn.pool(x, [2, 2], "AVG", "VALID", dilation_rate=[2, 1]),
+    "separable_conv2d_dilated": lambda tf, x: tf.nn.separable_conv2d(
+        x, tf.ones([2, 2, 4, 1]) * 0.3, tf.ones([1, 1, 4, 3]) * 0.2, [1, 1, 1, 1], "SAME",
+        rate=[2, 2]),
 }
 
 

@@ -128,8 +128,6 @@ def test_pool_values_and_errors():
             tf.nn.pool(x, [2], "MAX", "SAME", dilation_rate=[2])
         with pytest.raises(ValueError, match="3-D MAX pooling is not supported"):
             tf.nn.pool(np.zeros([1, 2, 2, 2, 1]), [1, 1, 1], "MAX", "VALID")
-        with pytest.raises(NotImplementedError):
-            tf.nn.pool(x, [2], "MAX", "VALID", dilation_rate=[2])
     np.testing.assert_allclose(mv, x.reshape(1, 3, 2, 2).max(axis=2))
     want = np.stack([x[:, i:i + 3].mean(axis=1) for i in range(4)], axis=1)
     np.testing.assert_allclose(avv, want, rtol=1e-12)
@@ -264,3 +262,50 @@ def test_max_pool_with_argmax_errors():
             tf.nn.max_pool_with_argmax(ARGMAX_X, [1, 5, 2, 1], [1, 1, 1, 1], "VALID")
         with pytest.raises(ValueError, match="Shape must be rank 4"):
             tf.nn.max_pool_with_argmax(ARGMAX_X[0], [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
+
+
+def test_pool_with_dilation_as_tf():
+    x = seeded_uniform([1, 7, 2], "pool-dil")
+    with tf.Graph().as_default() as g:
+        y = tf.nn.pool(x, [2], "MAX", "VALID", dilation_rate=[2])
+        types = [o.type for o in g.get_operations()]
+        assert "SpaceToBatchND" in types and "BatchToSpaceND" in types
+        assert y.shape.as_list() == [1, 5, 2]
+        x2 = tf.placeholder(tf.float64, [1, None, None, 2])
+        y2 = tf.nn.pool(x2, [2, 2], "AVG", "VALID", dilation_rate=[2, 3])
+        yv, y2v = run_once([y, y2], {x2: seeded_uniform([1, 6, 7, 2], "pool-dil2")})
+    # A dilated window of 2 reads positions i and i + 2.
+    np.testing.assert_allclose(yv[0], np.maximum(x[0, :5], x[0, 2:7]))
+    x2v = seeded_uniform([1, 6, 7, 2], "pool-dil2")
+    want = (x2v[:, :4, :4] + x2v[:, 2:6, :4] + x2v[:, :4, 3:7] + x2v[:, 2:6, 3:7]) / 4
+    np.testing.assert_allclose(y2v, want, rtol=1e-12)
+
+
+def test_separable_conv2d_dilated_graph_as_tf():
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float32, [2, 6, 6, 3], name="x")
+        dw = tf.placeholder(tf.float32, [3, 3, 3, 2], name="dw")
+        pw = tf.placeholder(tf.float32, [1, 1, 6, 5], name="pw")
+        y = tf.nn.separable_conv2d(x, dw, pw, [1, 1, 1, 1], "VALID", rate=[2, 2])
+        assert y.shape.as_list() == [2, 2, 2, 5]
+        assert [(o.name, o.type) for o in g.get_operations()[3:]] == [
+            ("separable_conv2d/required_space_to_batch_paddings/input_shape", "Const"),
+            ("separable_conv2d/required_space_to_batch_paddings/base_paddings", "Const"),
+            ("separable_conv2d/required_space_to_batch_paddings/paddings", "Const"),
+            ("separable_conv2d/required_space_to_batch_paddings/crops", "Const"),
+            ("separable_conv2d/SpaceToBatchND/block_shape", "Const"),
+            ("separable_conv2d/SpaceToBatchND/paddings", "Const"),
+            ("separable_conv2d/SpaceToBatchND", "SpaceToBatchND"),
+            ("separable_conv2d/depthwise", "DepthwiseConv2dNative"),
+            ("separable_conv2d/BatchToSpaceND/block_shape", "Const"),
+            ("separable_conv2d/BatchToSpaceND/crops", "Const"),
+            ("separable_conv2d/BatchToSpaceND", "BatchToSpaceND"),
+            ("separable_conv2d", "Conv2D")]
+
+
+def test_separable_conv2d_dilated_same_gradients():
+    check_on_placeholders(
+        lambda x, d: tf.square(tf.nn.separable_conv2d(x, d, np.ones([1, 1, 2, 1]) * 0.5,
+                                                      [1, 1, 1, 1], "SAME", rate=[2, 2])),
+        [([1, 4, 4, 1], seeded_uniform([1, 4, 4, 1], "sdx")),
+         ([2, 2, 1, 2], seeded_uniform([2, 2, 1, 2], "sdd"))])
