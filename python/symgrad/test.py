@@ -15,7 +15,9 @@ import math
 import random as _random
 import re
 import tempfile
+import threading
 import unittest
+import unittest.mock as mock
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
@@ -32,7 +34,7 @@ from .session import Session, get_default_session
 __all__ = [
     "TestCase", "main", "get_temp_dir", "is_gpu_available", "gpu_device_name",
     "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
-    "compute_gradient", "compute_gradient_error",
+    "compute_gradient", "compute_gradient_error", "mock",
 ]
 
 # TF's `random_seed.DEFAULT_GRAPH_SEED`: setUp seeds Python, numpy and the graph with it.
@@ -80,6 +82,47 @@ def _is_graph_value(a: Any) -> bool:
     return isinstance(a, (Tensor, Variable, IndexedSlices))
 
 
+class _CheckedThread:
+    """A thread whose exception fails the test when it is joined (TF's ``checkedThread``)."""
+
+    def __init__(self, testcase: unittest.TestCase, target: Callable[..., Any],
+                 args: Optional[Sequence[Any]] = None,
+                 kwargs: Optional[dict[str, Any]] = None) -> None:
+        self._testcase = testcase
+        self._target = target
+        self._args = tuple(args or ())
+        self._kwargs = dict(kwargs or {})
+        self._exception: Optional[BaseException] = None
+        self._is_thread_joined = False
+        self._thread = threading.Thread(target=self._protected_run)
+
+    def _protected_run(self) -> None:
+        try:
+            self._target(*self._args, **self._kwargs)
+        except Exception as e:  # noqa: BLE001 - reported by join()
+            self._exception = e
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+        self._is_thread_joined = True
+        if self._exception is not None:
+            self._testcase.fail("Error in checkedThread: %s" % str(self._exception))
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def check_termination(self) -> None:
+        if self._is_thread_joined:
+            return
+        if self.is_alive():
+            raise self._testcase.failureException(
+                "Thread was not joined. Did you forget to call join()?")
+        self._testcase.fail("A checked thread was not joined.")
+
+
 class TestCase(unittest.TestCase):
     """TF's ``tf.test.TestCase`` for graph mode."""
 
@@ -87,6 +130,7 @@ class TestCase(unittest.TestCase):
         super().__init__(methodName)
         self._cached_session: Optional[Session] = None
         self._tempdir: Optional[str] = None
+        self._threads: list[_CheckedThread] = []
 
     def setUp(self) -> None:
         super().setUp()
@@ -103,8 +147,19 @@ class TestCase(unittest.TestCase):
             self.skipTest("Not a test.")
 
     def tearDown(self) -> None:
+        threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.check_termination()
         self._clear_cached_session()
         super().tearDown()
+
+    def checkedThread(self, target: Callable[..., Any], args: Optional[Sequence[Any]] = None,
+                      kwargs: Optional[dict[str, Any]] = None) -> _CheckedThread:
+        """A thread running ``target`` whose exception fails the test at ``join()``; a thread
+        left unjoined fails it in ``tearDown``."""
+        thread = _CheckedThread(self, target, args, kwargs)
+        self._threads.append(thread)
+        return thread
 
     def _clear_cached_session(self) -> None:
         if self._cached_session is not None:

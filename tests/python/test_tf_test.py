@@ -152,6 +152,21 @@ class HelperTest(tf.test.TestCase):
             with self.assertRaisesOpError("x"):
                 pass
 
+    def testCheckedThread(self):
+        seen = []
+        ok = self.checkedThread(seen.append, args=[1])
+        ok.start()
+        ok.join()
+        self.assertEqual(seen, [1])
+
+        def boom():
+            raise RuntimeError("bad thread")
+        bad = self.checkedThread(boom)
+        bad.start()
+        with self.assertRaisesRegex(AssertionError, "Error in checkedThread: bad thread"):
+            bad.join()
+        self.assertIs(tf.test.mock.patch, __import__("unittest.mock").mock.patch)
+
     def testTempDir(self):
         d = self.get_temp_dir()
         self.assertEqual(d, self.get_temp_dir())
