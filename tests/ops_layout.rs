@@ -8,7 +8,7 @@ use common::{check_fn, f64_value, pattern};
 use symgrad::exec::Session;
 use symgrad::ops::layout::{self, ScatterMode};
 use symgrad::ops::{source, unary};
-use symgrad::{Code, Error, Graph, Shape, Tensor, Value};
+use symgrad::{AttrValue, Attrs, Code, Error, Graph, Shape, Tensor, Value};
 
 fn value(shape: &[usize], seed: u64) -> Value {
     f64_value(shape, pattern(shape.iter().product(), seed))
@@ -118,5 +118,37 @@ fn layout_runtime_errors() {
             assert!(message.contains("axis 5 is out of range"), "{message}");
         }
         other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn patches(g: &Graph, x: Tensor, k: [i64; 2], s: [i64; 2], r: [i64; 2], pad: &str) -> Tensor {
+    let four = |v: [i64; 2]| AttrValue::Ints(vec![1, v[0], v[1], 1]);
+    let attrs = Attrs::new()
+        .with("ksizes", four(k))
+        .with("strides", four(s))
+        .with("rates", four(r))
+        .with("padding", AttrValue::Str(pad.to_string()));
+    g.add_op_def("ExtractImagePatches", &[x], &attrs, None)
+        .expect("patches")
+        .output(0)
+}
+
+#[test]
+fn extract_image_patches_values_and_gradients() {
+    let g = Graph::new();
+    let xv = f64_value(&[1, 3, 3, 1], (1..=9).map(f64::from).collect());
+    let x = source::const_value(&g, xv, None).expect("x");
+    let y = patches(&g, x, [2, 2], [2, 2], [1, 1], "SAME");
+    let out = Session::new(&g).run(&[y], &[]).expect("run");
+    assert_eq!(out[0].shape(), &[1, 2, 2, 4]);
+    // Windows at (0,0), (0,2), (2,0), (2,2); cells past the image are zero.
+    assert_eq!(
+        out[0].to_f64_vec(),
+        vec![1., 2., 4., 5., 3., 0., 6., 0., 7., 8., 0., 0., 9., 0., 0., 0.]
+    );
+    for shape in [Shape::known(&[2, 3, 4, 2]), Shape::unknown()] {
+        check_fn(shape, &value(&[2, 3, 4, 2], 11), |g, x| {
+            square(g, patches(g, x, [2, 2], [1, 2], [2, 1], "SAME"))
+        });
     }
 }

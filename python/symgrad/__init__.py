@@ -89,7 +89,7 @@ _NATIVE = [
     "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
     "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
     "broadcast_dynamic_shape", "broadcast_static_shape", "shape_n", "parallel_stack",
-    "unravel_index",
+    "unravel_index", "extract_image_patches", "image",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -176,7 +176,8 @@ if _NATIVE_IMPORT_ERROR is None:
                              tensor_scatter_nd_add, tensor_scatter_nd_sub,
                              tensor_scatter_nd_update, tensor_scatter_sub,
                              tensor_scatter_update, unravel_index)
-    from . import manip
+    from .layout_ops import extract_image_patches
+    from . import image, manip
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

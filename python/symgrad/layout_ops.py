@@ -21,6 +21,7 @@ __all__ = [
     "tensor_scatter_nd_add", "tensor_scatter_nd_sub", "tensor_scatter_update",
     "tensor_scatter_add", "tensor_scatter_sub", "broadcast_dynamic_shape",
     "broadcast_static_shape", "shape_n", "parallel_stack", "unravel_index",
+    "extract_image_patches",
 ]
 
 
@@ -222,3 +223,18 @@ def unravel_index(indices: Any, dims: Any, name: Optional[str] = None) -> Tensor
         shape = _int64_or_int32(dims, "dims", dtype=idx.dtype)
         return create_tensor("UnravelIndex", [idx, shape], {}, scope)
 
+
+
+def extract_image_patches(images: Any, ksizes: Any = None, strides: Any = None,
+                          rates: Any = None, padding: Any = None, name: Optional[str] = None,
+                          sizes: Any = None) -> Tensor:
+    """``ExtractImagePatches``: each ``ksizes`` window (dilated by ``rates``, stepped by
+    ``strides``) of an NHWC image flattened into the depth, ``[N, OH, OW, kr * kc * C]``."""
+    if ksizes is not None and sizes is not None:
+        raise ValueError("Cannot specify both 'sizes' and 'ksizes'")
+    ksizes = sizes if ksizes is None else ksizes
+    with op_scope(name, "ExtractImagePatches", [images]) as scope:
+        value = convert_to_tensor(images, name="images")
+        attrs = {"ksizes": [int(v) for v in ksizes], "strides": [int(v) for v in strides],
+                 "rates": [int(v) for v in rates], "padding": padding}
+        return create_tensor("ExtractImagePatches", [value], attrs, scope)

@@ -101,6 +101,7 @@ fn allows_explicit(op_type: &str) -> bool {
             | "MaxPoolGradGrad"
             | "MaxPoolWithArgmax"
             | "MaxPoolGradWithArgmax"
+            | "ExtractImagePatches"
     )
 }
 

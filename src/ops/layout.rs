@@ -7,7 +7,7 @@
 //! gradients are their inverses (TF's array_grad.py), so derivatives of every order follow.
 
 use super::index::index_type as int_input;
-use super::{array, index, one, unary, Family, InferCtx, KernelCtx, OpKind, Outputs};
+use super::{array, conv, index, one, source, unary, Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -40,6 +40,52 @@ pub enum LayoutOp {
     TensorScatter(ScatterMode),
     BroadcastArgs,
     UnravelIndex,
+    ExtractImagePatches(Box<PatchAttrs>),
+}
+
+/// ExtractImagePatches' window: `[rows, cols]` of each 4-value attribute, and SAME/VALID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchAttrs {
+    pub ksizes: [usize; 2],
+    pub strides: [usize; 2],
+    pub rates: [usize; 2],
+    pub padding: conv::Padding,
+}
+
+fn patch_attrs(attrs: &Attrs) -> Result<Box<PatchAttrs>> {
+    const OP: &str = "ExtractImagePatches";
+    let pair = |name: &str| -> Result<[usize; 2]> {
+        let v = conv::four_ints(OP, attrs, name, None)?;
+        if v[0] != 1 || v[3] != 1 {
+            return Err(Error::invalid(format!(
+                "{OP} is not yet supported on the batch nor depth dimensions: {name} = {v:?}"
+            )));
+        }
+        let dim = |x: i64| {
+            usize::try_from(x).map_err(|_| Error::invalid(format!("{name} {x} is too large")))
+        };
+        Ok([dim(v[1])?, dim(v[2])?])
+    };
+    Ok(Box::new(PatchAttrs {
+        ksizes: pair("ksizes")?,
+        strides: pair("strides")?,
+        rates: pair("rates")?,
+        padding: conv::parse_padding(OP, attrs)?,
+    }))
+}
+
+impl PatchAttrs {
+    /// `(out, pad_before)` of spatial dim `i` (0: rows, 1: cols) for an input of `size`.
+    fn window(&self, i: usize, size: usize) -> std::result::Result<(usize, usize), String> {
+        conv::windowed(
+            size,
+            self.ksizes[i],
+            self.strides[i],
+            self.rates[i],
+            &self.padding,
+            i + 1,
+        )
+    }
 }
 
 fn block_size_attr(op_type: &str, attrs: &Attrs) -> Result<usize> {
@@ -77,6 +123,7 @@ impl Family for LayoutOp {
             LayoutOp::TensorScatter(ScatterMode::Sub) => "TensorScatterSub",
             LayoutOp::BroadcastArgs => "BroadcastArgs",
             LayoutOp::UnravelIndex => "UnravelIndex",
+            LayoutOp::ExtractImagePatches(_) => "ExtractImagePatches",
         }
     }
 
@@ -104,6 +151,7 @@ impl Family for LayoutOp {
             "TensorScatterSub" => Ok(LayoutOp::TensorScatter(ScatterMode::Sub)),
             "BroadcastArgs" => Ok(LayoutOp::BroadcastArgs),
             "UnravelIndex" => Ok(LayoutOp::UnravelIndex),
+            "ExtractImagePatches" => patch_attrs(attrs).map(LayoutOp::ExtractImagePatches),
             _ => return None,
         })
     }
@@ -150,6 +198,17 @@ impl Family for LayoutOp {
             }
             LayoutOp::BroadcastArgs => push("T", t(0)),
             LayoutOp::UnravelIndex => push("Tidx", t(0)),
+            LayoutOp::ExtractImagePatches(a) => {
+                let four = |p: [usize; 2]| AttrValue::Ints(vec![1, p[0] as i64, p[1] as i64, 1]);
+                push("ksizes", Some(four(a.ksizes)));
+                push("strides", Some(four(a.strides)));
+                push("rates", Some(four(a.rates)));
+                push("T", t(0));
+                push(
+                    "padding",
+                    Some(AttrValue::Str(a.padding.name().to_string())),
+                );
+            }
         }
         out
     }
@@ -283,6 +342,24 @@ impl Family for LayoutOp {
                 }
                 one(dtype, Shape(Some(smallvec![len])))
             }
+            LayoutOp::ExtractImagePatches(a) => {
+                ctx.expect_inputs(1)?;
+                let dtype = ctx.dtype(0)?;
+                let Some(d) = ctx.shape(0)?.dims() else {
+                    return one(dtype, Shape::unknown_dims(4));
+                };
+                let [n, h, w, c] = rank4(ctx, d)?;
+                let out = |i: usize, size: Dim| -> Result<Dim> {
+                    size.map(|s| a.window(i, s).map(|(o, _)| o))
+                        .transpose()
+                        .map_err(|e| ctx.err(e))
+                };
+                let depth = c.and_then(|c| c.checked_mul(a.ksizes[0])?.checked_mul(a.ksizes[1]));
+                one(
+                    dtype,
+                    Shape(Some(smallvec![n, out(0, h)?, out(1, w)?, depth])),
+                )
+            }
             LayoutOp::UnravelIndex => {
                 ctx.expect_inputs(2)?;
                 let dtype = ctx.same_dtype("UnravelIndex", 0, 1, ("indices", "dims"))?;
@@ -329,6 +406,7 @@ impl Family for LayoutOp {
             }
             LayoutOp::BroadcastArgs => broadcast_args_kernel(input(0)?, input(1)?)?,
             LayoutOp::UnravelIndex => unravel_index_kernel(input(0)?, input(1)?)?,
+            LayoutOp::ExtractImagePatches(a) => extract_patches_kernel(input(0)?, a)?,
         };
         Ok(smallvec![out])
     }
@@ -345,6 +423,7 @@ impl Family for LayoutOp {
         r.builtin("TensorScatterSub", tensor_scatter_grad);
         r.not_differentiable("BroadcastArgs");
         r.not_differentiable("UnravelIndex");
+        r.builtin("ExtractImagePatches", extract_patches_grad);
     }
 }
 
@@ -962,6 +1041,33 @@ fn unravel_index_kernel(indices: &Value, dims: &Value) -> Result<Value> {
     Value::int_vector(indices.dtype(), &out).reshape(&shape)
 }
 
+/// `out[n, i, j, (ki * kc + kj) * depth + d] = x[n, i * sr + ki * rr - pt, j * sc + kj * rc - pl, d]`,
+/// zero outside the image.
+fn extract_patches_kernel(x: &Value, a: &PatchAttrs) -> Result<Value> {
+    let [n, h, w, c] = nhwc(x, "ExtractImagePatches")?;
+    let (oh, pt) = a.window(0, h).map_err(Error::op_invalid)?;
+    let (ow, pl) = a.window(1, w).map_err(Error::op_invalid)?;
+    let [kr, kc] = a.ksizes;
+    let depth = c
+        .checked_mul(kr)
+        .and_then(|v| v.checked_mul(kc))
+        .ok_or_else(|| Error::op_invalid("ExtractImagePatches: output depth is too large"))?;
+    let out = [n, oh, ow, depth];
+    let st = strides(&[n, h, w, c]);
+    let map = source_map(&out, x.dtype(), |o| {
+        let (k, d) = (o[3] / c, o[3] % c);
+        let (ki, kj) = (k / kc, k % kc);
+        let row = (o[1] * a.strides[0] + ki * a.rates[0])
+            .checked_sub(pt)
+            .filter(|&r| r < h)?;
+        let col = (o[2] * a.strides[1] + kj * a.rates[1])
+            .checked_sub(pl)
+            .filter(|&r| r < w)?;
+        Some(o[0] * st[0] + row * st[1] + col * st[2] + d)
+    })?;
+    gather(x, &map, &out)
+}
+
 // ===== builders =====
 
 fn add(g: &Graph, op: LayoutOp, inputs: &[Tensor]) -> Result<Tensor> {
@@ -1079,6 +1185,82 @@ fn reverse_sequence_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let grad = ctx.grad(grads, 0)?;
     let gx = reverse_sequence(ctx.graph, grad, ctx.input(1)?, seq_dim, batch_dim)?;
     Ok(vec![dense(gx), None])
+}
+
+/// TF's `_ExtractImagePatchesGrad`: the patches of an image of 1-based positions (0 for
+/// padding) name where each patch element came from; `UnsortedSegmentSum` over those
+/// positions minus 1 (padding, -1, is dropped) folds the gradient back onto the image. All
+/// sizes are read at run time, and every op on the way is differentiable.
+fn extract_patches_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    use super::binary::{operator, BinaryOp};
+    let LayoutOp::ExtractImagePatches(a) = own(ctx)? else {
+        return Err(Error::internal(
+            "ExtractImagePatches gradient for another op",
+        ));
+    };
+    let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
+    let i64_const = |v: i64| source::const_value(g, Value::scalar(v), None);
+    let in_dims = array::unstack(
+        g,
+        array::shape_of(g, ctx.input(0)?, DType::I64, None)?,
+        4,
+        0,
+    )?;
+    let out_dims = array::unstack(
+        g,
+        array::shape_of(g, ctx.output(0), DType::I64, None)?,
+        4,
+        0,
+    )?;
+    let [batch, rows, cols, channels] = [in_dims[0], in_dims[1], in_dims[2], in_dims[3]];
+    let positions = operator(g, BinaryOp::Mul, rows, cols)?;
+    let one_f = source::scalar_const(g, DType::F32, 1.0, None, None)?;
+    let limit = array::cast(
+        g,
+        operator(g, BinaryOp::AddV2, positions, i64_const(1)?)?,
+        DType::F32,
+    )?;
+    let idx = array::range(
+        g,
+        one_f,
+        limit,
+        source::scalar_const(g, DType::F32, 1.0, None, None)?,
+    )?;
+    let one_i = i64_const(1)?;
+    let idx = array::reshape_t(g, idx, array::stack(g, &[one_i, rows, cols, one_i], 0)?)?;
+    let patched = add(g, LayoutOp::ExtractImagePatches(a.clone()), &[idx])?;
+    let patched = array::cast(g, patched, DType::I64)?;
+    let [kr, kc] = [
+        i64_const(a.ksizes[0] as i64)?,
+        i64_const(a.ksizes[1] as i64)?,
+    ];
+    let six = array::stack(g, &[batch, out_dims[1], out_dims[2], kr, kc, channels], 0)?;
+    let expanded = array::transpose(
+        g,
+        array::reshape_t(g, grad, six)?,
+        source::const_ints(g, &[1, 2, 3, 4, 0, 5])?,
+    )?;
+    let flat_shape = array::stack(
+        g,
+        &[i64_const(-1)?, operator(g, BinaryOp::Mul, batch, channels)?],
+        0,
+    )?;
+    let flat = array::reshape_t(g, expanded, flat_shape)?;
+    let ids = operator(
+        g,
+        BinaryOp::Sub,
+        array::reshape(g, patched, &[-1])?,
+        i64_const(1)?,
+    )?;
+    let summed = index::unsorted_segment_sum(g, flat, ids, positions)?;
+    let back = array::reshape_t(
+        g,
+        summed,
+        array::stack(g, &[rows, cols, batch, channels], 0)?,
+    )?;
+    let gx = array::transpose(g, back, source::const_ints(g, &[2, 0, 1, 3])?)?;
+    Ok(vec![dense(gx)])
 }
 
 /// TF's `_TensorScatter{Update,Add,Sub}Grad`: the updates' gradient gathers the incoming

@@ -395,3 +395,59 @@ def test_int_ops_have_no_gradient_path():
         x = tf.placeholder(tf.float32, [2])
         s = tf.broadcast_dynamic_shape(tf.shape(x), [1])
         assert tf.gradients(tf.cast(s, tf.float32), x) == [None]
+
+
+# ----- ExtractImagePatches (TF 2.21's values) -----
+def test_extract_image_patches_values_and_graph():
+    x = np.arange(1 * 4 * 5 * 2, dtype=np.float32).reshape(1, 4, 5, 2)
+    with tf.Graph().as_default():
+        y = tf.extract_image_patches(x, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 2, 1], "SAME")
+        assert (y.op.name, y.op.type) == ("ExtractImagePatches", "ExtractImagePatches")
+        assert y.shape.as_list() == [1, 2, 3, 8]
+        assert _attrs(y.op, ["ksizes", "strides", "rates", "padding"]) == {
+            "ksizes": [1, 2, 2, 1], "strides": [1, 2, 2, 1], "rates": [1, 1, 2, 1],
+            "padding": b"SAME"}
+        y2 = tf.image.extract_patches(x, [1, 3, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        assert y2.shape.as_list() == [1, 2, 4, 12]
+        yi = tf.extract_image_patches(x.astype(np.int32), sizes=[1, 3, 2, 1],
+                                      strides=[1, 1, 1, 1], rates=[1, 1, 1, 1],
+                                      padding="VALID")
+        yv, y2v, yiv = run_once([y, y2, yi])
+    np.testing.assert_array_equal(yv.ravel(), [
+        0, 0, 2, 3, 0, 0, 12, 13, 2, 3, 6, 7, 12, 13, 16, 17, 6, 7, 0, 0, 16, 17, 0, 0, 0, 0,
+        22, 23, 0, 0, 32, 33, 22, 23, 26, 27, 32, 33, 36, 37, 26, 27, 0, 0, 36, 37, 0, 0])
+    # VALID 3x2 windows: patch (i, j) holds rows i..i+2, cols j..j+1, channel fastest.
+    want = np.stack([np.stack([x[0, i:i + 3, j:j + 2].ravel() for j in range(4)])
+                     for i in range(2)])[None]
+    np.testing.assert_array_equal(y2v, want)
+    np.testing.assert_array_equal(yiv, want.astype(np.int32))
+
+
+def test_extract_image_patches_errors():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [1, 4, 5, 2])
+        with pytest.raises(ValueError, match="Negative dimension size"):
+            tf.extract_image_patches(x, [1, 5, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        with pytest.raises(ValueError, match="batch nor depth"):
+            tf.extract_image_patches(x, [2, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        with pytest.raises(ValueError, match="Shape must be rank 4"):
+            tf.extract_image_patches(tf.zeros([4, 5, 2]), [1, 2, 2, 1], [1, 1, 1, 1],
+                                     [1, 1, 1, 1], "VALID")
+
+
+def test_extract_image_patches_gradients():
+    check_on_placeholders(
+        lambda t: tf.square(tf.extract_image_patches(t, [1, 2, 2, 1], [1, 1, 2, 1],
+                                                     [1, 2, 1, 1], "SAME")),
+        [([2, 3, 4, 1], seeded_uniform([2, 3, 4, 1], "eip"))])
+    # Unknown spatial sizes: the gradient reads every size at run time.
+    check_on_placeholders(
+        lambda t: tf.square(tf.extract_image_patches(t, [1, 2, 1, 1], [1, 1, 1, 1],
+                                                     [1, 1, 1, 1], "VALID")),
+        [([None, None, None, 2], seeded_uniform([1, 3, 2, 2], "eip2"))])
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [1, 4, 5, 2])
+        (g,) = tf.gradients(tf.extract_image_patches(x, [1, 2, 2, 1], [1, 1, 1, 1],
+                                                     [1, 1, 1, 1], "SAME"), x)
+        assert g.op.type == "Transpose"
+        assert "UnsortedSegmentSum" in [o.type for o in g.graph.get_operations()]
