@@ -1163,14 +1163,15 @@ fn argmax_positions<T: PartialOrd + Copy>(
             for ox in 0..ow {
                 for ch in 0..c {
                     let mut arg: Option<usize> = None;
-                    for ky in 0..kh {
-                        let Some(iy) = (oy * sh + ky).checked_sub(pt).filter(|&v| v < h) else {
-                            continue;
-                        };
-                        for kx in 0..kw {
-                            let Some(ix) = (ox * sw + kx).checked_sub(pl).filter(|&v| v < w) else {
-                                continue;
-                            };
+                    // Only the kernel offsets that land in the image: a window far larger
+                    // than the image must not cost a loop over all of it.
+                    let (y0, x0) = (oy * sh, ox * sw);
+                    let rows = pt.saturating_sub(y0)..(h + pt).saturating_sub(y0).min(kh);
+                    let cols = pl.saturating_sub(x0)..(w + pl).saturating_sub(x0).min(kw);
+                    for ky in rows {
+                        let iy = y0 + ky - pt;
+                        for kx in cols.clone() {
+                            let ix = x0 + kx - pl;
                             let i = ((b * h + iy) * w + ix) * c + ch;
                             if arg.is_none_or(|j| x[i] > x[j]) {
                                 arg = Some(i);

@@ -309,3 +309,13 @@ def test_separable_conv2d_dilated_same_gradients():
                                                       [1, 1, 1, 1], "SAME", rate=[2, 2])),
         [([1, 4, 4, 1], seeded_uniform([1, 4, 4, 1], "sdx")),
          ([2, 2, 1, 2], seeded_uniform([2, 2, 1, 2], "sdd"))])
+
+
+def test_max_pool_with_argmax_window_larger_than_image_is_cheap():
+    # A 2^40-wide window must cost the image, not the window (it used to loop 2^40 times).
+    x = np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)
+    with tf.Graph().as_default():
+        r = tf.nn.max_pool_with_argmax(x, [1, 2**40, 1, 1], [1, 1, 1, 1], "SAME")
+        out, arg = run_once([r.output, r.argmax])
+    np.testing.assert_array_equal(out.ravel(), [2, 3, 2, 3])
+    np.testing.assert_array_equal(arg.ravel(), [2, 3, 2, 3])
