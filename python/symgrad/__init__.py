@@ -87,6 +87,15 @@ _NATIVE = [
     "assert_negative", "assert_non_negative", "assert_non_positive", "assert_rank",
     "assert_rank_at_least", "assert_type", "assert_scalar", "check_numerics",
     "verify_tensor_all_finite", "Print", "debugging",
+    # tf.test
+    "test",
+    # rearranging elements, shape helpers
+    "space_to_depth", "depth_to_space", "space_to_batch_nd", "batch_to_space_nd",
+    "space_to_batch", "batch_to_space", "roll", "manip", "reverse_sequence",
+    "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
+    "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
+    "broadcast_dynamic_shape", "broadcast_static_shape", "shape_n", "parallel_stack",
+    "unravel_index", "extract_image_patches", "image",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -172,6 +181,16 @@ if _NATIVE_IMPORT_ERROR is None:
                             assert_type, check_numerics, verify_tensor_all_finite)
     from .cond_ops import case, cond
     from .app import flags
+    from . import test
+    from .layout_ops import (batch_to_space, batch_to_space_nd, broadcast_dynamic_shape,
+                             broadcast_static_shape, depth_to_space, parallel_stack,
+                             reverse_sequence, roll, shape_n, space_to_batch,
+                             space_to_batch_nd, space_to_depth, tensor_scatter_add,
+                             tensor_scatter_nd_add, tensor_scatter_nd_sub,
+                             tensor_scatter_nd_update, tensor_scatter_sub,
+                             tensor_scatter_update, unravel_index)
+    from .layout_ops import extract_image_patches
+    from . import image, manip
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -285,3 +285,10 @@ __all__ += ["dropout", "top_k"]
 from .embedding_ops import embedding_lookup  # noqa: E402
 
 __all__ += ["embedding_lookup"]
+
+from .nn_windows import (__all__ as _windows_all, avg_pool2d, conv1d, depth_to_space,  # noqa: E402,F401,E501
+                         local_response_normalization, lrn, max_pool2d, max_pool_with_argmax,
+                         pool, separable_conv2d,
+                         space_to_batch, space_to_depth)
+
+__all__ += _windows_all

@@ -30,7 +30,7 @@ pub enum Padding {
 }
 
 impl Padding {
-    fn name(&self) -> &'static str {
+    pub(super) fn name(&self) -> &'static str {
         match self {
             Padding::Same => "SAME",
             Padding::Valid => "VALID",
@@ -94,10 +94,18 @@ const TYPE_NAMES: [&str; 11] = [
 
 /// Which padding strings an op's def allows (TF: AvgPool and MaxPoolGradGrad have no EXPLICIT).
 fn allows_explicit(op_type: &str) -> bool {
-    !matches!(op_type, "AvgPool" | "AvgPoolGrad" | "MaxPoolGradGrad")
+    !matches!(
+        op_type,
+        "AvgPool"
+            | "AvgPoolGrad"
+            | "MaxPoolGradGrad"
+            | "MaxPoolWithArgmax"
+            | "MaxPoolGradWithArgmax"
+            | "ExtractImagePatches"
+    )
 }
 
-fn parse_padding(op_type: &str, attrs: &Attrs) -> Result<Padding> {
+pub(super) fn parse_padding(op_type: &str, attrs: &Attrs) -> Result<Padding> {
     let s = attrs.str_or("padding", "")?;
     let explicit = allows_explicit(op_type);
     let pad = match s.as_str() {
@@ -145,7 +153,7 @@ fn parse_padding(op_type: &str, attrs: &Attrs) -> Result<Padding> {
     Ok(pad)
 }
 
-fn four_ints(
+pub(super) fn four_ints(
     op_type: &str,
     attrs: &Attrs,
     name: &str,
@@ -415,7 +423,7 @@ pub fn avg_pool(g: &Graph, x: Tensor, a: &PoolAttrs) -> Result<Tensor> {
 // ----- shape rules -----
 
 /// The output size and leading padding of one spatial dim (TF's `GetWindowedOutputSize`).
-fn windowed(
+pub(super) fn windowed(
     input: usize,
     k: usize,
     stride: usize,

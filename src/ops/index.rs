@@ -384,7 +384,7 @@ fn coords(shape: &[usize], mut i: usize) -> String {
     parts.join(",")
 }
 
-fn index_type(ctx: &InferCtx<'_>, i: usize, name: &str) -> Result<()> {
+pub(super) fn index_type(ctx: &InferCtx<'_>, i: usize, name: &str) -> Result<()> {
     let t = ctx.dtype(i)?;
     if !matches!(t, DType::I32 | DType::I64) {
         return Err(Error::type_error(format!(
@@ -557,7 +557,7 @@ fn infer_gather_nd(ctx: &InferCtx<'_>) -> Result<Metas> {
 }
 
 /// Row offsets into the first `m` dims of `shape` for each index tuple in `indices`.
-fn nd_rows(indices: &Value, shape: &[usize], what: &str) -> Result<(usize, Vec<usize>)> {
+pub(super) fn nd_rows(indices: &Value, shape: &[usize], what: &str) -> Result<(usize, Vec<usize>)> {
     let is = indices.shape();
     let Some((&m, batch)) = is.split_last() else {
         return Err(Error::op_invalid(

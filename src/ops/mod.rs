@@ -10,6 +10,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod flow;
 pub mod index;
+pub mod layout;
 pub mod linalg;
 pub mod nn;
 pub mod random;
@@ -57,6 +58,7 @@ macro_rules! family_dispatch {
             OpKind::Random($f) => $body,
             OpKind::State($f) => $body,
             OpKind::Flow($f) => $body,
+            OpKind::Layout($f) => $body,
             _ => $other,
         }
     };
@@ -165,6 +167,7 @@ pub enum OpKind {
     Random(random::RandomOp),
     State(Box<state::StateOp>),
     Flow(Box<flow::FlowOp>),
+    Layout(layout::LayoutOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -295,6 +298,7 @@ impl OpKind {
             OpKind::Random(f) => f.type_name(),
             OpKind::State(f) => f.type_name(),
             OpKind::Flow(f) => f.type_name(),
+            OpKind::Layout(f) => f.type_name(),
         }
     }
 
@@ -315,7 +319,8 @@ impl OpKind {
             AxisOps => axis_ops::AxisOp,
             Random => random::RandomOp,
             State => state::StateOp,
-            Flow => flow::FlowOp
+            Flow => flow::FlowOp,
+            Layout => layout::LayoutOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -613,6 +618,7 @@ impl OpKind {
             OpKind::Random(f) => return f.attrs(node, input_types),
             OpKind::State(f) => return f.attrs(node, input_types),
             OpKind::Flow(f) => return f.attrs(node, input_types),
+            OpKind::Layout(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -648,4 +654,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <random::RandomOp as Family>::register_gradients(r);
     <state::StateOp as Family>::register_gradients(r);
     <flow::FlowOp as Family>::register_gradients(r);
+    <layout::LayoutOp as Family>::register_gradients(r);
 }

@@ -4,7 +4,9 @@
 //! op that a gradient builds has its own registered gradient, so second derivatives work.
 //! The float kernels compute in f64 and round once to the input's dtype.
 
-use super::{array, binary, one, reduce, unary, Family, InferCtx, KernelCtx, OpKind, Outputs};
+use super::{
+    array, binary, conv, one, reduce, unary, Family, InferCtx, KernelCtx, OpKind, Outputs,
+};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -12,7 +14,7 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Node, Tensor, TensorMeta};
 use crate::shape::Shape;
-use crate::value::{Arr, Value};
+use crate::value::{Arr, Elem, Value};
 use binary::{BinaryOp, Operand};
 use smallvec::smallvec;
 
@@ -29,15 +31,90 @@ pub enum NnOp {
     EluGrad,
     Selu,
     SeluGrad,
-    LeakyRelu { alpha: f64 },
-    LeakyReluGrad { alpha: f64 },
+    LeakyRelu {
+        alpha: f64,
+    },
+    LeakyReluGrad {
+        alpha: f64,
+    },
     Softmax,
     LogSoftmax,
-    BiasAdd { nchw: bool },
-    BiasAddGrad { nchw: bool },
+    BiasAdd {
+        nchw: bool,
+    },
+    BiasAddGrad {
+        nchw: bool,
+    },
     L2Loss,
     SoftmaxCrossEntropyWithLogits,
     SparseSoftmaxCrossEntropyWithLogits,
+    /// Local response normalization over the last (depth) dim.
+    Lrn(Box<LrnParams>),
+    /// LRN's gradient: inputs (grads, input image, output image).
+    LrnGrad(Box<LrnParams>),
+    /// Max pooling that also returns each maximum's flat index.
+    MaxPoolWithArgmax(Box<ArgmaxPool>),
+    /// Its gradient: inputs (input, grad, argmax), the grad summed at the argmax positions.
+    MaxPoolGradWithArgmax(Box<ArgmaxPool>),
+}
+
+/// The attributes of the argmax pooling ops (NHWC; SAME or VALID padding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgmaxPool {
+    pub ksize: Vec<i64>,
+    pub strides: Vec<i64>,
+    pub padding: conv::Padding,
+    pub targmax: DType,
+    pub include_batch_in_index: bool,
+}
+
+fn argmax_pool_attrs(op_type: &str, attrs: &Attrs) -> Result<Box<ArgmaxPool>> {
+    let targmax = attrs.dtype_opt("Targmax")?.unwrap_or(DType::I64);
+    if !matches!(targmax, DType::I32 | DType::I64) {
+        return Err(Error::type_error(format!(
+            "Value passed to parameter 'Targmax' has DataType {targmax} not in list of allowed values: int32, int64"
+        )));
+    }
+    Ok(Box::new(ArgmaxPool {
+        ksize: conv::four_ints(op_type, attrs, "ksize", None)?,
+        strides: conv::four_ints(op_type, attrs, "strides", None)?,
+        padding: conv::parse_padding(op_type, attrs)?,
+        targmax,
+        include_batch_in_index: attrs.bool_or("include_batch_in_index", false)?,
+    }))
+}
+
+/// LRN's attributes; the floats are TF's 32-bit attrs, kept rounded as TF stores them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LrnParams {
+    pub depth_radius: usize,
+    pub bias: f64,
+    pub alpha: f64,
+    pub beta: f64,
+}
+
+fn lrn_params(attrs: &Attrs) -> Result<LrnParams> {
+    let float = |name: &str, default: f32| -> Result<f64> {
+        match attrs.get(name) {
+            None => Ok(default as f64),
+            Some(AttrValue::Float(v)) => Ok(*v as f32 as f64),
+            Some(AttrValue::Int(v)) => Ok(*v as f32 as f64),
+            Some(other) => Err(Error::type_error(format!(
+                "attr '{name}' expects a float, got {other:?}"
+            ))),
+        }
+    };
+    let radius = attrs.int_or("depth_radius", 5)?;
+    let depth_radius = usize::try_from(radius)
+        .ok()
+        .filter(|&r| r <= i32::MAX as usize)
+        .ok_or_else(|| Error::invalid(format!("depth_radius = {radius} must be in [0, 2^31)")))?;
+    Ok(LrnParams {
+        depth_radius,
+        bias: float("bias", 1.0)?,
+        alpha: float("alpha", 1.0)?,
+        beta: float("beta", 0.5)?,
+    })
 }
 
 fn data_format(attrs: &Attrs) -> Result<bool> {
@@ -68,6 +145,10 @@ impl Family for NnOp {
             NnOp::L2Loss => "L2Loss",
             NnOp::SoftmaxCrossEntropyWithLogits => "SoftmaxCrossEntropyWithLogits",
             NnOp::SparseSoftmaxCrossEntropyWithLogits => "SparseSoftmaxCrossEntropyWithLogits",
+            NnOp::Lrn(_) => "LRN",
+            NnOp::LrnGrad(_) => "LRNGrad",
+            NnOp::MaxPoolWithArgmax(_) => "MaxPoolWithArgmax",
+            NnOp::MaxPoolGradWithArgmax(_) => "MaxPoolGradWithArgmax",
         }
     }
 
@@ -99,6 +180,12 @@ impl Family for NnOp {
             "L2Loss" => Ok(NnOp::L2Loss),
             "SoftmaxCrossEntropyWithLogits" => Ok(NnOp::SoftmaxCrossEntropyWithLogits),
             "SparseSoftmaxCrossEntropyWithLogits" => Ok(NnOp::SparseSoftmaxCrossEntropyWithLogits),
+            "LRN" => lrn_params(attrs).map(|p| NnOp::Lrn(Box::new(p))),
+            "LRNGrad" => lrn_params(attrs).map(|p| NnOp::LrnGrad(Box::new(p))),
+            "MaxPoolWithArgmax" => argmax_pool_attrs(op_type, attrs).map(NnOp::MaxPoolWithArgmax),
+            "MaxPoolGradWithArgmax" => {
+                argmax_pool_attrs(op_type, attrs).map(NnOp::MaxPoolGradWithArgmax)
+            }
             _ => return None,
         })
     }
@@ -120,6 +207,22 @@ impl Family for NnOp {
                 if let Some(t) = input_types.get(1) {
                     out.push(("Tlabels", AttrValue::Type(*t)));
                 }
+            }
+            NnOp::Lrn(p) | NnOp::LrnGrad(p) => {
+                out.push(("depth_radius", AttrValue::Int(p.depth_radius as i64)));
+                out.push(("bias", AttrValue::Float(p.bias)));
+                out.push(("alpha", AttrValue::Float(p.alpha)));
+                out.push(("beta", AttrValue::Float(p.beta)));
+            }
+            NnOp::MaxPoolWithArgmax(a) | NnOp::MaxPoolGradWithArgmax(a) => {
+                out.push(("ksize", AttrValue::Ints(a.ksize.clone())));
+                out.push(("strides", AttrValue::Ints(a.strides.clone())));
+                out.push(("Targmax", AttrValue::Type(a.targmax)));
+                out.push(("padding", AttrValue::Str(a.padding.name().to_string())));
+                out.push((
+                    "include_batch_in_index",
+                    AttrValue::Bool(a.include_batch_in_index),
+                ));
             }
             _ => {}
         }
@@ -239,6 +342,72 @@ impl Family for NnOp {
                     TensorMeta::new(dtype, batch),
                     TensorMeta::new(dtype, backprop)
                 ])
+            }
+            NnOp::Lrn(_) | NnOp::LrnGrad(_) => {
+                let n = if matches!(self, NnOp::Lrn(_)) { 1 } else { 3 };
+                ctx.expect_inputs(n)?;
+                let arg = if n == 1 { "input" } else { "input_grads" };
+                let dtype = ctx.dtype(0)?;
+                // TF registers LRN for half, bfloat16 and float32 only.
+                if dtype != DType::F32 {
+                    return Err(Error::type_error(format!(
+                        "Value passed to parameter '{arg}' has DataType {dtype} not in list of allowed values: float16, bfloat16, float32"
+                    )));
+                }
+                let mut shape = ctx.shape(0)?.clone();
+                for i in 1..n {
+                    let names = [(arg, "input_image"), (arg, "output_image")];
+                    ctx.same_dtype(name, 0, i, names[i - 1])?;
+                    shape = shape.merge(ctx.shape(i)?).map_err(|e| ctx.err(e))?;
+                }
+                if let Some(r) = shape.rank().filter(|&r| r != 4) {
+                    return Err(ctx.err(format!("Shape must be rank 4 but is rank {r}")));
+                }
+                if shape.rank().is_none() {
+                    shape = Shape::unknown_dims(4);
+                }
+                one(dtype, shape)
+            }
+            NnOp::MaxPoolWithArgmax(a) => {
+                ctx.expect_inputs(1)?;
+                let dtype = ctx.dtype(0)?;
+                numeric_only(name, "input", dtype)?;
+                let out = Shape::from_dims(&argmax_pool_out(ctx, a, ctx.shape(0)?)?);
+                Ok(smallvec![
+                    TensorMeta::new(dtype, out.clone()),
+                    TensorMeta::new(a.targmax, out)
+                ])
+            }
+            NnOp::MaxPoolGradWithArgmax(a) => {
+                ctx.expect_inputs(3)?;
+                let dtype = ctx.same_dtype(name, 0, 1, ("input", "grad"))?;
+                numeric_only(name, "input", dtype)?;
+                if ctx.dtype(2)? != a.targmax {
+                    return Err(Error::type_error(format!(
+                        "Input 'argmax' of '{name}' Op has type {} that does not match expected type of {}.",
+                        ctx.dtype(2)?,
+                        a.targmax
+                    )));
+                }
+                let pooled = Shape::from_dims(&argmax_pool_out(ctx, a, ctx.shape(0)?)?);
+                for i in [1, 2] {
+                    pooled.merge(ctx.shape(i)?).map_err(|_| {
+                        ctx.err(format!(
+                            "Shapes of grad and argmax must be the pooled shape {}, got {}",
+                            pooled.bracketed(),
+                            ctx.shape(i).map(|s| s.bracketed()).unwrap_or_default()
+                        ))
+                    })?;
+                }
+                let x = ctx.shape(0)?;
+                one(
+                    dtype,
+                    if x.rank().is_some() {
+                        x.clone()
+                    } else {
+                        Shape::unknown_dims(4)
+                    },
+                )
             }
             NnOp::SparseSoftmaxCrossEntropyWithLogits => {
                 ctx.expect_inputs(2)?;
@@ -420,6 +589,12 @@ impl Family for NnOp {
                     from_f64(f.dtype(), &[b, c], back)?
                 ]
             }
+            NnOp::Lrn(p) => smallvec![lrn_kernel(input(0)?, p)?],
+            NnOp::LrnGrad(p) => smallvec![lrn_grad_kernel(input(0)?, input(1)?, input(2)?, p)?],
+            NnOp::MaxPoolWithArgmax(a) => argmax_pool_kernel(input(0)?, a)?,
+            NnOp::MaxPoolGradWithArgmax(a) => {
+                smallvec![argmax_pool_grad_kernel(input(0)?, input(1)?, input(2)?, a)?]
+            }
             NnOp::SparseSoftmaxCrossEntropyWithLogits => {
                 let (f, l) = (input(0)?, input(1)?);
                 if f.shape().len() != 2 || l.shape().len() != 1 || l.shape()[0] != f.shape()[0] {
@@ -475,6 +650,10 @@ impl Family for NnOp {
         r.builtin("L2Loss", l2_loss_grad);
         r.builtin("SoftmaxCrossEntropyWithLogits", xent_grad);
         r.builtin("SparseSoftmaxCrossEntropyWithLogits", sparse_xent_grad);
+        // TF registers no gradient for LRNGrad, so LRN has first derivatives only.
+        r.builtin("LRN", lrn_grad);
+        // Nor for MaxPoolGradWithArgmax: max_pool_with_argmax has first derivatives only.
+        r.builtin("MaxPoolWithArgmax", max_pool_with_argmax_grad);
     }
 }
 
@@ -821,4 +1000,303 @@ fn xent_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn sparse_xent_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let d_logits = xent_logits_grad(ctx, grads)?;
     Ok(vec![Some(Grad::Dense(d_logits)), None])
+}
+
+// ----- LRN -----
+
+/// The depth rows of a rank-4 LRN operand, as f64.
+fn lrn_rows(op: &str, v: &Value) -> Result<(Vec<usize>, usize, Vec<f64>)> {
+    let shape = v.shape().to_vec();
+    let [_, _, _, depth] = shape[..] else {
+        return Err(Error::op_invalid(format!(
+            "{op}: input must be 4-dimensional, got shape {:?}",
+            shape
+        )));
+    };
+    Ok((shape, depth, floats(op, v)?))
+}
+
+/// `bias + alpha * sum(x[k]^2)` over the window `[j - r, j + r]` of each depth j.
+fn lrn_norms(row: &[f64], p: &LrnParams) -> Vec<f64> {
+    let d = row.len();
+    (0..d)
+        .map(|j| {
+            let lo = j.saturating_sub(p.depth_radius);
+            let hi = j.saturating_add(p.depth_radius).saturating_add(1).min(d);
+            let sq: f64 = row[lo..hi].iter().map(|v| v * v).sum();
+            p.bias + p.alpha * sq
+        })
+        .collect()
+}
+
+/// `y[j] = x[j] / norm[j]^beta`.
+fn lrn_kernel(x: &Value, p: &LrnParams) -> Result<Value> {
+    let (shape, depth, mut data) = lrn_rows("LRN", x)?;
+    if depth > 0 {
+        for row in data.chunks_mut(depth) {
+            let norms = lrn_norms(row, p);
+            for (v, n) in row.iter_mut().zip(norms) {
+                *v /= n.powf(p.beta);
+            }
+        }
+    }
+    from_f64(x.dtype(), &shape, data)
+}
+
+/// TF's LRNGrad: `dx[k] = g[k] norm[k]^-beta - 2 alpha beta x[k] sum_j g[j] y[j] / norm[j]`
+/// over the depths j whose window holds k.
+fn lrn_grad_kernel(grads: &Value, x: &Value, y: &Value, p: &LrnParams) -> Result<Value> {
+    let (shape, depth, gs) = lrn_rows("LRNGrad", grads)?;
+    let xs = floats("LRNGrad", x)?;
+    let ys = floats("LRNGrad", y)?;
+    if x.shape() != shape.as_slice() || y.shape() != shape.as_slice() {
+        return Err(Error::op_invalid(format!(
+            "LRNGrad: input_grads, input_image and output_image must have the same shape, got {:?}, {:?} and {:?}",
+            shape,
+            x.shape(),
+            y.shape()
+        )));
+    }
+    let mut out = vec![0.0; gs.len()];
+    if depth > 0 {
+        let rows = gs
+            .chunks(depth)
+            .zip(xs.chunks(depth))
+            .zip(ys.chunks(depth))
+            .zip(out.chunks_mut(depth));
+        for (((g, xr), yr), o) in rows {
+            let norms = lrn_norms(xr, p);
+            for j in 0..depth {
+                let lo = j.saturating_sub(p.depth_radius);
+                let hi = j
+                    .saturating_add(p.depth_radius)
+                    .saturating_add(1)
+                    .min(depth);
+                let shared = -2.0 * p.alpha * p.beta * yr[j] / norms[j] * g[j];
+                for k in lo..hi {
+                    o[k] += shared * xr[k];
+                }
+                o[j] += g[j] * norms[j].powf(-p.beta);
+            }
+        }
+    }
+    from_f64(grads.dtype(), &shape, out)
+}
+
+/// TF's `_LRNGrad`: one LRNGrad op from the incoming gradient, the input and the output.
+fn lrn_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let OpKind::Nn(NnOp::Lrn(p)) = &ctx.kind else {
+        return Err(Error::internal("LRN gradient for another op"));
+    };
+    let inputs = [ctx.grad(grads, 0)?, ctx.input(0)?, ctx.output(0)];
+    let d = ctx.graph.add1(
+        OpKind::Nn(NnOp::LrnGrad(p.clone())),
+        &inputs,
+        Some("LRNGrad"),
+    )?;
+    Ok(dense(&[d]))
+}
+
+// ----- MaxPoolWithArgmax -----
+
+/// TF's run-time limits: pooling over one batch element and one channel at a time.
+fn check_argmax_window(a: &ArgmaxPool) -> Result<()> {
+    let outer = |v: &[i64]| v.first() != Some(&1) || v.get(3) != Some(&1);
+    if outer(&a.ksize) || outer(&a.strides) {
+        return Err(Error::unimplemented(
+            "Pooling is not yet supported on the batch nor depth dimensions.",
+        ));
+    }
+    Ok(())
+}
+
+/// `[(out, pad_before)]` of the two spatial dims.
+fn argmax_geometry(
+    a: &ArgmaxPool,
+    h: usize,
+    w: usize,
+) -> std::result::Result<[(usize, usize); 2], String> {
+    let dim = |i: usize, size: usize| {
+        let k = a.ksize.get(i).copied().unwrap_or(1).max(1) as usize;
+        let s = a.strides.get(i).copied().unwrap_or(1).max(1) as usize;
+        conv::windowed(size, k, s, 1, &a.padding, i)
+    };
+    Ok([dim(1, h)?, dim(2, w)?])
+}
+
+fn argmax_pool_out(ctx: &InferCtx<'_>, a: &ArgmaxPool, x: &Shape) -> Result<[Option<usize>; 4]> {
+    let Some(d) = x.dims() else {
+        return Ok([None; 4]);
+    };
+    let [n, h, w, c] = d[..] else {
+        return Err(ctx.err(format!("Shape must be rank 4 but is rank {}", d.len())));
+    };
+    let [oh, ow] = [(1, h), (2, w)].map(|(i, size)| {
+        size.map(|size| {
+            let k = a.ksize.get(i).copied().unwrap_or(1).max(1) as usize;
+            let s = a.strides.get(i).copied().unwrap_or(1).max(1) as usize;
+            conv::windowed(size, k, s, 1, &a.padding, i).map(|(o, _)| o)
+        })
+    });
+    let known = |v: Option<std::result::Result<usize, String>>| -> Result<Option<usize>> {
+        v.transpose().map_err(|e| ctx.err(e))
+    };
+    Ok([n, known(oh)?, known(ow)?, c])
+}
+
+/// For each pooled position (NHWC order), the flat input index of its window's maximum:
+/// the first in scan order on ties, as TF's CPU kernel.
+fn argmax_positions<T: PartialOrd + Copy>(
+    x: &[T],
+    dims: [usize; 4],
+    a: &ArgmaxPool,
+) -> Result<(Vec<usize>, [usize; 4])> {
+    let [n, h, w, c] = dims;
+    let [(oh, pt), (ow, pl)] = argmax_geometry(a, h, w).map_err(Error::op_invalid)?;
+    let (kh, kw) = (a.ksize[1] as usize, a.ksize[2] as usize);
+    let (sh, sw) = (a.strides[1] as usize, a.strides[2] as usize);
+    let out_dims = [n, oh, ow, c];
+    Value::check_allocation(DType::I64, &out_dims)?;
+    let mut best = Vec::with_capacity(n * oh * ow * c);
+    for b in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for ch in 0..c {
+                    let mut arg: Option<usize> = None;
+                    // Only the kernel offsets that land in the image: a window far larger
+                    // than the image must not cost a loop over all of it.
+                    let (y0, x0) = (oy * sh, ox * sw);
+                    let rows = pt.saturating_sub(y0)..(h + pt).saturating_sub(y0).min(kh);
+                    let cols = pl.saturating_sub(x0)..(w + pl).saturating_sub(x0).min(kw);
+                    for ky in rows {
+                        let iy = y0 + ky - pt;
+                        for kx in cols.clone() {
+                            let ix = x0 + kx - pl;
+                            let i = ((b * h + iy) * w + ix) * c + ch;
+                            if arg.is_none_or(|j| x[i] > x[j]) {
+                                arg = Some(i);
+                            }
+                        }
+                    }
+                    // SAME and VALID windows always hold an in-image element.
+                    best.push(arg.ok_or_else(|| Error::internal("empty pooling window"))?);
+                }
+            }
+        }
+    }
+    Ok((best, out_dims))
+}
+
+fn argmax_pool_kernel(x: &Value, a: &ArgmaxPool) -> Result<Outputs> {
+    check_argmax_window(a)?;
+    let dims = match x.shape() {
+        [n, h, w, c] => [*n, *h, *w, *c],
+        s => {
+            return Err(Error::op_invalid(format!(
+                "tensor_in must be 4-dimensional, got shape {s:?}"
+            )))
+        }
+    };
+    let per_batch = dims[1] * dims[2] * dims[3];
+    fn run<T: Elem + PartialOrd + Copy>(
+        arr: &Arr<T>,
+        dims: [usize; 4],
+        a: &ArgmaxPool,
+        per_batch: usize,
+    ) -> Result<(Value, Vec<i64>, [usize; 4])> {
+        let flat: Vec<T> = arr.iter().copied().collect();
+        let (pos, out) = argmax_positions(&flat, dims, a)?;
+        let values: Vec<T> = pos.iter().map(|&i| flat[i]).collect();
+        let stride = out[1] * out[2] * out[3];
+        let idx = pos
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                // Without the batch in the index, it counts from the start of the batch element.
+                let base = if a.include_batch_in_index || stride == 0 {
+                    0
+                } else {
+                    (k / stride) * per_batch
+                };
+                (i - base) as i64
+            })
+            .collect();
+        Ok((Value::from_vec(&out, values)?, idx, out))
+    }
+    let (values, idx, out) = match x {
+        Value::F32(v) => run(v, dims, a, per_batch)?,
+        Value::F64(v) => run(v, dims, a, per_batch)?,
+        Value::I8(v) => run(v, dims, a, per_batch)?,
+        Value::I16(v) => run(v, dims, a, per_batch)?,
+        Value::I32(v) => run(v, dims, a, per_batch)?,
+        Value::I64(v) => run(v, dims, a, per_batch)?,
+        Value::U8(v) => run(v, dims, a, per_batch)?,
+        Value::Bool(_) => return Err(Error::op_invalid("MaxPoolWithArgmax does not support bool")),
+    };
+    let argmax = Value::from_vec(&out, idx)?.cast(a.targmax);
+    Ok(smallvec![values, argmax])
+}
+
+/// Sums each pooled gradient into the input position its argmax names.
+fn argmax_pool_grad_kernel(
+    x: &Value,
+    grad: &Value,
+    argmax: &Value,
+    a: &ArgmaxPool,
+) -> Result<Value> {
+    check_argmax_window(a)?;
+    let dims = x.shape().to_vec();
+    let [n, h, w, c] = dims[..] else {
+        return Err(Error::op_invalid("input must be 4-dimensional"));
+    };
+    let [(oh, _), (ow, _)] = argmax_geometry(a, h, w).map_err(Error::op_invalid)?;
+    let pooled = [n, oh, ow, c];
+    if grad.shape() != pooled || argmax.shape() != pooled {
+        return Err(Error::op_invalid(format!(
+            "Expected grad and argmax shapes {pooled:?}, got {:?} and {:?}",
+            grad.shape(),
+            argmax.shape()
+        )));
+    }
+    let size = n * h * w * c;
+    let per_batch = h * w * c;
+    let stride = oh * ow * c;
+    let idx = argmax.to_i64_vec()?;
+    let mut targets = Vec::with_capacity(idx.len());
+    for (k, &i) in idx.iter().enumerate() {
+        let base = if a.include_batch_in_index || stride == 0 {
+            0
+        } else {
+            (k / stride) * per_batch
+        };
+        let t = usize::try_from(i)
+            .ok()
+            .map(|i| i + base)
+            .filter(|&t| t < size)
+            .ok_or_else(|| {
+                Error::op_invalid(format!(
+                    "Invalid argmax index {i} for an input of {size} elements"
+                ))
+            })?;
+        targets.push(t);
+    }
+    let mut out = vec![0.0f64; size];
+    for (&t, g) in targets.iter().zip(floats("MaxPoolGradWithArgmax", grad)?) {
+        out[t] += g;
+    }
+    from_f64(grad.dtype(), &dims, out)
+}
+
+/// TF's `_MaxPoolGradWithArgmax`: the argmax output routes the gradient back.
+fn max_pool_with_argmax_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let OpKind::Nn(NnOp::MaxPoolWithArgmax(a)) = &ctx.kind else {
+        return Err(Error::internal("MaxPoolWithArgmax gradient for another op"));
+    };
+    let inputs = [ctx.input(0)?, ctx.grad(grads, 0)?, ctx.output(1)];
+    let d = ctx.graph.add1(
+        OpKind::Nn(NnOp::MaxPoolGradWithArgmax(a.clone())),
+        &inputs,
+        Some("MaxPoolGradWithArgmax"),
+    )?;
+    Ok(dense(&[d]))
 }
