@@ -81,6 +81,10 @@ _NATIVE = [
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
+    # special math (special_math_ops.py)
+    "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "lgamma", "digamma",
+    "erfc", "rint", "is_nan", "is_inf", "is_finite", "truncatediv", "truncatemod", "igamma",
+    "igammac", "polygamma", "zeta", "betainc", "count_nonzero", "log_sigmoid",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -159,6 +163,11 @@ if _NATIVE_IMPORT_ERROR is None:
                         graph_mode)
     from . import app, compat, logging, losses, math, random
     from .app import flags
+    from .math import log_sigmoid
+    from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh, betainc, cosh,
+                                   count_nonzero, digamma, erfc, igamma, igammac, is_finite,
+                                   is_inf, is_nan, lgamma, polygamma, rint, sinh,
+                                   truncatediv, truncatemod, zeta)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

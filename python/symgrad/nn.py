@@ -285,3 +285,10 @@ __all__ += ["dropout", "top_k"]
 from .embedding_ops import embedding_lookup  # noqa: E402
 
 __all__ += ["embedding_lookup"]
+
+from .nn_extra import __all__ as _extra_all  # noqa: E402
+from .nn_extra import (crelu, log_poisson_loss, normalize_moments, relu_layer,  # noqa: E402,F401
+                       silu, softsign, sufficient_statistics, swish,
+                       weighted_cross_entropy_with_logits, xw_plus_b)
+
+__all__ += _extra_all

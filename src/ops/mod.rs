@@ -14,6 +14,8 @@ pub mod nn;
 pub mod random;
 pub mod reduce;
 pub mod source;
+pub mod special;
+pub mod special_fns;
 pub mod state;
 pub mod unary;
 pub mod vmath;
@@ -55,6 +57,7 @@ macro_rules! family_dispatch {
             OpKind::AxisOps($f) => $body,
             OpKind::Random($f) => $body,
             OpKind::State($f) => $body,
+            OpKind::Special($f) => $body,
             _ => $other,
         }
     };
@@ -162,6 +165,7 @@ pub enum OpKind {
     AxisOps(axis_ops::AxisOp),
     Random(random::RandomOp),
     State(Box<state::StateOp>),
+    Special(special::SpecialOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -291,6 +295,7 @@ impl OpKind {
             OpKind::AxisOps(f) => f.type_name(),
             OpKind::Random(f) => f.type_name(),
             OpKind::State(f) => f.type_name(),
+            OpKind::Special(f) => f.type_name(),
         }
     }
 
@@ -310,7 +315,8 @@ impl OpKind {
             Index => index::IndexOp,
             AxisOps => axis_ops::AxisOp,
             Random => random::RandomOp,
-            State => state::StateOp
+            State => state::StateOp,
+            Special => special::SpecialOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -607,6 +613,7 @@ impl OpKind {
             OpKind::AxisOps(f) => return f.attrs(node, input_types),
             OpKind::Random(f) => return f.attrs(node, input_types),
             OpKind::State(f) => return f.attrs(node, input_types),
+            OpKind::Special(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -641,4 +648,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <axis_ops::AxisOp as Family>::register_gradients(r);
     <random::RandomOp as Family>::register_gradients(r);
     <state::StateOp as Family>::register_gradients(r);
+    <special::SpecialOp as Family>::register_gradients(r);
 }
