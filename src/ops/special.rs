@@ -9,7 +9,9 @@
 //! math_grad.py builds it from differentiable ops so that second derivatives work.
 
 use super::special_fns as sf;
-use super::{array, binary, one, source, unary, Family, InferCtx, KernelCtx, OpKind, Outputs};
+use super::{
+    array, binary, one, reduce, source, unary, Family, InferCtx, KernelCtx, OpKind, Outputs,
+};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -708,7 +710,7 @@ fn bessel_i1e_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     grad_times(ctx, grads, |g, x| {
         // At x = 0 the formula divides by zero; the limit there is 0.5.
         let at_zero = binary::gen_binary(g, BinaryOp::Equal, x, Operand::S(0.0))?;
-        let half = scalar(g, x, 0.5)?;
+        let half = cast_scalar(g, 0.5, g.dtype(x)?)?;
         let i0e = special_in_scope(g, "bessel_i0e", SpecialOp::BesselI0e, &[x])?;
         let s = binary::operator(
             g,
@@ -721,15 +723,41 @@ fn bessel_i1e_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     })
 }
 
-/// `cast(x != 0, dtype)`: the x-derivative of the `x * f(y)` ops, 0 where they are 0.
-fn not_zero(g: &Graph, x: Tensor) -> Result<Tensor> {
-    let ne = binary::gen_binary(g, BinaryOp::NotEqual, x, Operand::S(0.0))?;
-    array::cast(g, ne, g.dtype(x)?)
+/// TF's `math_ops.cast(v, dtype)` of a Python float: a float32 Const `Cast/x`, then, for
+/// another dtype, a `Cast` op named after the scope.
+fn cast_scalar(g: &Graph, v: f32, dtype: DType) -> Result<Tensor> {
+    let (scope, previous) = g.enter_name_scope(Some("Cast"));
+    let r = source::const_value(g, Value::scalar(v), Some("x")).and_then(|zero| {
+        if dtype == DType::F32 {
+            Ok(zero)
+        } else {
+            g.add1(
+                OpKind::Cast {
+                    to: dtype,
+                    truncate: false,
+                },
+                &[zero],
+                Some(&scope),
+            )
+        }
+    });
+    g.set_name_scope(&previous);
+    r
 }
 
-/// `(partial_x * grad, partial_y * grad)` reduced to the inputs' shapes, all under
-/// `control_dependencies([grad])` (TF's Xlogy, Xdivy, Xlog1py and Igamma rules). A `None`
-/// partial is an input without a gradient.
+/// `cast(x != cast(0, dtype), dtype)`: the x-derivative of the `x * f(y)` ops, 0 where
+/// they are 0.
+fn not_zero(g: &Graph, x: Tensor) -> Result<Tensor> {
+    let dtype = g.dtype(x)?;
+    let zero = cast_scalar(g, 0.0, dtype)?;
+    let ne = binary::binary(g, BinaryOp::NotEqual, x, zero, None)?;
+    array::cast(g, ne, dtype)
+}
+
+/// `reshape(reduce_sum(partial * grad, r), shape)` for each input with a partial, `r` from
+/// `BroadcastGradientArgs` of the two shapes, built in TF's order: shapes first, then the
+/// partials under `control_dependencies([grad])` (TF's Xlogy, Xdivy, Xlog1py, Igamma,
+/// Polygamma and Zeta rules). A `None` partial is an input without a gradient.
 fn broadcast_partials(
     ctx: &GradCtx<'_>,
     grads: &[Option<Grad>],
@@ -738,11 +766,21 @@ fn broadcast_partials(
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let sx = array::shape_of(g, x, DType::I32, None)?;
+    let sy = array::shape_of(g, y, DType::I32, None)?;
+    let (rx, ry) = array::broadcast_gradient_args(g, sx, sy)?;
     binary::with_control_dependency(g, grad, || {
         let (px, py) = partials(g, x, y)?;
-        let gx = px.map(|p| mul(g, p, grad)).transpose()?;
-        let gy = py.map(|p| mul(g, p, grad)).transpose()?;
-        binary::reduce_to_inputs(ctx, grad, gx, gy, false)
+        [(px, rx, sx), (py, ry, sy)]
+            .into_iter()
+            .map(|(p, r, shape)| {
+                p.map(|p| {
+                    let summed = reduce::sum_t(g, mul(g, p, grad)?, r, false)?;
+                    Ok(Grad::Dense(array::reshape_t(g, summed, shape)?))
+                })
+                .transpose()
+            })
+            .collect()
     })
 }
 fn xlogy_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
@@ -755,8 +793,9 @@ fn xlogy_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn xdivy_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     broadcast_partials(ctx, grads, |g, x, y| {
         let px = special(g, SpecialOp::Xdivy, &[not_zero(g, x)?, y])?;
+        let neg_x = unary::neg(g, x)?;
         let y2 = binary::operator(g, BinaryOp::Pow, y, Operand::S(2.0))?;
-        let py = special(g, SpecialOp::Xdivy, &[unary::neg(g, x)?, y2])?;
+        let py = special(g, SpecialOp::Xdivy, &[neg_x, y2])?;
         Ok((Some(px), Some(py)))
     })
 }
@@ -774,9 +813,10 @@ fn truncate_div_grad(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
 /// d/da via `IgammaGradA`, d/dx = `exp(-x + (a - 1) log x - lgamma(a))`.
 fn igamma_partials(g: &Graph, a: Tensor, x: Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
     let pa = special(g, SpecialOp::IgammaGradA, &[a, x])?;
+    let neg_x = unary::neg(g, x)?;
     let a1 = binary::operator(g, BinaryOp::Sub, a, Operand::S(1.0))?;
     let t = mul(g, a1, unary::log(g, x)?)?;
-    let t = binary::operator(g, BinaryOp::AddV2, unary::neg(g, x)?, t)?;
+    let t = binary::operator(g, BinaryOp::AddV2, neg_x, t)?;
     let t = binary::operator(g, BinaryOp::Sub, t, special(g, SpecialOp::Lgamma, &[a])?)?;
     Ok((Some(pa), Some(unary::exp(g, t)?)))
 }
@@ -801,9 +841,10 @@ fn polygamma_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 }
 fn zeta_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     broadcast_partials(ctx, grads, |g, x, q| {
+        let neg_x = unary::neg(g, x)?;
         let x1 = binary::operator(g, BinaryOp::AddV2, x, Operand::S(1.0))?;
         let z = special(g, SpecialOp::Zeta, &[x1, q])?;
-        Ok((None, Some(mul(g, unary::neg(g, x)?, z)?)))
+        Ok((None, Some(mul(g, neg_x, z)?)))
     })
 }
 /// d/dx only (TF has no rule for a and b): `exp(xlog1py(b - 1, -x) + xlogy(a - 1, x) -
@@ -812,21 +853,22 @@ fn betainc_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (a, b, x) = (ctx.input(0)?, ctx.input(1)?, ctx.input(2)?);
+    // x is a scalar and a, b of one shape, or the other way round: a's shape tells.
+    let sa = array::shape_of(g, a, DType::I32, None)?;
+    let sx = array::shape_of(g, x, DType::I32, None)?;
+    let (_, rx) = array::broadcast_gradient_args(g, sa, sx)?;
     let lgamma = |t: Tensor| special(g, SpecialOp::Lgamma, &[t]);
-    let ab = binary::operator(g, BinaryOp::AddV2, a, b)?;
-    let log_beta = binary::operator(g, BinaryOp::AddV2, lgamma(a)?, lgamma(b)?)?;
-    let log_beta = binary::operator(g, BinaryOp::Sub, log_beta, lgamma(ab)?)?;
+    let add = |p: Tensor, q: Tensor| binary::operator(g, BinaryOp::AddV2, p, q);
+    let sub = |p: Tensor, q: Tensor| binary::operator(g, BinaryOp::Sub, p, q);
+    let log_beta = add(lgamma(a)?, lgamma(b)?)?;
+    let log_beta = sub(log_beta, lgamma(add(a, b)?)?)?;
     let b1 = binary::operator(g, BinaryOp::Sub, b, Operand::S(1.0))?;
+    let neg_x = unary::neg(g, x)?;
+    let t = special_in_scope(g, "xlog1py", SpecialOp::Xlog1py, &[b1, neg_x])?;
     let a1 = binary::operator(g, BinaryOp::Sub, a, Operand::S(1.0))?;
-    let t = special(g, SpecialOp::Xlog1py, &[b1, unary::neg(g, x)?])?;
-    let t = binary::operator(
-        g,
-        BinaryOp::AddV2,
-        t,
-        special(g, SpecialOp::Xlogy, &[a1, x])?,
-    )?;
-    let partial_x = unary::exp(g, binary::operator(g, BinaryOp::Sub, t, log_beta)?)?;
-    let gx = mul(g, partial_x, grad)?;
-    let (_, gx) = binary::reduce_gradient_args(g, a, x, None, Some(gx))?;
-    Ok(vec![None, None, gx.map(Grad::Dense)])
+    let t = add(t, special(g, SpecialOp::Xlogy, &[a1, x])?)?;
+    let partial_x = unary::exp(g, sub(t, log_beta)?)?;
+    let summed = reduce::sum_t(g, mul(g, partial_x, grad)?, rx, false)?;
+    let gx = array::reshape_t(g, summed, sx)?;
+    Ok(vec![None, None, Some(Grad::Dense(gx))])
 }
