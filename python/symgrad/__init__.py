@@ -84,7 +84,8 @@ _NATIVE = [
     # special math (special_math_ops.py)
     "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "lgamma", "digamma",
     "erfc", "rint", "is_nan", "is_inf", "is_finite", "truncatediv", "truncatemod", "igamma",
-    "igammac", "polygamma", "zeta", "betainc", "count_nonzero", "log_sigmoid",
+    "igammac", "polygamma", "zeta", "betainc", "count_nonzero", "log_sigmoid", "scalar_mul",
+    "lbeta",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -166,8 +167,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .math import log_sigmoid
     from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh, betainc, cosh,
                                    count_nonzero, digamma, erfc, igamma, igammac, is_finite,
-                                   is_inf, is_nan, lgamma, polygamma, rint, sinh,
-                                   truncatediv, truncatemod, zeta)
+                                   is_inf, is_nan, lbeta, lgamma, polygamma, rint,
+                                   scalar_mul, sinh, truncatediv, truncatemod, zeta)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -22,7 +22,8 @@ __all__ = [
     "erfc", "erfinv", "ndtri", "rint", "is_nan", "is_inf", "is_finite", "bessel_i0e",
     "bessel_i1e", "xlogy", "xdivy", "xlog1py", "truncatediv", "truncatemod", "igamma",
     "igammac", "polygamma", "zeta", "betainc", "reduce_variance", "reduce_std",
-    "count_nonzero", "polyval",
+    "count_nonzero", "polyval", "multiply_no_nan", "reciprocal_no_nan", "scalar_mul", "erfcinv",
+    "lbeta",
 ]
 
 
@@ -217,3 +218,54 @@ def polyval(coeffs: Any, x: Any, name: Optional[str] = None) -> Tensor:
         for c in terms[1:]:
             p = c + p * tx
         return p
+
+
+def multiply_no_nan(x: Any, y: Any, name: Optional[str] = None) -> Tensor:
+    """``x * y``, 0 wherever ``y`` is 0 even if ``x`` is infinite or NaN (``MulNoNan``)."""
+    with op_scope(name, "multiply_no_nan", [x, y]) as scope:
+        tx = convert_to_tensor(x, name="x")
+        ty = convert_to_tensor(y, name="y", dtype=tx.dtype if not isinstance(y, Tensor) else None)
+        if tx.dtype is not ty.dtype:
+            raise TypeError(f"`x` and `y` must have the same dtype, got {tx.dtype!r} != "
+                            f"{ty.dtype!r}")
+        return create_tensor("MulNoNan", [tx, ty], {}, scope)
+
+
+def reciprocal_no_nan(x: Any, name: Optional[str] = None) -> Tensor:
+    """``1 / x``, 0 where ``x`` is 0 (a ``DivNoNan`` of a Const ``one``)."""
+    from .constant_op import constant
+    with op_scope(name, "reciprocal_no_nan", [x]) as scope:
+        tx = convert_to_tensor(x, name="x")
+        one = constant(1, dtype=tx.dtype, name="one")
+        return create_tensor("DivNoNan", [one, tx], {}, scope)
+
+
+def scalar_mul(scalar: Any, x: Any, name: Optional[str] = None) -> Tensor:
+    """``scalar * x`` for a 0-D ``scalar`` (a ``Mul``; ``IndexedSlices`` scale their values)."""
+    from .indexed_slices import IndexedSlices
+    values = x.values if isinstance(x, IndexedSlices) else x
+    t = convert_to_tensor(scalar, dtype=values.dtype, name="scalar")
+    if t.shape.rank != 0:
+        raise ValueError(f"The input scalar must be a 0-D value. Received shape {t.shape}.")
+    product = _op("Mul", [("x", t), ("y", values)], name)
+    if isinstance(x, IndexedSlices):
+        return IndexedSlices(product, x.indices, x.dense_shape)
+    return product
+
+
+def erfcinv(x: Any, name: Optional[str] = None) -> Tensor:
+    """The inverse of ``erfc``: ``-ndtri(x / 2) * sqrt(1/2)``, as TF builds it."""
+    import numpy as np
+    with op_scope(name, "erfcinv", [x]):
+        tx = convert_to_tensor(x, name="start")
+        return -ndtri(0.5 * tx) * np.sqrt(0.5)
+
+
+def lbeta(x: Any, name: Optional[str] = None) -> Tensor:
+    """``log|B(x)|`` over the last axis: ``sum(lgamma(x)) - lgamma(sum(x))``."""
+    from .math_ops import reduce_sum
+    with op_scope(name, "lbeta", [x]):
+        tx = convert_to_tensor(x, name="x")
+        log_prod_gamma_x = reduce_sum(lgamma(tx), axis=[-1])
+        sum_x = reduce_sum(tx, axis=[-1])
+        return log_prod_gamma_x - lgamma(sum_x)

@@ -59,6 +59,7 @@ pub enum SpecialOp {
     Polygamma,
     Zeta,
     Betainc,
+    MulNoNan,
 }
 
 /// TF's allowed-type lists, as its `TypeError` prints them (in op-definition order).
@@ -72,7 +73,7 @@ const TRUNCATE_DIV_TYPES: &str = "bfloat16, float16, float32, float64, uint8, in
 const TRUNCATE_MOD_TYPES: &str = "int32, int64, bfloat16, float16, float32, float64";
 
 impl SpecialOp {
-    const ALL: [SpecialOp; 32] = [
+    const ALL: [SpecialOp; 33] = [
         SpecialOp::Sinh,
         SpecialOp::Cosh,
         SpecialOp::Asin,
@@ -105,6 +106,7 @@ impl SpecialOp {
         SpecialOp::Polygamma,
         SpecialOp::Zeta,
         SpecialOp::Betainc,
+        SpecialOp::MulNoNan,
     ];
 
     /// TF's input names (their count is the op's arity).
@@ -113,7 +115,7 @@ impl SpecialOp {
         match self {
             Softsign => &["features"],
             SoftsignGrad => &["gradients", "features"],
-            Xlogy | Xdivy | Xlog1py | TruncateDiv | TruncateMod => &["x", "y"],
+            Xlogy | Xdivy | Xlog1py | TruncateDiv | TruncateMod | MulNoNan => &["x", "y"],
             Igamma | Igammac | IgammaGradA | Polygamma => &["a", "x"],
             Zeta => &["x", "q"],
             Betainc => &["a", "b", "x"],
@@ -128,7 +130,7 @@ impl SpecialOp {
         match self {
             Sinh | Cosh | Asin | Acos | Atan | Asinh | Acosh | Atanh => (float, FLOATS_COMPLEX),
             Softsign | SoftsignGrad => (float, FLOATS_HALF_FIRST),
-            Xlogy | Xdivy | Xlog1py => (float, FLOATS_COMPLEX_HALF_FIRST),
+            Xlogy | Xdivy | Xlog1py | MulNoNan => (float, FLOATS_COMPLEX_HALF_FIRST),
             TruncateDiv => (dtype != DType::Bool, TRUNCATE_DIV_TYPES),
             TruncateMod => (
                 float || matches!(dtype, DType::I32 | DType::I64),
@@ -183,6 +185,7 @@ impl Family for SpecialOp {
             Polygamma => "Polygamma",
             Zeta => "Zeta",
             Betainc => "Betainc",
+            MulNoNan => "MulNoNan",
         }
     }
 
@@ -285,6 +288,8 @@ impl Family for SpecialOp {
             IgammaGradA => Some(sf::igamma_grad_a),
             Polygamma => Some(sf::polygamma),
             Zeta => Some(sf::zeta),
+            // 0 wherever y is 0, even for an infinite or NaN x.
+            MulNoNan => Some(|x, y| if y == 0.0 { 0.0 } else { x * y }),
             _ => None,
         };
         if let Some(f) = binary_fn {
@@ -333,6 +338,7 @@ impl Family for SpecialOp {
         r.builtin("Polygamma", polygamma_grad);
         r.builtin("Zeta", zeta_grad);
         r.builtin("Betainc", betainc_grad);
+        r.builtin("MulNoNan", mul_no_nan_grad);
     }
 }
 
@@ -847,6 +853,17 @@ fn zeta_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         Ok((None, Some(mul(g, neg_x, z)?)))
     })
 }
+/// `(MulNoNan(grad, y), MulNoNan(x, grad))` reduced to the inputs' shapes (TF's rule: no
+/// control dependency).
+fn mul_no_nan_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
+    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let gx = special(g, SpecialOp::MulNoNan, &[grad, y])?;
+    let gy = special(g, SpecialOp::MulNoNan, &[x, grad])?;
+    binary::reduce_to_inputs(ctx, grad, Some(gx), Some(gy), true)
+}
+
 /// d/dx only (TF has no rule for a and b): `exp(xlog1py(b - 1, -x) + xlogy(a - 1, x) -
 /// log B(a, b))`, reduced to x's shape.
 fn betainc_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {

@@ -604,3 +604,40 @@ def test_sufficient_statistics_and_normalize_moments():
     np.testing.assert_allclose(vals[2], x.var(0))
     np.testing.assert_allclose(vals[4], [[x.mean()]])
     np.testing.assert_allclose(vals[5], [[x.var()]])
+
+
+def test_multiply_no_nan():
+    with tf.Graph().as_default():
+        x = tf.constant([INF, NAN, 2.0, 3.0], tf.float64)
+        y = tf.constant([0.0, 0.0, 4.0, -1.0], tf.float64)
+        z = tf.math.multiply_no_nan(x, y)
+        assert (z.op.type, z.op.name) == ("MulNoNan", "multiply_no_nan")
+        assert run(z).tolist() == [0.0, 0.0, 8.0, -3.0]
+        with pytest.raises(TypeError, match="`x` and `y` must have the same dtype"):
+            tf.math.multiply_no_nan(x, tf.constant([1.0], tf.float32))
+        gx, gy = tf.gradients(z, [x, y])
+        assert gx.op.type == "MulNoNan" and gx.op.name == "gradients/multiply_no_nan_grad/MulNoNan"
+    rng = _rng("mulnonan")
+    check_grad(tf.math.multiply_no_nan, [rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3,))])
+    check_grad(tf.math.multiply_no_nan, [rng.uniform(-2, 2, (3,)), rng.uniform(-2, 2, (3,))])
+
+
+def test_reciprocal_no_nan_scalar_mul_erfcinv_lbeta():
+    with tf.Graph().as_default():
+        r = tf.math.reciprocal_no_nan(tf.constant([0.0, 4.0, -0.5]))
+        assert (r.op.type, r.op.name) == ("DivNoNan", "reciprocal_no_nan")
+        s = tf.scalar_mul(2.0, tf.constant([1.0, -3.0]))
+        assert s.op.type == "Mul" and tf.math.scalar_mul is tf.scalar_mul
+        with pytest.raises(ValueError, match="The input scalar must be a 0-D value"):
+            tf.scalar_mul([2.0, 3.0], tf.constant([1.0, -3.0]))
+        e = tf.math.erfcinv(tf.constant([0.5, 1.0, 1.5], tf.float64))
+        lb = tf.lbeta(tf.constant([[1.0, 2.0], [0.5, 0.5]], tf.float64))
+        vals = run([r, s, e, lb])
+    np.testing.assert_allclose(vals[0], [0.0, 0.25, -2.0])
+    np.testing.assert_allclose(vals[1], [2.0, -6.0])
+    # erfcinv(y) = erfinv(1 - y)
+    np.testing.assert_allclose(vals[2], [0.4769362762044699, 0.0, -0.4769362762044699],
+                               atol=1e-15)
+    np.testing.assert_allclose(vals[3], [np.log(0.5), np.log(np.pi)], rtol=1e-14)
+    check_grad(tf.math.erfcinv, [_sample("erfcinv", (3,), 0.2, 1.8)])
+    check_grad(tf.lbeta, [_sample("lbeta", (2, 3), 0.5, 4.0)])

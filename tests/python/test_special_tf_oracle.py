@@ -30,6 +30,7 @@ BINARY = {
     "math.xlog1py": ((-2, 2), (-0.5, 3)), "math.igamma": ((0.3, 5), (0.1, 8)),
     "math.igammac": ((0.3, 5), (0.1, 8)), "math.polygamma": ((0, 3), (0.3, 5)),
     "math.zeta": ((1.5, 4), (0.3, 5)), "truncatediv": ((-5, 5), (0.5, 2)),
+    "math.multiply_no_nan": ((-2, 2), (-2, 2)),
 }
 
 
