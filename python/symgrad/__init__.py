@@ -96,6 +96,11 @@ _NATIVE = [
     "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
     "broadcast_dynamic_shape", "broadcast_static_shape", "shape_n", "parallel_stack",
     "unravel_index", "extract_image_patches", "image",
+    # special math (special_math_ops.py)
+    "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "lgamma", "digamma",
+    "erfc", "rint", "is_nan", "is_inf", "is_finite", "truncatediv", "truncatemod", "igamma",
+    "igammac", "polygamma", "zeta", "betainc", "count_nonzero", "log_sigmoid", "scalar_mul",
+    "lbeta",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -191,6 +196,11 @@ if _NATIVE_IMPORT_ERROR is None:
                              tensor_scatter_update, unravel_index)
     from .layout_ops import extract_image_patches
     from . import image, manip
+    from .math import log_sigmoid
+    from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh, betainc, cosh,
+                                   count_nonzero, digamma, erfc, igamma, igammac, is_finite,
+                                   is_inf, is_nan, lbeta, lgamma, polygamma, rint,
+                                   scalar_mul, sinh, truncatediv, truncatemod, zeta)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

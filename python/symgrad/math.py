@@ -33,6 +33,24 @@ __all__ = [
     "truediv",
 ]
 
+from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh,  # noqa: E402,F401
+                               bessel_i0e, bessel_i1e, betainc, cosh, count_nonzero, digamma,
+                               erfc, erfinv, igamma, igammac, is_finite, is_inf, is_nan,
+                               lgamma, ndtri, polygamma, polyval, reduce_std, reduce_variance,
+                               rint, sinh, xdivy, xlog1py, xlogy, zeta, multiply_no_nan,
+                               reciprocal_no_nan, scalar_mul, erfcinv, lbeta)
+from .nn_extra import softsign  # noqa: E402,F401
+from .array_ops import invert_permutation, unsorted_segment_sum  # noqa: E402,F401
+
+__all__ += [
+    "acos", "acosh", "asin", "asinh", "atan", "atanh", "bessel_i0e", "bessel_i1e", "betainc",
+    "cosh", "count_nonzero", "digamma", "erfc", "erfinv", "igamma", "igammac", "is_finite",
+    "is_inf", "is_nan", "lgamma", "ndtri", "polygamma", "polyval", "reduce_std",
+    "reduce_variance", "rint", "sinh", "softsign", "xdivy", "xlog1py", "xlogy", "zeta",
+    "invert_permutation", "unsorted_segment_sum", "multiply_no_nan", "reciprocal_no_nan",
+    "scalar_mul", "erfcinv", "lbeta",
+]
+
 
 def log_sigmoid(x: Any, name: Optional[str] = None) -> Tensor:
     """``log(1 / (1 + exp(-x)))`` as ``-softplus(-x)``, which neither overflows nor underflows."""

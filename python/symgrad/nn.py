@@ -292,3 +292,9 @@ from .nn_windows import (__all__ as _windows_all, avg_pool2d, conv1d, depth_to_s
                          space_to_batch, space_to_depth)
 
 __all__ += _windows_all
+from .nn_extra import __all__ as _extra_all  # noqa: E402
+from .nn_extra import (crelu, log_poisson_loss, normalize_moments, relu_layer,  # noqa: E402,F401
+                       silu, softsign, sufficient_statistics, swish,
+                       weighted_cross_entropy_with_logits, xw_plus_b)
+
+__all__ += _extra_all

@@ -16,6 +16,8 @@ pub mod nn;
 pub mod random;
 pub mod reduce;
 pub mod source;
+pub mod special;
+pub mod special_fns;
 pub mod state;
 pub mod unary;
 pub mod vmath;
@@ -59,6 +61,7 @@ macro_rules! family_dispatch {
             OpKind::State($f) => $body,
             OpKind::Flow($f) => $body,
             OpKind::Layout($f) => $body,
+            OpKind::Special($f) => $body,
             _ => $other,
         }
     };
@@ -168,6 +171,7 @@ pub enum OpKind {
     State(Box<state::StateOp>),
     Flow(Box<flow::FlowOp>),
     Layout(layout::LayoutOp),
+    Special(special::SpecialOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -299,6 +303,7 @@ impl OpKind {
             OpKind::State(f) => f.type_name(),
             OpKind::Flow(f) => f.type_name(),
             OpKind::Layout(f) => f.type_name(),
+            OpKind::Special(f) => f.type_name(),
         }
     }
 
@@ -320,7 +325,8 @@ impl OpKind {
             Random => random::RandomOp,
             State => state::StateOp,
             Flow => flow::FlowOp,
-            Layout => layout::LayoutOp
+            Layout => layout::LayoutOp,
+            Special => special::SpecialOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -619,6 +625,7 @@ impl OpKind {
             OpKind::State(f) => return f.attrs(node, input_types),
             OpKind::Flow(f) => return f.attrs(node, input_types),
             OpKind::Layout(f) => return f.attrs(node, input_types),
+            OpKind::Special(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -655,4 +662,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <state::StateOp as Family>::register_gradients(r);
     <flow::FlowOp as Family>::register_gradients(r);
     <layout::LayoutOp as Family>::register_gradients(r);
+    <special::SpecialOp as Family>::register_gradients(r);
 }
