@@ -81,6 +81,10 @@ _NATIVE = [
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
+    # linear algebra (tf.linalg and its TF 1 top-level names)
+    "linalg", "matrix_inverse", "matrix_determinant", "matrix_solve", "matrix_triangular_solve",
+    "cholesky", "cholesky_solve", "trace", "matrix_transpose", "matrix_band_part", "diag",
+    "diag_part", "matrix_diag", "matrix_diag_part", "matrix_set_diag",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -159,6 +163,18 @@ if _NATIVE_IMPORT_ERROR is None:
                         graph_mode)
     from . import app, compat, logging, losses, math, random
     from .app import flags
+    from . import linalg
+    from .linalg import (cholesky, cholesky_solve, matrix_transpose, trace)
+    from .linalg import band_part as matrix_band_part
+    from .linalg import det as matrix_determinant
+    from .linalg import diag as matrix_diag
+    from .linalg import diag_part as matrix_diag_part
+    from .linalg import inv as matrix_inverse
+    from .linalg import set_diag as matrix_set_diag
+    from .linalg import solve as matrix_solve
+    from .linalg import tensor_diag as diag
+    from .linalg import tensor_diag_part as diag_part
+    from .linalg import triangular_solve as matrix_triangular_solve
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

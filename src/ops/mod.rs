@@ -10,6 +10,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod index;
 pub mod linalg;
+pub mod matrix;
 pub mod nn;
 pub mod random;
 pub mod reduce;
@@ -55,6 +56,7 @@ macro_rules! family_dispatch {
             OpKind::AxisOps($f) => $body,
             OpKind::Random($f) => $body,
             OpKind::State($f) => $body,
+            OpKind::Matrix($f) => $body,
             _ => $other,
         }
     };
@@ -162,6 +164,7 @@ pub enum OpKind {
     AxisOps(axis_ops::AxisOp),
     Random(random::RandomOp),
     State(Box<state::StateOp>),
+    Matrix(matrix::MatrixOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -291,6 +294,7 @@ impl OpKind {
             OpKind::AxisOps(f) => f.type_name(),
             OpKind::Random(f) => f.type_name(),
             OpKind::State(f) => f.type_name(),
+            OpKind::Matrix(f) => f.type_name(),
         }
     }
 
@@ -310,7 +314,8 @@ impl OpKind {
             Index => index::IndexOp,
             AxisOps => axis_ops::AxisOp,
             Random => random::RandomOp,
-            State => state::StateOp
+            State => state::StateOp,
+            Matrix => matrix::MatrixOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -607,6 +612,7 @@ impl OpKind {
             OpKind::AxisOps(f) => return f.attrs(node, input_types),
             OpKind::Random(f) => return f.attrs(node, input_types),
             OpKind::State(f) => return f.attrs(node, input_types),
+            OpKind::Matrix(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -641,4 +647,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <axis_ops::AxisOp as Family>::register_gradients(r);
     <random::RandomOp as Family>::register_gradients(r);
     <state::StateOp as Family>::register_gradients(r);
+    <matrix::MatrixOp as Family>::register_gradients(r);
 }
