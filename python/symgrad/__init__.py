@@ -85,6 +85,10 @@ _NATIVE = [
     "linalg", "matrix_inverse", "matrix_determinant", "matrix_solve", "matrix_triangular_solve",
     "cholesky", "cholesky_solve", "trace", "matrix_transpose", "matrix_band_part", "diag",
     "diag_part", "matrix_diag", "matrix_diag_part", "matrix_set_diag",
+    # segment reductions
+    "segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
+    "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
+    "unsorted_segment_mean", "unsorted_segment_sqrt_n",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -175,6 +179,10 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import tensor_diag as diag
     from .linalg import tensor_diag_part as diag_part
     from .linalg import triangular_solve as matrix_triangular_solve
+    from .segment_ops import (segment_max, segment_mean, segment_min, segment_prod,
+                              segment_sum, unsorted_segment_max, unsorted_segment_mean,
+                              unsorted_segment_min, unsorted_segment_prod,
+                              unsorted_segment_sqrt_n)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -14,6 +14,7 @@ pub mod matrix;
 pub mod nn;
 pub mod random;
 pub mod reduce;
+pub mod segment;
 pub mod source;
 pub mod state;
 pub mod unary;
@@ -57,6 +58,7 @@ macro_rules! family_dispatch {
             OpKind::Random($f) => $body,
             OpKind::State($f) => $body,
             OpKind::Matrix($f) => $body,
+            OpKind::Segment($f) => $body,
             _ => $other,
         }
     };
@@ -165,6 +167,7 @@ pub enum OpKind {
     Random(random::RandomOp),
     State(Box<state::StateOp>),
     Matrix(matrix::MatrixOp),
+    Segment(segment::SegmentOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -295,6 +298,7 @@ impl OpKind {
             OpKind::Random(f) => f.type_name(),
             OpKind::State(f) => f.type_name(),
             OpKind::Matrix(f) => f.type_name(),
+            OpKind::Segment(f) => f.type_name(),
         }
     }
 
@@ -315,7 +319,8 @@ impl OpKind {
             AxisOps => axis_ops::AxisOp,
             Random => random::RandomOp,
             State => state::StateOp,
-            Matrix => matrix::MatrixOp
+            Matrix => matrix::MatrixOp,
+            Segment => segment::SegmentOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -613,6 +618,7 @@ impl OpKind {
             OpKind::Random(f) => return f.attrs(node, input_types),
             OpKind::State(f) => return f.attrs(node, input_types),
             OpKind::Matrix(f) => return f.attrs(node, input_types),
+            OpKind::Segment(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -648,4 +654,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <random::RandomOp as Family>::register_gradients(r);
     <state::StateOp as Family>::register_gradients(r);
     <matrix::MatrixOp as Family>::register_gradients(r);
+    <segment::SegmentOp as Family>::register_gradients(r);
 }
