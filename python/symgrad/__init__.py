@@ -101,6 +101,14 @@ _NATIVE = [
     "erfc", "rint", "is_nan", "is_inf", "is_finite", "truncatediv", "truncatemod", "igamma",
     "igammac", "polygamma", "zeta", "betainc", "count_nonzero", "log_sigmoid", "scalar_mul",
     "lbeta",
+    # linear algebra (tf.linalg and its TF 1 top-level names)
+    "linalg", "matrix_inverse", "matrix_determinant", "matrix_solve", "matrix_triangular_solve",
+    "cholesky", "cholesky_solve", "trace", "matrix_transpose", "matrix_band_part", "diag",
+    "diag_part", "matrix_diag", "matrix_diag_part", "matrix_set_diag",
+    # segment reductions
+    "segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
+    "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
+    "unsorted_segment_mean", "unsorted_segment_sqrt_n",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -201,6 +209,22 @@ if _NATIVE_IMPORT_ERROR is None:
                                    count_nonzero, digamma, erfc, igamma, igammac, is_finite,
                                    is_inf, is_nan, lbeta, lgamma, polygamma, rint,
                                    scalar_mul, sinh, truncatediv, truncatemod, zeta)
+    from . import linalg
+    from .linalg import (cholesky, cholesky_solve, matrix_transpose, trace)
+    from .linalg import band_part as matrix_band_part
+    from .linalg import det as matrix_determinant
+    from .linalg import diag as matrix_diag
+    from .linalg import diag_part as matrix_diag_part
+    from .linalg import inv as matrix_inverse
+    from .linalg import set_diag as matrix_set_diag
+    from .linalg import solve as matrix_solve
+    from .linalg import tensor_diag as diag
+    from .linalg import tensor_diag_part as diag_part
+    from .linalg import triangular_solve as matrix_triangular_solve
+    from .segment_ops import (segment_max, segment_mean, segment_min, segment_prod,
+                              segment_sum, unsorted_segment_max, unsorted_segment_mean,
+                              unsorted_segment_min, unsorted_segment_prod,
+                              unsorted_segment_sqrt_n)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

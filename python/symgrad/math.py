@@ -19,6 +19,10 @@ from .math_ops import (abs, accumulate_n, add, add_n, argmax, argmin, ceil, cos,
                        reduce_prod, reduce_sum, round, rsqrt, sigmoid, sign, sin, sqrt, square,
                        squared_difference, subtract, tan, tanh, top_k, truediv)
 from .nn import log_softmax, softmax, softplus  # noqa: F401
+from .array_ops import unsorted_segment_sum  # noqa: F401
+from .segment_ops import (segment_max, segment_mean, segment_min, segment_prod,  # noqa: F401
+                          segment_sum, unsorted_segment_max, unsorted_segment_mean,
+                          unsorted_segment_min, unsorted_segment_prod, unsorted_segment_sqrt_n)
 
 __all__ = [
     "abs", "accumulate_n", "add", "add_n", "argmax", "argmin", "atan2", "ceil", "cos",
@@ -31,6 +35,9 @@ __all__ = [
     "reduce_prod", "reduce_sum", "round", "rsqrt", "sigmoid", "sign", "sin", "softmax",
     "softplus", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k",
     "truediv",
+    "segment_max", "segment_mean", "segment_min", "segment_prod", "segment_sum",
+    "unsorted_segment_max", "unsorted_segment_mean", "unsorted_segment_min",
+    "unsorted_segment_prod", "unsorted_segment_sqrt_n", "unsorted_segment_sum",
 ]
 
 from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh,  # noqa: E402,F401

@@ -384,7 +384,7 @@ fn coords(shape: &[usize], mut i: usize) -> String {
     parts.join(",")
 }
 
-pub(super) fn index_type(ctx: &InferCtx<'_>, i: usize, name: &str) -> Result<()> {
+pub(crate) fn index_type(ctx: &InferCtx<'_>, i: usize, name: &str) -> Result<()> {
     let t = ctx.dtype(i)?;
     if !matches!(t, DType::I32 | DType::I64) {
         return Err(Error::type_error(format!(
@@ -663,7 +663,7 @@ fn scatter_nd_kernel(indices: &Value, updates: &Value, shape: &Value) -> Result<
 
 // ===== UnsortedSegmentSum =====
 
-fn infer_segment_sum(ctx: &InferCtx<'_>) -> Result<Metas> {
+pub(crate) fn infer_segment_sum(ctx: &InferCtx<'_>) -> Result<Metas> {
     ctx.expect_inputs(3)?;
     index_type(ctx, 1, "segment_ids")?;
     index_type(ctx, 2, "num_segments")?;
@@ -706,7 +706,13 @@ fn infer_segment_sum(ctx: &InferCtx<'_>) -> Result<Metas> {
     one(dtype, Shape(Some(dims)))
 }
 
-fn segment_sum_kernel(data: &Value, ids: &Value, num: &Value) -> Result<Value> {
+/// The output row of each id of an unsorted segment op (`None`: a negative id, dropped as
+/// TF's kernels do) and the number of segments, with TF's checks.
+pub(crate) fn segment_rows(
+    data: &Value,
+    ids: &Value,
+    num: &Value,
+) -> Result<(Vec<Option<usize>>, usize)> {
     let n = scalar_int(num, "num_segments")?;
     if n < 0 {
         return Err(Error::op_invalid(format!(
@@ -721,9 +727,8 @@ fn segment_sum_kernel(data: &Value, ids: &Value, num: &Value) -> Result<Value> {
             fmt_dims(ss)
         )));
     }
-    let inner: usize = ds[ss.len()..].iter().product();
     let seg = ids.to_i64_vec()?;
-    let mut offsets = Vec::with_capacity(seg.len() * inner);
+    let mut rows = Vec::with_capacity(seg.len());
     for (pos, &s) in seg.iter().enumerate() {
         if s >= n {
             return Err(Error::op_invalid(format!(
@@ -731,12 +736,22 @@ fn segment_sum_kernel(data: &Value, ids: &Value, num: &Value) -> Result<Value> {
                 coords(ss, pos)
             )));
         }
-        // Negative ids are dropped, as TF's kernel does.
-        let base = (s >= 0).then_some(s as usize * inner);
-        offsets.extend((0..inner).map(|k| base.map(|b| b + k)));
+        rows.push((s >= 0).then_some(s as usize));
     }
-    let mut shape = vec![n as usize];
-    shape.extend_from_slice(&ds[ss.len()..]);
+    Ok((rows, n as usize))
+}
+
+fn segment_sum_kernel(data: &Value, ids: &Value, num: &Value) -> Result<Value> {
+    let (rows, n) = segment_rows(data, ids, num)?;
+    let ds = data.shape();
+    let lead = ids.shape().len();
+    let inner: usize = ds[lead..].iter().product();
+    let offsets: Vec<Option<usize>> = rows
+        .iter()
+        .flat_map(|r| (0..inner).map(move |k| r.map(|b| b * inner + k)))
+        .collect();
+    let mut shape = vec![n];
+    shape.extend_from_slice(&ds[lead..]);
     scatter_add(data, &offsets, &shape, "UnsortedSegmentSum")
 }
 

@@ -89,6 +89,19 @@ fn shape_err(ctx: &InferCtx<'_>, op: &OpKind, message: impl std::fmt::Display) -
         _ => String::new(),
     };
     let dtype = ctx.dtype(0).map(|d| d.tf_enum_name()).unwrap_or("?");
+    let (inputs, shapes) = node_inputs_and_shapes(ctx);
+    Error::invalid(format!(
+        "{message} for '{{{{node {}}}}} = {}[T={dtype}, {attrs}]({})' with input shapes: {}.",
+        ctx.name,
+        op.type_name(),
+        inputs,
+        shapes
+    ))
+}
+
+/// The input list and the input shapes of a node being built, as TF's shape-function
+/// errors print them (`a, b:1` and `[2,3], [3]`).
+pub(crate) fn node_inputs_and_shapes(ctx: &InferCtx<'_>) -> (String, String) {
     let inputs: Vec<String> = ctx
         .inputs
         .iter()
@@ -101,13 +114,7 @@ fn shape_err(ctx: &InferCtx<'_>, op: &OpKind, message: impl std::fmt::Display) -
     let shapes: Vec<String> = (0..ctx.num_inputs())
         .map(|i| ctx.shape(i).map_or("?".into(), |s| s.bracketed()))
         .collect();
-    Error::invalid(format!(
-        "{message} for '{{{{node {}}}}} = {}[T={dtype}, {attrs}]({})' with input shapes: {}.",
-        ctx.name,
-        op.type_name(),
-        inputs.join(", "),
-        shapes.join(", ")
-    ))
+    (inputs.join(", "), shapes.join(", "))
 }
 
 /// (rows, cols) of the last two static dims, swapped when `transpose`.
@@ -477,7 +484,7 @@ fn matrices<'a, T: MatElem>(
 
 /// The flat index into a (right-aligned, broadcast) source batch of the `flat`-th element
 /// of the output batch.
-fn source_index(mut flat: usize, out: &[usize], src: &[usize]) -> usize {
+pub(crate) fn source_index(mut flat: usize, out: &[usize], src: &[usize]) -> usize {
     let offset = out.len().saturating_sub(src.len());
     let (mut index, mut stride) = (0, 1);
     for (pos, &d) in out.iter().enumerate().rev() {
@@ -652,7 +659,7 @@ fn batch_matmul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 /// Statically when the shapes tell which axes x was broadcast along, else with
 /// `BroadcastGradientArgs(shape(x), shape(grad))` (the matrix dims match, so only batch
 /// axes come back; this needs no slicing of the shapes).
-fn unbroadcast(g: &Graph, grad: Tensor, x: Tensor) -> Result<Tensor> {
+pub(crate) fn unbroadcast(g: &Graph, grad: Tensor, x: Tensor) -> Result<Tensor> {
     let (sx, sg) = (g.shape(x)?, g.shape(grad)?);
     let summed = match broadcast_reduction_axes(&sx, &sg) {
         Some((axes, _)) => {

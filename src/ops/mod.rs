@@ -12,9 +12,11 @@ pub mod flow;
 pub mod index;
 pub mod layout;
 pub mod linalg;
+pub mod matrix;
 pub mod nn;
 pub mod random;
 pub mod reduce;
+pub mod segment;
 pub mod source;
 pub mod special;
 pub mod special_fns;
@@ -62,6 +64,8 @@ macro_rules! family_dispatch {
             OpKind::Flow($f) => $body,
             OpKind::Layout($f) => $body,
             OpKind::Special($f) => $body,
+            OpKind::Matrix($f) => $body,
+            OpKind::Segment($f) => $body,
             _ => $other,
         }
     };
@@ -172,6 +176,8 @@ pub enum OpKind {
     Flow(Box<flow::FlowOp>),
     Layout(layout::LayoutOp),
     Special(special::SpecialOp),
+    Matrix(matrix::MatrixOp),
+    Segment(segment::SegmentOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -304,6 +310,8 @@ impl OpKind {
             OpKind::Flow(f) => f.type_name(),
             OpKind::Layout(f) => f.type_name(),
             OpKind::Special(f) => f.type_name(),
+            OpKind::Matrix(f) => f.type_name(),
+            OpKind::Segment(f) => f.type_name(),
         }
     }
 
@@ -326,7 +334,9 @@ impl OpKind {
             State => state::StateOp,
             Flow => flow::FlowOp,
             Layout => layout::LayoutOp,
-            Special => special::SpecialOp
+            Special => special::SpecialOp,
+            Matrix => matrix::MatrixOp,
+            Segment => segment::SegmentOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -626,6 +636,8 @@ impl OpKind {
             OpKind::Flow(f) => return f.attrs(node, input_types),
             OpKind::Layout(f) => return f.attrs(node, input_types),
             OpKind::Special(f) => return f.attrs(node, input_types),
+            OpKind::Matrix(f) => return f.attrs(node, input_types),
+            OpKind::Segment(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -663,4 +675,6 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <flow::FlowOp as Family>::register_gradients(r);
     <layout::LayoutOp as Family>::register_gradients(r);
     <special::SpecialOp as Family>::register_gradients(r);
+    <matrix::MatrixOp as Family>::register_gradients(r);
+    <segment::SegmentOp as Family>::register_gradients(r);
 }

@@ -1,0 +1,223 @@
+"""``tf.linalg`` (TF 2.21's ``tf.compat.v1.linalg``): matrix inverses, determinants, solves,
+Cholesky, band parts and diagonals on batches of matrices, with the products and norms of
+the top level under their ``tf.linalg`` names.
+
+Each function builds the graph TF builds (op types, attributes, op and constant names); the
+composites (``logdet``, ``trace``, ``cholesky_solve``, ``adjoint``, ``matrix_transpose``,
+``matvec``) are composed as TF composes them.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any, Optional
+
+from . import dtypes as _dtypes
+from ._nn_math import l2_normalize, norm
+from ._op_helpers import create_op, create_tensor, int_tensor, op_scope
+from . import array_ops as _array_ops
+from .array_ops import concat, expand_dims, rank, squeeze
+from .constant_op import constant, convert_to_tensor
+from .framework import Tensor
+from .math_ops import einsum, eye, log, matmul, reduce_sum, subtract, tensordot
+
+__all__ = [
+    "adjoint", "band_part", "cholesky", "cholesky_solve", "det", "diag", "diag_part", "eye",
+    "einsum", "inv", "l2_normalize", "logdet", "matmul", "matrix_transpose", "matvec", "norm",
+    "set_diag", "slogdet", "solve", "tensor_diag", "tensor_diag_part", "tensordot", "trace",
+    "transpose", "triangular_solve",
+]
+
+_ALIGNS = ("LEFT_RIGHT", "RIGHT_LEFT", "LEFT_LEFT", "RIGHT_RIGHT")
+
+LogMatrixDeterminant = collections.namedtuple(
+    "LogMatrixDeterminant", ["sign", "log_abs_determinant"])
+
+
+def _unary(op_type: str, input: Any, name: Optional[str], attrs: Optional[dict[str, Any]] = None,
+           arg: str = "input") -> Tensor:
+    with op_scope(name, op_type, [input]) as scope:
+        value = convert_to_tensor(input, name=arg)
+        return create_tensor(op_type, [value], attrs or {}, scope)
+
+
+def _pair(op_type: str, matrix: Any, rhs: Any, attrs: dict[str, Any],
+          name: Optional[str]) -> Tensor:
+    with op_scope(name, op_type, [matrix, rhs]) as scope:
+        m = convert_to_tensor(matrix, name="matrix")
+        r = convert_to_tensor(rhs, preferred_dtype=m.dtype, name="rhs")
+        return create_tensor(op_type, [m, r], attrs, scope)
+
+
+def inv(input: Any, adjoint: bool = False, name: Optional[str] = None) -> Tensor:
+    """``MatrixInverse``: the inverse of each matrix (of its adjoint with ``adjoint``)."""
+    return _unary("MatrixInverse", input, name, {"adjoint": bool(adjoint)})
+
+
+def det(input: Any, name: Optional[str] = None) -> Tensor:
+    """``MatrixDeterminant``: one determinant per matrix."""
+    return _unary("MatrixDeterminant", input, name)
+
+
+def slogdet(input: Any, name: Optional[str] = None) -> Any:
+    """``LogMatrixDeterminant``: ``(sign, log_abs_determinant)`` per matrix."""
+    with op_scope(name, "LogMatrixDeterminant", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        op = create_op("LogMatrixDeterminant", [value], {}, scope)
+        return LogMatrixDeterminant(op.outputs[0], op.outputs[1])
+
+
+def cholesky(input: Any, name: Optional[str] = None) -> Tensor:
+    """``Cholesky``: the lower factor L of each Hermitian positive definite matrix (only the
+    lower triangle is read). A matrix that is not positive definite gives NaNs, as TF."""
+    return _unary("Cholesky", input, name)
+
+
+def logdet(matrix: Any, name: Optional[str] = None) -> Tensor:
+    """``2 · Σ log diag(cholesky(matrix))``: the log determinant of a positive definite
+    matrix, composed as TF composes it."""
+    with op_scope(name, "logdet", [matrix]):
+        chol = cholesky(matrix)
+        return 2.0 * reduce_sum(log(diag_part(chol)), axis=[-1])
+
+
+def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: Optional[str] = None) -> Tensor:
+    """``MatrixSolve``: X with ``matrix · X = rhs`` (``adjoint(matrix) · X`` with
+    ``adjoint``). A singular matrix is an ``InvalidArgumentError`` when run."""
+    return _pair("MatrixSolve", matrix, rhs, {"adjoint": bool(adjoint)}, name)
+
+
+def triangular_solve(matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = False,
+                     name: Optional[str] = None) -> Tensor:
+    """``MatrixTriangularSolve`` in a ``triangular_solve`` scope; batch dims broadcast."""
+    with op_scope(name, "triangular_solve", [matrix, rhs]):
+        return _pair("MatrixTriangularSolve", matrix, rhs,
+                     {"lower": bool(lower), "adjoint": bool(adjoint)}, None)
+
+
+def cholesky_solve(chol: Any, rhs: Any, name: Optional[str] = None) -> Tensor:
+    """X with ``A · X = rhs`` given ``chol = cholesky(A)``: two triangular solves."""
+    with op_scope(name, "cholesky_solve", [chol, rhs]):
+        y = _pair("MatrixTriangularSolve", chol, rhs, {"lower": True, "adjoint": False}, None)
+        return _pair("MatrixTriangularSolve", chol, y, {"lower": True, "adjoint": True}, None)
+
+
+def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False) -> Tensor:
+    """Swaps the last two axes (a ``Transpose``; ``conjugate`` changes nothing for real
+    dtypes)."""
+    with op_scope(name, "matrix_transpose", [a]):
+        value = convert_to_tensor(a, name="a")
+        ndims = value.shape.rank
+        if ndims is not None:
+            if ndims < 2:
+                raise ValueError(
+                    "Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` = "
+                    f"{value} with shape: {value.shape}")
+            perm: Any = list(range(ndims - 2)) + [ndims - 1, ndims - 2]
+        else:
+            a_rank = rank(value)
+            lead = create_tensor("Range", [constant(0, name="start"), subtract(a_rank, 2),
+                                           constant(1, name="delta")], {}, "Range")
+            perm = concat([lead, [a_rank - 1, a_rank - 2]], 0)
+        return _array_ops.transpose(value, perm=perm, conjugate=conjugate)
+
+
+transpose = matrix_transpose
+
+
+def adjoint(matrix: Any, name: Optional[str] = None) -> Tensor:
+    """The conjugate transpose of each matrix (the transpose for real dtypes)."""
+    with op_scope(name, "adjoint", [matrix]):
+        value = convert_to_tensor(matrix, name="matrix")
+        return matrix_transpose(value, conjugate=True)
+
+
+def trace(x: Any, name: Optional[str] = None) -> Tensor:
+    """The sum of each matrix's main diagonal: ``Sum(MatrixDiagPartV3(x), [-1])``."""
+    with op_scope(name, "Trace", [x]) as scope:
+        value = convert_to_tensor(x, name="x")
+        return reduce_sum(diag_part(value), [-1], name=scope)
+
+
+def band_part(input: Any, num_lower: Any, num_upper: Any, name: Optional[str] = None
+              ) -> Tensor:
+    """``MatrixBandPart``: keeps ``num_lower`` subdiagonals and ``num_upper`` superdiagonals
+    (negative: all), zeroes the rest."""
+    with op_scope(name, "MatrixBandPart", [input, num_lower, num_upper]) as scope:
+        value = convert_to_tensor(input, name="input")
+        index_type = (num_upper.dtype if isinstance(num_upper, Tensor)
+                      and not isinstance(num_lower, Tensor) else _dtypes.int32)
+        lower = int_tensor(num_lower, "num_lower", index_type)
+        upper = int_tensor(num_upper, "num_upper", lower.dtype)
+        if lower.dtype is not upper.dtype:
+            raise TypeError(
+                f"Input 'num_upper' of 'MatrixBandPart' Op has type {upper.dtype.name} that "
+                f"does not match type {lower.dtype.name} of argument 'num_lower'.")
+        return create_tensor("MatrixBandPart", [value, lower, upper], {}, scope)
+
+
+def _check_align(op_type: str, align: Any) -> str:
+    text = align.decode() if isinstance(align, bytes) else str(align)
+    if text not in _ALIGNS:
+        raise ValueError(
+            f"Attr 'align' of '{op_type}' Op passed string '{text}' not in: \"LEFT_RIGHT\", "
+            "\"RIGHT_LEFT\", \"LEFT_LEFT\", \"RIGHT_RIGHT\".")
+    return text
+
+
+def diag(diagonal: Any, name: str = "diag", k: Any = 0, num_rows: Any = -1, num_cols: Any = -1,
+         padding_value: Any = 0, align: str = "RIGHT_LEFT") -> Tensor:
+    """``MatrixDiagV3``: batches of matrices with ``diagonal`` on diagonals ``k`` (an int or
+    a ``(low, high)`` band), ``padding_value`` elsewhere."""
+    align = _check_align("MatrixDiagV3", align)
+    with op_scope(name, "MatrixDiagV3", [diagonal, k, num_rows, num_cols, padding_value]
+                  ) as scope:
+        d = convert_to_tensor(diagonal, name="diagonal")
+        inputs = [d, int_tensor(k, "k"), int_tensor(num_rows, "num_rows"),
+                  int_tensor(num_cols, "num_cols"),
+                  convert_to_tensor(padding_value, dtype=d.dtype, name="padding_value")]
+        return create_tensor("MatrixDiagV3", inputs, {"align": align}, scope)
+
+
+def diag_part(input: Any, name: str = "diag_part", k: Any = 0, padding_value: Any = 0,
+              align: str = "RIGHT_LEFT") -> Tensor:
+    """``MatrixDiagPartV3``: diagonals ``k`` of each matrix, shorter ones padded with
+    ``padding_value`` on the side ``align`` says."""
+    align = _check_align("MatrixDiagPartV3", align)
+    with op_scope(name, "MatrixDiagPartV3", [input, k, padding_value]) as scope:
+        value = convert_to_tensor(input, name="input")
+        inputs = [value, int_tensor(k, "k"),
+                  convert_to_tensor(padding_value, dtype=value.dtype, name="padding_value")]
+        return create_tensor("MatrixDiagPartV3", inputs, {"align": align}, scope)
+
+
+def set_diag(input: Any, diagonal: Any, name: str = "set_diag", k: Any = 0,
+             align: str = "RIGHT_LEFT") -> Tensor:
+    """``MatrixSetDiagV3``: ``input`` with diagonals ``k`` replaced by ``diagonal``."""
+    align = _check_align("MatrixSetDiagV3", align)
+    with op_scope(name, "MatrixSetDiagV3", [input, diagonal, k]) as scope:
+        value = convert_to_tensor(input, name="input")
+        d = convert_to_tensor(diagonal, dtype=value.dtype, name="diagonal")
+        return create_tensor("MatrixSetDiagV3", [value, d, int_tensor(k, "k")],
+                             {"align": align}, scope)
+
+
+def tensor_diag(diagonal: Any, name: Optional[str] = None) -> Tensor:
+    """``Diag``: a rank-k tensor to the rank-2k tensor holding it on its diagonal."""
+    return _unary("Diag", diagonal, name, arg="diagonal")
+
+
+def tensor_diag_part(input: Any, name: Optional[str] = None) -> Tensor:
+    """``DiagPart``: the inverse of ``tensor_diag``."""
+    return _unary("DiagPart", input, name)
+
+
+def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
+           a_is_sparse: bool = False, b_is_sparse: bool = False,
+           name: Optional[str] = None) -> Tensor:
+    """Matrix times vector: ``squeeze(matmul(a, expand_dims(b, -1)), -1)``."""
+    with op_scope(name, "MatVec", [a, b]):
+        output = matmul(a, expand_dims(b, axis=-1), transpose_a=transpose_a,
+                        adjoint_a=adjoint_a, a_is_sparse=a_is_sparse, b_is_sparse=b_is_sparse)
+        return squeeze(output, axis=-1)
+
