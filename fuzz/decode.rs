@@ -349,7 +349,7 @@ pub fn run_case(data: &[u8]) -> Vec<String> {
         let inputs: Vec<Tensor> = (0..b.below(5)).map(|_| b.pick(&tensors)).collect();
         let attrs = attrs(&mut b);
         if let Ok(op) = g.add_op_def(op_type, &inputs, &attrs, None) {
-            let n = g.read().node(op.node).map_or(0, |n| n.outputs.len());
+            let n = g.read().node(op.node).map_or(0, |n| n.num_outputs());
             tensors.extend((0..n as u32).map(|i| op.output(i)));
         }
     }

@@ -51,10 +51,10 @@ fn type_of(g: &Graph, t: Tensor) -> String {
 }
 
 fn op_names(g: &Graph) -> Vec<String> {
-    g.read()
-        .nodes()
+    let data = g.read();
+    data.nodes()
         .iter()
-        .map(|n| n.name.to_string())
+        .map(|n| data.op_name(n).to_string())
         .collect()
 }
 
@@ -621,7 +621,9 @@ fn add_n_aggregation_order_and_value() {
     let v = eval(&g, &[d], &[(x, Value::scalar(x0))])[0][0];
     assert!((v - (3.0 + x0.cos() + x0.exp())).abs() < 1e-12);
     // ADD_N colocates the sum with its first term's op.
-    let groups = g.read().node(d.node).unwrap().colocation_groups();
+    let data = g.read();
+    let groups = data.colocation_groups(data.node(d.node).unwrap());
+    drop(data);
     assert_eq!(groups, vec![format!("loc:@{}", ins[0])]);
 }
 
@@ -790,16 +792,16 @@ fn colocate_gradients_with_ops() {
     let wx_grad_ops: Vec<_> = data
         .nodes()
         .iter()
-        .filter(|n| n.name.starts_with("gradients/wx_grad/"))
+        .filter(|n| data.op_name(n).starts_with("gradients/wx_grad/"))
         .collect();
     assert!(!wx_grad_ops.is_empty());
     for n in &wx_grad_ops {
-        assert_eq!(n.device(), "/device:GPU:0", "{}", n.name);
+        assert_eq!(n.device(), "/device:GPU:0", "{}", data.op_name(n));
         assert_eq!(
-            n.colocation_groups(),
+            data.colocation_groups(n),
             vec!["loc:@wx".to_string()],
             "{}",
-            n.name
+            data.op_name(n)
         );
     }
     drop(data);
@@ -808,10 +810,10 @@ fn colocate_gradients_with_ops() {
     for n in data
         .nodes()
         .iter()
-        .filter(|n| n.name.starts_with("gradients_1/wx_grad/"))
+        .filter(|n| data.op_name(n).starts_with("gradients_1/wx_grad/"))
     {
-        assert_eq!(n.device(), "", "{}", n.name);
-        assert!(n.colocation().is_empty(), "{}", n.name);
+        assert_eq!(n.device(), "", "{}", data.op_name(n));
+        assert!(n.colocation().is_empty(), "{}", data.op_name(n));
     }
     drop(data);
     let xv = Value::from_vec(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
@@ -1317,5 +1319,5 @@ fn default_seed_is_colocated_with_y_when_colocating() {
     let data = g.read();
     let n = data.node(seed.node).unwrap();
     assert_eq!(n.device(), "/device:GPU:0");
-    assert_eq!(n.colocation_groups(), vec!["loc:@y".to_string()]);
+    assert_eq!(data.colocation_groups(n), vec!["loc:@y".to_string()]);
 }

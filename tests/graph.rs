@@ -33,7 +33,8 @@ fn device(g: &Graph, op: OpRef) -> String {
 }
 
 fn groups(g: &Graph, op: OpRef) -> Vec<String> {
-    g.read().node(op.node).unwrap().colocation_groups()
+    let data = g.read();
+    data.colocation_groups(data.node(op.node).unwrap())
 }
 
 fn dims(v: &[Option<usize>]) -> Shape {

@@ -101,14 +101,15 @@ fn widest_live_bytes(g: &Graph, fetches: &[Tensor]) -> u64 {
         last_use.insert((t.node as usize, t.index), usize::MAX);
     }
     let bytes = |n: usize, k: usize| -> u64 {
-        let m = &nodes[n].outputs[k];
-        m.shape.num_elements().unwrap_or(0) as u64 * m.dtype.size_of() as u64
+        data.output_meta(&nodes[n], k).map_or(0, |m| {
+            m.shape.num_elements().unwrap_or(0) as u64 * m.dtype.size_of() as u64
+        })
     };
     let (mut live, mut peak) = (0u64, 0u64);
     let mut frees: std::collections::BTreeMap<usize, u64> = Default::default();
     for i in (0..nodes.len()).filter(|&i| needed[i]) {
         if !pre_existing(i) {
-            for k in 0..nodes[i].outputs.len() {
+            for k in 0..nodes[i].num_outputs() {
                 if let Some(&end) = last_use.get(&(i, k as u32)) {
                     live += bytes(i, k);
                     *frees.entry(end).or_default() += bytes(i, k);

@@ -17,5 +17,5 @@ fn per_op_records_stay_small() {
         println!("{name}: {size} bytes");
     }
     assert!(std::mem::size_of::<OpKind>() <= 48, "{sizes:?}");
-    assert!(std::mem::size_of::<Node>() <= 248, "{sizes:?}");
+    assert!(std::mem::size_of::<Node>() <= 152, "{sizes:?}");
 }

@@ -44,7 +44,7 @@ fn sq(g: &Graph, t: Tensor) -> Tensor {
 }
 
 fn c(xs: &[i64]) -> Input {
-    Input::Const("", Value::int_vector(DType::I32, xs))
+    Input::constant("", Value::int_vector(DType::I32, xs))
 }
 
 fn sslice(g: &Graph, x: Tensor, b: &[i64], e: &[i64], s: &[i64], m: Masks) -> Tensor {

@@ -649,7 +649,7 @@ fn build_op_function(op_type: &str, inputs: &[EagerTensor], attrs: &Attrs) -> Re
             node.set_gradient_op_type(Some(grad_type.as_str().into()));
         }
     }
-    let n = g.read().node_checked(op)?.outputs.len();
+    let n = g.read().node_checked(op)?.num_outputs();
     let outputs: Vec<Tensor> = (0..n as u32).map(|i| op.output(i)).collect();
     // Ops without outputs (variable updates) run as targets.
     Function::new(&g, fed, outputs, &[op], op_type)

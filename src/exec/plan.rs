@@ -272,11 +272,11 @@ impl Plan {
             }
             steps.push(Step {
                 node,
-                name: n.name.clone(),
+                name: data.op_name(n).into(),
                 op: n.op.clone(),
                 inputs,
                 outputs: SmallVec::new(),
-                metas: n.outputs.clone(),
+                metas: data.output_metas(n),
                 fused: None,
             });
         }

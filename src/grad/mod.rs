@@ -327,10 +327,12 @@ fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
         .ok_or_else(|| Error::invalid(format!("no op {node}")))?;
     Ok(OpFacts {
         inputs: n.inputs.clone(),
-        output_dtypes: n.outputs.iter().map(|m| m.dtype).collect(),
+        output_dtypes: (0..n.num_outputs())
+            .filter_map(|i| data.output_meta(n, i).map(|m| m.dtype))
+            .collect(),
         kind: n.op.clone(),
         gradient_override: n.gradient_op_type().map(Box::from),
-        name: n.name.clone(),
+        name: data.op_name(n).into(),
     })
 }
 
@@ -406,8 +408,10 @@ fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
         }
         if let Some(node) = data.node(op) {
             for &(consumer, out) in &node.consumers {
-                if node.outputs[out as usize].dtype.is_trainable() && !marks.has(consumer, REACHED)
-                {
+                let trainable = data
+                    .output_meta(node, out as usize)
+                    .is_some_and(|m| m.dtype.is_trainable());
+                if trainable && !marks.has(consumer, REACHED) {
                     stack.push(consumer);
                 }
             }
@@ -452,7 +456,7 @@ fn backprop(
 
     // (4) seeds, and the ops ready to start.
     let mut contributions: FxHashMap<NodeId, Received> = FxHashMap::default();
-    let num_outputs = |node: NodeId| g.read().node(node).map_or(0, |n| n.outputs.len());
+    let num_outputs = |node: NodeId| g.read().node(node).map_or(0, |n| n.num_outputs());
     for (y, seed) in ys.iter().zip(seeds) {
         let slot = contributions
             .entry(y.node)
@@ -638,13 +642,13 @@ pub fn node_def_text(g: &Graph, op: NodeId) -> String {
     let Some(n) = data.node(op) else {
         return format!("{op}");
     };
-    let mut s = format!("name: \"{}\"\nop: \"{}\"\n", n.name, n.type_name());
+    let mut s = format!("name: \"{}\"\nop: \"{}\"\n", data.op_name(n), n.type_name());
     for t in &n.inputs {
         let input = data.node(t.node).map_or(String::new(), |p| {
             if t.index == 0 {
-                p.name.to_string()
+                data.op_name(p).to_string()
             } else {
-                format!("{}:{}", p.name, t.index)
+                format!("{}:{}", data.op_name(p), t.index)
             }
         });
         s.push_str(&format!("input: \"{input}\"\n"));

@@ -5,6 +5,7 @@
 //! lock for just the op it adds, so a Python gradient function called from the gradient
 //! traversal can build ops in the same graph without deadlock.
 
+mod metas;
 mod names;
 mod scope;
 mod store;
@@ -15,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::ops::{InferCtx, OpKind};
 use crate::shape::Shape;
 use crate::value::Value;
+pub use metas::{MetaId, MetaTable};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -60,7 +62,7 @@ impl OpRef {
 }
 
 /// The static type of one output.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TensorMeta {
     pub dtype: DType,
     pub shape: Shape,
@@ -77,10 +79,12 @@ pub type Metas = SmallVec<[TensorMeta; 1]>;
 /// One op in the arena.
 #[derive(Debug)]
 pub struct Node {
-    pub name: Box<str>,
+    /// Its name, kept in the graph's `NodeStore` (`GraphData::op_name`).
+    name: store::NameRef,
     pub op: OpKind,
     pub inputs: SmallVec<[Tensor; 2]>,
-    pub outputs: Metas,
+    /// Its outputs' static types, interned in the graph's `MetaTable`.
+    output_types: SmallVec<[MetaId; 2]>,
     /// (consumer, output index consumed), one entry per data edge.
     pub consumers: SmallVec<[(NodeId, u32); 2]>,
     /// What the scopes added, absent for most ops: boxed so a plain op stays small.
@@ -101,6 +105,9 @@ struct Placement {
 impl Node {
     pub fn type_name(&self) -> &str {
         self.op.type_name()
+    }
+    pub fn num_outputs(&self) -> usize {
+        self.output_types.len()
     }
     pub fn control_inputs(&self) -> &[NodeId] {
         self.placement.as_deref().map_or(&[], |p| &p.control_inputs)
@@ -123,10 +130,10 @@ impl Node {
         let placement = self.placement.get_or_insert_with(Default::default);
         placement.gradient_op_type = op_type;
     }
-    /// TF's `Operation.colocation_groups()`.
-    pub fn colocation_groups(&self) -> Vec<String> {
+    /// TF's `Operation.colocation_groups()`, for this op named `name`.
+    pub(crate) fn colocation_groups(&self, name: &str) -> Vec<String> {
         if self.colocation().is_empty() {
-            vec![format!("loc:@{}", self.name)]
+            vec![format!("loc:@{name}")]
         } else {
             self.colocation().iter().map(|s| s.to_string()).collect()
         }
@@ -143,10 +150,12 @@ pub struct GraphData {
     /// (input shape, axes) pairs whose static reduced shape gradient helpers exist already
     /// (TF's per-graph `_reduced_shape_cache`).
     reduced_shapes: rustc_hash::FxHashSet<(Vec<usize>, Vec<i64>)>,
+    /// The distinct output types of the ops, which nodes refer to by id.
+    metas: MetaTable,
     /// The values of small integer Consts built while differentiating (static shapes,
     /// reduction axes), shared: a chain's gradient repeats the same few thousands of
     /// times, and a shared value costs no allocation (values are copy-on-write).
-    small_int_vectors: FxHashMap<(bool, SmallVec<[i64; 4]>), Value>,
+    small_int_vectors: FxHashMap<(bool, SmallVec<[i64; 4]>), Arc<Value>>,
     /// Bumped on every mutation that can change what a run computes.
     version: u64,
 }
@@ -190,7 +199,16 @@ impl SavedNameScope {
 #[derive(Debug, Clone)]
 pub enum Input {
     Tensor(Tensor),
-    Const(&'static str, Value),
+    /// Shared, so that a value reused by many ops (a chain's gradient repeats the same
+    /// shape vectors thousands of times) costs no allocation per op.
+    Const(&'static str, Arc<Value>),
+}
+
+impl Input {
+    /// A constant input holding `value`.
+    pub fn constant(arg: &'static str, value: Value) -> Input {
+        Input::Const(arg, Arc::new(value))
+    }
 }
 
 impl From<Tensor> for Input {
@@ -219,6 +237,7 @@ impl Graph {
                 scope: ScopeState::default(),
                 finalized: false,
                 reduced_shapes: Default::default(),
+                metas: MetaTable::default(),
                 small_int_vectors: Default::default(),
                 version: 0,
             })),
@@ -313,7 +332,8 @@ impl Graph {
         self.read().nodes.len()
     }
     pub fn op_name(&self, op: OpRef) -> Result<String> {
-        Ok(self.read().node_checked(op)?.name.to_string())
+        let data = self.read();
+        Ok(data.op_name(data.node_checked(op)?).to_string())
     }
     pub fn op_inputs(&self, op: OpRef) -> Result<Vec<Tensor>> {
         Ok(self.read().node_checked(op)?.inputs.to_vec())
@@ -340,14 +360,21 @@ impl Graph {
     pub fn set_shape(&self, t: Tensor, shape: &Shape) -> Result<()> {
         let mut g = self.write();
         g.check_tensor(t)?;
-        let meta = &mut g.nodes[t.node as usize].outputs[t.index as usize];
+        let meta = g.meta(t)?;
         let merged = meta.shape.merge(shape).map_err(|_| {
             Error::invalid(format!(
                 "Tensor's shape {} is not compatible with supplied shape {}",
                 meta.shape, shape
             ))
         })?;
-        meta.shape = merged;
+        let merged = TensorMeta::new(meta.dtype, merged);
+        let id = g.intern_meta(&merged)?;
+        if let Some(slot) = g.nodes[t.node as usize]
+            .output_types
+            .get_mut(t.index as usize)
+        {
+            *slot = id;
+        }
         g.version += 1;
         Ok(())
     }
@@ -471,14 +498,42 @@ impl GraphData {
             .nodes
             .get(t.node as usize)
             .ok_or_else(|| Error::invalid(format!("No op with id {} in this graph", t.node)))?;
-        node.outputs.get(t.index as usize).ok_or_else(|| {
+        let id = node.output_types.get(t.index as usize).ok_or_else(|| {
             Error::invalid(format!(
                 "Operation '{}' has {} outputs; output {} does not exist",
-                node.name,
-                node.outputs.len(),
+                self.op_name(node),
+                node.num_outputs(),
                 t.index
             ))
-        })
+        })?;
+        self.metas
+            .get(*id)
+            .ok_or_else(|| Error::internal("an op's output type is missing from its graph"))
+    }
+    /// The static type of `node`'s output `index` (`node` from this graph).
+    pub fn output_meta(&self, node: &Node, index: usize) -> Option<&TensorMeta> {
+        self.metas.get(*node.output_types.get(index)?)
+    }
+    /// The static types of all of `node`'s outputs (`node` from this graph).
+    pub fn output_metas(&self, node: &Node) -> Metas {
+        node.output_types
+            .iter()
+            .filter_map(|&id| self.metas.get(id))
+            .cloned()
+            .collect()
+    }
+    fn intern_meta(&mut self, meta: &TensorMeta) -> Result<MetaId> {
+        self.metas
+            .intern(meta)
+            .ok_or_else(|| Error::invalid("graph has too many distinct output types"))
+    }
+    /// The name of `node`, an op of this graph.
+    pub fn op_name(&self, node: &Node) -> &str {
+        self.nodes.name_of(node)
+    }
+    /// TF's `Operation.colocation_groups()` of `node`, an op of this graph.
+    pub fn colocation_groups(&self, node: &Node) -> Vec<String> {
+        node.colocation_groups(self.op_name(node))
     }
     pub fn op_by_name(&self, name: &str) -> Option<NodeId> {
         self.scope.names.op(name, &self.nodes)
@@ -486,7 +541,7 @@ impl GraphData {
     /// `name:index`, or a placeholder when the handle is foreign.
     pub fn tensor_label(&self, t: Tensor) -> String {
         match self.nodes.get(t.node as usize) {
-            Some(n) if t.graph == self.id => format!("{}:{}", n.name, t.index),
+            Some(n) if t.graph == self.id => format!("{}:{}", self.op_name(n), t.index),
             _ => format!("<tensor {}:{} of graph {}>", t.node, t.index, t.graph),
         }
     }
@@ -537,15 +592,16 @@ impl GraphData {
     }
 
     /// `Value::int_vector(dtype, xs)`, shared with earlier equal ones when short.
-    pub(crate) fn small_int_vector(&mut self, dtype: DType, xs: &[i64]) -> Value {
+    pub(crate) fn small_int_vector(&mut self, dtype: DType, xs: &[i64]) -> Arc<Value> {
         if xs.len() > 4 {
-            return Value::int_vector(dtype, xs);
+            return Arc::new(Value::int_vector(dtype, xs));
         }
         // `int_vector` makes I64 or else I32.
-        self.small_int_vectors
-            .entry((dtype == DType::I64, SmallVec::from_slice(xs)))
-            .or_insert_with(|| Value::int_vector(dtype, xs))
-            .clone()
+        Arc::clone(
+            self.small_int_vectors
+                .entry((dtype == DType::I64, SmallVec::from_slice(xs)))
+                .or_insert_with(|| Arc::new(Value::int_vector(dtype, xs))),
+        )
     }
 
     /// `Graph::add1` under a lock already held.
@@ -605,7 +661,7 @@ impl GraphData {
                 Input::Tensor(t) => *t,
                 Input::Const(arg, value) => self.add1(
                     OpKind::Const {
-                        value: Box::new(value.clone()),
+                        value: Arc::clone(value),
                     },
                     &[],
                     Some(arg),
@@ -650,8 +706,19 @@ impl GraphData {
             };
             spec.op.infer(&ctx)
         };
-        let outputs = match inferred {
-            Ok(outputs) => outputs,
+        let stored = inferred.and_then(|metas| {
+            let ids = metas
+                .iter()
+                .map(|m| self.intern_meta(m))
+                .collect::<Result<SmallVec<[MetaId; 2]>>>()?;
+            let name_ref = self
+                .nodes
+                .store_name(&name)
+                .ok_or_else(|| Error::invalid("graph has too many op names"))?;
+            Ok((ids, name_ref))
+        });
+        let (output_types, name_ref) = match stored {
+            Ok(stored) => stored,
             Err(e) => {
                 // The name stays used, as in TF, but no op bears it.
                 self.scope.names.forget_op(&name, id);
@@ -679,10 +746,10 @@ impl GraphData {
             })
         });
         self.nodes.push(Node {
-            name: name.into_boxed_str(),
+            name: name_ref,
             op: spec.op,
             inputs: spec.inputs.iter().copied().collect(),
-            outputs,
+            output_types,
             consumers: SmallVec::new(),
             placement,
         });

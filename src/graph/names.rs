@@ -356,7 +356,7 @@ impl NameTable {
     /// `recorded` when it bears exactly `name`, else the case variant of that name.
     fn exact_op(&self, name: &str, recorded: NodeId, nodes: &NodeStore) -> Option<NodeId> {
         match nodes.get(recorded as usize) {
-            Some(n) if &*n.name == name => Some(recorded),
+            Some(n) if nodes.name_of(n) == name => Some(recorded),
             _ if self.case_variants.is_empty() => None,
             _ => self.case_variants.get(name).copied(),
         }

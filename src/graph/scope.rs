@@ -277,7 +277,7 @@ impl ThreadScope {
             let mut device: Option<String> = None;
             for &op in &self.colocation {
                 if let Some(n) = nodes.get(op as usize) {
-                    groups.extend(n.colocation_groups());
+                    groups.extend(n.colocation_groups(nodes.name_of(n)));
                     if device.is_none() && !n.device().is_empty() {
                         device = Some(n.device().to_string());
                     }

@@ -1,4 +1,5 @@
-//! The arena's op storage: segments of doubling capacity that are never reallocated.
+//! The arena's op storage: segments of doubling capacity that are never reallocated, and
+//! the ops' names packed in chunks beside them.
 //!
 //! A plain `Vec<Node>` moves every op each time it doubles, so one `gradients()` call that
 //! adds a thousand ops to a million-op graph could copy the whole graph (and fault in its new
@@ -8,6 +9,18 @@
 
 use super::{Node, NodeId};
 
+/// Bytes per name chunk: names are packed back to back, one allocation per 64 KiB of names
+/// instead of one per op.
+const NAME_CHUNK: usize = 1 << 16;
+
+/// Where an op's name lies in its store's name chunks.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRef {
+    chunk: u32,
+    start: u32,
+    len: u32,
+}
+
 /// Ops in the first segment; small so that an empty graph costs little.
 const FIRST: usize = 64;
 const FIRST_BITS: u32 = FIRST.trailing_zeros();
@@ -16,6 +29,8 @@ const FIRST_BITS: u32 = FIRST.trailing_zeros();
 pub struct NodeStore {
     segments: Vec<Vec<Node>>,
     len: usize,
+    /// Chunks never move once allocated, as segments do not.
+    names: Vec<String>,
 }
 
 /// (segment, offset) of op `i`: segment `k` starts at `FIRST * (2^k - 1)`.
@@ -64,6 +79,37 @@ impl NodeStore {
             segment.push(node);
             self.len += 1;
         }
+    }
+
+    /// Stores an op name for `push`. `None` past 4 GiB of names in one chunk list.
+    pub fn store_name(&mut self, name: &str) -> Option<NameRef> {
+        let fits = self
+            .names
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= name.len());
+        if !fits {
+            self.names
+                .push(String::with_capacity(NAME_CHUNK.max(name.len())));
+        }
+        let chunk = u32::try_from(self.names.len().checked_sub(1)?).ok()?;
+        let c = self.names.last_mut()?;
+        let start = u32::try_from(c.len()).ok()?;
+        c.push_str(name);
+        Some(NameRef {
+            chunk,
+            start,
+            len: u32::try_from(name.len()).ok()?,
+        })
+    }
+
+    /// The name of `node`, an op of this store.
+    pub fn name_of(&self, node: &Node) -> &str {
+        let r = node.name;
+        let (start, end) = (r.start as usize, r.start as usize + r.len as usize);
+        self.names
+            .get(r.chunk as usize)
+            .and_then(|c| c.get(start..end))
+            .unwrap_or("")
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Node> + '_ {

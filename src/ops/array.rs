@@ -1664,7 +1664,7 @@ pub fn select_v2(g: &Graph, c: Tensor, t: Tensor, e: Tensor) -> Result<Tensor> {
 
 /// `Reshape(x, shape)` with the shape as a `Const` named `Reshape/shape`.
 pub fn reshape(g: &Graph, x: Tensor, shape: &[i64]) -> Result<Tensor> {
-    let shape = Input::Const("shape", Value::int_vector(DType::I32, shape));
+    let shape = Input::constant("shape", Value::int_vector(DType::I32, shape));
     Ok(
         g.add_with_consts(OpKind::Reshape, &[x.into(), shape], None)?
             .output(0),
@@ -1688,7 +1688,7 @@ pub fn invert_permutation(g: &Graph, perm: Tensor) -> Result<Tensor> {
 }
 
 pub fn expand_dims(g: &Graph, x: Tensor, axis: i64) -> Result<Tensor> {
-    let dim = Input::Const("dim", Value::scalar(axis as i32));
+    let dim = Input::constant("dim", Value::scalar(axis as i32));
     Ok(
         g.add_with_consts(OpKind::ExpandDims, &[x.into(), dim], None)?
             .output(0),
@@ -1810,8 +1810,8 @@ pub fn slice(g: &Graph, x: Tensor, begin: Tensor, size: Tensor) -> Result<Tensor
 
 /// `Slice` with constant int32 `begin`/`size`, named `Slice/begin` and `Slice/size` as TF's.
 pub fn slice_const(g: &Graph, x: Tensor, begin: &[i64], size: &[i64]) -> Result<Tensor> {
-    let b = Input::Const("begin", Value::int_vector(DType::I32, begin));
-    let s = Input::Const("size", Value::int_vector(DType::I32, size));
+    let b = Input::constant("begin", Value::int_vector(DType::I32, begin));
+    let s = Input::constant("size", Value::int_vector(DType::I32, size));
     Ok(g.add_with_consts(OpKind::Slice, &[x.into(), b, s], None)?
         .output(0))
 }
@@ -1828,7 +1828,7 @@ fn paddings_value(paddings: &[[i64; 2]]) -> Result<Value> {
 
 /// `Pad` with constant paddings named `Pad/paddings`.
 pub fn pad_const(g: &Graph, x: Tensor, paddings: &[[i64; 2]]) -> Result<Tensor> {
-    let p = Input::Const("paddings", paddings_value(paddings)?);
+    let p = Input::constant("paddings", paddings_value(paddings)?);
     Ok(g.add_with_consts(OpKind::Pad, &[x.into(), p], None)?
         .output(0))
 }
@@ -1884,7 +1884,7 @@ pub fn split_v(
 /// scope; the axis is `split/split_dim`.
 pub fn split_sizes(g: &Graph, x: Tensor, sizes: &[i64], axis: i64) -> Result<Vec<Tensor>> {
     let sizes_t = source::const_value(g, Value::int_vector(DType::I32, sizes), None)?;
-    let dim = Input::Const("split_dim", Value::scalar(axis as i32));
+    let dim = Input::constant("split_dim", Value::scalar(axis as i32));
     let num = sizes.len();
     let op = g.add_with_consts(
         OpKind::SplitV { num },
@@ -1904,7 +1904,7 @@ fn rank_of(g: &Graph, x: Tensor) -> Result<Tensor> {
 
 /// TF's autopacked `[t, k]`: `Pack` named `name` with the scalar `k` as `name/1`.
 fn pack_with_int(g: &Graph, t: Tensor, k: i32, name: &str) -> Result<Tensor> {
-    let k = Input::Const("1", Value::scalar(k));
+    let k = Input::constant("1", Value::scalar(k));
     Ok(
         g.add_with_consts(OpKind::Pack { axis: 0 }, &[t.into(), k], Some(name))?
             .output(0),
@@ -2104,7 +2104,7 @@ fn tile_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let grad = ctx.grad(grads, 0)?;
     let input_shape = shape_of(g, x, g.dtype(multiples)?, None)?;
     let pairs = stack(g, &[multiples, input_shape], 0)?;
-    let perm = Input::Const("perm", Value::int_vector(DType::I32, &[1, 0]));
+    let perm = Input::constant("perm", Value::int_vector(DType::I32, &[1, 0]));
     let swapped = g
         .add_with_consts(OpKind::Transpose, &[pairs.into(), perm], Some("transpose"))?
         .output(0);
@@ -2372,7 +2372,7 @@ fn pad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let (x, paddings) = (ctx.input(0)?, ctx.input(1)?);
     let grad = ctx.grad(grads, 0)?;
     let column = pack_with_int(g, rank_of(g, x)?, 1, "stack")?;
-    let origin = Input::Const("begin", Value::int_vector(DType::I32, &[0, 0]));
+    let origin = Input::constant("begin", Value::int_vector(DType::I32, &[0, 0]));
     let pad_before = g
         .add_with_consts(
             OpKind::Slice,

@@ -744,7 +744,7 @@ fn mirror_kernel(x: &Value, paddings: &Value, symmetric: bool, grad: bool) -> Re
 // ===== builders =====
 
 fn axis_const(axis: i64) -> Input {
-    Input::Const("axis", Value::scalar(axis as i32))
+    Input::constant("axis", Value::scalar(axis as i32))
 }
 
 pub fn reverse(g: &Graph, x: Tensor, axis: Tensor) -> Result<Tensor> {
@@ -932,7 +932,7 @@ fn cumprod_grad_exact(
     let off = operator(g, BinaryOp::Sub, binary::Operand::S(1.0), eye)?;
     let rows = operator(g, BinaryOp::Mul, array::expand_dims(g, xt, -2)?, off)?;
     let masked = operator(g, BinaryOp::AddV2, rows, eye)?;
-    let last = Input::Const("axis", Value::scalar(-1i32));
+    let last = Input::constant("axis", Value::scalar(-1i32));
     let products = g
         .add_with_consts(
             OpKind::AxisOps(AxisOp::Cumprod { exclusive, reverse }),

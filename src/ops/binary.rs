@@ -537,7 +537,7 @@ fn binary_named(g: &Graph, op: BinaryOp, x: Operand, y: Operand, name: &str) -> 
     };
     let input = |o: Operand, arg: &'static str| match o {
         Operand::T(t) => Input::Tensor(t),
-        Operand::S(v) => Input::Const(arg, Value::full(dtype, &[], v)),
+        Operand::S(v) => Input::constant(arg, Value::full(dtype, &[], v)),
     };
     let inputs = [input(x, "x"), input(y, "y")];
     Ok(g.add_with_consts(OpKind::Binary(op), &inputs, Some(name))?
@@ -679,7 +679,7 @@ fn reduce_gradient_args_shaped(
                                 op: reduce::ReduceOp::Sum,
                                 keep_dims: true,
                             },
-                            &[t.into(), Input::Const("reduction_indices", v)],
+                            &[t.into(), Input::constant("reduction_indices", v)],
                             None,
                         )?
                         .output(0),
@@ -712,7 +712,7 @@ fn static_reduce_gradient_args(
         let mut shapes = [None; 2];
         for (shape, (_, dims, _)) in shapes.iter_mut().zip(&sides) {
             let dims: SmallVec<[i64; 4]> = dims.iter().map(|&d| d as i64).collect();
-            let value = Box::new(data.small_int_vector(DType::I32, &dims));
+            let value = data.small_int_vector(DType::I32, &dims);
             *shape = Some(data.add1(OpKind::Const { value }, &[], Some("Shape"))?);
         }
         let mut out = [None; 2];

@@ -20,6 +20,7 @@ use crate::{map_numeric, map_same};
 use ndarray::{ArrayD, IxDyn};
 use num_traits::Zero;
 use smallvec::smallvec;
+use std::sync::Arc;
 
 /// The five bit masks of `StridedSlice` / `StridedSliceGrad`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -1166,7 +1167,7 @@ pub(crate) fn fold(
     let IndexOp::StridedSlice(m) = op else {
         return None;
     };
-    if t.index != 0 || !matches!(node.outputs.first()?.dtype, DType::I32 | DType::I64) {
+    if t.index != 0 || !matches!(graph.output_meta(node, 0)?.dtype, DType::I32 | DType::I64) {
         return None;
     }
     // One level only: a slice of a slice is not folded, so folding never recurses deeply.
@@ -1201,7 +1202,7 @@ pub fn gather(g: &Graph, params: Tensor, indices: Tensor, axis: i64) -> Result<T
         &[
             params.into(),
             indices.into(),
-            Input::Const("axis", int_scalar(DType::I32, axis)?),
+            Input::constant("axis", int_scalar(DType::I32, axis)?),
         ],
         Some("GatherV2"),
     )?
@@ -1252,7 +1253,7 @@ pub fn strided_slice(
         for (input, name) in [(begin, "stack"), (end, "stack_1"), (strides, "stack_2")] {
             ts.push(match input {
                 Input::Tensor(t) => t,
-                Input::Const(_, v) => source::const_value(g, v, Some(name))?,
+                Input::Const(_, v) => source::const_value(g, Arc::unwrap_or_clone(v), Some(name))?,
             });
         }
         g.add1(
@@ -1267,7 +1268,7 @@ pub fn strided_slice(
 
 /// `shape[lo:hi]` (or `shape[lo:]` with `hi = None`) of a 1-D int32 tensor.
 pub(crate) fn vector_slice(g: &Graph, v: Tensor, lo: i64, hi: Option<i64>) -> Result<Tensor> {
-    let c = |x: i64| Input::Const("", Value::int_vector(DType::I32, &[x]));
+    let c = |x: i64| Input::constant("", Value::int_vector(DType::I32, &[x]));
     let m = Masks {
         end: i64::from(hi.is_none()),
         ..Masks::default()
@@ -1277,7 +1278,7 @@ pub(crate) fn vector_slice(g: &Graph, v: Tensor, lo: i64, hi: Option<i64>) -> Re
 
 /// `v[i]` of a 1-D int32 tensor.
 fn vector_elem(g: &Graph, v: Tensor, i: i64) -> Result<Tensor> {
-    let c = |x: i64| Input::Const("", Value::int_vector(DType::I32, &[x]));
+    let c = |x: i64| Input::constant("", Value::int_vector(DType::I32, &[x]));
     let m = Masks {
         shrink: 1,
         ..Masks::default()
@@ -1456,7 +1457,7 @@ fn segment_sum_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let zeros = array::zeros_like(g, ids)?;
     let clipped = binary::binary(g, BinaryOp::Maximum, ids, zeros, None)?;
     let gathered = gather(g, grad, clipped, 0)?;
-    let zero = Input::Const("y", int_scalar(g.dtype(ids)?, 0)?);
+    let zero = Input::constant("y", int_scalar(g.dtype(ids)?, 0)?);
     let positive = g
         .add_with_consts(
             OpKind::Binary(BinaryOp::GreaterEqual),
@@ -1521,7 +1522,7 @@ fn masks_of(ctx: &GradCtx<'_>) -> Result<Masks> {
 /// inside the new op's scope), else the tensor.
 fn folded(g: &Graph, t: Tensor, name: &'static str) -> Input {
     match g.read().constant_value(t) {
-        Some(v) => Input::Const(name, v),
+        Some(v) => Input::constant(name, v),
         None => Input::Tensor(t),
     }
 }

@@ -106,8 +106,8 @@ pub(crate) fn node_inputs_and_shapes(ctx: &InferCtx<'_>) -> (String, String) {
         .inputs
         .iter()
         .map(|t| match ctx.graph.node(t.node) {
-            Some(n) if t.index == 0 => n.name.to_string(),
-            Some(n) => format!("{}:{}", n.name, t.index),
+            Some(n) if t.index == 0 => ctx.graph.op_name(n).to_string(),
+            Some(n) => format!("{}:{}", ctx.graph.op_name(n), t.index),
             None => "?".to_string(),
         })
         .collect();

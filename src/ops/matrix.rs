@@ -1359,7 +1359,7 @@ pub fn band_part(g: &Graph, x: Tensor, lower: Input, upper: Input) -> Result<Ten
 }
 
 fn int_const(name: &'static str, v: i64) -> Input {
-    Input::Const(name, Value::scalar(v as i32))
+    Input::constant(name, Value::scalar(v as i32))
 }
 
 fn zero_of(g: &Graph, x: Tensor) -> Result<Value> {
@@ -1368,7 +1368,7 @@ fn zero_of(g: &Graph, x: Tensor) -> Result<Value> {
 
 /// `MatrixDiagPartV3(x, k, 0)` named `diag_part`, as `tf.linalg.diag_part`.
 pub fn matrix_diag_part(g: &Graph, x: Tensor, k: Input, align: Align) -> Result<Tensor> {
-    let pad = Input::Const("padding_value", zero_of(g, x)?);
+    let pad = Input::constant("padding_value", zero_of(g, x)?);
     add_consts(
         g,
         MatrixOp::MatrixDiagPart { align },
@@ -1402,7 +1402,7 @@ pub fn matrix_diag(
     num_cols: i64,
     align: Align,
 ) -> Result<Tensor> {
-    let pad = Input::Const("padding_value", zero_of(g, diagonal)?);
+    let pad = Input::constant("padding_value", zero_of(g, diagonal)?);
     add_consts(
         g,
         MatrixOp::MatrixDiag { align },
@@ -1469,7 +1469,7 @@ fn matrix_transpose(g: &Graph, x: Tensor) -> Result<Tensor> {
 
 /// `s * x` for a Python-number `s`, as TF's `s * x` builds it (`mul/x`).
 fn scale(g: &Graph, s: f64, x: Tensor) -> Result<Tensor> {
-    let c = Input::Const("x", Value::full(g.dtype(x)?, &[], s));
+    let c = Input::constant("x", Value::full(g.dtype(x)?, &[], s));
     Ok(
         g.add_with_consts(OpKind::Binary(BinaryOp::Mul), &[c, x.into()], Some("mul"))?
             .output(0),
@@ -1610,7 +1610,7 @@ fn cholesky_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let left = matmul(g, l_inverse, middle, true, false)?;
     let grad_a = matmul(g, left, l_inverse, false, false)?;
     let sym = binary::add(g, grad_a, matrix_transpose(g, grad_a)?)?;
-    let c = Input::Const("y", Value::full(g.dtype(sym)?, &[], 0.5));
+    let c = Input::constant("y", Value::full(g.dtype(sym)?, &[], 0.5));
     let out = g
         .add_with_consts(OpKind::Binary(BinaryOp::Mul), &[sym.into(), c], Some("mul"))?
         .output(0);

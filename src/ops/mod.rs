@@ -36,6 +36,7 @@ use crate::graph::{GraphData, Metas, Node, Tensor, TensorMeta};
 use crate::shape::Shape;
 use crate::value::Value;
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 pub use crate::exec::KernelCtx;
 
@@ -79,7 +80,8 @@ pub enum OpKind {
     // no more than a few bytes of attributes, and graphs hold millions of them
     // (tests/node_size.rs pins the size).
     Const {
-        value: Box<Value>,
+        /// Shared: identical small constants (shape vectors, reduction axes) are one value.
+        value: Arc<Value>,
     },
     Placeholder {
         dtype: DType,
@@ -356,10 +358,10 @@ impl OpKind {
                 let value = attrs.tensor("value")?;
                 match attrs.dtype_opt("dtype")? {
                     Some(d) if d != value.dtype() => OpKind::Const {
-                        value: Box::new(value.cast(d)),
+                        value: Arc::new(value.cast(d)),
                     },
                     _ => OpKind::Const {
-                        value: Box::new(value),
+                        value: Arc::new(value),
                     },
                 }
             }

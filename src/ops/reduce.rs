@@ -82,7 +82,7 @@ pub fn reduce_axes(
     axes: &[i64],
     keep_dims: bool,
 ) -> Result<Tensor> {
-    let axes = Input::Const("reduction_indices", Value::int_vector(DType::I32, axes));
+    let axes = Input::constant("reduction_indices", Value::int_vector(DType::I32, axes));
     Ok(
         g.add_with_consts(OpKind::Reduce { op, keep_dims }, &[x.into(), axes], None)?
             .output(0),
@@ -661,9 +661,9 @@ pub fn rank_folded(g: &Graph, x: Tensor) -> Result<Tensor> {
 pub fn range_from(g: &Graph, start: i64, limit: Tensor, delta: i64) -> Result<Tensor> {
     let dtype = g.dtype(limit)?;
     let inputs = [
-        Input::Const("start", Value::int_vector(dtype, &[start]).reshape(&[])?),
+        Input::constant("start", Value::int_vector(dtype, &[start]).reshape(&[])?),
         Input::Tensor(limit),
-        Input::Const("delta", Value::int_vector(dtype, &[delta]).reshape(&[])?),
+        Input::constant("delta", Value::int_vector(dtype, &[delta]).reshape(&[])?),
     ];
     Ok(g.add_with_consts(OpKind::Range, &inputs, Some("range"))?
         .output(0))
@@ -777,7 +777,7 @@ fn sum_grad_tensor(ctx: &GradCtx<'_>, grad: Tensor) -> Result<Tensor> {
                 let m = g
                     .add_with_consts(
                         OpKind::Binary(binary::BinaryOp::Maximum),
-                        &[Input::Const("x", kept_t), Input::Const("y", one)],
+                        &[Input::constant("x", kept_t), Input::constant("y", one)],
                         None,
                     )?
                     .output(0);
@@ -787,12 +787,12 @@ fn sum_grad_tensor(ctx: &GradCtx<'_>, grad: Tensor) -> Result<Tensor> {
                 );
                 g.add_with_consts(
                     OpKind::Binary(binary::BinaryOp::FloorDiv),
-                    &[Input::Const("x", full_v), Input::Tensor(m)],
+                    &[Input::constant("x", full_v), Input::Tensor(m)],
                     Some("floordiv"),
                 )?;
             }
             let reshaped = array::reshape(g, grad, &kept)?;
-            let multiples = Input::Const("multiples", Value::int_vector(DType::I32, &scaling));
+            let multiples = Input::constant("multiples", Value::int_vector(DType::I32, &scaling));
             return Ok(g
                 .add_with_consts(OpKind::Tile, &[reshaped.into(), multiples], None)?
                 .output(0));

@@ -364,7 +364,7 @@ fn gather_rows(ctx: &GradCtx<'_>, params: Tensor) -> Result<(Tensor, Option<Tens
     let zeros = array::zeros_like(g, ids)?;
     let clipped = binary::maximum(g, ids, zeros)?;
     let gathered = index::gather(g, params, clipped, 0)?;
-    let zero = Input::Const("y", Value::zeros(g.dtype(ids)?, &[]));
+    let zero = Input::constant("y", Value::zeros(g.dtype(ids)?, &[]));
     let positive = g
         .add_with_consts(
             OpKind::Binary(super::BinaryOp::GreaterEqual),

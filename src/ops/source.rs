@@ -8,6 +8,7 @@ use crate::graph::{Graph, Metas, Tensor};
 use crate::shape::Shape;
 use crate::value::Value;
 use smallvec::smallvec;
+use std::sync::Arc;
 
 pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
     match op {
@@ -71,7 +72,7 @@ pub fn compute(op: &OpKind, name: &str, inputs: &[Value]) -> Result<Outputs> {
 pub fn const_value(g: &Graph, value: Value, name: Option<&str>) -> Result<Tensor> {
     g.add1(
         OpKind::Const {
-            value: Box::new(value),
+            value: Arc::new(value),
         },
         &[],
         Some(name.unwrap_or("Const")),

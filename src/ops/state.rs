@@ -553,7 +553,8 @@ fn handle_meta(ctx: &InferCtx<'_>, dtype: DType) -> Result<Shape> {
             if *var_dtype != dtype {
                 return Err(Error::type_error(format!(
                     "'{}' uses variable '{}' of dtype {var_dtype} as dtype {dtype}",
-                    ctx.name, node.name
+                    ctx.name,
+                    ctx.graph.op_name(node)
                 )));
             }
             return Ok(shape.clone());

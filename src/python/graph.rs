@@ -32,10 +32,14 @@ impl PyGraph {
             node,
         }
     }
-    fn with_node<T>(&self, node: u32, f: impl FnOnce(&crate::graph::Node) -> T) -> PyResult<T> {
+    fn with_node<T>(
+        &self,
+        node: u32,
+        f: impl FnOnce(&crate::graph::GraphData, &crate::graph::Node) -> T,
+    ) -> PyResult<T> {
         let data = self.graph.read();
         let n = data.node_checked(self.op(node))?;
-        Ok(f(n))
+        Ok(f(&data, n))
     }
 }
 
@@ -112,25 +116,27 @@ impl PyGraph {
         guard(|| Ok(self.graph.add_op_def(op_type, &inputs, &parsed, name)?.node))
     }
     fn op_name(&self, op: u32) -> PyResult<String> {
-        self.with_node(op, |n| n.name.to_string())
+        self.with_node(op, |data, n| data.op_name(n).to_string())
     }
     fn op_type(&self, op: u32) -> PyResult<String> {
-        self.with_node(op, |n| n.type_name().to_string())
+        self.with_node(op, |_, n| n.type_name().to_string())
     }
     fn op_inputs(&self, op: u32) -> PyResult<Vec<TensorRef>> {
-        self.with_node(op, |n| n.inputs.iter().map(|t| (t.node, t.index)).collect())
+        self.with_node(op, |_, n| {
+            n.inputs.iter().map(|t| (t.node, t.index)).collect()
+        })
     }
     fn op_control_inputs(&self, op: u32) -> PyResult<Vec<u32>> {
-        self.with_node(op, |n| n.control_inputs().to_vec())
+        self.with_node(op, |_, n| n.control_inputs().to_vec())
     }
     fn op_num_outputs(&self, op: u32) -> PyResult<usize> {
-        self.with_node(op, |n| n.outputs.len())
+        self.with_node(op, |_, n| n.num_outputs())
     }
     fn op_device(&self, op: u32) -> PyResult<String> {
-        self.with_node(op, |n| n.device().to_string())
+        self.with_node(op, |_, n| n.device().to_string())
     }
     fn op_colocation_groups(&self, py: Python<'_>, op: u32) -> PyResult<Vec<Py<PyAny>>> {
-        let groups = self.with_node(op, |n| n.colocation_groups())?;
+        let groups = self.with_node(op, |data, n| data.colocation_groups(n))?;
         Ok(groups
             .into_iter()
             .map(|g| {
@@ -185,7 +191,7 @@ impl PyGraph {
                 Some((_, v)) => attr_to_py(py, &v),
                 None => Err(Error::invalid(format!(
                     "Operation '{}' has no attr named '{name}'.",
-                    n.name
+                    data.op_name(n)
                 ))
                 .into()),
             }
@@ -215,7 +221,7 @@ impl PyGraph {
         })
     }
     fn consumers(&self, op: u32, index: u32) -> PyResult<Vec<u32>> {
-        self.with_node(op, |n| {
+        self.with_node(op, |_, n| {
             n.consumers
                 .iter()
                 .filter(|(_, i)| *i == index)
