@@ -15,13 +15,21 @@ pub type MetaId = u32;
 pub struct MetaTable {
     metas: Vec<TensorMeta>,
     index: HashTable<MetaId>,
+    /// The id `intern` returned last: consecutive ops mostly share one type, and comparing
+    /// with it costs less than hashing.
+    last: MetaId,
 }
 
 impl MetaTable {
     /// The id of `meta`, added when new. `None` when the table holds `u32::MAX` distinct
     /// metas (no graph gets there before it runs out of ops).
     pub fn intern(&mut self, meta: &TensorMeta) -> Option<MetaId> {
-        let Self { metas, index } = self;
+        if self.metas.get(self.last as usize) == Some(meta) {
+            return Some(self.last);
+        }
+        let Self {
+            metas, index, last, ..
+        } = self;
         let hasher = rustc_hash::FxBuildHasher;
         let hash = hasher.hash_one(meta);
         let found = index.entry(
@@ -30,14 +38,14 @@ impl MetaTable {
             |&id| metas.get(id as usize).map_or(0, |m| hasher.hash_one(m)),
         );
         match found {
-            hashbrown::hash_table::Entry::Occupied(e) => Some(*e.get()),
+            hashbrown::hash_table::Entry::Occupied(e) => *last = *e.get(),
             hashbrown::hash_table::Entry::Vacant(v) => {
-                let id = MetaId::try_from(metas.len()).ok()?;
+                *last = MetaId::try_from(metas.len()).ok()?;
                 metas.push(meta.clone());
-                v.insert(id);
-                Some(id)
+                v.insert(*last);
             }
         }
+        Some(*last)
     }
 
     /// The meta of `id`; ids come only from `intern` on this table.
