@@ -801,13 +801,13 @@ class Flatten(Layer):
         if rank == 1:
             return expand_dims(inputs, 1)
         if rank is None:
-            return reshape(inputs, stack([_shape(inputs)[0], -1]))
+            return reshape(inputs, [_shape(inputs)[0], -1])
         dims = inputs.shape.as_list()
         if all(d is not None for d in dims[1:]):
             return reshape(inputs, constant([-1, _product(dims[1:])]))
         if dims[0] is not None:
             return reshape(inputs, constant([int(dims[0]), -1]))
-        return reshape(inputs, stack([_shape(inputs)[0], -1]))
+        return reshape(inputs, [_shape(inputs)[0], -1])
 
 
 def flatten(inputs: Any, name: Optional[str] = None,
@@ -839,7 +839,8 @@ class Dropout(Layer):
             scaled = multiply(x, scale)
             noise = self.noise_shape if self.noise_shape is not None else _shape(x)
             draw = random_uniform(noise, dtype=x.dtype, seed=self.seed)
-            keep = greater_equal(draw, cast(self.rate, x.dtype))
+            rate = self.rate if not isinstance(self.rate, Tensor) else cast(self.rate, x.dtype)
+            keep = greater_equal(draw, rate)
             return where_v2(keep, scaled, constant(0, dtype=x.dtype))
 
     def call(self, inputs: Tensor, training: Any = False) -> Tensor:  # type: ignore[override]

@@ -27,7 +27,9 @@ from .variables import GraphKeys, Variable, variable_scope
 __all__ = [
     "accuracy", "mean", "mean_squared_error", "mean_absolute_error",
     "root_mean_squared_error", "precision", "recall", "true_positives", "false_positives",
-    "true_negatives", "false_negatives", "auc",
+    "true_negatives", "false_negatives", "auc", "true_positives_at_thresholds",
+    "false_positives_at_thresholds", "true_negatives_at_thresholds",
+    "false_negatives_at_thresholds", "precision_at_thresholds", "recall_at_thresholds",
 ]
 
 
@@ -216,11 +218,16 @@ def recall(labels: Any, predictions: Any, weights: Any = None,
                          metrics_collections, updates_collections, name)
 
 
-# ----- AUC -----
+# ----- counts at thresholds and AUC -----
 
-def _confusion_at_thresholds(labels: Tensor, predictions: Tensor, thresholds: list[float],
-                             weights: Any) -> tuple[dict[str, Variable], dict[str, Any]]:
-    """Per threshold, running counts of tp/fn/tn/fp for ``prediction > threshold``."""
+def _confusion_at_thresholds(labels: Any, predictions: Any, thresholds: Sequence[float],
+                             weights: Any, includes: Sequence[str] = ("tp", "fn", "tn", "fp")
+                             ) -> tuple[dict[str, Variable], dict[str, Any]]:
+    """Per threshold, running counts of the ``includes`` among tp/fn/tn/fp for
+    ``prediction > threshold``."""
+    predictions, labels, weights = _remove_squeezable_dimensions(
+        cast(predictions, _dtypes.float32), cast(labels, _dtypes.bool), weights)
+    thresholds = [float(t) for t in thresholds]
     n = len(thresholds)
     predictions_2d = reshape(predictions, [-1, 1])
     labels_2d = reshape(cast(labels, _dtypes.bool), [1, -1])
@@ -244,7 +251,7 @@ def _confusion_at_thresholds(labels: Tensor, predictions: Tensor, thresholds: li
              "fp": "false_positives"}
     values: dict[str, Variable] = {}
     updates: dict[str, Any] = {}
-    for key in ("tp", "fn", "tn", "fp"):
+    for key in [k for k in ("tp", "fn", "tn", "fp") if k in includes]:
         a, b = conditions[key]
         hits = cast(logical_and(a, b), _dtypes.float32)
         if weights_tiled is not None:
@@ -269,8 +276,6 @@ def auc(labels: Any, predictions: Any, weights: Any = None, num_thresholds: int 
         raise NotImplementedError(
             "symgrad's auc has no careful_interpolation for the PR curve")
     with variable_scope(name, "auc", (labels, predictions, weights)):
-        predictions, labels, weights = _remove_squeezable_dimensions(
-            cast(predictions, _dtypes.float32), cast(labels, _dtypes.bool), weights)
         if thresholds is not None:
             thresholds = sorted(float(t) for t in thresholds)
             num_thresholds = len(thresholds) + 2
@@ -305,3 +310,59 @@ def auc(labels: Any, predictions: Any, weights: Any = None, num_thresholds: int 
                                 "update_op")
         return _collect(value, update_op, metrics_collections, updates_collections)
 
+
+
+def _count_at_thresholds_fn(key: str, default_name: str) -> Any:
+    """A public ``*_at_thresholds`` metric: one running count per threshold."""
+
+    def metric(labels: Any, predictions: Any, thresholds: Any, weights: Any = None,
+               metrics_collections: Any = None, updates_collections: Any = None,
+               name: Optional[str] = None) -> tuple[Tensor, Any]:
+        from .array_ops import identity
+        with variable_scope(name, default_name, (predictions, labels, weights)):
+            values, updates = _confusion_at_thresholds(labels, predictions, thresholds,
+                                                       weights, includes=(key,))
+            return _collect(identity(values[key]), updates[key], metrics_collections,
+                            updates_collections)
+
+    metric.__name__ = metric.__qualname__ = f"{default_name}_at_thresholds"
+    return metric
+
+
+true_positives_at_thresholds = _count_at_thresholds_fn("tp", "true_positives")
+false_positives_at_thresholds = _count_at_thresholds_fn("fp", "false_positives")
+true_negatives_at_thresholds = _count_at_thresholds_fn("tn", "true_negatives")
+false_negatives_at_thresholds = _count_at_thresholds_fn("fn", "false_negatives")
+
+
+def _ratio_at_thresholds(kind: str, other: str, labels: Any, predictions: Any,
+                         thresholds: Any, weights: Any, metrics_collections: Any,
+                         updates_collections: Any, name: Optional[str]
+                         ) -> tuple[Tensor, Tensor]:
+    """``tp / (1e-7 + tp + other)`` per threshold (precision, recall)."""
+    with variable_scope(name, f"{kind}_at_thresholds", (predictions, labels, weights)):
+        values, updates = _confusion_at_thresholds(labels, predictions, thresholds, weights,
+                                                   includes=("tp", other))
+        epsilon = 1e-7
+
+        def ratio(tp: Any, rest: Any, suffix: str) -> Tensor:
+            return divide(tp, epsilon + tp + rest, name=f"{kind}_{suffix}")
+
+        value = ratio(values["tp"], values[other], "value")
+        update_op = ratio(updates["tp"], updates[other], "update_op")
+        return _collect(value, update_op, metrics_collections, updates_collections)
+
+
+def precision_at_thresholds(labels: Any, predictions: Any, thresholds: Any,
+                            weights: Any = None, metrics_collections: Any = None,
+                            updates_collections: Any = None,
+                            name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    return _ratio_at_thresholds("precision", "fp", labels, predictions, thresholds, weights,
+                                metrics_collections, updates_collections, name)
+
+
+def recall_at_thresholds(labels: Any, predictions: Any, thresholds: Any, weights: Any = None,
+                         metrics_collections: Any = None, updates_collections: Any = None,
+                         name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    return _ratio_at_thresholds("recall", "fn", labels, predictions, thresholds, weights,
+                                metrics_collections, updates_collections, name)

@@ -63,7 +63,16 @@ def _batch_norm_program(tf):
     tf.layers.batch_normalization(tf.placeholder(tf.float32, [None, 3]))
 
 
-@pytest.mark.parametrize("program", [_dense_program, _conv_program, _batch_norm_program],
+def _dropout_flatten_program(tf):
+    tf.layers.dropout(tf.placeholder(tf.float32, [2, 3]), 0.3, training=True)
+    tf.layers.dropout(tf.placeholder(tf.float32, [2, 3]))
+    tf.layers.flatten(tf.placeholder(tf.float32, [None, None, 3]))
+    tf.layers.flatten(tf.placeholder(tf.float32, [5, None, 3]))
+    tf.layers.flatten(tf.placeholder(tf.float32, [None]))
+
+
+@pytest.mark.parametrize("program", [_dense_program, _conv_program, _batch_norm_program,
+                                     _dropout_flatten_program],
                          ids=lambda p: p.__name__)
 def test_layer_graphs_match_tf(program):
     assert _graph_ops(symgrad, program) == _graph_ops(tf1, program)
@@ -98,6 +107,9 @@ METRICS = {
     "auc": lambda tf, l, s, w: tf.metrics.auc(l, s, w),
     "auc_pr": lambda tf, l, s, w: tf.metrics.auc(l, s, curve="PR", num_thresholds=50),
     "auc_minoring": lambda tf, l, s, w: tf.metrics.auc(l, s, summation_method="minoring"),
+    "precision_at": lambda tf, l, s, w: tf.metrics.precision_at_thresholds(l, s, [.2, .7], w),
+    "recall_at": lambda tf, l, s, w: tf.metrics.recall_at_thresholds(l, s, [.2, .7]),
+    "fn_at": lambda tf, l, s, w: tf.metrics.false_negatives_at_thresholds(l, s, [.5], w),
 }
 
 

@@ -179,3 +179,44 @@ def test_auc_roc_and_pr():
         np.testing.assert_allclose(out[1], (0.90277755, 0.90277755), rtol=1e-5)
         with pytest.raises(ValueError, match="Curve must be either ROC or PR"):
             tf.metrics.auc(labels, predictions, curve="XY")
+
+
+AT_LABELS = np.array([1, 0, 1, 1, 0], np.int64)
+AT_SCORES = np.array([0.9, 0.3, 0.2, 0.8, 0.6], np.float32)
+AT_WEIGHTS = np.array([1., 2., 1., 1., 1.], np.float32)
+
+
+@pytest.mark.parametrize("fn,scope,expected", [
+    (tf.metrics.true_positives_at_thresholds, "true_positives", [2., 2., 1.]),
+    (tf.metrics.false_positives_at_thresholds, "false_positives", [3., 1., 0.]),
+    (tf.metrics.true_negatives_at_thresholds, "true_negatives", [0., 2., 3.]),
+    (tf.metrics.false_negatives_at_thresholds, "false_negatives", [1., 1., 2.]),
+])
+def test_counts_at_thresholds(fn, scope, expected):
+    with tf.Graph().as_default():
+        value, update = fn(AT_LABELS, AT_SCORES, [0.25, 0.5, 0.85], weights=AT_WEIGHTS)
+        assert value.name == f"{scope}/Identity:0"
+        assert [(v.name, v.shape.as_list()) for v in tf.local_variables()] == [
+            (f"{scope}/{scope}:0", [3])]
+        out = _run_updates(value, update, [{}])
+        np.testing.assert_array_equal(out[0], [0., 0., 0.])
+        np.testing.assert_array_equal(out[1][0], expected)
+        np.testing.assert_array_equal(out[1][1], expected)
+
+
+@pytest.mark.parametrize("fn,kind,other,expected", [
+    (tf.metrics.precision_at_thresholds, "precision", "false_positives",
+     [0.4, 0.6666667, 0.9999999]),
+    (tf.metrics.recall_at_thresholds, "recall", "false_negatives",
+     [0.6666667, 0.6666667, 0.33333334]),
+])
+def test_precision_recall_at_thresholds(fn, kind, other, expected):
+    with tf.Graph().as_default():
+        value, update = fn(AT_LABELS, AT_SCORES, [0.25, 0.5, 0.85], weights=AT_WEIGHTS)
+        assert (value.name, update.name) == (f"{kind}_at_thresholds/{kind}_value:0",
+                                             f"{kind}_at_thresholds/{kind}_update_op:0")
+        assert [v.name for v in tf.local_variables()] == [
+            f"{kind}_at_thresholds/true_positives:0", f"{kind}_at_thresholds/{other}:0"]
+        out = _run_updates(value, update, [{}])
+        np.testing.assert_allclose(out[1][0], expected, rtol=1e-6)
+        np.testing.assert_allclose(out[1][1], expected, rtol=1e-6)
