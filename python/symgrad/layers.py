@@ -911,8 +911,8 @@ class BatchNormalization(Layer):
         self.input_spec = InputSpec(ndim=ndims, axes={a: dims[a] for a in axes})
         # Where TF 2.21 would run FusedBatchNormV3 (whose moving variance uses the
         # Bessel-corrected batch variance).
-        self._fusable = (self.fused is not False and ndims == 4 and len(axes) == 1
-                         and axes[0] in (1, 3))
+        self._fusable = (self.fused is not False and len(axes) == 1
+                         and (ndims, axes[0]) in ((4, 1), (4, 3), (5, 1), (5, 4)))
         param_dtype = _dtypes.float32 if self._dtype in (None,) else self._dtype
         self.gamma = (self.add_weight("gamma", param_shape, dtype=param_dtype,
                                       initializer=self.gamma_initializer,

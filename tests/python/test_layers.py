@@ -430,6 +430,25 @@ def test_batch_normalization_4d_matches_tf_fused_statistics():
             np.testing.assert_allclose(mv, [13.040298, 14.367009, 15.651555], rtol=1e-5)
 
 
+@pytest.mark.parametrize("shape,axis,expected", [
+    # Values recorded from TF 2.21: 5-D input is fused (Bessel-corrected moving variance),
+    # a middle axis is not.
+    ([2, 3, 4, 5, 6], -1, [1.0338391, 1.0348251, 1.0354621, 1.0296869]),
+    ([2, 4, 4, 3], 2, [1.0354682, 1.0254773, 1.0330626, 1.026549]),
+    ([2, 4, 4, 3], [1, 3], [1.0191747, 1.0422542, 1.0334623, 1.0207278]),
+])
+def test_batch_normalization_moving_variance_matches_tf(shape, axis, expected):
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, shape)
+        y = tf.layers.batch_normalization(x, axis=axis, training=True)
+        with tf.Session() as sess:
+            _init(sess)
+            xv = (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) ** 1.3) % 7
+            sess.run([y] + tf.get_collection(tf.GraphKeys.UPDATE_OPS), {x: xv})
+            moving_variance = sess.run(tf.global_variables()[-1])
+        np.testing.assert_allclose(moving_variance.ravel()[:4], expected, rtol=1e-5)
+
+
 def test_batch_normalization_channels_first_and_gradient():
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float64, [2, 3, 2, 2])
