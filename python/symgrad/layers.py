@@ -25,7 +25,7 @@ import numpy as np
 from . import dtypes as _dtypes
 from . import nn
 from .array_ops import expand_dims, reshape, shape as _shape, squeeze, stack, transpose
-from .array_ops import concat, strided_slice
+from .array_ops import concat, pad, strided_slice
 from .cond_ops import cond
 from .constant_op import constant, convert_to_tensor
 from .framework import Tensor, get_default_graph, name_scope
@@ -409,9 +409,9 @@ def _data_format(data_format: Optional[str]) -> str:
     return fmt
 
 
-def _padding(padding: str) -> str:
+def _padding(padding: str, causal_ok: bool = False) -> str:
     pad = padding.lower()
-    if pad not in ("valid", "same"):
+    if pad not in ("valid", "same") and not (causal_ok and pad == "causal"):
         raise ValueError("The `padding` argument must be a list/tuple or one of \"valid\", "
                          f"\"same\" (or \"causal\", only for `Conv1D). Received: {padding}")
     return pad.upper()
@@ -433,7 +433,7 @@ class _Conv(_KernelLayer):
         self.filters = int(filters)
         self.kernel_size = _tuple(kernel_size, rank, "kernel_size")
         self.strides = _tuple(strides, rank, "strides")
-        self.padding = _padding(padding)
+        self.padding = _padding(padding, causal_ok=rank == 1)
         self.data_format = _data_format(data_format)
         self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate")
         if any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
@@ -479,24 +479,35 @@ class _Conv(_KernelLayer):
     def _convolve(self, inputs: Tensor) -> Tensor:
         fmt = self._tf_format()
         op_name = type(self).__name__ if type(self) in (Conv1D, Conv2D) else f"Conv{self.rank}D"
+        padding = self.padding
+        if padding == "CAUSAL":
+            # Left padding by the dilated window, then a VALID convolution, as TF.
+            pads = [[0, 0], [0, 0], [0, 0]]
+            pads[2 if self.data_format == "channels_first" else 1] = [
+                self.dilation_rate[0] * (self.kernel_size[0] - 1), 0]
+            inputs, padding = pad(inputs, pads), "VALID"
         if self.rank == 1:
-            return nn.conv1d(inputs, self.kernel, stride=list(self.strides),
-                             padding=self.padding, data_format=fmt,
-                             dilations=list(self.dilation_rate), name=op_name)
-        strides = ([1, 1] + list(self.strides) if fmt == "NCHW"
-                   else [1] + list(self.strides) + [1])
+            def op(x: Tensor, pad_mode: str, name: str) -> Tensor:
+                return nn.conv1d(x, self.kernel, stride=list(self.strides), padding=pad_mode,
+                                 data_format=fmt, name=name)
+        else:
+            strides = ([1, 1] + list(self.strides) if fmt == "NCHW"
+                       else [1] + list(self.strides) + [1])
+
+            def op(x: Tensor, pad_mode: str, name: str) -> Tensor:
+                return nn.conv2d(x, self.kernel, strides, pad_mode, data_format=fmt, name=name)
         if all(d == 1 for d in self.dilation_rate):
-            return nn.conv2d(inputs, self.kernel, strides, self.padding, data_format=fmt,
-                             name=op_name)
-        # Dilated: TF's nn.convolution wraps a VALID Conv2D in SpaceToBatchND/BatchToSpaceND.
+            return op(inputs, padding, op_name)
+        # Dilated: TF's nn.convolution wraps a VALID convolution in SpaceToBatchND and
+        # BatchToSpaceND.
         with name_scope(op_name) as scope:
             constant(list(self.dilation_rate), name="dilation_rate")
-            spatial_dims = [2, 3] if fmt == "NCHW" else [1, 2]
+            first_spatial = 2 if self.data_format == "channels_first" else 1
+            spatial_dims = list(range(first_spatial, first_spatial + self.rank))
             return _with_space_to_batch(
-                inputs, list(self.dilation_rate), self.padding, list(self.kernel_size),
-                spatial_dims,
-                lambda x, pad: nn.conv2d(x, self.kernel, strides, pad, data_format=fmt,
-                                         name=scope))
+                inputs, list(self.dilation_rate), padding, list(self.kernel_size),
+                spatial_dims, lambda x, pad_mode: op(x, pad_mode, scope),
+                filter_shape=self.kernel.shape.as_list())
 
     def call(self, inputs: Tensor) -> Tensor:  # type: ignore[override]
         outputs = self._convolve(inputs)

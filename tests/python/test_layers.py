@@ -211,6 +211,27 @@ def test_conv2d_dilated_channels_first_and_conv1d():
         assert dict(_ops(g))["conv1d/Conv1D"] == "Conv2D"
 
 
+def test_conv1d_causal_dilated():
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float32, [2, 7, 3])
+        kernel = np.arange(18).reshape(3, 3, 2) * 0.1
+        y = tf.layers.conv1d(x, 2, 3, padding="causal", dilation_rate=2,
+                             kernel_initializer=tf.constant_initializer(kernel))
+        assert y.shape.as_list() == [2, 7, 2]
+        types = dict(_ops(g))
+        assert types["conv1d/Pad"] == "Pad"
+        assert types["conv1d/Conv1D/SpaceToBatchND"] == "SpaceToBatchND"
+        with tf.Session() as sess:
+            _init(sess)
+            out = sess.run(y, {x: np.arange(42, dtype=np.float32).reshape(2, 7, 3)})
+        # Recorded from TF 2.21.
+        np.testing.assert_allclose(out[0], [[4.6, 4.9], [17.2, 18.4], [32.6, 35.0],
+                                            [52.4, 56.6], [73.2, 79.5], [94.8, 103.8],
+                                            [116.4, 128.1]], rtol=1e-5)
+        with pytest.raises(ValueError, match="The `padding` argument must be"):
+            tf.layers.conv2d(x, 2, 3, padding="causal")
+
+
 def test_conv2d_dilated_same_values():
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float64, [1, 7, 7, 2])

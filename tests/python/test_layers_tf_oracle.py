@@ -58,6 +58,16 @@ def _conv_program(tf):
     tf.layers.max_pooling1d(tf.placeholder(tf.float32, [2, 8, 3]), 2, 2)
 
 
+def _conv1d_program(tf):
+    tf.layers.conv1d(tf.placeholder(tf.float32, [2, 7, 3]), 2, 3, padding="causal",
+                     dilation_rate=2)
+    tf.layers.conv1d(tf.placeholder(tf.float32, [2, 7, 3]), 2, 2, padding="causal")
+    tf.layers.conv1d(tf.placeholder(tf.float32, [2, 9, 3]), 2, 3, padding="same",
+                     dilation_rate=3)
+    tf.layers.conv2d(tf.placeholder(tf.float32, [2, 8, 8, 3]), 4, 3, dilation_rate=2,
+                     padding="same")
+
+
 def _batch_norm_program(tf):
     tf.layers.batch_normalization(tf.placeholder(tf.float32, [None, 3]), training=True)
     tf.layers.batch_normalization(tf.placeholder(tf.float32, [None, 3]))
@@ -71,8 +81,8 @@ def _dropout_flatten_program(tf):
     tf.layers.flatten(tf.placeholder(tf.float32, [None]))
 
 
-@pytest.mark.parametrize("program", [_dense_program, _conv_program, _batch_norm_program,
-                                     _dropout_flatten_program],
+@pytest.mark.parametrize("program", [_dense_program, _conv_program, _conv1d_program,
+                                     _batch_norm_program, _dropout_flatten_program],
                          ids=lambda p: p.__name__)
 def test_layer_graphs_match_tf(program):
     assert _graph_ops(symgrad, program) == _graph_ops(tf1, program)
