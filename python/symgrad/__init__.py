@@ -109,6 +109,8 @@ _NATIVE = [
     "segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
     "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
     "unsorted_segment_mean", "unsorted_segment_sqrt_n",
+    # legacy layers, streaming metrics, Python functions as ops
+    "layers", "metrics", "py_func", "numpy_function",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -225,6 +227,8 @@ if _NATIVE_IMPORT_ERROR is None:
                               segment_sum, unsorted_segment_max, unsorted_segment_mean,
                               unsorted_segment_min, unsorted_segment_prod,
                               unsorted_segment_sqrt_n)
+    from . import layers, metrics
+    from .script_ops import numpy_function, py_func
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -12,7 +12,7 @@ import numpy as np
 __all__ = [
     "is_gradient_registered", "op_types", "register_gradient", "register_not_differentiable",
     "set_gradient_trampoline", "Graph", "Session", "EagerContext", "EagerValue", "Tape",
-    "GraphFunction",
+    "GraphFunction", "register_host_callback", "unregister_host_callback",
 ]
 
 # Aliases for readability only (private: they do not exist at runtime).
@@ -176,3 +176,8 @@ class EagerContext:
         output_gradients: Optional[Sequence[Optional[EagerValue]]],
         unconnected_zero: bool,
     ) -> list[Optional[EagerValue]]: ...
+
+# ----- host callbacks (PyFunc ops) -----
+# func(list_of_arrays) -> list of arrays; it runs on the executor thread holding the GIL.
+def register_host_callback(token: str, func: Callable[[list[np.ndarray]], Any]) -> None: ...
+def unregister_host_callback(token: str) -> bool: ...

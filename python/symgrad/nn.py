@@ -271,8 +271,10 @@ def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: An
         inv = rsqrt(variance + variance_epsilon)
         if scale is not None:
             inv = inv * scale
+        # In TF's order: the scaled input first, then the shift.
+        scaled = tx * cast(inv, tx.dtype)
         shift = offset - mean * inv if offset is not None else -mean * inv
-        return tx * cast(inv, tx.dtype) + cast(shift, tx.dtype)
+        return scaled + cast(shift, tx.dtype)
 from .nn_conv import __all__ as _conv_all, avg_pool, conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_transpose, depthwise_conv2d, depthwise_conv2d_native, max_pool  # noqa: E402,F401,E501
 
 __all__ += _conv_all

@@ -93,8 +93,8 @@ def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, s
                       data_format=data_format or "NHWC", name=scope)
 
 
-def _required_paddings(spatial: Any, block: list[int],
-                       base: list[list[int]]) -> tuple[Any, Any]:
+def _required_paddings(spatial: Any, block: list[int], base: list[list[int]],
+                       base_const: bool = True) -> tuple[Any, Any]:
     """TF's ``required_space_to_batch_paddings``: pad each spatial dim by ``base`` and then at
     the end up to a multiple of its block; the crops undo the extra end padding. Folded to
     numpy values for a static spatial shape (TF also leaves the unused Consts behind), else
@@ -102,7 +102,8 @@ def _required_paddings(spatial: Any, block: list[int],
     with name_scope("required_space_to_batch_paddings"):
         if all(isinstance(d, int) for d in spatial):
             constant(spatial, dtype=_dtypes.int32, name="input_shape")
-            constant(base, dtype=_dtypes.int32, name="base_paddings")
+            if base_const:
+                constant(base, dtype=_dtypes.int32, name="base_paddings")
             starts = np.array([b[0] for b in base])
             ends = np.array([b[1] for b in base])
             full = np.array(spatial) + starts + ends
@@ -122,7 +123,8 @@ def _required_paddings(spatial: Any, block: list[int],
 
 
 def _with_space_to_batch(x: Tensor, rate: list[int], padding: Any, window: list[int],
-                         spatial_dims: list[int], build: Any) -> Tensor:
+                         spatial_dims: list[int], build: Any,
+                         filter_shape: Optional[list[int]] = None) -> Tensor:
     """TF's ``with_space_to_batch``: ``build(input, padding)`` directly when every rate is
     1; else the dilation becomes a SpaceToBatchND / BatchToSpaceND pair around a VALID
     ``build`` (SAME padding is added to the SpaceToBatchND paddings first)."""
@@ -133,6 +135,11 @@ def _with_space_to_batch(x: Tensor, rate: list[int], padding: Any, window: list[
         for k, r in zip(window, rate):
             pad = (k - 1) * r
             base.append([pad // 2, pad - pad // 2])
+        if filter_shape is not None:
+            # TF's nn.convolution passes the filter's static shape: its SAME base paddings
+            # are folded to a Const `stack` next to `filter_shape`.
+            constant(filter_shape, dtype=_dtypes.int32, name="filter_shape")
+            constant(base, dtype=_dtypes.int32, name="stack")
     elif padding == "VALID":
         base = [[0, 0] for _ in rate]
     else:
@@ -148,7 +155,8 @@ def _with_space_to_batch(x: Tensor, rate: list[int], padding: Any, window: list[
     else:
         full_shape = _shape(x)
         spatial = [full_shape[i] for i in spatial_dims]
-    paddings, crops = _required_paddings(spatial, rate, base)
+    paddings, crops = _required_paddings(
+        spatial, rate, base, base_const=not (padding == "SAME" and filter_shape is not None))
     converted = space_to_batch_nd(x, rate, paddings)
     result = build(converted, "VALID")
     return batch_to_space_nd(result, rate, crops)

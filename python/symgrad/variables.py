@@ -40,6 +40,7 @@ class GraphKeys:
     """Standard collection names (TF's ``tf.GraphKeys``)."""
     GLOBAL_VARIABLES = "variables"
     LOCAL_VARIABLES = "local_variables"
+    METRIC_VARIABLES = "metric_variables"
     TRAINABLE_VARIABLES = "trainable_variables"
     GLOBAL_STEP = "global_step"
     UPDATE_OPS = "update_ops"

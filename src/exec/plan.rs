@@ -219,7 +219,13 @@ impl Plan {
                 .node(node)
                 .ok_or_else(|| Error::internal(format!("missing op {node}")))?;
             for c in n.control_inputs().iter().rev() {
-                if !state.contains_key(c) {
+                // A control dependency on an op whose outputs are all fed is met by the feed,
+                // as in TF (e.g. `control_dependencies([placeholder])` with it fed).
+                let fully_fed = data.node(*c).is_some_and(|cn| {
+                    !cn.outputs.is_empty()
+                        && fed.keys().filter(|t| t.node == *c).count() == cn.outputs.len()
+                });
+                if !state.contains_key(c) && !fully_fed {
                     stack.push((*c, false));
                 }
             }

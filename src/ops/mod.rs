@@ -9,6 +9,7 @@ pub mod control;
 pub mod conv;
 pub mod elementwise;
 pub mod flow;
+pub mod host;
 pub mod index;
 pub mod layout;
 pub mod linalg;
@@ -67,6 +68,7 @@ macro_rules! family_dispatch {
             OpKind::Special($f) => $body,
             OpKind::Matrix($f) => $body,
             OpKind::Segment($f) => $body,
+            OpKind::Host($f) => $body,
             _ => $other,
         }
     };
@@ -180,6 +182,7 @@ pub enum OpKind {
     Special(special::SpecialOp),
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
+    Host(Box<host::HostOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -314,6 +317,7 @@ impl OpKind {
             OpKind::Special(f) => f.type_name(),
             OpKind::Matrix(f) => f.type_name(),
             OpKind::Segment(f) => f.type_name(),
+            OpKind::Host(f) => f.type_name(),
         }
     }
 
@@ -338,7 +342,8 @@ impl OpKind {
             Layout => layout::LayoutOp,
             Special => special::SpecialOp,
             Matrix => matrix::MatrixOp,
-            Segment => segment::SegmentOp
+            Segment => segment::SegmentOp,
+            Host => host::HostOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -640,6 +645,7 @@ impl OpKind {
             OpKind::Special(f) => return f.attrs(node, input_types),
             OpKind::Matrix(f) => return f.attrs(node, input_types),
             OpKind::Segment(f) => return f.attrs(node, input_types),
+            OpKind::Host(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -679,4 +685,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <special::SpecialOp as Family>::register_gradients(r);
     <matrix::MatrixOp as Family>::register_gradients(r);
     <segment::SegmentOp as Family>::register_gradients(r);
+    <host::HostOp as Family>::register_gradients(r);
 }

@@ -5,6 +5,7 @@ mod convert;
 mod eager;
 mod errors;
 mod graph;
+mod host;
 mod session;
 
 use pyo3::prelude::*;
@@ -23,6 +24,8 @@ mod symgrad_native {
         is_gradient_registered, op_types, register_gradient, register_not_differentiable,
         set_gradient_trampoline, PyGraph,
     };
+    #[pymodule_export]
+    use super::host::{register_host_callback, unregister_host_callback};
     #[pymodule_export]
     use super::session::PySession;
 }

@@ -59,7 +59,8 @@ def test_every_nn_name_is_documented(doc: str) -> None:
     assert _missing(doc, [f"nn.{n}" for n in names]) == []
 
 
-@pytest.mark.parametrize("module", ["math", "random", "logging", "losses", "linalg"])
+@pytest.mark.parametrize("module", ["math", "random", "logging", "losses", "linalg", "layers",
+                                    "metrics"])
 def test_every_tf1_namespace_name_is_documented(doc: str, module: str) -> None:
     names = getattr(symgrad, module).__all__
     assert _missing(doc, [f"{module}.{n}" for n in names]) == []

@@ -168,7 +168,11 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable: "
                              f"{[(str(g), str(v)) for g, v in converted]}.")
         graph = get_default_graph()
-        self._create_slots(var_list)
+        # Outside the caller's control dependencies, as TF's init_scope: a train op built
+        # under `control_dependencies(UPDATE_OPS)` must not tie the slots' initializers to
+        # the update ops (and through them to the input placeholders).
+        with graph.control_dependencies(None):
+            self._create_slots(var_list)
         update_ops: list[Operation] = []
         with graph.name_scope(name or self._name) as scope:
             self._prepare()
