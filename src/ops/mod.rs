@@ -21,6 +21,7 @@ pub mod source;
 pub mod special;
 pub mod special_fns;
 pub mod state;
+pub mod strings;
 pub mod unary;
 pub mod vmath;
 
@@ -66,6 +67,7 @@ macro_rules! family_dispatch {
             OpKind::Special($f) => $body,
             OpKind::Matrix($f) => $body,
             OpKind::Segment($f) => $body,
+            OpKind::Strings($f) => $body,
             _ => $other,
         }
     };
@@ -178,6 +180,7 @@ pub enum OpKind {
     Special(special::SpecialOp),
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
+    Strings(Box<strings::StringOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -312,6 +315,7 @@ impl OpKind {
             OpKind::Special(f) => f.type_name(),
             OpKind::Matrix(f) => f.type_name(),
             OpKind::Segment(f) => f.type_name(),
+            OpKind::Strings(f) => f.type_name(),
         }
     }
 
@@ -336,7 +340,8 @@ impl OpKind {
             Layout => layout::LayoutOp,
             Special => special::SpecialOp,
             Matrix => matrix::MatrixOp,
-            Segment => segment::SegmentOp
+            Segment => segment::SegmentOp,
+            Strings => strings::StringOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -449,6 +454,7 @@ impl OpKind {
 
     /// Output types from input types (and constant inputs), or a `ValueError`/`TypeError`.
     pub fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
+        strings::check_inputs(self.type_name(), ctx)?;
         family_dispatch!(self, f => return f.infer(ctx), else {});
         match self {
             OpKind::Const { .. }
@@ -638,6 +644,7 @@ impl OpKind {
             OpKind::Special(f) => return f.attrs(node, input_types),
             OpKind::Matrix(f) => return f.attrs(node, input_types),
             OpKind::Segment(f) => return f.attrs(node, input_types),
+            OpKind::Strings(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -677,4 +684,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <special::SpecialOp as Family>::register_gradients(r);
     <matrix::MatrixOp as Family>::register_gradients(r);
     <segment::SegmentOp as Family>::register_gradients(r);
+    <strings::StringOp as Family>::register_gradients(r);
 }
