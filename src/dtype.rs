@@ -13,9 +13,12 @@ pub enum DType {
     I64,
     U8,
     Bool,
+    /// TF's `string`: variable-length byte strings (not necessarily UTF-8).
+    Str,
 }
 
 impl DType {
+    /// Every dtype whose elements are numbers (all but `Str`).
     pub const ALL: [DType; 8] = [
         DType::F32,
         DType::F64,
@@ -38,6 +41,7 @@ impl DType {
             DType::I64 => "int64",
             DType::U8 => "uint8",
             DType::Bool => "bool",
+            DType::Str => "string",
         }
     }
 
@@ -52,6 +56,7 @@ impl DType {
             DType::I64 => "DT_INT64",
             DType::U8 => "DT_UINT8",
             DType::Bool => "DT_BOOL",
+            DType::Str => "DT_STRING",
         }
     }
 
@@ -74,6 +79,7 @@ impl DType {
             "int64" => DType::I64,
             "uint8" => DType::U8,
             "bool" => DType::Bool,
+            "string" => DType::Str,
             other => return Err(Error::type_error(format!("Unsupported dtype: '{other}'"))),
         })
     }
@@ -97,6 +103,8 @@ impl DType {
             DType::F32 | DType::I32 => 4,
             DType::I16 => 2,
             DType::I8 | DType::U8 | DType::Bool => 1,
+            // A string element's fixed part (TF's `tstring` is 24 bytes; ours a `Vec<u8>`).
+            DType::Str => std::mem::size_of::<Vec<u8>>(),
         }
     }
 }

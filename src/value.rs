@@ -19,6 +19,8 @@ pub enum Value {
     I64(Arr<i64>),
     U8(Arr<u8>),
     Bool(Arr<bool>),
+    /// TF `string` elements: arbitrary bytes (TF encodes Python `str` as UTF-8).
+    Str(Arr<Vec<u8>>),
 }
 
 /// Runs `$body` with `$a` bound to the array inside any variant.
@@ -34,6 +36,25 @@ macro_rules! with_value {
             $crate::value::Value::I64($a) => $body,
             $crate::value::Value::U8($a) => $body,
             $crate::value::Value::Bool($a) => $body,
+            $crate::value::Value::Str($a) => $body,
+        }
+    };
+}
+
+/// `with_value!` over the fixed-size (`Copy`) element types; `$string` for strings.
+#[macro_export]
+macro_rules! with_fixed {
+    ($v:expr, $string:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F32($a) => $body,
+            $crate::value::Value::F64($a) => $body,
+            $crate::value::Value::I8($a) => $body,
+            $crate::value::Value::I16($a) => $body,
+            $crate::value::Value::I32($a) => $body,
+            $crate::value::Value::I64($a) => $body,
+            $crate::value::Value::U8($a) => $body,
+            $crate::value::Value::Bool($a) => $body,
+            $crate::value::Value::Str(_) => $string,
         }
     };
 }
@@ -51,6 +72,25 @@ macro_rules! map_same {
             $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
             $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
             $crate::value::Value::Bool($a) => $crate::value::Value::Bool($body),
+            $crate::value::Value::Str($a) => $crate::value::Value::Str($body),
+        }
+    };
+}
+
+/// `map_same!` over the fixed-size (`Copy`) element types; `$err` for strings.
+#[macro_export]
+macro_rules! map_fixed {
+    ($v:expr, $err:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F32($a) => $crate::value::Value::F32($body),
+            $crate::value::Value::F64($a) => $crate::value::Value::F64($body),
+            $crate::value::Value::I8($a) => $crate::value::Value::I8($body),
+            $crate::value::Value::I16($a) => $crate::value::Value::I16($body),
+            $crate::value::Value::I32($a) => $crate::value::Value::I32($body),
+            $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
+            $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
+            $crate::value::Value::Bool($a) => $crate::value::Value::Bool($body),
+            $crate::value::Value::Str(_) => return Err($err),
         }
     };
 }
@@ -67,7 +107,7 @@ macro_rules! map_numeric {
             $crate::value::Value::I32($a) => $crate::value::Value::I32($body),
             $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
             $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
-            $crate::value::Value::Bool(_) => return Err($err),
+            $crate::value::Value::Bool(_) | $crate::value::Value::Str(_) => return Err($err),
         }
     };
 }
@@ -158,6 +198,7 @@ impl Value {
             Value::I64(_) => DType::I64,
             Value::U8(_) => DType::U8,
             Value::Bool(_) => DType::Bool,
+            Value::Str(_) => DType::Str,
         }
     }
 
@@ -183,6 +224,13 @@ impl Value {
         Ok(Value::from_array(a))
     }
 
+    /// A string tensor from its elements in row-major order.
+    pub fn from_strings(shape: &[usize], data: Vec<Vec<u8>>) -> Result<Value> {
+        let a = ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map_err(|e| Error::invalid(format!("bad tensor data for shape {shape:?}: {e}")))?;
+        Ok(Value::Str(a.into_shared()))
+    }
+
     pub fn scalar<T: Elem>(x: T) -> Value {
         T::wrap(ArcArray::from_elem(IxDyn(&[]), x))
     }
@@ -201,6 +249,8 @@ impl Value {
             DType::I64 => make::<i64>(shape, x),
             DType::U8 => make::<u8>(shape, x),
             DType::Bool => make::<bool>(shape, x),
+            // Strings have no numbers: every fill is TF's zero string, the empty one.
+            DType::Str => Value::Str(ArcArray::from_elem(IxDyn(shape), Vec::new())),
         }
     }
 
@@ -213,10 +263,14 @@ impl Value {
     }
 
     /// Converts to another dtype as `numpy.astype` does for these types (float→int
-    /// truncates toward zero, anything→bool is `!= 0`).
+    /// truncates toward zero, anything→bool is `!= 0`). Strings have no numeric value: TF's
+    /// Cast rejects them when the op is built, so here they convert to the target's zeros.
     pub fn cast(&self, to: DType) -> Value {
         if self.dtype() == to {
             return self.clone();
+        }
+        if self.dtype() == DType::Str || to == DType::Str {
+            return Value::zeros(to, self.shape());
         }
         fn conv<S: Elem, T: Elem>(a: &Arr<S>) -> Value {
             T::wrap(a.mapv(|x| T::from_f64(x.to_f64())).into_shared())
@@ -231,6 +285,7 @@ impl Value {
                 DType::I64 => conv::<S, i64>(a),
                 DType::U8 => conv::<S, u8>(a),
                 DType::Bool => conv::<S, bool>(a),
+                DType::Str => Value::zeros(DType::Str, a.shape()),
             }
         }
         // Integer-to-integer casts wrap like C (numpy's astype); going through f64 would
@@ -249,7 +304,7 @@ impl Value {
                 return v;
             }
         }
-        with_value!(self, a => from_src(a, to))
+        with_fixed!(self, Value::zeros(to, self.shape()), a => from_src(a, to))
     }
 
     fn to_i64_vec_unchecked(&self) -> Vec<i64> {
@@ -274,6 +329,7 @@ impl Value {
             Value::Bool(a) => a.iter().map(|&x| x as i64).collect(),
             Value::F32(a) => a.iter().map(|&x| x as i64).collect(),
             Value::F64(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::Str(a) => vec![0; a.len()],
         }
     }
 
@@ -288,9 +344,9 @@ impl Value {
         Ok(self.to_i64_vec_unchecked())
     }
 
-    /// The elements as f64, in logical order.
+    /// The elements as f64, in logical order (NaN for strings, which have no number).
     pub fn to_f64_vec(&self) -> Vec<f64> {
-        with_value!(self, a => a.iter().map(|&x| x.to_f64()).collect())
+        with_fixed!(self, vec![f64::NAN; self.len()], a => a.iter().map(|&x| x.to_f64()).collect())
     }
 
     /// An integer tensor read as a list of non-negative sizes (a shape) whose element count

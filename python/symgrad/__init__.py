@@ -15,6 +15,7 @@ from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions
                          RunOptions)
 from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
                      int64, uint8)
+from .dtypes import string
 from .tensor_shape import Dimension, TensorShape
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ _PURE = [
     "errors", "dtypes", "DType", "as_dtype", "float32", "float64", "double", "int8", "int16",
     "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
 ]
+_PURE += ["string"]
 
 _NATIVE = [
     # graph and names
@@ -112,6 +114,7 @@ _NATIVE = [
     # legacy layers, streaming metrics, Python functions as ops
     "layers", "metrics", "py_func", "numpy_function",
 ]
+_NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
 
 __all__ = _PURE + _NATIVE
 
@@ -195,6 +198,8 @@ if _NATIVE_IMPORT_ERROR is None:
                             assert_positive, assert_rank, assert_rank_at_least, assert_scalar,
                             assert_type, check_numerics, verify_tensor_all_finite)
     from .cond_ops import case, cond
+    from .string_ops import as_string, string_join, strings, substr
+    from .string_ops import print_v2 as print  # noqa: A001 - TF's public name
     from .app import flags
     from . import test
     from .layout_ops import (batch_to_space, batch_to_space_nd, broadcast_dynamic_shape,

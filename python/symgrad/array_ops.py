@@ -178,6 +178,12 @@ def _filled(fill_value: Any, default_name: str, shape_value: Any, dtype: Any,
             name: Optional[str]) -> Tensor:
     target = _dtypes.as_dtype(dtype)
     scalar: np.ndarray = np.array(fill_value).astype(target.as_numpy_dtype)
+    if target._is_string:
+        # TF's zero string is the empty one; a string tensor has no "one".
+        if fill_value != 0:
+            raise TypeError(f"Expected string, but got {fill_value} of type "
+                            f"'{type(fill_value).__name__}'.")
+        scalar = np.array(b"", dtype=object)
     with op_scope(name, default_name, [shape_value]) as scope:
         if not isinstance(shape_value, Tensor):
             static: Optional[list[int]] = None

@@ -33,7 +33,9 @@ def _contains_tensor(value: Any) -> bool:
 
 
 def _python_kind(v: Any) -> str:
-    """'bool', 'int', 'float' or 'other' for one Python/numpy scalar."""
+    """'bool', 'int', 'float', 'string' or 'other' for one Python/numpy scalar."""
+    if isinstance(v, (str, bytes)):
+        return "string"
     if isinstance(v, (bool, np.bool_)):
         return "bool"
     if isinstance(v, (int, np.integer)):
@@ -45,9 +47,11 @@ def _python_kind(v: Any) -> str:
 
 def _infer_python_dtype(elements: list[Any], value: Any) -> DType:
     kinds = {_python_kind(v) for v in elements}
-    if "other" in kinds:
-        bad = next(v for v in elements if _python_kind(v) == "other")
-        if bad is None:
+    if kinds == {"string"}:
+        return _dtypes.string
+    if "other" in kinds or "string" in kinds:
+        bad = next((v for v in elements if _python_kind(v) == "other"), None)
+        if bad is None and "other" in kinds:
             raise ValueError("None values not supported.")
         raise TypeError(
             f"Failed to convert elements of {value!r} to Tensor. Consider casting elements "
@@ -74,10 +78,12 @@ def _check_python_elements(elements: list[Any], dtype: DType) -> None:
             raise ValueError("None values not supported.")
         ok = (kind in ("bool", "int", "float") if dtype.is_floating
               else kind in ("bool", "int") if dtype.is_integer
+              else kind == "string" if dtype._is_string
               else kind == "bool")
         if not ok:
+            shown = v if kind == "string" else repr(v)
             raise TypeError(
-                f"Expected {dtype.name}, but got {v!r} of type '{type(v).__name__}'.")
+                f"Expected {dtype.name}, but got {shown} of type '{type(v).__name__}'.")
 
 
 def to_numpy(value: Any, dtype: Optional[DType] = None) -> np.ndarray:
@@ -95,9 +101,6 @@ def to_numpy(value: Any, dtype: Optional[DType] = None) -> np.ndarray:
                 f"Failed to convert elements of {value!r} to Tensor: numpy dtype "
                 f"{array.dtype} is not supported by symgrad.") from None
         return array
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"Failed to convert elements of {value!r} to Tensor: string tensors "
-                        "are not supported by symgrad.")
     elements: list[Any] = []
     _flatten_python(value, elements)
     if any(isinstance(v, np.ndarray) for v in elements):
@@ -107,11 +110,30 @@ def to_numpy(value: Any, dtype: Optional[DType] = None) -> np.ndarray:
         dtype = _infer_python_dtype(elements, value)
     else:
         _check_python_elements(elements, dtype)
+    if dtype._is_string:
+        return _string_array(value)
     if dtype.is_integer:
         # Python ints wrap to the requested width, as TF does.
         wide = np.array(value, dtype=np.int64 if elements else np.int32)
         return wide.astype(dtype.as_numpy_dtype)
     return np.array(value, dtype=dtype.as_numpy_dtype)
+
+
+def _string_array(value: Any) -> np.ndarray:
+    """Nested lists of str/bytes as an object array of ``bytes`` (str as UTF-8, as TF)."""
+    def encode(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return [encode(item) for item in v]
+        return v.encode("utf-8") if isinstance(v, str) else bytes(v)
+    encoded = encode(value)
+    # np.array would make fixed-width 'S' arrays and strip trailing NULs: fill an object
+    # array of the nest's shape instead.
+    shape = np.shape(np.array(encoded, dtype=object))
+    array = np.empty(shape, dtype=object)
+    flat: list[Any] = []
+    _flatten_python(encoded, flat)
+    array.reshape(-1)[:] = flat if flat else []
+    return array
 
 
 # Python scalars converted before, by (type, value, dtype): eager code converts the same

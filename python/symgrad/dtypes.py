@@ -1,4 +1,4 @@
-"""Element types (``tf.dtypes``): the eight dtypes symgrad supports, as ``DType`` singletons."""
+"""Element types (``tf.dtypes``): the nine dtypes symgrad supports, as ``DType`` singletons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = [
     "DType", "as_dtype", "float32", "float64", "double", "int8", "int16", "int32", "int64",
-    "uint8", "bool",
+    "uint8", "bool", "string",
 ]
 
 
@@ -72,7 +72,13 @@ class DType:
         return True
 
     @property
+    def _is_string(self) -> builtins.bool:
+        return self._np_type is object
+
+    @property
     def size(self) -> int:
+        if self._is_string:
+            return 0  # as TF: a string element has no fixed size
         return int(np.dtype(self._np_type).itemsize)
 
     @property
@@ -136,8 +142,10 @@ int16 = DType("int16", np.int16, 5)
 int8 = DType("int8", np.int8, 6)
 int64 = DType("int64", np.int64, 9)
 bool = DType("bool", np.bool_, 10)  # noqa: A001 - TF's public name shadows the builtin
+# As TF: string tensors are fetched as numpy object arrays of ``bytes``.
+string = DType("string", object, 7)
 
-_ALL = (float32, float64, int8, int16, int32, int64, uint8, bool)
+_ALL = (float32, float64, int8, int16, int32, int64, uint8, bool, string)
 
 _BY_NAME: dict[str, DType] = {d.name: d for d in _ALL}
 _BY_NAME.update({"float": float32, "double": float64})
@@ -146,7 +154,7 @@ _BY_NUMPY: dict[np.dtype[Any], DType] = {np.dtype(d.as_numpy_dtype): d for d in 
 
 # TF dtypes symgrad does not implement: named in the error so the reason is clear.
 _UNSUPPORTED_NAMES = frozenset({
-    "half", "float16", "bfloat16", "complex64", "complex128", "string", "uint16", "uint32",
+    "half", "float16", "bfloat16", "complex64", "complex128", "uint16", "uint32",
     "uint64", "qint8", "quint8", "qint16", "quint16", "qint32", "resource", "variant",
 })
 
@@ -183,8 +191,10 @@ def as_dtype(type_value: Any) -> DType:
         np_dtype = np.dtype(type_value)
     except TypeError:
         raise _cannot_convert(type_value) from None
-    if type_value is int or np_dtype.kind == "O":
+    if type_value is int:
         raise _cannot_convert(type_value)
+    if np_dtype.kind in "OSU":
+        return string
     found = _BY_NUMPY.get(np_dtype)
     if found is not None:
         return found

@@ -1099,7 +1099,7 @@ fn broadcast_value(v: &Value, dims: &[usize]) -> Result<Value> {
         map_same!(v, a => match (a.broadcast(IxDyn(dims)), a.first()) {
             // One element (the seed of a full reduction's gradient): a plain fill, far faster
             // than walking a zero-stride view.
-            (Some(_), Some(&x)) if a.len() == 1 => ArcArray::from_elem(IxDyn(dims), x),
+            (Some(_), Some(x)) if a.len() == 1 => ArcArray::from_elem(IxDyn(dims), x.to_owned()),
             (Some(b), _) => b.to_owned().into_shared(),
             (None, _) => return Err(Error::op_invalid("broadcast failed")),
         }),
@@ -1363,7 +1363,7 @@ fn concat_axis(values: &[Value], a: usize) -> Result<Value> {
             }
         };
     }
-    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool))
+    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool, Str))
 }
 
 /// A shape as TF prints it in kernel messages: `[2,3]`.
@@ -1455,7 +1455,7 @@ fn pad_kernel(x: &Value, paddings: &Value, constant: Option<&Value>) -> Result<V
         ($($v:ident),*) => {
             match (x, &fill) {
                 $((Value::$v(a), Value::$v(c)) => {
-                    let value = *c.iter().next().ok_or_else(|| Error::op_invalid("constant_values is empty"))?;
+                    let value = c.iter().next().cloned().ok_or_else(|| Error::op_invalid("constant_values is empty"))?;
                     let mut out = ndarray::ArrayD::from_elem(IxDyn(&dims), value);
                     out.slice_each_axis_mut(|ax| {
                         let i = ax.axis.index();
@@ -1468,7 +1468,7 @@ fn pad_kernel(x: &Value, paddings: &Value, constant: Option<&Value>) -> Result<V
             }
         };
     }
-    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool))
+    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool, Str))
 }
 
 fn concat_offset_kernel(inputs: &[Value]) -> Result<Outputs> {
@@ -1621,13 +1621,13 @@ fn select_v2_kernel(c: &Value, t: &Value, e: &Value) -> Result<Value> {
                     let (Some(av), Some(bv)) = (a.broadcast(IxDyn(&dims)), b.broadcast(IxDyn(&dims))) else {
                         return Err(Error::op_invalid("select broadcast failed"));
                     };
-                    Value::$v(ndarray::Zip::from(&cb).and(&av).and(&bv).map_collect(|&c, &x, &y| if c { x } else { y }).into_shared())
+                    Value::$v(ndarray::Zip::from(&cb).and(&av).and(&bv).map_collect(|&c, x, y| if c { x.to_owned() } else { y.to_owned() }).into_shared())
                 })*
                 _ => return Err(Error::op_invalid("Select branches must share a dtype")),
             }
         };
     }
-    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool))
+    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool, Str))
 }
 
 // ===== builders =====

@@ -527,6 +527,7 @@ fn arg_kernel(x: &Value, axis: &Value, out_type: DType, max: bool) -> Result<Val
         Value::I64(a) => arg_best(a, axis, max)?,
         Value::U8(a) => arg_best(a, axis, max)?,
         Value::Bool(_) => return Err(bool_err(name)),
+        Value::Str(_) => return Err(super::strings::rejected(name)),
     };
     let shape: Vec<usize> = x
         .shape()
@@ -596,6 +597,7 @@ fn top_k_kernel(x: &Value, k: &Value) -> Result<Outputs> {
         Value::I64(a) => top_k_rows(a, k)?,
         Value::U8(a) => top_k_rows(a, k)?,
         Value::Bool(_) => return Err(bool_err("TopKV2")),
+        Value::Str(_) => return Err(super::strings::rejected("TopKV2")),
     };
     Ok(smallvec![v, i])
 }

@@ -424,6 +424,11 @@ pub fn apply_owned(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
         LessEqual => compare!(a, b, op, |x, y| x <= y),
         Greater => compare!(a, b, op, |x, y| x > y),
         GreaterEqual => compare!(a, b, op, |x, y| x >= y),
+        Equal | NotEqual if a.dtype() == DType::Str => {
+            Value::Bool(super::strings::zip_strings(&a, &b, |x, y| {
+                (x == y) == (op == Equal)
+            })?)
+        }
         Equal => compare!(a, b, op, |x, y| x == y),
         NotEqual => compare!(a, b, op, |x, y| x != y),
         LogicalAnd | LogicalOr => match (&a, &b) {

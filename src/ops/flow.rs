@@ -421,7 +421,7 @@ fn summarize_dims(shape: &[usize], limit: usize, items: &[String], out: &mut Str
 }
 
 /// Each element as TF's `PrintOneElement` writes it (bools as 1/0, floats shortest-ish).
-fn element_texts(v: &Value) -> Vec<String> {
+pub(crate) fn element_texts(v: &Value) -> Vec<String> {
     match v {
         Value::F32(a) => a
             .iter()
@@ -434,6 +434,7 @@ fn element_texts(v: &Value) -> Vec<String> {
         Value::I64(a) => a.iter().map(|x| x.to_string()).collect(),
         Value::U8(a) => a.iter().map(|x| x.to_string()).collect(),
         Value::Bool(a) => a.iter().map(|&b| u8::from(b).to_string()).collect(),
+        Value::Str(a) => a.iter().map(|s| super::strings::c_escape(s)).collect(),
     }
 }
 
@@ -446,7 +447,7 @@ fn float_text(x: f64, short: usize, long: usize, single: bool) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    let s = format_g(x, short);
+    let s = super::strings::format_g(x, short, false);
     let back: f64 = s.parse().unwrap_or(f64::NAN);
     let same = if single {
         back as f32 == x as f32
@@ -456,37 +457,7 @@ fn float_text(x: f64, short: usize, long: usize, single: bool) -> String {
     if same {
         s
     } else {
-        format_g(x, long)
-    }
-}
-
-/// C's `%.{p}g`.
-fn format_g(x: f64, p: usize) -> String {
-    let p = p.max(1);
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let e = format!("{:.*e}", p - 1, x);
-    let exp: i32 = e
-        .rsplit_once('e')
-        .and_then(|(_, s)| s.parse().ok())
-        .unwrap_or(0);
-    if exp < -4 || exp >= p as i32 {
-        let (mantissa, _) = e.split_once('e').unwrap_or((&e, ""));
-        let mantissa = trim_zeros(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.abs())
-    } else {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        trim_zeros(&format!("{x:.decimals$}")).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
+        super::strings::format_g(x, long, false)
     }
 }
 

@@ -278,6 +278,7 @@ fn where_kernel(x: &Value) -> Result<Value> {
         Value::I32(a) => true_positions(a, |v| *v != 0),
         Value::I64(a) => true_positions(a, |v| *v != 0),
         Value::U8(a) => true_positions(a, |v| *v != 0),
+        Value::Str(_) => return Err(super::strings::rejected("Where")),
     };
     let (rank, count) = (dims.len(), flat_true.len());
     let mut coords: Vec<i64> = Vec::with_capacity(count * rank);
@@ -301,8 +302,8 @@ fn true_positions<T>(a: &Arr<T>, is_true: impl Fn(&T) -> bool) -> Vec<usize> {
 
 // ===== flat-buffer helpers =====
 
-fn flat<T: Copy>(a: &Arr<T>) -> Vec<T> {
-    a.iter().copied().collect()
+fn flat<T: Clone>(a: &Arr<T>) -> Vec<T> {
+    a.iter().cloned().collect()
 }
 
 fn build<T: Clone>(shape: &[usize], data: Vec<T>) -> Result<Arr<T>> {
@@ -311,12 +312,12 @@ fn build<T: Clone>(shape: &[usize], data: Vec<T>) -> Result<Arr<T>> {
         .map_err(|e| Error::internal(e.to_string()))
 }
 
-fn pick<T: Copy>(src: &[T], offsets: &[usize]) -> Result<Vec<T>> {
+fn pick<T: Clone>(src: &[T], offsets: &[usize]) -> Result<Vec<T>> {
     offsets
         .iter()
         .map(|&o| {
             src.get(o)
-                .copied()
+                .cloned()
                 .ok_or_else(|| Error::internal("offset past the end of the input"))
         })
         .collect()
@@ -1153,7 +1154,9 @@ fn one_hot_kernel(
             }
         }
     }
-    Ok(map_same!(on, a => one_hot_typed(a, off, &selector, &shape)?))
+    Ok(
+        crate::map_fixed!(on, super::strings::rejected("OneHot"), a => one_hot_typed(a, off, &selector, &shape)?),
+    )
 }
 
 /// The value of a small integer strided slice of a constant (TF's shape inference evaluates

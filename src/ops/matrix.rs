@@ -807,7 +807,9 @@ fn matrix_diag_part_kernel(x: &Value, k: &Value, padding: &Value, align: Align) 
     let positions = band.positions(count);
     let per = band.num_diags() * band.max_len;
     let moves = || positions.iter().map(|&(m, d)| (d, m));
-    Ok(crate::map_same!(x, a => moved(a, padding_of(padding)?, moves(), per * count, &shape)?))
+    Ok(
+        crate::map_fixed!(x, super::strings::rejected("MatrixDiagPart"), a => moved(a, padding_of(padding)?, moves(), per * count, &shape)?),
+    )
 }
 
 fn matrix_diag_kernel(
@@ -861,7 +863,7 @@ fn matrix_diag_kernel(
     let positions = band.positions(count);
     let n = count * rows * cols;
     Ok(
-        crate::map_same!(diagonal, a => moved(a, padding_of(padding)?, positions.iter().copied(), n, &shape)?),
+        crate::map_fixed!(diagonal, super::strings::rejected("MatrixDiag"), a => moved(a, padding_of(padding)?, positions.iter().copied(), n, &shape)?),
     )
 }
 
@@ -885,7 +887,9 @@ fn set_diag_kernel(x: &Value, diagonal: &Value, k: &Value, align: Align) -> Resu
         }
         build(a.shape(), out)
     }
-    Ok(crate::map_same!(x, a => set(a, diagonal, &positions)?))
+    Ok(
+        crate::map_fixed!(x, super::strings::rejected("MatrixSetDiag"), a => set(a, diagonal, &positions)?),
+    )
 }
 
 fn band_part_kernel(x: &Value, lower: &Value, upper: &Value) -> Result<Value> {
@@ -925,7 +929,9 @@ fn band_part_kernel(x: &Value, lower: &Value, upper: &Value) -> Result<Value> {
         }
         build(a.shape(), out)
     }
-    Ok(crate::map_same!(x, a => band(a, count, rows, cols, &keep)?))
+    Ok(
+        crate::map_fixed!(x, super::strings::rejected("MatrixBandPart"), a => band(a, count, rows, cols, &keep)?),
+    )
 }
 
 fn diag_kernel(x: &Value) -> Result<Value> {
@@ -943,7 +949,7 @@ fn diag_kernel(x: &Value) -> Result<Value> {
         }
         build(shape, out)
     }
-    Ok(crate::map_same!(x, a => diag(a, n, &shape)?))
+    Ok(crate::map_fixed!(x, super::strings::rejected("Diag"), a => diag(a, n, &shape)?))
 }
 
 fn diag_part_kernel(x: &Value) -> Result<Value> {
@@ -968,7 +974,7 @@ fn diag_part_kernel(x: &Value) -> Result<Value> {
         let src = flat(a);
         build(shape, (0..n).map(|i| src[i * n + i]).collect())
     }
-    Ok(crate::map_same!(x, a => part(a, n, &s[..half])?))
+    Ok(crate::map_fixed!(x, super::strings::rejected("DiagPart"), a => part(a, n, &s[..half])?))
 }
 
 // ===== factorisations =====

@@ -22,6 +22,7 @@ pub mod source;
 pub mod special;
 pub mod special_fns;
 pub mod state;
+pub mod strings;
 pub mod unary;
 pub mod vmath;
 
@@ -69,6 +70,7 @@ macro_rules! family_dispatch {
             OpKind::Matrix($f) => $body,
             OpKind::Segment($f) => $body,
             OpKind::Host($f) => $body,
+            OpKind::Strings($f) => $body,
             _ => $other,
         }
     };
@@ -183,6 +185,7 @@ pub enum OpKind {
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
     Host(Box<host::HostOp>),
+    Strings(Box<strings::StringOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -318,6 +321,7 @@ impl OpKind {
             OpKind::Matrix(f) => f.type_name(),
             OpKind::Segment(f) => f.type_name(),
             OpKind::Host(f) => f.type_name(),
+            OpKind::Strings(f) => f.type_name(),
         }
     }
 
@@ -343,7 +347,8 @@ impl OpKind {
             Special => special::SpecialOp,
             Matrix => matrix::MatrixOp,
             Segment => segment::SegmentOp,
-            Host => host::HostOp
+            Host => host::HostOp,
+            Strings => strings::StringOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -456,6 +461,7 @@ impl OpKind {
 
     /// Output types from input types (and constant inputs), or a `ValueError`/`TypeError`.
     pub fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
+        strings::check_inputs(self.type_name(), ctx)?;
         family_dispatch!(self, f => return f.infer(ctx), else {});
         match self {
             OpKind::Const { .. }
@@ -646,6 +652,7 @@ impl OpKind {
             OpKind::Matrix(f) => return f.attrs(node, input_types),
             OpKind::Segment(f) => return f.attrs(node, input_types),
             OpKind::Host(f) => return f.attrs(node, input_types),
+            OpKind::Strings(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -686,4 +693,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <matrix::MatrixOp as Family>::register_gradients(r);
     <segment::SegmentOp as Family>::register_gradients(r);
     <host::HostOp as Family>::register_gradients(r);
+    <strings::StringOp as Family>::register_gradients(r);
 }

@@ -1232,6 +1232,7 @@ fn argmax_pool_kernel(x: &Value, a: &ArgmaxPool) -> Result<Outputs> {
         Value::I64(v) => run(v, dims, a, per_batch)?,
         Value::U8(v) => run(v, dims, a, per_batch)?,
         Value::Bool(_) => return Err(Error::op_invalid("MaxPoolWithArgmax does not support bool")),
+        Value::Str(_) => return Err(super::strings::rejected("MaxPoolWithArgmax")),
     };
     let argmax = Value::from_vec(&out, idx)?.cast(a.targmax);
     Ok(smallvec![values, argmax])

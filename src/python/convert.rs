@@ -4,7 +4,7 @@ use crate::attr::AttrValue;
 use crate::error::Error;
 use crate::shape::Shape;
 use crate::value::{Elem, Value};
-use crate::with_value;
+use crate::with_fixed;
 use numpy::{
     IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
     PyUntypedArrayMethods,
@@ -38,12 +38,49 @@ pub fn array_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         };
     }
     try_types!(f32, f64, i8, i16, i32, i64, u8, bool);
+    if matches!(dt.kind(), b'O' | b'S' | b'U') {
+        return strings_to_value(obj);
+    }
     Err(Error::type_error(format!("unsupported numpy dtype {dt}")).into())
 }
 
-/// `Value` → numpy array, moving the buffer when nothing else shares it.
+/// One element of a string tensor: `bytes` as they are, `str` as UTF-8 (TF's encoding).
+fn string_element(item: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = item.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(s) = item.cast::<PyString>() {
+        return Ok(s.to_str()?.as_bytes().to_vec());
+    }
+    Err(Error::type_error(format!(
+        "Failed to convert elements of {item} to Tensor. Expected bytes or str, got '{}'.",
+        item.get_type().name()?
+    ))
+    .into())
+}
+
+/// A numpy array of bytes, str or objects holding them → a string `Value`.
+fn strings_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let untyped = obj.cast::<PyUntypedArray>()?;
+    let shape = untyped.shape().to_vec();
+    // `ravel` walks the elements in row-major order whatever the strides.
+    let flat = obj.call_method0("ravel")?.call_method1("astype", ("O",))?;
+    let items = flat.call_method0("tolist")?;
+    let data = items
+        .try_iter()?
+        .map(|item| string_element(&item?))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(Value::from_strings(&shape, data)?)
+}
+
+/// `Value` → numpy array, moving the buffer when nothing else shares it. Strings become an
+/// object array of `bytes`, as TF's `Session.run` returns them.
 pub fn value_to_array(py: Python<'_>, v: Value) -> Py<PyAny> {
-    with_value!(v, a => a.into_owned().into_pyarray(py).into_any().unbind())
+    if let Value::Str(a) = &v {
+        let objects = a.map(|s| PyBytes::new(py, s).into_any().unbind());
+        return objects.into_pyarray(py).into_any().unbind();
+    }
+    with_fixed!(v, py.None(), a => a.into_owned().into_pyarray(py).into_any().unbind())
 }
 
 /// Python attribute values as the Python layer passes them.
