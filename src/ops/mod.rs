@@ -9,6 +9,7 @@ pub mod control;
 pub mod conv;
 pub mod elementwise;
 pub mod flow;
+pub mod image;
 pub mod index;
 pub mod layout;
 pub mod linalg;
@@ -66,6 +67,7 @@ macro_rules! family_dispatch {
             OpKind::Special($f) => $body,
             OpKind::Matrix($f) => $body,
             OpKind::Segment($f) => $body,
+            OpKind::Image($f) => $body,
             _ => $other,
         }
     };
@@ -178,6 +180,7 @@ pub enum OpKind {
     Special(special::SpecialOp),
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
+    Image(image::ImageOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -312,6 +315,7 @@ impl OpKind {
             OpKind::Special(f) => f.type_name(),
             OpKind::Matrix(f) => f.type_name(),
             OpKind::Segment(f) => f.type_name(),
+            OpKind::Image(f) => f.type_name(),
         }
     }
 
@@ -336,7 +340,8 @@ impl OpKind {
             Layout => layout::LayoutOp,
             Special => special::SpecialOp,
             Matrix => matrix::MatrixOp,
-            Segment => segment::SegmentOp
+            Segment => segment::SegmentOp,
+            Image => image::ImageOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -638,6 +643,7 @@ impl OpKind {
             OpKind::Special(f) => return f.attrs(node, input_types),
             OpKind::Matrix(f) => return f.attrs(node, input_types),
             OpKind::Segment(f) => return f.attrs(node, input_types),
+            OpKind::Image(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -677,4 +683,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <special::SpecialOp as Family>::register_gradients(r);
     <matrix::MatrixOp as Family>::register_gradients(r);
     <segment::SegmentOp as Family>::register_gradients(r);
+    <image::ImageOp as Family>::register_gradients(r);
 }
