@@ -109,6 +109,9 @@ _NATIVE = [
     "segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
     "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
     "unsorted_segment_mean", "unsorted_segment_sqrt_n",
+    # partitioning, counting, searching (partition_ops.py)
+    "dynamic_partition", "unique", "unique_with_counts", "bincount", "confusion_matrix",
+    "searchsorted",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -225,6 +228,8 @@ if _NATIVE_IMPORT_ERROR is None:
                               segment_sum, unsorted_segment_max, unsorted_segment_mean,
                               unsorted_segment_min, unsorted_segment_prod,
                               unsorted_segment_sqrt_n)
+    from .partition_ops import (bincount, confusion_matrix, dynamic_partition, searchsorted,
+                                unique, unique_with_counts)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

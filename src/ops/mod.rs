@@ -14,6 +14,7 @@ pub mod index;
 pub mod layout;
 pub mod linalg;
 pub mod matrix;
+pub mod misc;
 pub mod nn;
 pub mod random;
 pub mod reduce;
@@ -68,6 +69,7 @@ macro_rules! family_dispatch {
             OpKind::Matrix($f) => $body,
             OpKind::Segment($f) => $body,
             OpKind::Image($f) => $body,
+            OpKind::Misc($f) => $body,
             _ => $other,
         }
     };
@@ -181,6 +183,7 @@ pub enum OpKind {
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
     Image(image::ImageOp),
+    Misc(misc::MiscOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -316,6 +319,7 @@ impl OpKind {
             OpKind::Matrix(f) => f.type_name(),
             OpKind::Segment(f) => f.type_name(),
             OpKind::Image(f) => f.type_name(),
+            OpKind::Misc(f) => f.type_name(),
         }
     }
 
@@ -341,7 +345,8 @@ impl OpKind {
             Special => special::SpecialOp,
             Matrix => matrix::MatrixOp,
             Segment => segment::SegmentOp,
-            Image => image::ImageOp
+            Image => image::ImageOp,
+            Misc => misc::MiscOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -644,6 +649,7 @@ impl OpKind {
             OpKind::Matrix(f) => return f.attrs(node, input_types),
             OpKind::Segment(f) => return f.attrs(node, input_types),
             OpKind::Image(f) => return f.attrs(node, input_types),
+            OpKind::Misc(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -684,4 +690,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <matrix::MatrixOp as Family>::register_gradients(r);
     <segment::SegmentOp as Family>::register_gradients(r);
     <image::ImageOp as Family>::register_gradients(r);
+    <misc::MiscOp as Family>::register_gradients(r);
 }
