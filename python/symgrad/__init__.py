@@ -113,6 +113,9 @@ _NATIVE = [
     "unsorted_segment_mean", "unsorted_segment_sqrt_n",
     # legacy layers, streaming metrics, Python functions as ops
     "layers", "metrics", "py_func", "numpy_function",
+    # partitioning, counting, searching (partition_ops.py)
+    "dynamic_partition", "unique", "unique_with_counts", "bincount", "confusion_matrix",
+    "searchsorted",
 ]
 _NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
 
@@ -234,6 +237,8 @@ if _NATIVE_IMPORT_ERROR is None:
                               unsorted_segment_sqrt_n)
     from . import layers, metrics
     from .script_ops import numpy_function, py_func
+    from .partition_ops import (bincount, confusion_matrix, dynamic_partition, searchsorted,
+                                unique, unique_with_counts)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

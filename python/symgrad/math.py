@@ -67,3 +67,8 @@ def log_sigmoid(x: Any, name: Optional[str] = None) -> Tensor:
     with name_scope(name, "LogSigmoid", [x]) as scope:
         tx = convert_to_tensor(x, name="x")
         return negative(softplus(negative(tx)), name=scope or None)
+
+from .partition_ops import (bincount, confusion_matrix, in_top_k,  # noqa: E402,F401
+                            zero_fraction)
+
+__all__ += ["bincount", "confusion_matrix", "in_top_k", "zero_fraction"]

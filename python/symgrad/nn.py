@@ -300,3 +300,7 @@ from .nn_extra import (crelu, log_poisson_loss, normalize_moments, relu_layer,  
                        weighted_cross_entropy_with_logits, xw_plus_b)
 
 __all__ += _extra_all
+
+from .partition_ops import in_top_k, zero_fraction  # noqa: E402,F401
+
+__all__ += ["in_top_k", "zero_fraction"]

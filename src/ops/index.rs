@@ -65,10 +65,6 @@ pub enum IndexOp {
     OneHot {
         axis: i64,
     },
-    /// `Unique(x)` of a 1-D integer tensor: (y, idx) in first-occurrence order.
-    Unique {
-        out_idx: DType,
-    },
     /// `Where(x)`: the coordinates of the true (nonzero) elements, `int64 [num_true, rank]`.
     Where,
 }
@@ -83,7 +79,6 @@ impl Family for IndexOp {
             IndexOp::StridedSlice(_) => "StridedSlice",
             IndexOp::StridedSliceGrad(_) => "StridedSliceGrad",
             IndexOp::OneHot { .. } => "OneHot",
-            IndexOp::Unique { .. } => "Unique",
             IndexOp::Where => "Where",
         }
     }
@@ -100,9 +95,6 @@ impl Family for IndexOp {
             "OneHot" => attrs
                 .int_or("axis", -1)
                 .map(|axis| IndexOp::OneHot { axis }),
-            "Unique" => attrs.dtype_opt("out_idx").map(|d| IndexOp::Unique {
-                out_idx: d.unwrap_or(DType::I32),
-            }),
             "Where" => Ok(IndexOp::Where),
             _ => return None,
         })
@@ -145,7 +137,7 @@ impl Family for IndexOp {
                 t("T", 2);
                 t("TI", 0);
             }
-            IndexOp::Unique { .. } | IndexOp::Where => t("T", 0),
+            IndexOp::Where => t("T", 0),
         }
         match self {
             IndexOp::GatherV2 { batch_dims } => {
@@ -153,7 +145,6 @@ impl Family for IndexOp {
             }
             IndexOp::StridedSlice(m) | IndexOp::StridedSliceGrad(m) => m.push_attrs(&mut out),
             IndexOp::OneHot { axis } => out.push(("axis", AttrValue::Int(*axis))),
-            IndexOp::Unique { out_idx } => out.push(("out_idx", AttrValue::Type(*out_idx))),
             _ => {}
         }
         out
@@ -173,29 +164,6 @@ impl Family for IndexOp {
                 let rank = ctx.shape(0)?.rank();
                 one(DType::I64, Shape::from_dims(&[None, rank]))
             }
-            IndexOp::Unique { out_idx } => {
-                ctx.expect_inputs(1)?;
-                let dtype = ctx.dtype(0)?;
-                if !matches!(dtype, DType::I32 | DType::I64) {
-                    return Err(Error::type_error(format!(
-                        "symgrad's Unique supports int32 and int64 input, got {dtype}"
-                    )));
-                }
-                let x = ctx.shape(0)?.clone();
-                if x.rank().is_some_and(|r| r != 1) {
-                    return Err(ctx.err(format!("unique expects a 1D vector, got shape {x}")));
-                }
-                let mut m = Metas::new();
-                m.push(crate::graph::TensorMeta {
-                    dtype,
-                    shape: Shape::unknown_dims(1),
-                });
-                m.push(crate::graph::TensorMeta {
-                    dtype: *out_idx,
-                    shape: x,
-                });
-                Ok(m)
-            }
         }
     }
     fn compute(&self, _ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
@@ -204,28 +172,6 @@ impl Family for IndexOp {
                 .get(i)
                 .ok_or_else(|| Error::internal(format!("{} needs input {i}", self.type_name())))
         };
-        if let IndexOp::Unique { out_idx } = self {
-            let x = input(0)?;
-            if x.shape().len() != 1 {
-                return Err(Error::op_invalid("unique expects a 1D vector."));
-            }
-            let ids = x.to_i64_vec()?;
-            let mut seen: rustc_hash::FxHashMap<i64, i64> = Default::default();
-            let mut y: Vec<i64> = Vec::new();
-            let mut idx: Vec<i64> = Vec::with_capacity(ids.len());
-            for v in ids {
-                let next = y.len() as i64;
-                let k = *seen.entry(v).or_insert_with(|| {
-                    y.push(v);
-                    next
-                });
-                idx.push(k);
-            }
-            return Ok(smallvec![
-                Value::int_vector(x.dtype(), &y),
-                Value::int_vector(*out_idx, &idx)
-            ]);
-        }
         Ok(smallvec![match self {
             IndexOp::GatherV2 { batch_dims } => {
                 gather_kernel(input(0)?, input(1)?, input(2)?, *batch_dims)?
@@ -248,7 +194,6 @@ impl Family for IndexOp {
                 one_hot_kernel(input(0)?, input(1)?, input(2)?, input(3)?, *axis)?
             }
             IndexOp::Where => where_kernel(input(0)?)?,
-            IndexOp::Unique { .. } => return Err(Error::internal("Unique handled above")),
         }])
     }
     fn register_gradients(r: &mut GradRegistry) {
@@ -260,7 +205,6 @@ impl Family for IndexOp {
         r.builtin("StridedSliceGrad", strided_slice_grad_grad);
         r.builtin("DynamicStitch", dynamic_stitch_grad);
         r.not_differentiable("OneHot");
-        r.not_differentiable("Unique");
         r.not_differentiable("Where");
     }
 }

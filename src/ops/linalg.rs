@@ -8,6 +8,7 @@
 //! kernels are a plain row loop with wrapping arithmetic, as TF's C++ kernels overflow.
 
 use super::{array, one, reduce, InferCtx, OpKind, Outputs};
+use crate::attr::AttrValue;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
@@ -115,6 +116,39 @@ pub(crate) fn node_inputs_and_shapes(ctx: &InferCtx<'_>) -> (String, String) {
         .map(|i| ctx.shape(i).map_or("?".into(), |s| s.bracketed()))
         .collect();
     (inputs.join(", "), shapes.join(", "))
+}
+
+/// A `ValueError` as TF's shape functions word it: the message, then the node def
+/// (`{{node name}} = Type[attrs](inputs)`) and the input shapes. `attrs_of` gives the
+/// node's attributes from its input types.
+pub(crate) fn shape_fn_error(
+    ctx: &InferCtx<'_>,
+    type_name: &str,
+    attrs_of: impl FnOnce(&[DType]) -> Vec<(&'static str, AttrValue)>,
+    message: impl std::fmt::Display,
+) -> Error {
+    let types: Vec<DType> = (0..ctx.num_inputs())
+        .filter_map(|i| ctx.dtype(i).ok())
+        .collect();
+    let attrs: Vec<String> = attrs_of(&types)
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                AttrValue::Type(t) => t.tf_enum_name().to_string(),
+                AttrValue::Bool(b) => b.to_string(),
+                AttrValue::Str(s) => format!("\"{s}\""),
+                AttrValue::Int(i) => i.to_string(),
+                _ => String::new(),
+            };
+            format!("{k}={v}")
+        })
+        .collect();
+    let (inputs, shapes) = node_inputs_and_shapes(ctx);
+    Error::invalid(format!(
+        "{message} for '{{{{node {}}}}} = {type_name}[{}]({inputs})' with input shapes: {shapes}.",
+        ctx.name,
+        attrs.join(", "),
+    ))
 }
 
 /// (rows, cols) of the last two static dims, swapped when `transpose`.

@@ -321,32 +321,7 @@ impl MatrixOp {
 
     /// A `ValueError` in TF's shape-function form: message, node def and input shapes.
     fn node_err(&self, ctx: &InferCtx<'_>, message: impl std::fmt::Display) -> Error {
-        let types: Vec<DType> = (0..ctx.num_inputs())
-            .filter_map(|i| ctx.dtype(i).ok())
-            .collect();
-        let attrs: Vec<String> = self
-            .attr_list(&types)
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    AttrValue::Type(t) => t.tf_enum_name().to_string(),
-                    AttrValue::Bool(b) => b.to_string(),
-                    AttrValue::Str(s) => format!("\"{s}\""),
-                    AttrValue::Int(i) => i.to_string(),
-                    _ => String::new(),
-                };
-                format!("{k}={v}")
-            })
-            .collect();
-        let (inputs, shapes) = linalg::node_inputs_and_shapes(ctx);
-        Error::invalid(format!(
-            "{message} for '{{{{node {}}}}} = {}[{}]({})' with input shapes: {}.",
-            ctx.name,
-            self.type_name(),
-            attrs.join(", "),
-            inputs,
-            shapes
-        ))
+        linalg::shape_fn_error(ctx, self.type_name(), |t| self.attr_list(t), message)
     }
 
     fn float_input(&self, ctx: &InferCtx<'_>, i: usize, param: &str) -> Result<DType> {

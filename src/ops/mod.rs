@@ -10,10 +10,12 @@ pub mod conv;
 pub mod elementwise;
 pub mod flow;
 pub mod host;
+pub mod image;
 pub mod index;
 pub mod layout;
 pub mod linalg;
 pub mod matrix;
+pub mod misc;
 pub mod nn;
 pub mod random;
 pub mod reduce;
@@ -71,6 +73,8 @@ macro_rules! family_dispatch {
             OpKind::Segment($f) => $body,
             OpKind::Host($f) => $body,
             OpKind::Strings($f) => $body,
+            OpKind::Image($f) => $body,
+            OpKind::Misc($f) => $body,
             _ => $other,
         }
     };
@@ -186,6 +190,8 @@ pub enum OpKind {
     Segment(segment::SegmentOp),
     Host(Box<host::HostOp>),
     Strings(Box<strings::StringOp>),
+    Image(image::ImageOp),
+    Misc(misc::MiscOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -322,6 +328,8 @@ impl OpKind {
             OpKind::Segment(f) => f.type_name(),
             OpKind::Host(f) => f.type_name(),
             OpKind::Strings(f) => f.type_name(),
+            OpKind::Image(f) => f.type_name(),
+            OpKind::Misc(f) => f.type_name(),
         }
     }
 
@@ -348,7 +356,9 @@ impl OpKind {
             Matrix => matrix::MatrixOp,
             Segment => segment::SegmentOp,
             Host => host::HostOp,
-            Strings => strings::StringOp
+            Strings => strings::StringOp,
+            Image => image::ImageOp,
+            Misc => misc::MiscOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -653,6 +663,8 @@ impl OpKind {
             OpKind::Segment(f) => return f.attrs(node, input_types),
             OpKind::Host(f) => return f.attrs(node, input_types),
             OpKind::Strings(f) => return f.attrs(node, input_types),
+            OpKind::Image(f) => return f.attrs(node, input_types),
+            OpKind::Misc(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -694,4 +706,6 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <segment::SegmentOp as Family>::register_gradients(r);
     <host::HostOp as Family>::register_gradients(r);
     <strings::StringOp as Family>::register_gradients(r);
+    <image::ImageOp as Family>::register_gradients(r);
+    <misc::MiscOp as Family>::register_gradients(r);
 }
