@@ -109,6 +109,8 @@ _NATIVE = [
     "segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
     "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
     "unsorted_segment_mean", "unsorted_segment_sqrt_n",
+    # loops (while_ops.py)
+    "while_loop", "foldl", "foldr",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -225,6 +227,7 @@ if _NATIVE_IMPORT_ERROR is None:
                               segment_sum, unsorted_segment_max, unsorted_segment_mean,
                               unsorted_segment_min, unsorted_segment_prod,
                               unsorted_segment_sqrt_n)
+    from .while_ops import foldl, foldr, while_loop
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -56,6 +56,8 @@ pub struct Step {
     pub metas: Metas,
     /// Set when this step stands for a fused group of elementwise steps.
     pub fused: Option<Box<super::fuse::Fused>>,
+    /// The compiled functions of a `While` step.
+    pub loop_plans: Option<Box<super::loops::LoopPlans>>,
 }
 
 /// What the executor needs to propagate dead values: per step, the steps (by index) it has
@@ -278,6 +280,12 @@ impl Plan {
                 outputs: SmallVec::new(),
                 metas: n.outputs.clone(),
                 fused: None,
+                loop_plans: match &n.op {
+                    OpKind::Loop(w) => {
+                        Some(Box::new(super::loops::LoopPlans::build(data, w, fuse)?))
+                    }
+                    _ => None,
+                },
             });
         }
         let mut fetch_sources = Vec::with_capacity(fetches.len());

@@ -352,6 +352,32 @@ impl Graph {
         Ok(())
     }
 
+    /// Replaces an op's kind by one with the same inputs and more outputs (a loop made to
+    /// accumulate its iterations when differentiated, as TF adds outputs to it): the existing
+    /// outputs must keep their types, so every consumer stays valid.
+    pub(crate) fn replace_op_kind(&self, op: OpRef, kind: OpKind) -> Result<()> {
+        let mut g = self.write();
+        let node = g.node_checked(op)?;
+        let (inputs, name) = (node.inputs.clone(), node.name.clone());
+        let outputs = kind.infer(&InferCtx {
+            graph: &g,
+            inputs: &inputs,
+            name: &name,
+        })?;
+        let node = &mut g.nodes[op.node as usize];
+        if outputs.len() < node.outputs.len()
+            || outputs.iter().zip(&node.outputs).any(|(a, b)| a != b)
+        {
+            return Err(Error::internal(format!(
+                "replacing the kind of '{name}' would change its outputs"
+            )));
+        }
+        node.op = kind;
+        node.outputs = outputs;
+        g.version += 1;
+        Ok(())
+    }
+
     // Scope management, forwarded to the arena's scope state.
     pub fn unique_name(&self, name: &str, mark_as_used: bool) -> String {
         self.write().scope.unique_name(name, mark_as_used)

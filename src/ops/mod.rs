@@ -23,6 +23,7 @@ pub mod special_fns;
 pub mod state;
 pub mod unary;
 pub mod vmath;
+pub mod while_loop;
 
 pub use binary::BinaryOp;
 pub use reduce::ReduceOp;
@@ -66,6 +67,7 @@ macro_rules! family_dispatch {
             OpKind::Special($f) => $body,
             OpKind::Matrix($f) => $body,
             OpKind::Segment($f) => $body,
+            OpKind::Loop($f) => $body,
             _ => $other,
         }
     };
@@ -178,6 +180,7 @@ pub enum OpKind {
     Special(special::SpecialOp),
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
+    Loop(Box<while_loop::WhileOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -312,6 +315,7 @@ impl OpKind {
             OpKind::Special(f) => f.type_name(),
             OpKind::Matrix(f) => f.type_name(),
             OpKind::Segment(f) => f.type_name(),
+            OpKind::Loop(f) => f.type_name(),
         }
     }
 
@@ -336,7 +340,8 @@ impl OpKind {
             Layout => layout::LayoutOp,
             Special => special::SpecialOp,
             Matrix => matrix::MatrixOp,
-            Segment => segment::SegmentOp
+            Segment => segment::SegmentOp,
+            Loop => while_loop::WhileOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -638,6 +643,7 @@ impl OpKind {
             OpKind::Special(f) => return f.attrs(node, input_types),
             OpKind::Matrix(f) => return f.attrs(node, input_types),
             OpKind::Segment(f) => return f.attrs(node, input_types),
+            OpKind::Loop(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -677,4 +683,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <special::SpecialOp as Family>::register_gradients(r);
     <matrix::MatrixOp as Family>::register_gradients(r);
     <segment::SegmentOp as Family>::register_gradients(r);
+    <while_loop::WhileOp as Family>::register_gradients(r);
 }
