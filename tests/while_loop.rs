@@ -47,6 +47,7 @@ fn power_loop(g: &Graph, n: Tensor, p0: Tensor, x: Tensor) -> Vec<Tensor> {
             },
             output_shapes: None,
             parallel_iterations: 10,
+            collected: 0,
             name: Some("power"),
         },
     )

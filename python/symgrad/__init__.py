@@ -110,7 +110,7 @@ _NATIVE = [
     "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
     "unsorted_segment_mean", "unsorted_segment_sqrt_n",
     # loops (while_ops.py)
-    "while_loop", "foldl", "foldr",
+    "while_loop", "map_fn", "scan", "foldl", "foldr",
 ]
 
 __all__ = _PURE + _NATIVE
@@ -227,7 +227,7 @@ if _NATIVE_IMPORT_ERROR is None:
                               segment_sum, unsorted_segment_max, unsorted_segment_mean,
                               unsorted_segment_min, unsorted_segment_prod,
                               unsorted_segment_sqrt_n)
-    from .while_ops import foldl, foldr, while_loop
+    from .while_ops import foldl, foldr, map_fn, scan, while_loop
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -42,7 +42,9 @@ class Graph:
         name: Optional[str] = None,
     ) -> int: ...
     # A ``While`` op; ``cond``/``body`` are (function name, argument tensors, results) of
-    # sub-graphs already built in this graph; ``output_shapes`` as for shape attrs.
+    # sub-graphs already built in this graph; ``output_shapes`` as for shape attrs. The body
+    # returns ``collected`` per-iteration results after the loop variables, stacked into
+    # extra outputs after the loop outputs.
     def add_while(
         self,
         inputs: Sequence[_TensorRef],
@@ -51,6 +53,7 @@ class Graph:
         output_shapes: Sequence[Any],
         parallel_iterations: int,
         name: Optional[str],
+        collected: int = 0,
     ) -> int: ...
     def op_name(self, op: int) -> str: ...
     def op_type(self, op: int) -> str: ...

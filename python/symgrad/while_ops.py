@@ -1,4 +1,5 @@
-"""``while_loop`` as TF 2's functional ``While`` op, and ``foldl`` and ``foldr`` built on it.
+"""``while_loop`` as TF 2's functional ``While`` op, and ``map_fn``, ``scan``, ``foldl`` and
+``foldr`` built on it.
 
 ``cond`` and ``body`` are traced once into sub-graphs of the same graph, under the loop's
 name scope. While one runs, the graph's control-flow context is a ``WhileContext``: every
@@ -22,7 +23,7 @@ from .constant_op import constant, convert_to_tensor
 from .framework import Graph, Operation, Tensor, get_default_graph
 from .tensor_shape import TensorShape, as_shape
 
-__all__ = ["while_loop", "foldl", "foldr", "WhileContext"]
+__all__ = ["while_loop", "map_fn", "scan", "foldl", "foldr", "WhileContext"]
 
 
 class WhileContext:
@@ -173,7 +174,23 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         return _eager_loop(cond, body, loop_vars, maximum_iterations, return_same_structure)
     if not loop_vars:
         raise ValueError("No loop variables provided")
+    packed, _ = _build_while(cond, body, loop_vars, shape_invariants, parallel_iterations,
+                             name, maximum_iterations)
+    if return_same_structure:
+        return packed
+    flat_out = _flatten(packed)
+    return flat_out[0] if len(flat_out) == 1 else packed
 
+
+def _build_while(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: Any,
+                 shape_invariants: Any, parallel_iterations: int, name: Optional[str],
+                 maximum_iterations: Any, collect: bool = False
+                 ) -> tuple[Any, list[Tensor]]:
+    """The ``While`` op of ``while_loop``: (loop results packed like ``loop_vars``, collected
+    results). With ``collect``, ``body`` returns ``(next loop vars, results)``, a list of
+    tensors per iteration that the op stacks along a new axis 0 (symgrad's stand-in for TF's
+    ``TensorArray`` writes)."""
+    graph = get_default_graph()
     flat_orig = _flatten(loop_vars)
     with op_scope(name, "while", flat_orig) as scope:
         flat = [convert_to_tensor(v) for v in flat_orig]
@@ -217,6 +234,10 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
             for outer, _ in cond_ctx.captures:
                 body_ctx.add_value(outer)
             result = body(*_pack_as(list(loop_vars), body_args[2:]))
+            results: list[Tensor] = []
+            if collect:
+                result, per_iteration = result
+                results = [body_ctx.add_value(convert_to_tensor(r)) for r in per_iteration]
             if not isinstance(result, (list, tuple, dict)):
                 result = [result]
             problem = _structure_error(list(result), list(loop_vars))
@@ -249,7 +270,7 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         with cond_ctx.entered():
             cond_capture_args = [cond_by_outer[outer] if outer in cond_by_outer
                                  else _argument(outer) for outer in captured + extra_cond]
-        body_outputs = [next_counter, body_args[1]] + flat_result + body_capture_args
+        body_outputs = [next_counter, body_args[1]] + flat_result + body_capture_args + results
         body_inputs = body_args + body_capture_args
         cond_inputs = cond_args + cond_capture_args
         shapes = ([t.shape for t in fixed] + list(invariants)
@@ -260,15 +281,37 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
             (graph.unique_name(fn_prefix + "_cond"), ref(cond_inputs), ref([pred])),
             (graph.unique_name(fn_prefix + "_body"), ref(body_inputs), ref(body_outputs)),
             [None if s.rank is None else s.as_list() for s in shapes],
-            int(parallel_iterations), scope)
+            int(parallel_iterations), scope, len(results))
         op = graph._op(node)
         from .array_ops import identity
         outputs = [identity(t, name="Identity") for t in op.outputs[:len(inputs)]]
         packed = _pack_as(list(loop_vars), outputs[2:2 + len(flat)])
-        if return_same_structure:
-            return packed
-        flat_out = _flatten(packed)
-        return flat_out[0] if len(flat_out) == 1 else packed
+        return packed, op.outputs[len(inputs):len(inputs) + len(results)]
+
+
+def _traversal(elems: Any, initializer: Any, reverse: bool, what: str) -> tuple[Any, ...]:
+    """How fold and scan walk ``elems`` along axis 0 (last to first with ``reverse``):
+    ``(element(i), first accumulator, first index, first row or None, cond(i, acc),
+    step(i), element count)``; without ``initializer`` the first (last) element starts and is the first
+    row."""
+    from .array_ops import gather
+    from .math_ops import add, greater_equal, less, subtract
+    flat, n = _elements(elems, what)
+
+    def element(i: Any) -> Any:
+        return _pack_as(elems, [gather(x, i) for x in flat])
+
+    def step(i: Any) -> Tensor:
+        return subtract(i, 1) if reverse else add(i, 1)
+
+    def cond(i: Tensor, a: Any) -> Tensor:
+        return greater_equal(i, 0) if reverse else less(i, n)
+
+    start = convert_to_tensor(n - 1 if reverse else 0)
+    if initializer is None:
+        acc = element(start)
+        return element, acc, step(start), _flatten(acc), cond, step, n
+    return element, initializer, start, None, cond, step, n
 
 
 def _fold(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any,
@@ -277,32 +320,12 @@ def _fold(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any,
     if not callable(fn):
         raise TypeError(f"{getattr(fn, '__name__', fn)} is not callable. "
                         "Please provide a callable function.")
-    from .array_ops import gather, shape
-    from .math_ops import add, greater_equal, less, subtract
-    flat_elems = _flatten(elems)
-    with op_scope(name, default_name, flat_elems):
-        flat = [convert_to_tensor(e, name="elems") for e in flat_elems]
-        n_static = flat[0].shape[0] if flat[0].shape.rank else None
-        n_static = getattr(n_static, "value", n_static)
-        n = n_static if n_static is not None else shape(flat[0])[0]
-
-        def element(i: Tensor) -> Any:
-            return _pack_as(elems, [gather(x, i) for x in flat])
-
-        last = n - 1
-        if initializer is None:
-            start = convert_to_tensor(last if reverse else 0)
-            acc = element(start)
-            i0 = subtract(start, 1) if reverse else add(start, 1)
-        else:
-            acc, i0 = initializer, convert_to_tensor(last if reverse else 0)
-
-        def cond(i: Tensor, a: Any) -> Tensor:
-            return greater_equal(i, 0) if reverse else less(i, n)
+    with op_scope(name, default_name, _flatten(elems)):
+        element, acc, i0, _, cond, step, _ = _traversal(elems, initializer, reverse,
+                                                        default_name)
 
         def body(i: Tensor, a: Any) -> tuple[Tensor, Any]:
-            step = subtract(i, 1) if reverse else add(i, 1)
-            return step, fn(a, element(i))
+            return step(i), fn(a, element(i))
 
         _, result = while_loop(cond, body, [i0, acc], parallel_iterations=parallel_iterations,
                                back_prop=back_prop, swap_memory=swap_memory,
@@ -324,3 +347,84 @@ def foldr(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
     """``fn`` folded over ``elems`` along axis 0, last to first: a ``while_loop``."""
     return _fold(fn, elems, initializer, parallel_iterations, back_prop, swap_memory, name,
                  "foldr", reverse=True)
+
+
+def _elements(elems: Any, what: str) -> tuple[list[Tensor], Any]:
+    """``elems`` flattened and converted, and their length along axis 0 (an int when
+    known statically, else a scalar tensor)."""
+    from .array_ops import shape
+    flat = [convert_to_tensor(e, name="elems") for e in _flatten(elems)]
+    if not flat:
+        raise ValueError(f"{what}: elems must not be empty")
+    for t in flat:
+        if t.shape.rank == 0:
+            raise ValueError(
+                "Elements in elems must be 1+ dimensional Tensors, not scalars")
+    dims = flat[0].shape.as_list() if flat[0].shape.rank is not None else [None]
+    n = dims[0] if dims[0] is not None else shape(flat[0])[0]
+    return flat, n
+
+
+def _with_length(rows: list[Tensor], n: Any) -> list[Tensor]:
+    """``rows`` with their static length set when the element count is known, as TF's
+    ``TensorArray.stack`` gives it."""
+    if isinstance(n, int):
+        for r in rows:
+            if r.shape.rank is not None:
+                r.set_shape([n] + r.shape.as_list()[1:])
+    return rows
+
+
+def map_fn(fn: Callable[[Any], Any], elems: Any, dtype: Any = None,
+           parallel_iterations: Optional[int] = None, back_prop: bool = True,
+           swap_memory: bool = False, infer_shape: bool = True, name: Optional[str] = None,
+           fn_output_signature: Any = None) -> Any:
+    """``fn`` applied to each slice of ``elems`` along axis 0, results stacked: a
+    ``while_loop`` whose body writes one row per iteration."""
+    if not callable(fn):
+        raise TypeError(f"{getattr(fn, '__name__', fn)} is not callable. "
+                        "Please provide a callable function.")
+    from .array_ops import gather
+    from .math_ops import add, less
+    if parallel_iterations is None:
+        parallel_iterations = 10
+    flat_elems = _flatten(elems)
+    with op_scope(name, "map", flat_elems):
+        flat, n = _elements(elems, "map_fn")
+        structure: list[Any] = []
+
+        def body(i: Tensor) -> tuple[Any, list[Any]]:
+            y = fn(_pack_as(elems, [gather(x, i) for x in flat]))
+            structure.append(y)
+            return [add(i, 1)], _flatten(y)
+
+        _, stacked = _build_while(lambda i: less(i, n), body, [constant(0)], None,
+                                  parallel_iterations, None, None, collect=True)
+        return _pack_as(structure[0], _with_length(list(stacked), n))
+
+
+def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
+         parallel_iterations: int = 10, back_prop: bool = True, swap_memory: bool = False,
+         infer_shape: bool = True, reverse: bool = False, name: Optional[str] = None) -> Any:
+    """Every intermediate accumulator of ``fn`` folded over ``elems`` along axis 0, stacked:
+    a ``while_loop`` whose body writes the new accumulator per iteration."""
+    if not callable(fn):
+        raise TypeError(f"{getattr(fn, '__name__', fn)} is not callable. "
+                        "Please provide a callable function.")
+    from .array_ops import concat, expand_dims, reverse as reverse_rows
+    with op_scope(name, "scan", _flatten(elems)):
+        element, acc, i0, first, cond, step, n = _traversal(elems, initializer, reverse,
+                                                            "scan")
+
+        def body(i: Tensor, a: Any) -> tuple[Any, list[Any]]:
+            new = fn(a, element(i))
+            return [step(i), new], _flatten(new)
+
+        _, stacked = _build_while(cond, body, [i0, acc], None, parallel_iterations, None,
+                                  None, collect=True)
+        rows = list(stacked)
+        if first is not None:
+            rows = [concat([expand_dims(f, 0), r], 0) for f, r in zip(first, rows)]
+        if reverse:
+            rows = [reverse_rows(r, [0]) for r in rows]
+        return _pack_as(acc, _with_length(rows, n))

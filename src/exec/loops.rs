@@ -7,8 +7,9 @@
 
 use super::plan::Plan;
 use super::{execute, SessionState};
+use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::graph::GraphData;
+use crate::graph::{GraphData, Metas};
 use crate::ops::while_loop::WhileOp;
 use crate::ops::{array, OpKind, Outputs};
 use crate::value::Value;
@@ -29,15 +30,18 @@ impl LoopPlans {
     }
 }
 
-/// Runs the loop from `vars` (the op's inputs) and returns the op's outputs.
+/// Runs the loop from `vars` (the op's inputs) and returns the op's outputs (`metas`).
 pub(super) fn run(
     plans: &LoopPlans,
     w: &WhileOp,
+    metas: &Metas,
     vars: Vec<Value>,
     state: &SessionState,
 ) -> Result<Outputs> {
+    let m = vars.len();
     let mut vars = vars;
     let mut stacks: Vec<Vec<Value>> = vec![Vec::new(); w.accumulated.len()];
+    let mut collected: Vec<Vec<Value>> = vec![Vec::new(); w.collected];
     let mut count: i32 = 0;
     loop {
         let pred = execute(&plans.cond, &|i| vars.get(i).cloned(), state)?;
@@ -56,41 +60,72 @@ pub(super) fn run(
             &|i| fed.borrow_mut().get_mut(i).and_then(Option::take),
             state,
         )?;
+        let results = vars.split_off(m.min(vars.len()));
+        for (rows, value) in collected.iter_mut().zip(results) {
+            rows.push(value);
+        }
         count = count
             .checked_add(1)
             .ok_or_else(|| Error::op_invalid("While loop ran more than 2**31 - 1 iterations"))?;
     }
     let mut outputs: Outputs = vars.into_iter().collect();
+    for (r, rows) in collected.into_iter().enumerate() {
+        let meta = metas
+            .get(m + r)
+            .ok_or_else(|| Error::internal("collected result out of range"))?;
+        // No iteration: zero rows of the static row shape (its unknown dimensions as 0).
+        let row: Vec<usize> = match meta.shape.dims() {
+            Some(d) => d.iter().skip(1).map(|x| x.unwrap_or(0)).collect(),
+            None => Vec::new(),
+        };
+        let mismatch = |first: &[usize], other: &[usize]| {
+            Error::op_invalid(format!(
+                "Could not write to TensorArray index because the value shape is {other:?} \
+                 which is incompatible with the TensorArray's inferred element shape: \
+                 {first:?} (per-iteration result {r} of a while_loop)"
+            ))
+        };
+        outputs.push(stacked(rows, meta.dtype, &row, mismatch)?);
+    }
     if w.accumulates {
         outputs.push(Value::scalar(count));
         for (stack, &j) in stacks.into_iter().zip(&w.accumulated) {
-            let first = outputs
+            let last = outputs
                 .get(j)
                 .ok_or_else(|| Error::internal("accumulated loop variable out of range"))?;
-            outputs.push(stacked(stack, first, j)?);
+            let (dtype, row) = (last.dtype(), last.shape().to_vec());
+            let changed = |first: &[usize], _: &[usize]| {
+                Error::op(
+                    crate::error::Code::Unimplemented,
+                    format!(
+                        "symgrad differentiates a while_loop only when the shape of every \
+                         loop variable it changes stays the same across iterations; loop \
+                         variable {j} changed from {first:?} to another shape"
+                    ),
+                )
+            };
+            outputs.push(stacked(stack, dtype, &row, changed)?);
         }
     }
     Ok(outputs)
 }
 
-/// The values of loop variable `j`, one per iteration, as one tensor with the iterations
-/// along a new first axis.
-fn stacked(rows: Vec<Value>, last: &Value, j: usize) -> Result<Value> {
+/// `rows`, one per iteration, as one tensor with the iterations along a new first axis;
+/// with no rows, an empty tensor of rows shaped `empty_row`. Rows of different shapes are
+/// the error `mismatch(first, other)`.
+fn stacked(
+    rows: Vec<Value>,
+    dtype: DType,
+    empty_row: &[usize],
+    mismatch: impl Fn(&[usize], &[usize]) -> Error,
+) -> Result<Value> {
     let Some(first) = rows.first() else {
         let mut dims = vec![0];
-        dims.extend_from_slice(last.shape());
-        return Ok(Value::zeros(last.dtype(), &dims));
+        dims.extend_from_slice(empty_row);
+        return Ok(Value::zeros(dtype, &dims));
     };
-    if rows.iter().any(|r| r.shape() != first.shape()) {
-        return Err(Error::op(
-            crate::error::Code::Unimplemented,
-            format!(
-                "symgrad differentiates a while_loop only when the shape of every loop \
-                 variable it changes stays the same across iterations; loop variable {j} \
-                 changed from {:?} to another shape",
-                first.shape()
-            ),
-        ));
+    if let Some(other) = rows.iter().find(|r| r.shape() != first.shape()) {
+        return Err(mismatch(first.shape(), other.shape()));
     }
     let packed = array::compute(&OpKind::Pack { axis: 0 }, &rows)?;
     packed

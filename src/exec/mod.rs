@@ -349,8 +349,10 @@ fn run_step(
         state,
     };
     let outputs = match (&step.loop_plans, &step.op) {
-        (Some(plans), OpKind::Loop(w)) => loops::run(plans, w, inputs.drain(..).collect(), state)
-            .map_err(|e| attribute(e, step))?,
+        (Some(plans), OpKind::Loop(w)) => {
+            loops::run(plans, w, &step.metas, inputs.drain(..).collect(), state)
+                .map_err(|e| attribute(e, step))?
+        }
         // Caught per step as well as per run, so the InternalError names the op.
         _ => catch_unwind(AssertUnwindSafe(|| step.op.compute_owned(&ctx, inputs)))
             .unwrap_or_else(|panic| {

@@ -354,7 +354,7 @@ impl Graph {
 
     /// Replaces an op's kind by one with the same inputs and more outputs (a loop made to
     /// accumulate its iterations when differentiated, as TF adds outputs to it): the existing
-    /// outputs must keep their types, so every consumer stays valid.
+    /// outputs must keep their dtypes and compatible shapes, so every consumer stays valid.
     pub(crate) fn replace_op_kind(&self, op: OpRef, kind: OpKind) -> Result<()> {
         let mut g = self.write();
         let node = g.node_checked(op)?;
@@ -365,15 +365,18 @@ impl Graph {
             name: &name,
         })?;
         let node = &mut g.nodes[op.node as usize];
-        if outputs.len() < node.outputs.len()
-            || outputs.iter().zip(&node.outputs).any(|(a, b)| a != b)
-        {
+        let differs = |(a, b): (&TensorMeta, &TensorMeta)| {
+            a.dtype != b.dtype || !a.shape.is_compatible_with(&b.shape)
+        };
+        if outputs.len() < node.outputs.len() || outputs.iter().zip(&node.outputs).any(differs) {
             return Err(Error::internal(format!(
                 "replacing the kind of '{name}' would change its outputs"
             )));
         }
+        // The existing outputs keep their metas: `set_shape` may have refined them.
+        let added = outputs.get(node.outputs.len()..).unwrap_or(&[]).to_vec();
         node.op = kind;
-        node.outputs = outputs;
+        node.outputs.extend(added);
         g.version += 1;
         Ok(())
     }

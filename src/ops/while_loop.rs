@@ -46,8 +46,12 @@ pub struct LoopFn {
 pub struct WhileOp {
     /// Returns one scalar: run the body while it holds (TF's `ToBool` of the value).
     pub cond: LoopFn,
-    /// Returns the next value of every loop variable.
+    /// Returns the next value of every loop variable, then `collected` more tensors.
     pub body: LoopFn,
+    /// How many per-iteration results the body returns after the loop variables: each is
+    /// stacked over the iterations into one output after the loop outputs (what `map_fn`
+    /// and `scan` write to a `TensorArray` in TF).
+    pub collected: usize,
     /// `StatelessWhile` when neither function holds a stateful op.
     pub stateless: bool,
     pub parallel_iterations: i64,
@@ -107,7 +111,10 @@ impl Family for WhileOp {
         let counts = [
             ("cond arguments", self.cond.args.len()),
             ("body arguments", self.body.args.len()),
-            ("body results", self.body.outputs.len()),
+            (
+                "body results",
+                self.body.outputs.len().saturating_sub(self.collected),
+            ),
             ("output shapes", self.output_shapes.len()),
         ];
         for (what, n) in counts {
@@ -142,21 +149,17 @@ impl Family for WhileOp {
             }
             out.push(TensorMeta::new(dtype, shape.clone()));
         }
+        for t in self.body.outputs.get(m..).unwrap_or(&[]) {
+            let meta = ctx.graph.meta(*t)?;
+            out.push(TensorMeta::new(meta.dtype, stacked_shape(&meta.shape)));
+        }
         if self.accumulates {
             out.push(TensorMeta::new(DType::I32, Shape::scalar()));
             for &j in &self.accumulated {
                 let meta = out
                     .get(j)
                     .ok_or_else(|| ctx.err(format!("no loop variable {j} to accumulate")))?;
-                let stacked = match meta.shape.dims() {
-                    Some(d) => {
-                        let mut dims = vec![None];
-                        dims.extend_from_slice(d);
-                        Shape::from_dims(&dims)
-                    }
-                    None => Shape::unknown(),
-                };
-                out.push(TensorMeta::new(meta.dtype, stacked));
+                out.push(TensorMeta::new(meta.dtype, stacked_shape(&meta.shape)));
             }
         }
         Ok(out)
@@ -174,6 +177,18 @@ impl Family for WhileOp {
     }
 }
 
+/// The shape of a stack of tensors of shape `row`, one per iteration.
+fn stacked_shape(row: &Shape) -> Shape {
+    match row.dims() {
+        Some(d) => {
+            let mut dims = vec![None];
+            dims.extend_from_slice(d);
+            Shape::from_dims(&dims)
+        }
+        None => Shape::unknown(),
+    }
+}
+
 /// What `while_loop` needs besides the graph.
 pub struct WhileSpec<'a> {
     pub inputs: &'a [Tensor],
@@ -182,6 +197,8 @@ pub struct WhileSpec<'a> {
     /// Shape invariants; `None` keeps every input's shape.
     pub output_shapes: Option<Vec<Shape>>,
     pub parallel_iterations: i64,
+    /// Per-iteration results after the loop variables in `body.outputs`.
+    pub collected: usize,
     pub name: Option<&'a str>,
 }
 
@@ -200,6 +217,7 @@ pub fn while_loop(g: &Graph, spec: WhileSpec<'_>) -> Result<OpRef> {
         op: OpKind::Loop(Box::new(WhileOp {
             cond: spec.cond,
             body: spec.body,
+            collected: spec.collected,
             stateless,
             parallel_iterations: spec.parallel_iterations,
             output_shapes,
@@ -382,12 +400,14 @@ fn while_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Gr
     if diff.is_empty() {
         return Ok(vec![None; m]);
     }
-    let count = ctx.output(m);
+    // Outputs: m loop variables, the collected results, the count, the stacks.
+    let c = w.collected;
+    let count = ctx.output(m + c);
     let stack_of = |j: usize| {
         w.accumulated
             .iter()
             .position(|&a| a == j)
-            .map(|k| ctx.output(m + 1 + k))
+            .map(|k| ctx.output(m + c + 1 + k))
     };
     // Loop variables: k, then the gradients, then what passes through.
     let mut init = vec![count];
@@ -405,9 +425,18 @@ fn while_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Gr
             None => ctx.input(j)?,
         });
     }
+    let mut collected_grads: Vec<(usize, usize)> = Vec::new(); // (result, init position)
+    for r in 0..c {
+        if let Some(gr) = grads.get(m + r).copied().flatten() {
+            if g.dtype(ctx.output(m + r))?.is_trainable() {
+                collected_grads.push((m + r, init.len()));
+                init.push(densify(g, gr)?);
+            }
+        }
+    }
     let mut stack_grads: Vec<(usize, usize)> = Vec::new(); // (diff position, init position)
     for (k, &j) in w.accumulated.iter().enumerate() {
-        if let Some(gr) = grads.get(m + 1 + k).copied().flatten() {
+        if let Some(gr) = grads.get(m + c + 1 + k).copied().flatten() {
             if let Some(d) = diff.iter().position(|&x| x == j) {
                 stack_grads.push((d, init.len()));
                 init.push(densify(g, gr)?);
@@ -441,14 +470,18 @@ fn while_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Gr
             });
         }
         let results = copy_function(g, &w.body, &state)?;
-        let ys: Vec<Tensor> = diff.iter().map(|&j| results[j]).collect();
+        let mut ys: Vec<Tensor> = diff.iter().map(|&j| results[j]).collect();
         let xs: Vec<Tensor> = diff.iter().map(|&j| state[j]).collect();
+        let mut seeds: Vec<Option<Grad>> = (1..=diff.len())
+            .map(|i| Some(Grad::Dense(args[i])))
+            .collect();
+        // A collected result of iteration k gets row k of its stack's gradient.
+        for &(r, p) in &collected_grads {
+            ys.push(results[r]);
+            seeds.push(Some(Grad::Dense(index::gather(g, args[p], k, 0)?)));
+        }
         let opts = GradientOptions {
-            grad_ys: Some(
-                (1..=diff.len())
-                    .map(|i| Some(Grad::Dense(args[i])))
-                    .collect(),
-            ),
+            grad_ys: Some(seeds),
             ..Default::default()
         };
         let dxs = gradients(g, &ys, &xs, &opts)?;
@@ -483,6 +516,7 @@ fn while_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Gr
             body,
             output_shapes: Some(output_shapes),
             parallel_iterations: w.parallel_iterations,
+            collected: 0,
             name: Some("while_grad"),
         },
     )?;

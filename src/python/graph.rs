@@ -115,7 +115,7 @@ impl PyGraph {
     /// A `While` op: `cond`/`body` are (function name, argument tensors, result tensors)
     /// of sub-graphs already built in this graph.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (inputs, cond, body, output_shapes, parallel_iterations, name))]
+    #[pyo3(signature = (inputs, cond, body, output_shapes, parallel_iterations, name, collected=0))]
     fn add_while(
         &self,
         inputs: Vec<TensorRef>,
@@ -124,6 +124,7 @@ impl PyGraph {
         output_shapes: Vec<Bound<'_, PyAny>>,
         parallel_iterations: i64,
         name: Option<&str>,
+        collected: usize,
     ) -> PyResult<u32> {
         let function = |(name, args, outputs): (String, Vec<TensorRef>, Vec<TensorRef>)| LoopFn {
             name,
@@ -143,6 +144,7 @@ impl PyGraph {
                 body,
                 output_shapes: Some(shapes),
                 parallel_iterations,
+                collected,
                 name,
             };
             Ok(while_loop(&self.graph, spec)?.node)

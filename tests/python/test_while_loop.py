@@ -258,3 +258,71 @@ def test_gradcheck_foldr_with_captured_matrix():
 
     check_on_placeholders(build, [((3, 1, 2), rng.uniform(-1, 1, (3, 1, 2))),
                                   ((2, 2), rng.uniform(-0.8, 0.8, (2, 2)))])
+
+
+def test_map_fn_and_scan_values_shapes_and_gradients_match_tf():
+    with tf.Graph().as_default():
+        x = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], tf.float64)
+        w = tf.constant([0.5, -1.0], tf.float64)
+        m = tf.map_fn(lambda r: tf.reduce_sum(r * w) * r, x)
+        m2 = tf.map_fn(lambda r: (r[0] * 2.0, r * r), x, dtype=(tf.float64, tf.float64))
+        s1 = tf.scan(lambda a, e: a * e, x)
+        s2 = tf.scan(lambda a, e: a + e, x, initializer=tf.constant([1.0, 1.0], tf.float64),
+                     reverse=True)
+        s3 = tf.scan(lambda a, e: a * 0.5 + e, x, reverse=True)
+        assert [t.shape.as_list() for t in (m, m2[0], m2[1], s1, s2, s3)] == [
+            [3, 2], [3], [3, 2], [3, 2], [3, 2], [3, 2]]
+        gx, gw = tf.gradients([m, m2[0], m2[1], s1, s2, s3], [x, w])
+        with tf.Session() as s:
+            mv, (a, b), v1, v2, v3, gxv, gwv = s.run([m, m2, s1, s2, s3, gx, gw])
+        # recorded from TF 2.21
+        assert np.allclose(mv, [[-1.5, -3.0], [-7.5, -10.0], [-17.5, -21.0]])
+        assert np.allclose(a, [2.0, 6.0, 10.0])
+        assert np.allclose(b, [[1.0, 4.0], [9.0, 16.0], [25.0, 36.0]])
+        assert np.allclose(v1, [[1.0, 2.0], [3.0, 8.0], [15.0, 48.0]])
+        assert np.allclose(v2, [[10.0, 13.0], [9.0, 11.0], [6.0, 7.0]])
+        assert np.allclose(v3, [[3.75, 5.5], [5.5, 7.0], [5.0, 6.0]])
+        assert np.allclose(gxv, [[25.0, 30.5], [18.5, 16.0], [21.75, 10.25]])
+        assert np.allclose(gwv, [79.0, 100.0])
+
+
+def test_map_fn_dynamic_length_and_empty_input():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 2])
+        y = tf.map_fn(lambda r: r * 2.0, x)
+        assert y.shape.as_list() == [None, 2]
+        with tf.Session() as s:
+            assert s.run(y, {x: np.ones((4, 2))}).shape == (4, 2)
+            assert s.run(y, {x: np.ones((0, 2))}).shape == (0, 2)
+        with pytest.raises(ValueError, match="must be 1\\+ dimensional Tensors, not scalars"):
+            tf.map_fn(lambda r: r, tf.constant(1.0))
+        with pytest.raises(TypeError, match="is not callable"):
+            tf.scan(3, x)
+
+
+def test_gradcheck_map_fn_with_captured_matrix():
+    rng = np.random.RandomState(7)
+
+    def build(xs, w):
+        return tf.map_fn(lambda r: tf.sin(tf.matmul(r, w)), xs)
+
+    check_on_placeholders(build, [((3, 1, 2), rng.uniform(-1, 1, (3, 1, 2))),
+                                  ((2, 2), rng.uniform(-1, 1, (2, 2)))])
+
+
+def test_gradcheck_cumulative_product_by_scan():
+    def build(x):
+        return tf.scan(lambda acc, e: acc * e, x)
+
+    check_on_placeholders(build, [((4,), np.array([0.5, 1.2, -0.7, 0.9]))])
+
+
+def test_gradcheck_reverse_scan_rnn():
+    rng = np.random.RandomState(9)
+
+    def build(xs, w):
+        return tf.scan(lambda h, x: tf.tanh(tf.matmul(h, w) + x), xs,
+                       initializer=tf.zeros([1, 2], tf.float64), reverse=True)
+
+    check_on_placeholders(build, [((3, 1, 2), rng.uniform(-1, 1, (3, 1, 2))),
+                                  ((2, 2), rng.uniform(-0.8, 0.8, (2, 2)))])

@@ -1,4 +1,4 @@
-"""while_loop / foldl / foldr beside TensorFlow 2.21 (skipped when TF is not installed)."""
+"""while_loop, map_fn, scan, foldl, foldr beside TensorFlow 2.21 (skipped when TF is not installed)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,15 @@ def _build(tf, x_value):
         i, h = tf.while_loop(lambda i, h: i < 3, body,
                              [tf.constant(0), tf.reshape(x, [1, 3])], name="rnn")
         f = tf.foldl(lambda a, e: a * e + 1.0, x)
+        m = tf.map_fn(lambda e: e * tf.reduce_sum(h), x)
+        c = tf.scan(lambda a, e: a * e - 0.5, x, reverse=True)
         op = g.get_operation_by_name("rnn")
         # Before gradients(): TF then adds accumulator inputs, symgrad accumulator outputs.
         facts = (op.type, [t.name for t in op.inputs], h.name, f.name)
-        loss = tf.reduce_sum(h) + f
+        loss = tf.reduce_sum(h) + f + tf.reduce_sum(m * c)
         (gx,) = tf.gradients(loss, x)
         with tf.Session() as s:
-            values = s.run([h, f, gx], {x: x_value})
+            values = s.run([h, f, m, c, gx], {x: x_value})
     return facts, values
 
 
