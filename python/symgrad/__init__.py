@@ -116,6 +116,8 @@ _NATIVE = [
     # partitioning, counting, searching (partition_ops.py)
     "dynamic_partition", "unique", "unique_with_counts", "bincount", "confusion_matrix",
     "searchsorted",
+    # loops (while_ops.py)
+    "while_loop", "map_fn", "scan", "foldl", "foldr",
 ]
 _NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
 
@@ -239,6 +241,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .script_ops import numpy_function, py_func
     from .partition_ops import (bincount, confusion_matrix, dynamic_partition, searchsorted,
                                 unique, unique_with_counts)
+    from .while_ops import foldl, foldr, map_fn, scan, while_loop
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -41,6 +41,20 @@ class Graph:
         attrs: dict[str, Any],
         name: Optional[str] = None,
     ) -> int: ...
+    # A ``While`` op; ``cond``/``body`` are (function name, argument tensors, results) of
+    # sub-graphs already built in this graph; ``output_shapes`` as for shape attrs. The body
+    # returns ``collected`` per-iteration results after the loop variables, stacked into
+    # extra outputs after the loop outputs.
+    def add_while(
+        self,
+        inputs: Sequence[_TensorRef],
+        cond: tuple[str, Sequence[_TensorRef], Sequence[_TensorRef]],
+        body: tuple[str, Sequence[_TensorRef], Sequence[_TensorRef]],
+        output_shapes: Sequence[Any],
+        parallel_iterations: int,
+        name: Optional[str],
+        collected: int = 0,
+    ) -> int: ...
     def op_name(self, op: int) -> str: ...
     def op_type(self, op: int) -> str: ...
     def op_inputs(self, op: int) -> list[_TensorRef]: ...

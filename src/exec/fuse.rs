@@ -973,6 +973,7 @@ impl Group {
             outputs: SmallVec::new(),
             metas: SmallVec::new(),
             fused: None,
+            loop_plans: None,
         };
         out.push(Step {
             fused: Some(Box::new(Fused {

@@ -3,6 +3,7 @@
 //! per (graph version, fetches, targets, fed tensors).
 
 mod fuse;
+mod loops;
 mod plan;
 
 use crate::error::{Code, Error, Result};
@@ -347,15 +348,21 @@ fn run_step(
         node: step.node,
         state,
     };
-    // Caught per step as well as per run, so the InternalError names the op.
-    let outputs = catch_unwind(AssertUnwindSafe(|| step.op.compute_owned(&ctx, inputs)))
-        .unwrap_or_else(|panic| {
-            Err(Error::internal(format!(
-                "internal error while running the graph: {}",
-                panic_text(panic.as_ref())
-            )))
-        })
-        .map_err(|e| attribute(e, step))?;
+    let outputs = match (&step.loop_plans, &step.op) {
+        (Some(plans), OpKind::Loop(w)) => {
+            loops::run(plans, w, &step.metas, inputs.drain(..).collect(), state)
+                .map_err(|e| attribute(e, step))?
+        }
+        // Caught per step as well as per run, so the InternalError names the op.
+        _ => catch_unwind(AssertUnwindSafe(|| step.op.compute_owned(&ctx, inputs)))
+            .unwrap_or_else(|panic| {
+                Err(Error::internal(format!(
+                    "internal error while running the graph: {}",
+                    panic_text(panic.as_ref())
+                )))
+            })
+            .map_err(|e| attribute(e, step))?,
+    };
     if outputs.len() != step.outputs.len() {
         return Err(attribute(
             Error::internal(format!(

@@ -56,6 +56,8 @@ pub struct Step {
     pub metas: Metas,
     /// Set when this step stands for a fused group of elementwise steps.
     pub fused: Option<Box<super::fuse::Fused>>,
+    /// The compiled functions of a `While` step.
+    pub loop_plans: Option<Box<super::loops::LoopPlans>>,
 }
 
 /// What the executor needs to propagate dead values: per step, the steps (by index) it has
@@ -222,8 +224,8 @@ impl Plan {
                 // A control dependency on an op whose outputs are all fed is met by the feed,
                 // as in TF (e.g. `control_dependencies([placeholder])` with it fed).
                 let fully_fed = data.node(*c).is_some_and(|cn| {
-                    !cn.outputs.is_empty()
-                        && fed.keys().filter(|t| t.node == *c).count() == cn.outputs.len()
+                    cn.num_outputs() > 0
+                        && fed.keys().filter(|t| t.node == *c).count() == cn.num_outputs()
                 });
                 if !state.contains_key(c) && !fully_fed {
                     stack.push((*c, false));
@@ -284,6 +286,12 @@ impl Plan {
                 outputs: SmallVec::new(),
                 metas: data.output_metas(n),
                 fused: None,
+                loop_plans: match &n.op {
+                    OpKind::Loop(w) => {
+                        Some(Box::new(super::loops::LoopPlans::build(data, w, fuse)?))
+                    }
+                    _ => None,
+                },
             });
         }
         let mut fetch_sources = Vec::with_capacity(fetches.len());

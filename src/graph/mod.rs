@@ -379,6 +379,42 @@ impl Graph {
         Ok(())
     }
 
+    /// Replaces an op's kind by one with the same inputs and more outputs (a loop made to
+    /// accumulate its iterations when differentiated, as TF adds outputs to it): the existing
+    /// outputs must keep their dtypes and compatible shapes, so every consumer stays valid.
+    pub(crate) fn replace_op_kind(&self, op: OpRef, kind: OpKind) -> Result<()> {
+        let mut g = self.write();
+        let node = g.node_checked(op)?;
+        let inputs = node.inputs.clone();
+        let name = g.op_name(node).to_string();
+        let existing = g.output_metas(node);
+        let outputs = kind.infer(&InferCtx {
+            graph: &g,
+            inputs: &inputs,
+            name: &name,
+        })?;
+        let differs = |(a, b): (&TensorMeta, &TensorMeta)| {
+            a.dtype != b.dtype || !a.shape.is_compatible_with(&b.shape)
+        };
+        if outputs.len() < existing.len() || outputs.iter().zip(&existing).any(differs) {
+            return Err(Error::internal(format!(
+                "replacing the kind of '{name}' would change its outputs"
+            )));
+        }
+        // The existing outputs keep their metas: `set_shape` may have refined them.
+        let added = outputs
+            .get(existing.len()..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|m| g.intern_meta(m))
+            .collect::<Result<SmallVec<[MetaId; 2]>>>()?;
+        let node = &mut g.nodes[op.node as usize];
+        node.op = kind;
+        node.output_types.extend(added);
+        g.version += 1;
+        Ok(())
+    }
+
     // Scope management, forwarded to the arena's scope state.
     pub fn unique_name(&self, name: &str, mark_as_used: bool) -> String {
         self.write().scope.unique_name(name, mark_as_used)

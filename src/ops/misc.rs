@@ -347,7 +347,9 @@ fn partition_kernel(data: &Value, partitions: &Value, num: usize) -> Result<Outp
     }
     let tail = &d[p.len()..];
     let inner: usize = tail.iter().product();
-    crate::with_value!(data, a => {
+    // Strings are refused when the op is built (`strings::check_inputs`).
+    let strings = Err(Error::internal("DynamicPartition got string data"));
+    crate::with_fixed!(data, strings, a => {
         let src: Vec<_> = a.iter().copied().collect();
         let mut rows: Vec<Vec<_>> = vec![Vec::new(); num];
         let mut counts = vec![0usize; num];
@@ -424,7 +426,9 @@ fn unique(x: &Value, out_idx: DType, with_counts: bool) -> Result<Outputs> {
         }
         (ys, idx, counts)
     }
-    let (y, idx, counts) = crate::with_value!(x, a => {
+    // Strings are refused when the op is built (`strings::check_inputs`).
+    let strings = Err(Error::internal("Unique got string data"));
+    let (y, idx, counts) = crate::with_fixed!(x, return strings, a => {
         let (ys, idx, counts) = run(a);
         (to_value(&[ys.len()], ys)?, idx, counts)
     });

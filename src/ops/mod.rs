@@ -27,6 +27,7 @@ pub mod state;
 pub mod strings;
 pub mod unary;
 pub mod vmath;
+pub mod while_loop;
 
 pub use binary::BinaryOp;
 pub use reduce::ReduceOp;
@@ -75,6 +76,7 @@ macro_rules! family_dispatch {
             OpKind::Strings($f) => $body,
             OpKind::Image($f) => $body,
             OpKind::Misc($f) => $body,
+            OpKind::Loop($f) => $body,
             _ => $other,
         }
     };
@@ -192,6 +194,7 @@ pub enum OpKind {
     Strings(Box<strings::StringOp>),
     Image(image::ImageOp),
     Misc(misc::MiscOp),
+    Loop(Box<while_loop::WhileOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -330,6 +333,7 @@ impl OpKind {
             OpKind::Strings(f) => f.type_name(),
             OpKind::Image(f) => f.type_name(),
             OpKind::Misc(f) => f.type_name(),
+            OpKind::Loop(f) => f.type_name(),
         }
     }
 
@@ -358,7 +362,8 @@ impl OpKind {
             Host => host::HostOp,
             Strings => strings::StringOp,
             Image => image::ImageOp,
-            Misc => misc::MiscOp
+            Misc => misc::MiscOp,
+            Loop => while_loop::WhileOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -665,6 +670,7 @@ impl OpKind {
             OpKind::Strings(f) => return f.attrs(node, input_types),
             OpKind::Image(f) => return f.attrs(node, input_types),
             OpKind::Misc(f) => return f.attrs(node, input_types),
+            OpKind::Loop(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -708,4 +714,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <strings::StringOp as Family>::register_gradients(r);
     <image::ImageOp as Family>::register_gradients(r);
     <misc::MiscOp as Family>::register_gradients(r);
+    <while_loop::WhileOp as Family>::register_gradients(r);
 }

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::grad::registry::{self, GradientFn};
 use crate::grad::{Grad, GradCtx, GradientOptions, IndexedSlices, Unconnected};
 use crate::graph::{Graph, OpRef, Tensor};
+use crate::ops::while_loop::{while_loop, LoopFn, WhileSpec};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use rustc_hash::FxHashMap;
@@ -114,6 +115,44 @@ impl PyGraph {
         let parsed = attrs_from_dict(attrs)?;
         let inputs: Vec<Tensor> = inputs.into_iter().map(|r| self.tensor(r)).collect();
         guard(|| Ok(self.graph.add_op_def(op_type, &inputs, &parsed, name)?.node))
+    }
+    /// A `While` op: `cond`/`body` are (function name, argument tensors, result tensors)
+    /// of sub-graphs already built in this graph.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (inputs, cond, body, output_shapes, parallel_iterations, name, collected=0))]
+    fn add_while(
+        &self,
+        inputs: Vec<TensorRef>,
+        cond: (String, Vec<TensorRef>, Vec<TensorRef>),
+        body: (String, Vec<TensorRef>, Vec<TensorRef>),
+        output_shapes: Vec<Bound<'_, PyAny>>,
+        parallel_iterations: i64,
+        name: Option<&str>,
+        collected: usize,
+    ) -> PyResult<u32> {
+        let function = |(name, args, outputs): (String, Vec<TensorRef>, Vec<TensorRef>)| LoopFn {
+            name,
+            args: args.into_iter().map(|r| self.tensor(r)).collect(),
+            outputs: outputs.into_iter().map(|r| self.tensor(r)).collect(),
+        };
+        let inputs: Vec<Tensor> = inputs.into_iter().map(|r| self.tensor(r)).collect();
+        let (cond, body) = (function(cond), function(body));
+        guard(|| {
+            let shapes = output_shapes
+                .iter()
+                .map(shape_from_py)
+                .collect::<PyResult<Vec<_>>>()?;
+            let spec = WhileSpec {
+                inputs: &inputs,
+                cond,
+                body,
+                output_shapes: Some(shapes),
+                parallel_iterations,
+                collected,
+                name,
+            };
+            Ok(while_loop(&self.graph, spec)?.node)
+        })
     }
     fn op_name(&self, op: u32) -> PyResult<String> {
         self.with_node(op, |data, n| data.op_name(n).to_string())
