@@ -5,30 +5,54 @@
 //! gradient is bound by writing fresh memory, so the bytes per op are its cost.
 
 use super::TensorMeta;
+use crate::dtype::DType;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 /// An interned `TensorMeta`: an index into its graph's `MetaTable`.
 pub type MetaId = u32;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MetaTable {
     metas: Vec<TensorMeta>,
     index: HashTable<MetaId>,
-    /// The id `intern` returned last: consecutive ops mostly share one type, and comparing
-    /// with it costs less than hashing.
-    last: MetaId,
+    /// Per dtype, the id `intern` returned last for it: a gradient's ops alternate between a
+    /// few types (float activations, int32 shape constants), and comparing with the last one
+    /// of the same dtype costs less than hashing.
+    last: [MetaId; DTYPES],
+    /// Whether any op outputs a string: only then must a new op's inputs be checked for
+    /// strings (most graphs have none).
+    has_strings: bool,
+}
+
+/// More than the number of `DType` variants.
+const DTYPES: usize = 16;
+
+impl Default for MetaTable {
+    fn default() -> Self {
+        MetaTable {
+            metas: Vec::new(),
+            index: HashTable::new(),
+            last: [MetaId::MAX; DTYPES],
+            has_strings: false,
+        }
+    }
 }
 
 impl MetaTable {
     /// The id of `meta`, added when new. `None` when the table holds `u32::MAX` distinct
     /// metas (no graph gets there before it runs out of ops).
     pub fn intern(&mut self, meta: &TensorMeta) -> Option<MetaId> {
-        if self.metas.get(self.last as usize) == Some(meta) {
-            return Some(self.last);
+        let slot = (meta.dtype as usize) % DTYPES;
+        let last = self.last.get(slot).copied().unwrap_or(MetaId::MAX);
+        if self.metas.get(last as usize) == Some(meta) {
+            return Some(last);
         }
         let Self {
-            metas, index, last, ..
+            metas,
+            index,
+            has_strings,
+            ..
         } = self;
         let hasher = rustc_hash::FxBuildHasher;
         let hash = hasher.hash_one(meta);
@@ -37,20 +61,30 @@ impl MetaTable {
             |&id| metas.get(id as usize) == Some(meta),
             |&id| metas.get(id as usize).map_or(0, |m| hasher.hash_one(m)),
         );
-        match found {
-            hashbrown::hash_table::Entry::Occupied(e) => *last = *e.get(),
+        let id = match found {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
             hashbrown::hash_table::Entry::Vacant(v) => {
-                *last = MetaId::try_from(metas.len()).ok()?;
+                let id = MetaId::try_from(metas.len()).ok()?;
+                *has_strings |= meta.dtype == DType::Str;
                 metas.push(meta.clone());
-                v.insert(*last);
+                v.insert(id);
+                id
             }
+        };
+        if let Some(l) = self.last.get_mut(slot) {
+            *l = id;
         }
-        Some(*last)
+        Some(id)
     }
 
     /// The meta of `id`; ids come only from `intern` on this table.
     pub fn get(&self, id: MetaId) -> Option<&TensorMeta> {
         self.metas.get(id as usize)
+    }
+
+    /// Whether some interned type is `string`.
+    pub fn has_strings(&self) -> bool {
+        self.has_strings
     }
 
     pub fn len(&self) -> usize {
@@ -82,5 +116,12 @@ mod tests {
         assert_eq!(table.get(0), Some(&v16));
         assert_eq!(table.get(4), None);
         assert_eq!(table.len(), 4);
+        assert!(!table.has_strings());
+        assert_eq!(
+            table.intern(&TensorMeta::new(DType::Str, Shape::scalar())),
+            Some(4)
+        );
+        assert!(table.has_strings());
+        assert_eq!(table.intern(&v16), Some(0));
     }
 }

@@ -563,6 +563,10 @@ impl GraphData {
             .intern(meta)
             .ok_or_else(|| Error::invalid("graph has too many distinct output types"))
     }
+    /// Whether some op of this graph outputs a string.
+    pub fn has_string_outputs(&self) -> bool {
+        self.metas.has_strings()
+    }
     /// The name of `node`, an op of this graph.
     pub fn op_name(&self, node: &Node) -> &str {
         self.nodes.name_of(node)
