@@ -15,7 +15,7 @@ const EXPERIMENTAL_ACCUMULATE_N: i64 = 2;
 pub(super) fn aggregate_outputs(
     g: &Graph,
     op_name: &str,
-    received: Vec<SmallVec<[Grad; 2]>>,
+    received: SmallVec<[SmallVec<[Grad; 2]>; 1]>,
     method: Option<i64>,
 ) -> Result<Vec<Option<Grad>>> {
     let method = method.unwrap_or(ADD_N);

@@ -302,38 +302,44 @@ fn build_seeds(g: &Graph, ys: &[Tensor], opts: &GradientOptions) -> Result<Vec<G
     Ok(seeds)
 }
 
-/// The static facts about one op that the traversal needs, read under one lock.
+/// The static facts about one op that the traversal needs, read under one lock. One is
+/// refilled for every op the walk visits, so its buffers are allocated once per call.
+#[derive(Default)]
 struct OpFacts {
     inputs: SmallVec<[Tensor; 2]>,
     output_dtypes: SmallVec<[DType; 1]>,
-    kind: OpKind,
+    kind: Option<OpKind>,
     /// TF's `_gradient_op_type` when `gradient_override_map` set one.
     gradient_override: Option<Box<str>>,
-    name: Box<str>,
+    name: String,
 }
 
 impl OpFacts {
+    fn type_name(&self) -> &str {
+        self.kind.as_ref().map_or("", OpKind::type_name)
+    }
     fn gradient_type(&self) -> &str {
         self.gradient_override
             .as_deref()
-            .unwrap_or(self.kind.type_name())
+            .unwrap_or_else(|| self.type_name())
     }
-}
-
-fn op_facts(g: &Graph, node: NodeId) -> Result<OpFacts> {
-    let data = g.read();
-    let n = data
-        .node(node)
-        .ok_or_else(|| Error::invalid(format!("no op {node}")))?;
-    Ok(OpFacts {
-        inputs: n.inputs.clone(),
-        output_dtypes: (0..n.num_outputs())
-            .filter_map(|i| data.output_meta(n, i).map(|m| m.dtype))
-            .collect(),
-        kind: n.op.clone(),
-        gradient_override: n.gradient_op_type().map(Box::from),
-        name: data.op_name(n).into(),
-    })
+    /// Reads the facts of `node`.
+    fn refill(&mut self, g: &Graph, node: NodeId) -> Result<()> {
+        let data = g.read();
+        let n = data
+            .node(node)
+            .ok_or_else(|| Error::invalid(format!("no op {node}")))?;
+        self.inputs.clear();
+        self.inputs.extend_from_slice(&n.inputs);
+        self.output_dtypes.clear();
+        self.output_dtypes
+            .extend((0..n.num_outputs()).filter_map(|i| data.output_meta(n, i).map(|m| m.dtype)));
+        self.kind = Some(n.op.clone());
+        self.gradient_override = n.gradient_op_type().map(Box::from);
+        self.name.clear();
+        self.name.push_str(data.op_name(n));
+        Ok(())
+    }
 }
 
 // Per-op marks of the walk, over the ids from the first x to the last y only: creation
@@ -443,7 +449,14 @@ fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
     marks
 }
 
-type Received = Vec<SmallVec<[Grad; 2]>>;
+/// The contributions each output of an op received; most ops have one output.
+type Received = SmallVec<[SmallVec<[Grad; 2]>; 1]>;
+
+fn received_for(num_outputs: usize) -> Received {
+    std::iter::repeat_with(SmallVec::new)
+        .take(num_outputs)
+        .collect()
+}
 
 fn backprop(
     g: &Graph,
@@ -460,7 +473,7 @@ fn backprop(
     for (y, seed) in ys.iter().zip(seeds) {
         let slot = contributions
             .entry(y.node)
-            .or_insert_with(|| vec![SmallVec::new(); num_outputs(y.node)]);
+            .or_insert_with(|| received_for(num_outputs(y.node)));
         slot[y.index as usize].push(seed);
     }
     let mut queue: VecDeque<NodeId> = VecDeque::new();
@@ -489,8 +502,10 @@ fn backprop(
     let mut x_grads: FxHashMap<NodeId, Vec<Option<Grad>>> = FxHashMap::default();
 
     // (5) the reverse walk.
+    let mut facts = OpFacts::default();
+    let mut scope_name = String::new();
     while let Some(op) = queue.pop_front() {
-        let facts = op_facts(g, op)?;
+        facts.refill(g, op)?;
         let op_ref = OpRef {
             graph: g.id(),
             node: op,
@@ -503,7 +518,7 @@ fn backprop(
         }
         let received = contributions
             .remove(&op)
-            .unwrap_or_else(|| vec![SmallVec::new(); facts.output_dtypes.len()]);
+            .unwrap_or_else(|| received_for(facts.output_dtypes.len()));
         let mut out_grads =
             aggregate::aggregate_outputs(g, &facts.name, received, opts.aggregation_method)?;
         let has_out_grads = out_grads.iter().any(Option::is_some);
@@ -539,14 +554,17 @@ fn backprop(
         let in_grads = match entry {
             Some(GradEntry::NotDifferentiable) | None => vec![None; facts.inputs.len()],
             Some(entry) => {
-                let mut scope_name = String::with_capacity(facts.name.len() + 5);
+                scope_name.clear();
                 scope_name.push_str(&facts.name);
                 scope_name.push_str("_grad");
                 let _scope = ScopeGuard::enter(g, &scope_name);
                 let ctx = GradCtx {
                     graph: g,
                     op: op_ref,
-                    kind: facts.kind,
+                    kind: facts
+                        .kind
+                        .take()
+                        .ok_or_else(|| Error::internal("op facts unread"))?,
                     inputs: facts.inputs.clone(),
                     num_outputs: facts.output_dtypes.len(),
                 };
@@ -579,7 +597,7 @@ fn backprop(
             if marks.has(t_in.node, BETWEEN) {
                 let slot = contributions
                     .entry(t_in.node)
-                    .or_insert_with(|| vec![SmallVec::new(); num_outputs(t_in.node)]);
+                    .or_insert_with(|| received_for(num_outputs(t_in.node)));
                 slot[t_in.index as usize].push(in_grad);
             }
         }
@@ -631,7 +649,7 @@ fn no_gradient_error(facts: &OpFacts) -> Error {
         message: format!(
             "No gradient defined for operation'{}' (op type: {}). In general every operation must have an associated `@tf.RegisterGradient` for correct autodiff, which this op is lacking. If you want to pretend this operation is a constant in your program, you may insert `tf.stop_gradient`. This can be useful to silence the error in cases where you know gradients are not needed, e.g. the forward pass of tf.custom_gradient. Please see more details in https://www.tensorflow.org/api_docs/python/tf/custom_gradient.",
             facts.name,
-            facts.kind.type_name()
+            facts.type_name()
         ),
     }
 }

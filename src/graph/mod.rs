@@ -158,6 +158,8 @@ pub struct GraphData {
     small_int_vectors: FxHashMap<(bool, SmallVec<[i64; 4]>), Arc<Value>>,
     /// Bumped on every mutation that can change what a run computes.
     version: u64,
+    /// The buffer `add_op` builds each op's full name in before storing it.
+    name_scratch: String,
 }
 
 static NEXT_GRAPH_ID: AtomicU32 = AtomicU32::new(1);
@@ -240,6 +242,7 @@ impl Graph {
                 metas: MetaTable::default(),
                 small_int_vectors: Default::default(),
                 version: 0,
+                name_scratch: String::new(),
             })),
         }
     }
@@ -716,6 +719,15 @@ impl GraphData {
     }
 
     fn add_op(&mut self, spec: OpSpec<'_>) -> Result<NodeId> {
+        let mut name = std::mem::take(&mut self.name_scratch);
+        let result = self.add_op_named(spec, &mut name);
+        self.name_scratch = name;
+        result
+    }
+
+    /// `add_op` with `name` as the buffer for the op's full name.
+    #[inline(always)]
+    fn add_op_named(&mut self, spec: OpSpec<'_>, name: &mut String) -> Result<NodeId> {
         if self.finalized {
             return Err(Error::runtime("Graph is finalized and cannot be modified."));
         }
@@ -725,7 +737,7 @@ impl GraphData {
             self.check_tensor(*t)?;
         }
         let requested = spec.name.unwrap_or_else(|| spec.op.type_name());
-        let name = match requested.strip_suffix('/') {
+        match requested.strip_suffix('/') {
             Some(exact) => {
                 // A scope name taken as an op name: TF does not uniquify it again. When it
                 // is the scope just built in (an op after its constants), its entry is known.
@@ -734,15 +746,20 @@ impl GraphData {
                 self.scope
                     .names
                     .name_op_exactly(exact, entry, id, &self.nodes)?;
-                exact.to_string()
+                name.clear();
+                name.push_str(exact);
             }
-            None => self.scope.unique_in_scope(requested, true, id, 0).0,
-        };
+            None => {
+                self.scope
+                    .unique_in_scope_into(requested, true, id, 0, name);
+            }
+        }
+        let name: &str = name;
         let inferred = {
             let ctx = InferCtx {
                 graph: self,
                 inputs: spec.inputs,
-                name: &name,
+                name,
             };
             spec.op.infer(&ctx)
         };
@@ -753,7 +770,7 @@ impl GraphData {
                 .collect::<Result<SmallVec<[MetaId; 2]>>>()?;
             let name_ref = self
                 .nodes
-                .store_name(&name)
+                .store_name(name)
                 .ok_or_else(|| Error::invalid("graph has too many op names"))?;
             Ok((ids, name_ref))
         });
@@ -761,7 +778,7 @@ impl GraphData {
             Ok(stored) => stored,
             Err(e) => {
                 // The name stays used, as in TF, but no op bears it.
-                self.scope.names.forget_op(&name, id);
+                self.scope.names.forget_op(name, id);
                 return Err(e);
             }
         };

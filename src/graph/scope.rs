@@ -69,6 +69,22 @@ impl ScopeState {
         op: NodeId,
         room: usize,
     ) -> (String, Option<u32>) {
+        let mut full = String::new();
+        let entry = self.unique_in_scope_into(name, mark_as_used, op, room, &mut full);
+        (full, entry)
+    }
+
+    /// `unique_in_scope` written into `full` (cleared first): adding an op reuses one
+    /// buffer instead of allocating a name it copies into the node store anyway.
+    pub fn unique_in_scope_into(
+        &mut self,
+        name: &str,
+        mark_as_used: bool,
+        op: NodeId,
+        room: usize,
+        full: &mut String,
+    ) -> Option<u32> {
+        full.clear();
         // One look-up of the thread's stacks serves the scope's entry and its prefix.
         let Self { names, threads } = self;
         let mut here = if threads.is_empty() {
@@ -88,18 +104,20 @@ impl ScopeState {
                 None => None,
             },
         };
+        let prefix = here.as_deref().map_or("", |h| h.name_stack.as_str());
         let Some(scope) = scope else {
             // A scope set from outside without the trailing '/': its last component runs
             // on into the name, so the name is looked up whole.
-            let full = here
-                .as_deref()
-                .map_or_else(|| name.to_string(), |h| h.prefixed_with_room(name, room));
+            full.reserve(prefix.len() + name.len() + room);
+            full.push_str(prefix);
+            full.push_str(name);
             let (parent, last) = match full.rsplit_once('/') {
                 Some((dir, last)) => (names.path(ROOT, dir), last),
                 None => (ROOT, full.as_str()),
             };
             let (suffix, entry) = names.unique_child(parent, last, mark_as_used, op);
-            return (with_suffix(full, suffix), entry);
+            push_suffix(full, suffix);
+            return entry;
         };
         // Names are short and seldom hold a '/': a plain loop beats `memrchr`'s set-up.
         let (parent, last) = match name.bytes().rposition(|b| b == b'/') {
@@ -107,16 +125,11 @@ impl ScopeState {
             None => (scope, name),
         };
         let (suffix, entry) = names.unique_child(parent, last, mark_as_used, op);
-        let room = room + suffix.map_or(0, |_| 11);
-        let full = match here.as_deref() {
-            Some(h) => h.prefixed_with_room(name, room),
-            None => {
-                let mut full = String::with_capacity(name.len() + room);
-                full.push_str(name);
-                full
-            }
-        };
-        (with_suffix(full, suffix), entry)
+        full.reserve(prefix.len() + name.len() + room + suffix.map_or(0, |_| 11));
+        full.push_str(prefix);
+        full.push_str(name);
+        push_suffix(full, suffix);
+        entry
     }
 
     /// TF's `name_scope(name)`: `None`/"" returns to the root, a name ending in "/" is
@@ -150,12 +163,11 @@ impl ScopeState {
     }
 }
 
-fn with_suffix(mut name: String, suffix: Option<u32>) -> String {
+fn push_suffix(name: &mut String, suffix: Option<u32>) {
     if let Some(i) = suffix {
         name.push('_');
-        push_decimal(&mut name, i);
+        push_decimal(name, i);
     }
-    name
 }
 
 /// One thread's scope stacks.
@@ -210,14 +222,6 @@ impl ThreadScope {
     /// after the scope it has just been built in).
     pub fn name_entry(&self) -> Option<u32> {
         self.name_entry
-    }
-
-    /// `name` inside the current scope, with `room` spare bytes.
-    fn prefixed_with_room(&self, name: &str, room: usize) -> String {
-        let mut full = String::with_capacity(self.name_stack.len() + name.len() + room);
-        full.push_str(&self.name_stack);
-        full.push_str(name);
-        full
     }
 
     pub fn push_colocation(&mut self, op: Option<NodeId>, ignore_existing: bool) {
