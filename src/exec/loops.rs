@@ -25,9 +25,19 @@ impl LoopPlans {
     pub(super) fn build(data: &GraphData, w: &WhileOp, fuse: bool) -> Result<LoopPlans> {
         Ok(LoopPlans {
             cond: Plan::build_with(data, &w.cond.outputs, &[], &w.cond.args, fuse)?,
-            body: Plan::build_with(data, &w.body.outputs, &[], &w.body.args, fuse)?,
+            body: Plan::build_with(data, &body_fetches(w), &[], &w.body.args, fuse)?,
         })
     }
+}
+
+/// What the body plan computes: the body's results, then the values its random ops drew
+/// when the loop records them.
+fn body_fetches(w: &WhileOp) -> Vec<crate::graph::Tensor> {
+    let mut fetches = w.body.outputs.clone();
+    if w.accumulates {
+        fetches.extend_from_slice(&w.recorded);
+    }
+    fetches
 }
 
 /// Runs the loop from `vars` (the op's inputs) and returns the op's outputs (`metas`).
@@ -42,6 +52,8 @@ pub(super) fn run(
     let mut vars = vars;
     let mut stacks: Vec<Vec<Value>> = vec![Vec::new(); w.accumulated.len()];
     let mut collected: Vec<Vec<Value>> = vec![Vec::new(); w.collected];
+    let recorded_len = if w.accumulates { w.recorded.len() } else { 0 };
+    let mut recorded: Vec<Vec<Value>> = vec![Vec::new(); recorded_len];
     let mut count: i32 = 0;
     loop {
         let pred = execute(&plans.cond, &|i| vars.get(i).cloned(), state)?;
@@ -60,6 +72,10 @@ pub(super) fn run(
             &|i| fed.borrow_mut().get_mut(i).and_then(Option::take),
             state,
         )?;
+        let drawn = vars.split_off((m + w.collected).min(vars.len()));
+        for (rows, value) in recorded.iter_mut().zip(drawn) {
+            rows.push(value);
+        }
         let results = vars.split_off(m.min(vars.len()));
         for (rows, value) in collected.iter_mut().zip(results) {
             rows.push(value);
@@ -73,11 +89,7 @@ pub(super) fn run(
         let meta = metas
             .get(m + r)
             .ok_or_else(|| Error::internal("collected result out of range"))?;
-        // No iteration: zero rows of the static row shape (its unknown dimensions as 0).
-        let row: Vec<usize> = match meta.shape.dims() {
-            Some(d) => d.iter().skip(1).map(|x| x.unwrap_or(0)).collect(),
-            None => Vec::new(),
-        };
+        let row = static_row(&meta.shape);
         let mismatch = |first: &[usize], other: &[usize]| {
             Error::op_invalid(format!(
                 "Could not write to TensorArray index because the value shape is {other:?} \
@@ -106,8 +118,35 @@ pub(super) fn run(
             };
             outputs.push(stacked(stack, dtype, &row, changed)?);
         }
+        let first = outputs.len();
+        for (r, rows) in recorded.into_iter().enumerate() {
+            let meta = metas
+                .get(first + r)
+                .ok_or_else(|| Error::internal("recorded random value out of range"))?;
+            let row = static_row(&meta.shape);
+            let changed = |first: &[usize], other: &[usize]| {
+                Error::op(
+                    crate::error::Code::Unimplemented,
+                    format!(
+                        "symgrad differentiates a while_loop only when each random op in its \
+                         body draws the same shape in every iteration; random value {r} \
+                         changed from {first:?} to {other:?}"
+                    ),
+                )
+            };
+            outputs.push(stacked(rows, meta.dtype, &row, changed)?);
+        }
     }
     Ok(outputs)
+}
+
+/// The row shape of a stacked output for a loop that ran no iteration: the static shape
+/// after the first axis, its unknown dimensions as 0.
+fn static_row(stacked: &crate::shape::Shape) -> Vec<usize> {
+    match stacked.dims() {
+        Some(d) => d.iter().skip(1).map(|x| x.unwrap_or(0)).collect(),
+        None => Vec::new(),
+    }
 }
 
 /// `rows`, one per iteration, as one tensor with the iterations along a new first axis;

@@ -16,7 +16,8 @@
 //! changes, the stack of its values at the start of every iteration. The gradient body reads
 //! row `k` of each stack, rebuilds the forward body on it (a copy of the forward function's
 //! ops) and applies `gradients()` to that copy; every op of it is an ordinary differentiable
-//! op, so the gradient `While` has a gradient too.
+//! op, so the gradient `While` has a gradient too. Random ops are not rebuilt: the forward op
+//! also stacks what they drew, and the copy reads row `k` of that stack instead.
 
 use super::{Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
@@ -62,6 +63,11 @@ pub struct WhileOp {
     pub accumulated: Vec<usize>,
     /// Whether the op has the extra outputs (iteration count and stacks).
     pub accumulates: bool,
+    /// Outputs of the body's random ops, whose values in every iteration are stacked into
+    /// extra outputs after the loop variables' stacks (empty until the loop is
+    /// differentiated). The gradient reuses them where it rebuilds the body: drawn again,
+    /// they would differ from the values the forward loop used.
+    pub recorded: Vec<Tensor>,
 }
 
 impl WhileOp {
@@ -161,6 +167,10 @@ impl Family for WhileOp {
                     .ok_or_else(|| ctx.err(format!("no loop variable {j} to accumulate")))?;
                 out.push(TensorMeta::new(meta.dtype, stacked_shape(&meta.shape)));
             }
+            for t in &self.recorded {
+                let meta = ctx.graph.meta(*t)?;
+                out.push(TensorMeta::new(meta.dtype, stacked_shape(&meta.shape)));
+            }
         }
         Ok(out)
     }
@@ -223,6 +233,7 @@ pub fn while_loop(g: &Graph, spec: WhileSpec<'_>) -> Result<OpRef> {
             output_shapes,
             accumulated: Vec::new(),
             accumulates: false,
+            recorded: Vec::new(),
         })),
         inputs: spec.inputs,
         name: spec.name.or(Some("while")),
@@ -283,12 +294,36 @@ fn has_stateful_op(g: &Graph, fns: &[&LoopFn]) -> Result<bool> {
 /// Rebuilds the ops of `f` on new arguments (in the current name scope) and returns what
 /// stands for its outputs. Ops of `f` keep their types and attributes; a nested loop's
 /// functions are shared, not copied (they are closed, so any copy of the loop op can run them).
-fn copy_function(g: &Graph, f: &LoopFn, args: &[Tensor]) -> Result<Vec<Tensor>> {
+/// `given` maps tensors of `f` to what stands for them in the copy; an op all of whose
+/// outputs are given is not copied.
+fn copy_function(
+    g: &Graph,
+    f: &LoopFn,
+    args: &[Tensor],
+    given: &[(Tensor, Tensor)],
+) -> Result<Vec<Tensor>> {
     let nodes = function_nodes(g, f)?;
-    let mut tensors: FxHashMap<Tensor, Tensor> =
-        f.args.iter().copied().zip(args.iter().copied()).collect();
+    let mut tensors: FxHashMap<Tensor, Tensor> = f
+        .args
+        .iter()
+        .copied()
+        .zip(args.iter().copied())
+        .chain(given.iter().copied())
+        .collect();
     let mut ops: FxHashMap<NodeId, NodeId> = FxHashMap::default();
     for node in nodes {
+        let num_outputs = g.read().node(node).map_or(0, |n| n.num_outputs() as u32);
+        let all_given = num_outputs > 0
+            && (0..num_outputs).all(|index| {
+                tensors.contains_key(&Tensor {
+                    graph: g.id(),
+                    node,
+                    index,
+                })
+            });
+        if all_given {
+            continue;
+        }
         let (kind, inputs, controls, name) = {
             let data = g.read();
             let n = data
@@ -356,8 +391,28 @@ fn accumulating(g: &Graph, op: OpRef, w: &WhileOp) -> Result<WhileOp> {
     rec.accumulated = (0..w.body.args.len())
         .filter(|&j| !w.invariant(j))
         .collect();
+    rec.recorded = random_outputs(g, &w.body)?;
     g.replace_op_kind(op, OpKind::Loop(Box::new(rec.clone())))?;
     Ok(rec)
+}
+
+/// The outputs of the random ops of `f`.
+fn random_outputs(g: &Graph, f: &LoopFn) -> Result<Vec<Tensor>> {
+    let nodes = function_nodes(g, f)?;
+    let data = g.read();
+    let mut out = Vec::new();
+    for node in nodes {
+        if let Some(n) = data.node(node) {
+            if matches!(n.op, OpKind::Random(_)) {
+                out.extend((0..n.num_outputs() as u32).map(|index| Tensor {
+                    graph: g.id(),
+                    node,
+                    index,
+                }));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Placeholders standing for `like`'s dtypes and shapes: a function's arguments.
@@ -439,6 +494,13 @@ fn while_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Gr
             }
         }
     }
+    // The random values of every iteration pass through, for the rebuilt body to read.
+    let first_recorded = m + c + 1 + w.accumulated.len();
+    let mut recorded_at: Vec<(Tensor, usize)> = Vec::with_capacity(w.recorded.len());
+    for (r, &t) in w.recorded.iter().enumerate() {
+        recorded_at.push((t, init.len()));
+        init.push(ctx.output(first_recorded + r));
+    }
     let mut stack_grads: Vec<(usize, usize)> = Vec::new(); // (diff position, init position)
     for (k, &j) in w.accumulated.iter().enumerate() {
         if let Some(gr) = grads.get(m + c + 1 + k).copied().flatten() {
@@ -474,7 +536,11 @@ fn while_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Gr
                 arg
             });
         }
-        let results = copy_function(g, &w.body, &state)?;
+        let drawn = recorded_at
+            .iter()
+            .map(|&(t, p)| Ok((t, index::gather(g, args[p], k, 0)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let results = copy_function(g, &w.body, &state, &drawn)?;
         let mut ys: Vec<Tensor> = diff.iter().map(|&j| results[j]).collect();
         let xs: Vec<Tensor> = diff.iter().map(|&j| state[j]).collect();
         let mut seeds: Vec<Option<Grad>> = (1..=diff.len())

@@ -326,3 +326,30 @@ def test_gradcheck_reverse_scan_rnn():
 
     check_on_placeholders(build, [((3, 1, 2), rng.uniform(-1, 1, (3, 1, 2))),
                                   ((2, 2), rng.uniform(-0.8, 0.8, (2, 2)))])
+
+
+def test_gradient_uses_the_random_values_the_forward_loop_drew():
+    # d(acc)/dx = sum of the draws: the gradient must reuse the forward loop's draws, not
+    # draw again when it rebuilds the body.
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, [])
+
+        def body(i, acc, mask_sum):
+            r = tf.random_uniform([3], dtype=tf.float64)
+            keep = tf.cast(r > 0.5, tf.float64)  # a dropout-style mask
+            return i + 1, acc + x * r * keep, mask_sum + r * keep
+
+        zeros = tf.zeros([3], tf.float64)
+        _, acc, drawn = tf.while_loop(lambda i, a, m: i < 6, body,
+                                      [tf.constant(0), zeros, zeros])
+        dx, = tf.gradients(tf.reduce_sum(acc), x)
+        ddx, = tf.gradients(dx, x)
+        with tf.Session() as sess:
+            for _ in range(3):
+                a, d, total = sess.run([acc, dx, drawn], {x: 2.0})
+                np.testing.assert_allclose(a, 2.0 * total, rtol=1e-12)
+                np.testing.assert_allclose(d, total.sum(), rtol=1e-12)
+            if ddx is not None:  # the draws do not depend on x
+                assert sess.run(ddx, {x: 2.0}) == 0.0
+
