@@ -150,20 +150,14 @@ impl Family for SegmentOp {
 
 impl SegmentOp {
     fn node_err(&self, ctx: &InferCtx<'_>, message: impl std::fmt::Display) -> Error {
-        let types: Vec<String> = (0..ctx.num_inputs())
-            .filter_map(|i| ctx.dtype(i).ok())
-            .map(|t| t.tf_enum_name().to_string())
-            .collect();
-        let attrs = match types.as_slice() {
-            [t, i, ..] => format!("T={t}, Tindices={i}"),
-            _ => String::new(),
+        let attrs_of = |types: &[DType]| match types {
+            [t, i, ..] => vec![
+                ("T", AttrValue::Type(*t)),
+                ("Tindices", AttrValue::Type(*i)),
+            ],
+            _ => Vec::new(),
         };
-        let (inputs, shapes) = super::linalg::node_inputs_and_shapes(ctx);
-        Error::invalid(format!(
-            "{message} for '{{{{node {}}}}} = {}[{attrs}]({inputs})' with input shapes: {shapes}.",
-            ctx.name,
-            self.type_name(),
-        ))
+        super::linalg::shape_fn_error(ctx, self.type_name(), attrs_of, message)
     }
 }
 
