@@ -13,7 +13,7 @@ from .constant_op import convert_to_tensor
 from .framework import Tensor
 from .math_ops import (add, cast, log1p, exp, pow as _pow, reduce_mean, rsqrt,
                        sigmoid, squared_difference, tanh, where)
-from ._nn_math import erf
+from .special_math_ops import erfc
 
 __all__ = [
     "relu", "softplus", "sigmoid", "tanh", "relu6", "elu", "selu", "leaky_relu", "gelu",
@@ -69,8 +69,9 @@ def gelu(features: Any, approximate: bool = False, name: Optional[str] = None) -
         if approximate:
             coeff = cast(0.044715, x.dtype)
             return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + coeff * _pow(x, 3))))
-        # TF 2.21 writes erfc(-x / sqrt(2)); 1 + erf(x / sqrt(2)) is the same function.
-        return 0.5 * x * (1.0 + erf(x * cast(0.7071067811865476, x.dtype)))
+        # TF's erfc(-x / sqrt(2)), not 1 + erf(x / sqrt(2)): for large negative x the sum
+        # cancels to 0 where erfc keeps the tiny value (gelu(-10) = -7.6e-23).
+        return 0.5 * x * erfc(-x * cast(0.7071067811865476, x.dtype))
 
 
 def _pick(new_name: str, new: Any, old_name: str, old: Any) -> Any:

@@ -226,7 +226,8 @@ fn round_half_even<T: Float>(x: T) -> T {
     let r = x.round();
     let two = T::one() + T::one();
     if (x - x.trunc()).abs() == T::one() / two && (r % two) != T::zero() {
-        r - x.signum()
+        // -0.5 rounds to -0, as TF's (and numpy's) round does.
+        (r - x.signum()).copysign(x)
     } else {
         r
     }

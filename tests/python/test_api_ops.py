@@ -225,6 +225,11 @@ def test_rounding_and_extra_unary_ops(g):
         np.testing.assert_array_equal(sess.run(tf.ceil(x)), [2.0, -2.0, 1.0])
         np.testing.assert_allclose(sess.run(tf.expm1(x)), np.expm1([1.5, -2.5, 0.2]), rtol=1e-6)
         np.testing.assert_allclose(sess.run(tf.tan(x)), np.tan([1.5, -2.5, 0.2]), rtol=1e-5)
+    with tf.Session() as sess:
+        halves = sess.run(tf.round(tf.constant([-0.5, 0.5, -1.5, -0.2], tf.float64)))
+    # Half to even, and the sign of zero kept: -0.5 and -0.2 round to -0 as in TF / numpy.
+    np.testing.assert_array_equal(halves, [-0.0, 0.0, -2.0, -0.0])
+    assert list(np.signbit(halves)) == [True, False, True, True]
     i = tf.constant(3)
     assert tf.round(i) is i
     assert tf.floor(x).op.type == "Floor" and tf.tan(x).name == "Tan_1:0"

@@ -401,3 +401,18 @@ def test_cross_entropy_graph_matches_tf(version):
     assert got == [(n.replace("S", scope, 1), t) for n, t in want]
     assert loss.name == f"{scope}/Reshape_2:0"
     assert loss.shape.as_list() == [2]
+
+
+def test_gelu_builds_tfs_erfc_form_and_keeps_tiny_tail_values():
+    # TF 2.21: 0.5 * x * erfc(-x * 1/sqrt(2)); 1 + erf(...) would cancel to 0 at x = -10.
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, [3])
+        y = tf.nn.gelu(x)
+        assert [(o.type, o.name) for o in g.get_operations()[1:]] == [
+            ("Const", "Gelu/mul/x"), ("Mul", "Gelu/mul"), ("Neg", "Gelu/Neg"),
+            ("Const", "Gelu/Cast/x"), ("Cast", "Gelu/Cast"), ("Mul", "Gelu/mul_1"),
+            ("Erfc", "Gelu/Erfc"), ("Mul", "Gelu/mul_2")]
+        with tf.Session() as sess:
+            out = sess.run(y, {x: [-10.0, -40.0, 1.0]})
+    np.testing.assert_allclose(out, [-7.61986619e-23, -0.0, 8.41344742e-01], rtol=1e-8)
