@@ -1091,9 +1091,12 @@ fn read_varint(data: &[u8], pos: &mut usize) -> Option<u64> {
     None
 }
 
+/// One field of a serialized message: (number, wire type) and its payload.
+type RawField<'a> = ((u32, u8), &'a [u8]);
+
 /// The top-level fields of a serialized message as ((number, wire type), payload), or
 /// `None` if the bytes are malformed. Groups (wire types 3 and 4) count as malformed.
-fn proto_fields(data: &[u8]) -> Option<Vec<((u32, u8), &[u8])>> {
+fn proto_fields(data: &[u8]) -> Option<Vec<RawField<'_>>> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < data.len() {
