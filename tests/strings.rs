@@ -1,24 +1,11 @@
 //! The string dtype in the core: constants, string kernels, the string ops, and the
 //! build-time refusal of strings by ops without a string kernel.
 
+mod common;
+
+use common::{konst, op, strings};
 use symgrad::exec::Session;
-use symgrad::{AttrValue, Attrs, DType, Error, Graph, Tensor, Value};
-
-fn strings(shape: &[usize], items: &[&str]) -> Value {
-    let data = items.iter().map(|s| s.as_bytes().to_vec()).collect();
-    Value::from_strings(shape, data).expect("shape fits")
-}
-
-fn konst(g: &Graph, v: Value) -> Tensor {
-    let attrs = Attrs::new().with("value", AttrValue::Tensor(v));
-    g.add_op_def("Const", &[], &attrs, None)
-        .expect("const")
-        .output(0)
-}
-
-fn op(g: &Graph, op_type: &str, inputs: &[Tensor], attrs: Attrs) -> symgrad::Result<Tensor> {
-    Ok(g.add_op_def(op_type, inputs, &attrs, None)?.output(0))
-}
+use symgrad::{AttrValue, Attrs, DType, Error, Graph, Value};
 
 fn texts(v: &Value) -> Vec<String> {
     match v {

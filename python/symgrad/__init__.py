@@ -120,6 +120,8 @@ _NATIVE = [
     "while_loop", "map_fn", "scan", "foldl", "foldr",
 ]
 _NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
+_NATIVE += ["summary", "Summary", "SummaryMetadata", "HistogramProto", "Event", "SessionLog",
+            "LogMessage", "GraphDef", "NodeDef", "AttrValue", "MetaGraphDef"]
 
 __all__ = _PURE + _NATIVE
 
@@ -242,6 +244,9 @@ if _NATIVE_IMPORT_ERROR is None:
     from .partition_ops import (bincount, confusion_matrix, dynamic_partition, searchsorted,
                                 unique, unique_with_counts)
     from .while_ops import foldl, foldr, map_fn, scan, while_loop
+    from . import summary
+    from .summary_pb2 import (AttrValue, Event, GraphDef, HistogramProto, LogMessage,
+                              MetaGraphDef, NodeDef, SessionLog, Summary, SummaryMetadata)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

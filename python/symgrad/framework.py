@@ -205,6 +205,11 @@ class Graph:
     def graph_def_versions(self) -> Any:
         return None
 
+    def as_graph_def(self, from_version: Optional[int] = None, add_shapes: bool = False) -> Any:
+        """The graph as a ``GraphDef`` message (see ``symgrad.event_file.graph_def_of``)."""
+        from .event_file import graph_def_of
+        return graph_def_of(self, add_shapes)
+
     @property
     def building_function(self) -> bool:
         return False

@@ -170,7 +170,7 @@ class Session:
 
     @property
     def graph_def(self) -> Any:
-        return None
+        return self._graph.as_graph_def()
 
     @property
     def sess_str(self) -> str:

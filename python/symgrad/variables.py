@@ -47,6 +47,7 @@ class GraphKeys:
     LOSSES = "losses"
     REGULARIZATION_LOSSES = "regularization_losses"
     SAVERS = "savers"
+    SUMMARIES = "summaries"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:

@@ -25,6 +25,7 @@ pub mod special;
 pub mod special_fns;
 pub mod state;
 pub mod strings;
+pub mod summary;
 pub mod unary;
 pub mod vmath;
 pub mod while_loop;
@@ -77,6 +78,7 @@ macro_rules! family_dispatch {
             OpKind::Image($f) => $body,
             OpKind::Misc($f) => $body,
             OpKind::Loop($f) => $body,
+            OpKind::Summary($f) => $body,
             _ => $other,
         }
     };
@@ -195,6 +197,7 @@ pub enum OpKind {
     Image(image::ImageOp),
     Misc(misc::MiscOp),
     Loop(Box<while_loop::WhileOp>),
+    Summary(Box<summary::SummaryOp>),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -334,6 +337,7 @@ impl OpKind {
             OpKind::Image(f) => f.type_name(),
             OpKind::Misc(f) => f.type_name(),
             OpKind::Loop(f) => f.type_name(),
+            OpKind::Summary(f) => f.type_name(),
         }
     }
 
@@ -363,7 +367,8 @@ impl OpKind {
             Strings => strings::StringOp,
             Image => image::ImageOp,
             Misc => misc::MiscOp,
-            Loop => while_loop::WhileOp
+            Loop => while_loop::WhileOp,
+            Summary => summary::SummaryOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -674,6 +679,7 @@ impl OpKind {
             OpKind::Image(f) => return f.attrs(node, input_types),
             OpKind::Misc(f) => return f.attrs(node, input_types),
             OpKind::Loop(f) => return f.attrs(node, input_types),
+            OpKind::Summary(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -718,4 +724,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <image::ImageOp as Family>::register_gradients(r);
     <misc::MiscOp as Family>::register_gradients(r);
     <while_loop::WhileOp as Family>::register_gradients(r);
+    <summary::SummaryOp as Family>::register_gradients(r);
 }

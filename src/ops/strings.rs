@@ -73,6 +73,7 @@ const TAKES_STRINGS: &[&str] = &[
     "TensorSummaryV2",
     "MergeSummary",
     "ImageSummary",
+    "AudioSummaryV2",
 ];
 
 /// TF's build-time type error for a string input to an op without a string kernel.
@@ -457,7 +458,7 @@ fn expect_string(ctx: &InferCtx<'_>, i: usize, param: &str) -> Result<()> {
     Ok(())
 }
 
-fn strings_of(v: &Value) -> Result<&Arr<Vec<u8>>> {
+pub(crate) fn strings_of(v: &Value) -> Result<&Arr<Vec<u8>>> {
     match v {
         Value::Str(a) => Ok(a),
         other => Err(Error::op_invalid(format!(

@@ -187,3 +187,27 @@ pub fn proc_status_bytes(field: &str) -> u64 {
 pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
+
+/// A string tensor of `shape` holding `items` (UTF-8).
+pub fn strings(shape: &[usize], items: &[&str]) -> Value {
+    let data = items.iter().map(|s| s.as_bytes().to_vec()).collect();
+    Value::from_strings(shape, data).expect("shape fits")
+}
+
+/// A `Const` op holding `v`.
+pub fn konst(g: &Graph, v: Value) -> Tensor {
+    let attrs = symgrad::Attrs::new().with("value", symgrad::AttrValue::Tensor(v));
+    g.add_op_def("Const", &[], &attrs, None)
+        .expect("const")
+        .output(0)
+}
+
+/// The first output of a new `op_type` op, built from its TF type name and attributes.
+pub fn op(
+    g: &Graph,
+    op_type: &str,
+    inputs: &[Tensor],
+    attrs: symgrad::Attrs,
+) -> symgrad::Result<Tensor> {
+    Ok(g.add_op_def(op_type, inputs, &attrs, None)?.output(0))
+}

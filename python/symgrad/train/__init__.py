@@ -6,6 +6,7 @@ from .learning_rate_decay import exponential_decay
 from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,
                         MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
                         get_global_step, get_or_create_global_step, global_step)
+from ..event_file import summary_iterator, write_graph
 from .saver import (CheckpointState, Saver, checkpoint_exists, get_checkpoint_state,
                     latest_checkpoint)
 
@@ -15,3 +16,4 @@ __all__ = [
     "get_or_create_global_step", "global_step", "Saver", "latest_checkpoint",
     "get_checkpoint_state", "checkpoint_exists", "CheckpointState", "exponential_decay",
 ]
+__all__ += ["summary_iterator", "write_graph"]
