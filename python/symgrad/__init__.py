@@ -120,6 +120,8 @@ _NATIVE = [
     "while_loop", "map_fn", "scan", "foldl", "foldr",
 ]
 _NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
+_NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
+            "self_adjoint_eigvals", "qr", "svd"]
 
 __all__ = _PURE + _NATIVE
 
@@ -242,6 +244,10 @@ if _NATIVE_IMPORT_ERROR is None:
     from .partition_ops import (bincount, confusion_matrix, dynamic_partition, searchsorted,
                                 unique, unique_with_counts)
     from .while_ops import foldl, foldr, map_fn, scan, while_loop
+    from .image_ops import random_crop, saturate_cast
+    from .linalg import eigh as self_adjoint_eig
+    from .linalg import eigvalsh as self_adjoint_eigvals
+    from .linalg import qr, svd
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:
