@@ -122,6 +122,8 @@ _NATIVE = [
 _NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
 _NATIVE += ["summary", "Summary", "SummaryMetadata", "HistogramProto", "Event", "SessionLog",
             "LogMessage", "GraphDef", "NodeDef", "AttrValue", "MetaGraphDef"]
+_NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
+            "self_adjoint_eigvals", "qr", "svd"]
 
 __all__ = _PURE + _NATIVE
 
@@ -247,6 +249,10 @@ if _NATIVE_IMPORT_ERROR is None:
     from . import summary
     from .summary_pb2 import (AttrValue, Event, GraphDef, HistogramProto, LogMessage,
                               MetaGraphDef, NodeDef, SessionLog, Summary, SummaryMetadata)
+    from .image_ops import random_crop, saturate_cast
+    from .linalg import eigh as self_adjoint_eig
+    from .linalg import eigvalsh as self_adjoint_eigvals
+    from .linalg import qr, svd
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

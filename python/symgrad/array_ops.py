@@ -294,12 +294,32 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: str = "unstack"
 
 
 def stack(values: Sequence[Any], axis: int = 0, name: str = "stack") -> Tensor:
+    if axis == 0 and isinstance(values, (list, tuple)) and values \
+            and not get_default_graph()._is_eager:
+        # TF first converts the whole list: constants become one Const, a list mixing
+        # tensors and constants is auto-packed (its constants named by position).
+        if _is_plain_constant(values):
+            return convert_to_tensor(values, name=name)
+        if builtins.all(isinstance(v, Tensor) or _is_plain_constant(v) for v in values) \
+                and not builtins.all(isinstance(v, Tensor) for v in values):
+            return _autopack(values, None, name)
     with op_scope(name, "stack", list(values)) as scope:
         tensors = convert_list_same_type("Pack", "values", list(values))
         rank_ = tensors[0].shape.rank if tensors else None
         if rank_ is not None:
             _check_axis(axis, rank_ + 1)
         return create_tensor("Pack", tensors, {"axis": int(axis)}, scope)
+
+
+def _is_plain_constant(value: Any) -> bool:
+    """True for numbers and (nested) lists of numbers: values TF converts to one Const."""
+    if isinstance(value, Tensor):
+        return False
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, NotImplementedError):
+        return False
+    return array.dtype.kind in "biuf"
 
 
 def _autopack(value: Any, dtype: Optional[_dtypes.DType], name: str) -> Tensor:

@@ -22,6 +22,17 @@ __all__ = [
     "resize_nearest_neighbor", "resize_images", "resize",
 ]
 
+from .image_ops import __all__ as _helpers_all  # noqa: E402
+from .image_ops import (adjust_brightness, adjust_contrast, central_crop,  # noqa: E402,F401
+                        convert_image_dtype, crop_to_bounding_box, flip_left_right,
+                        flip_up_down, grayscale_to_rgb, pad_to_bounding_box,
+                        per_image_standardization, random_brightness, random_contrast,
+                        random_crop, random_flip_left_right, random_flip_up_down,
+                        resize_image_with_crop_or_pad, resize_with_crop_or_pad,
+                        rgb_to_grayscale, rot90, total_variation, transpose, transpose_image)
+
+__all__ += [n for n in _helpers_all if n != "saturate_cast"]
+
 
 def extract_patches(images: Any, sizes: Any, strides: Any, rates: Any, padding: Any,
                     name: Optional[str] = None) -> Tensor:

@@ -42,6 +42,8 @@ __all__ = [
     "MaxPooling1D", "max_pooling1d", "MaxPooling2D", "max_pooling2d", "AveragePooling1D",
     "average_pooling1d", "AveragePooling2D", "average_pooling2d", "Flatten", "flatten",
     "Dropout", "dropout", "BatchNormalization", "batch_normalization",
+    "Conv3D", "conv3d", "MaxPooling3D", "max_pooling3d", "AveragePooling3D",
+    "average_pooling3d",
 ]
 
 
@@ -473,12 +475,13 @@ class _Conv(_KernelLayer):
                      if self.use_bias else None)
 
     def _tf_format(self) -> str:
-        spatial = "W" if self.rank == 1 else "HW"
+        spatial = {1: "W", 2: "HW", 3: "DHW"}[self.rank]
         return ("NC" + spatial) if self.data_format == "channels_first" else ("N" + spatial + "C")
 
     def _convolve(self, inputs: Tensor) -> Tensor:
         fmt = self._tf_format()
-        op_name = type(self).__name__ if type(self) in (Conv1D, Conv2D) else f"Conv{self.rank}D"
+        op_name = (type(self).__name__ if type(self) in (Conv1D, Conv2D, Conv3D)
+                   else f"Conv{self.rank}D")
         padding = self.padding
         if padding == "CAUSAL":
             # Left padding by the dilated window, then a VALID convolution, as TF.
@@ -491,11 +494,12 @@ class _Conv(_KernelLayer):
                 return nn.conv1d(x, self.kernel, stride=list(self.strides), padding=pad_mode,
                                  data_format=fmt, name=name)
         else:
-            strides = ([1, 1] + list(self.strides) if fmt == "NCHW"
+            strides = ([1, 1] + list(self.strides) if fmt.startswith("NC")
                        else [1] + list(self.strides) + [1])
+            conv = nn.conv2d if self.rank == 2 else nn.conv3d
 
             def op(x: Tensor, pad_mode: str, name: str) -> Tensor:
-                return nn.conv2d(x, self.kernel, strides, pad_mode, data_format=fmt, name=name)
+                return conv(x, self.kernel, strides, pad_mode, data_format=fmt, name=name)
         if all(d == 1 for d in self.dilation_rate):
             return op(inputs, padding, op_name)
         # Dilated: TF's nn.convolution wraps a VALID convolution in SpaceToBatchND and
@@ -573,6 +577,32 @@ def conv2d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1),
            bias_constraint: Any = None, trainable: bool = True, name: Optional[str] = None,
            reuse: Any = None) -> Tensor:
     return _apply_layer(Conv2D, locals())
+
+
+class Conv3D(_Conv):
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1),
+                 padding: str = "valid", data_format: Optional[str] = "channels_last",
+                 dilation_rate: Any = (1, 1, 1), activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = None, bias_initializer: Any = None,
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, trainable: bool = True,
+                 name: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, trainable, name, **kwargs)
+
+
+def conv3d(inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1, 1),
+           padding: str = "valid", data_format: str = "channels_last",
+           dilation_rate: Any = (1, 1, 1), activation: Any = None, use_bias: bool = True,
+           kernel_initializer: Any = None, bias_initializer: Any = None,
+           kernel_regularizer: Any = None, bias_regularizer: Any = None,
+           activity_regularizer: Any = None, kernel_constraint: Any = None,
+           bias_constraint: Any = None, trainable: bool = True, name: Optional[str] = None,
+           reuse: Any = None) -> Tensor:
+    return _apply_layer(Conv3D, locals())
 
 
 def _deconv_length(length: Any, k: int, padding: str, stride: int) -> Any:
@@ -738,6 +768,13 @@ class _Pooling(Layer):
 
     def call(self, inputs: Tensor) -> Tensor:  # type: ignore[override]
         first = self.data_format == "channels_first"
+        if self._rank == 3:
+            # The 3-D pools take channels last only: channels first is transposed around them.
+            pool3d = nn.max_pool3d if self._op_type == "MaxPool" else nn.avg_pool3d
+            x = transpose(inputs, (0, 2, 3, 4, 1)) if first else inputs
+            y = pool3d(x, ksize=(1,) + self.pool_size + (1,),
+                       strides=(1,) + self.strides + (1,), padding=self.padding)
+            return transpose(y, (0, 4, 1, 2, 3)) if first else y
         if self._rank == 2:
             if first:
                 return self._pool2d(inputs, [1, 1] + list(self.pool_size),
@@ -772,6 +809,24 @@ class MaxPooling2D(_Pooling):
 
 class AveragePooling2D(_Pooling):
     _rank, _op_type = 2, "AvgPool"
+
+
+class MaxPooling3D(_Pooling):
+    _rank, _op_type = 3, "MaxPool"
+
+
+class AveragePooling3D(_Pooling):
+    _rank, _op_type = 3, "AvgPool"
+
+
+def max_pooling3d(inputs: Any, pool_size: Any, strides: Any, padding: str = "valid",
+                  data_format: str = "channels_last", name: Optional[str] = None) -> Tensor:
+    return MaxPooling3D(pool_size, strides, padding, data_format, name=name)(inputs)
+
+
+def average_pooling3d(inputs: Any, pool_size: Any, strides: Any, padding: str = "valid",
+                      data_format: str = "channels_last", name: Optional[str] = None) -> Tensor:
+    return AveragePooling3D(pool_size, strides, padding, data_format, name=name)(inputs)
 
 
 def max_pooling1d(inputs: Any, pool_size: Any, strides: Any, padding: str = "valid",

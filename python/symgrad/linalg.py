@@ -25,7 +25,7 @@ __all__ = [
     "adjoint", "band_part", "cholesky", "cholesky_solve", "det", "diag", "diag_part", "eye",
     "einsum", "inv", "l2_normalize", "logdet", "matmul", "matrix_transpose", "matvec", "norm",
     "set_diag", "slogdet", "solve", "tensor_diag", "tensor_diag_part", "tensordot", "trace",
-    "transpose", "triangular_solve",
+    "transpose", "triangular_solve", "eigh", "eigvalsh", "qr", "svd",
 ]
 
 _ALIGNS = ("LEFT_RIGHT", "RIGHT_LEFT", "LEFT_LEFT", "RIGHT_RIGHT")
@@ -221,3 +221,44 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
                         adjoint_a=adjoint_a, a_is_sparse=a_is_sparse, b_is_sparse=b_is_sparse)
         return squeeze(output, axis=-1)
 
+
+
+def _self_adjoint_eig(tensor: Any, compute_v: bool, name: Optional[str]) -> list[Tensor]:
+    with op_scope(name, "SelfAdjointEigV2", [tensor]) as scope:
+        value = convert_to_tensor(tensor, name="input")
+        return create_op("SelfAdjointEigV2", [value], {"compute_v": compute_v}, scope).outputs
+
+
+def eigh(tensor: Any, name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """``SelfAdjointEigV2``: the eigenvalues (ascending) and eigenvectors (columns) of each
+    symmetric matrix, read from its lower triangle."""
+    e, v = _self_adjoint_eig(tensor, True, name)
+    return e, v
+
+
+def eigvalsh(tensor: Any, name: Optional[str] = None) -> Tensor:
+    """``SelfAdjointEigV2`` with ``compute_v=False``: the eigenvalues only."""
+    return _self_adjoint_eig(tensor, False, name)[0]
+
+
+Qr = collections.namedtuple("Qr", ["q", "r"])
+
+
+def qr(input: Any, full_matrices: bool = False, name: Optional[str] = None) -> Any:
+    """``Qr``: ``(q, r)`` with orthonormal columns in ``q`` and upper-triangular ``r``."""
+    with op_scope(name, "Qr", [input]) as scope:
+        value = convert_to_tensor(input, name="input")
+        op = create_op("Qr", [value], {"full_matrices": bool(full_matrices)}, scope)
+        return Qr(op.outputs[0], op.outputs[1])
+
+
+def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True,
+        name: Optional[str] = None) -> Any:
+    """``Svd``: ``(s, u, v)`` (singular values descending, vectors as
+    columns, ``a = u diag(s) vᵀ``), or ``s`` alone without ``compute_uv``."""
+    with op_scope(name, "Svd", [tensor]) as scope:
+        value = convert_to_tensor(tensor, name="input")
+        s, u, v = create_op("Svd", [value], {"compute_uv": bool(compute_uv),
+                                              "full_matrices": bool(full_matrices)},
+                            scope).outputs
+        return (s, u, v) if compute_uv else s

@@ -16,7 +16,7 @@ from .math_ops import (abs, accumulate_n, add, add_n, argmax, argmin, ceil, cos,
                        greater, greater_equal, less, less_equal, log, log1p, logical_and,
                        logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply,
                        negative, not_equal, pow, reciprocal, reduce_max, reduce_mean, reduce_min,
-                       reduce_prod, reduce_sum, round, rsqrt, sigmoid, sign, sin, sqrt, square,
+                       reduce_euclidean_norm, reduce_prod, reduce_sum, round, rsqrt, sigmoid, sign, sin, sqrt, square,
                        squared_difference, subtract, tan, tanh, top_k, truediv)
 from .nn import log_softmax, softmax, softplus  # noqa: F401
 from .array_ops import unsorted_segment_sum  # noqa: F401
@@ -31,7 +31,7 @@ __all__ = [
     "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not", "logical_or",
     "logical_xor", "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow",
     "reciprocal",
-    "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_all", "reduce_any", "reduce_euclidean_norm", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
     "reduce_prod", "reduce_sum", "round", "rsqrt", "sigmoid", "sign", "sin", "softmax",
     "softplus", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k",
     "truediv",

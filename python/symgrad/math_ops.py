@@ -22,6 +22,7 @@ __all__ = [
     "round", "less", "less_equal", "greater",
     "greater_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "cast",
     "to_float", "to_double", "to_int32", "to_int64", "where", "where_v2", "reduce_sum",
+    "reduce_euclidean_norm",
     "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "matmul", "add_n",
     "accumulate_n", "range", "cumsum", "cumprod", "argmax", "argmin", "top_k", "sort",
     "argsort", "linspace", "lin_space", "eye", "einsum", "tensordot",
@@ -398,6 +399,12 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: Any = None,
                 name: Optional[str] = None, reduction_indices: Any = None,
                 keep_dims: Any = None) -> Tensor:
     return _reduce("Prod", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_euclidean_norm(input_tensor: Any, axis: Any = None, keepdims: Any = False,
+                          name: Optional[str] = None) -> Tensor:
+    """``EuclideanNorm``: ``sqrt(sum(x * x))`` over ``axis``."""
+    return _reduce("EuclideanNorm", input_tensor, axis, keepdims, name, None, None)
 
 
 # ----- linear algebra -----

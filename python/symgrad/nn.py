@@ -305,3 +305,9 @@ __all__ += _extra_all
 from .partition_ops import in_top_k, zero_fraction  # noqa: E402,F401
 
 __all__ += ["in_top_k", "zero_fraction"]
+
+from .nn_conv3d import __all__ as _conv3d_all  # noqa: E402
+from .nn_conv3d import (avg_pool3d, conv3d, conv3d_backprop_filter_v2,  # noqa: E402,F401
+                        conv3d_transpose, max_pool3d)
+
+__all__ += _conv3d_all

@@ -92,16 +92,18 @@ def _check_format(data_format: Optional[str]) -> bool:
 
 
 def _window_op(op_type: str, data: Tensor, others: list[Tensor], attrs: dict[str, Any],
-               nchw: bool, scope: str, data_first: bool = True) -> Tensor:
-    """Creates the NHWC op named ``scope``; for NCHW wraps it in transposes."""
+               nchw: bool, scope: str, data_first: bool = True,
+               perms: tuple[list[int], list[int]] = (_TO_NHWC, _TO_NCHW)) -> Tensor:
+    """Creates the channels-last op named ``scope``; for channels-first data wraps it in
+    transposes (``perms``: to channels-last and back)."""
     if nchw:
-        data = transpose(data, _TO_NHWC)
+        data = transpose(data, perms[0])
     inputs = [data, *others] if data_first else [*others, data]
     if not nchw:
         return create_tensor(op_type, inputs, attrs, scope)
     # The op keeps the requested name; the back-transpose is its consumer.
     out = create_tensor(op_type, inputs, attrs, scope)
-    return transpose(out, _TO_NCHW)
+    return transpose(out, perms[1])
 
 
 def _conv_attrs(strides: Any, padding: Any, dilations: Any, data_format: Optional[str],

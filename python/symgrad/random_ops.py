@@ -62,6 +62,10 @@ def _shape_tensor(shape: Any) -> Tensor:
         return shape
     if isinstance(shape, TensorShape):
         shape = shape.as_list()
+    if isinstance(shape, (list, tuple)) and any(isinstance(d, Tensor) for d in shape):
+        # A list holding tensors is auto-packed, as TF converts it.
+        from .array_ops import _autopack
+        return _autopack(list(shape), _dtypes.int32, "shape")
     values = np.asarray(shape)
     dtype = _dtypes.int64 if values.dtype == np.int64 and values.size and \
         int(np.max(values)) > _MAXINT32 else _dtypes.int32
@@ -69,7 +73,9 @@ def _shape_tensor(shape: Any) -> Tensor:
 
 
 def _static_shape(shape: Any, result: Tensor) -> None:
-    if not isinstance(shape, Tensor):
+    if isinstance(shape, (list, tuple)) and any(isinstance(d, Tensor) for d in shape):
+        result.set_shape([None if isinstance(d, Tensor) else int(d) for d in shape])
+    elif not isinstance(shape, Tensor):
         try:
             result.set_shape([int(d) for d in np.reshape(
                 shape.as_list() if isinstance(shape, TensorShape) else shape, -1)])

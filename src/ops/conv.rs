@@ -1,9 +1,14 @@
-//! Convolutions and pooling (NHWC), with their backprop ops and those ops' own gradients.
+//! Convolutions and pooling (NHWC and NDHWC), with their backprop ops and those ops' own
+//! gradients.
 //!
-//! Per op, side by side: builder, shape rule, kernel, gradient. The 2-D convolution kernels
-//! run im2col + `general_mat_mul` one image at a time (the patch matrix of a whole batch
-//! would be large); depthwise convolution and pooling are window loops whose innermost loop
-//! runs over contiguous channels. Only NHWC is native: the Python layer transposes NCHW.
+//! Per op, side by side: builder, shape rule, kernel, gradient. A 2-D and a 3-D op of one
+//! kind (`Conv2D`/`Conv3D`, `MaxPool`/`MaxPool3D`, ...) are one variant: the number of
+//! spatial axes is that of the window attributes (`strides` of 4 or 5 values), and it picks
+//! the TF type name. The kernels see every op as 3-D (a 2-D op has depth 1), so 2-D and 3-D
+//! share them: convolutions run im2col + `general_mat_mul` one image at a time (the patch
+//! matrix of a whole batch would be large); depthwise convolution and pooling are window
+//! loops whose innermost loop runs over contiguous channels. Only channels-last is native:
+//! the Python layer transposes NCHW / NCDHW.
 
 use super::{array, one, Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
@@ -16,7 +21,7 @@ use crate::shape::{Dim, Shape};
 use crate::value::{Arr, Elem, Value};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, IxDyn};
-use smallvec::smallvec;
+use smallvec::{smallvec, SmallVec};
 use std::borrow::Cow;
 
 // ----- attributes -----
@@ -45,7 +50,8 @@ impl Padding {
     }
 }
 
-/// Attributes shared by the convolution ops (2-D and depthwise, forward and backprop).
+/// Attributes shared by the convolution ops (2-D, 3-D and depthwise, forward and backprop).
+/// `strides` and `dilations` have one value per axis: 4 for a 2-D op, 5 for a 3-D one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConvAttrs {
     pub strides: Vec<i64>,
@@ -54,7 +60,7 @@ pub struct ConvAttrs {
     pub use_cudnn_on_gpu: bool,
 }
 
-/// Attributes shared by the pooling ops.
+/// Attributes shared by the pooling ops; 4 values per list for 2-D, 5 for 3-D.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolAttrs {
     pub ksize: Vec<i64>,
@@ -62,12 +68,13 @@ pub struct PoolAttrs {
     pub padding: Padding,
 }
 
-/// An op of the convolution family.
+/// An op of the convolution family. The conv and pool variants are 2-D or 3-D by their
+/// attributes (see the module note).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConvOp {
-    Conv2D(ConvAttrs),
-    Conv2DBackpropInput(ConvAttrs),
-    Conv2DBackpropFilter(ConvAttrs),
+    Conv(ConvAttrs),
+    ConvBackpropInput(ConvAttrs),
+    ConvBackpropFilter(ConvAttrs),
     Depthwise(ConvAttrs),
     DepthwiseBackpropInput(ConvAttrs),
     DepthwiseBackpropFilter(ConvAttrs),
@@ -78,21 +85,23 @@ pub enum ConvOp {
     AvgPoolGrad(PoolAttrs),
 }
 
-const TYPE_NAMES: [&str; 11] = [
-    "Conv2D",
-    "Conv2DBackpropInput",
-    "Conv2DBackpropFilter",
-    "DepthwiseConv2dNative",
-    "DepthwiseConv2dNativeBackpropInput",
-    "DepthwiseConv2dNativeBackpropFilter",
-    "MaxPool",
-    "MaxPoolGrad",
-    "MaxPoolGradGrad",
-    "AvgPool",
-    "AvgPoolGrad",
+/// TF's type names by variant index: the 2-D ops, then the 3-D ones (None: no 3-D op).
+const TYPE_NAMES: [(&str, Option<&str>); 11] = [
+    ("Conv2D", Some("Conv3D")),
+    ("Conv2DBackpropInput", Some("Conv3DBackpropInputV2")),
+    ("Conv2DBackpropFilter", Some("Conv3DBackpropFilterV2")),
+    ("DepthwiseConv2dNative", None),
+    ("DepthwiseConv2dNativeBackpropInput", None),
+    ("DepthwiseConv2dNativeBackpropFilter", None),
+    ("MaxPool", Some("MaxPool3D")),
+    ("MaxPoolGrad", Some("MaxPool3DGrad")),
+    ("MaxPoolGradGrad", Some("MaxPool3DGradGrad")),
+    ("AvgPool", Some("AvgPool3D")),
+    ("AvgPoolGrad", Some("AvgPool3DGrad")),
 ];
 
-/// Which padding strings an op's def allows (TF: AvgPool and MaxPoolGradGrad have no EXPLICIT).
+/// Which padding strings an op's def allows (TF: AvgPool, MaxPoolGradGrad and the 3-D ops
+/// have no EXPLICIT).
 fn allows_explicit(op_type: &str) -> bool {
     !matches!(
         op_type,
@@ -102,7 +111,7 @@ fn allows_explicit(op_type: &str) -> bool {
             | "MaxPoolWithArgmax"
             | "MaxPoolGradWithArgmax"
             | "ExtractImagePatches"
-    )
+    ) && !op_type.contains("3D")
 }
 
 pub(super) fn parse_padding(op_type: &str, attrs: &Attrs) -> Result<Padding> {
@@ -159,6 +168,17 @@ pub(super) fn four_ints(
     name: &str,
     default: Option<Vec<i64>>,
 ) -> Result<Vec<i64>> {
+    window_ints(op_type, attrs, name, default, 4)
+}
+
+/// A window attribute of `len` positive values (4 for 2-D ops, 5 for 3-D ones).
+fn window_ints(
+    op_type: &str,
+    attrs: &Attrs,
+    name: &str,
+    default: Option<Vec<i64>>,
+    len: usize,
+) -> Result<Vec<i64>> {
     let v = match default {
         Some(d) => attrs.ints_or(name, d)?,
         None => attrs.ints_or(name, vec![]).and_then(|v| {
@@ -171,9 +191,16 @@ pub(super) fn four_ints(
             }
         })?,
     };
-    if v.len() != 4 {
+    if len == 5 && v.len() < len {
+        // The 3-D op defs declare these lists with a minimum length.
         return Err(Error::invalid(format!(
-            "{op_type} requires the {name} attribute to contain 4 values, but got: {}",
+            "Attr '{name}' of '{op_type}' Op passed list of length {} less than minimum {len}.",
+            v.len()
+        )));
+    }
+    if v.len() != len {
+        return Err(Error::invalid(format!(
+            "{op_type} requires the {name} attribute to contain {len} values, but got: {}",
             v.len()
         )));
     }
@@ -185,42 +212,85 @@ pub(super) fn four_ints(
     Ok(v)
 }
 
-fn check_format(op_type: &str, attrs: &Attrs) -> Result<()> {
-    let f = attrs.str_or("data_format", "NHWC")?;
-    if f != "NHWC" {
+/// The channels-last data format of an op with `spatial` window axes.
+fn native_format(spatial: usize) -> &'static str {
+    if spatial == 3 {
+        "NDHWC"
+    } else {
+        "NHWC"
+    }
+}
+
+fn check_format(op_type: &str, attrs: &Attrs, spatial: usize) -> Result<()> {
+    let native = native_format(spatial);
+    let f = attrs.str_or("data_format", native)?;
+    if f != native {
         return Err(Error::invalid(format!(
-            "symgrad's {op_type} kernel supports data_format NHWC only (got {f}); the Python \
-             functions accept NCHW by transposing"
+            "symgrad's {op_type} kernel supports data_format {native} only (got {f}); the \
+             Python functions accept channels-first data by transposing"
         )));
     }
     Ok(())
 }
 
-fn conv_attrs(op_type: &str, attrs: &Attrs) -> Result<ConvAttrs> {
-    check_format(op_type, attrs)?;
+fn conv_attrs(op_type: &str, attrs: &Attrs, spatial: usize) -> Result<ConvAttrs> {
+    check_format(op_type, attrs, spatial)?;
+    let len = spatial + 2;
     Ok(ConvAttrs {
-        strides: four_ints(op_type, attrs, "strides", None)?,
-        dilations: four_ints(op_type, attrs, "dilations", Some(vec![1, 1, 1, 1]))?,
+        strides: window_ints(op_type, attrs, "strides", None, len)?,
+        dilations: window_ints(op_type, attrs, "dilations", Some(vec![1; len]), len)?,
         padding: parse_padding(op_type, attrs)?,
         use_cudnn_on_gpu: attrs.bool_or("use_cudnn_on_gpu", true)?,
     })
 }
 
-fn pool_attrs(op_type: &str, attrs: &Attrs) -> Result<PoolAttrs> {
-    check_format(op_type, attrs)?;
+fn pool_attrs(op_type: &str, attrs: &Attrs, spatial: usize) -> Result<PoolAttrs> {
+    check_format(op_type, attrs, spatial)?;
+    let len = spatial + 2;
     Ok(PoolAttrs {
-        ksize: four_ints(op_type, attrs, "ksize", None)?,
-        strides: four_ints(op_type, attrs, "strides", None)?,
+        ksize: window_ints(op_type, attrs, "ksize", None, len)?,
+        strides: window_ints(op_type, attrs, "strides", None, len)?,
         padding: parse_padding(op_type, attrs)?,
     })
+}
+
+/// An op's window over the spatial axes, lifted to three axes (depth, height, width): a
+/// 2-D op has depth 1.
+struct Window<'a> {
+    spatial: usize,
+    strides: [usize; 3],
+    dilations: [usize; 3],
+    padding: &'a Padding,
+    ksize: Option<[usize; 3]>,
+}
+
+/// The spatial values of a window attribute (`[1, s..., 1]`) on the three lifted axes.
+fn lift_attr(v: &[i64]) -> [usize; 3] {
+    let spatial: Vec<usize> = v
+        .get(1..v.len().saturating_sub(1))
+        .unwrap_or(&[])
+        .iter()
+        .map(|&x| x.max(1) as usize)
+        .collect();
+    lift(&spatial)
+}
+
+/// Spatial sizes (two or three) on the three lifted axes.
+fn lift(spatial: &[usize]) -> [usize; 3] {
+    let mut out = [1; 3];
+    let start = 3usize.saturating_sub(spatial.len());
+    for (o, &s) in out.iter_mut().skip(start).zip(spatial) {
+        *o = s;
+    }
+    out
 }
 
 impl ConvOp {
     fn index(&self) -> usize {
         match self {
-            ConvOp::Conv2D(_) => 0,
-            ConvOp::Conv2DBackpropInput(_) => 1,
-            ConvOp::Conv2DBackpropFilter(_) => 2,
+            ConvOp::Conv(_) => 0,
+            ConvOp::ConvBackpropInput(_) => 1,
+            ConvOp::ConvBackpropFilter(_) => 2,
             ConvOp::Depthwise(_) => 3,
             ConvOp::DepthwiseBackpropInput(_) => 4,
             ConvOp::DepthwiseBackpropFilter(_) => 5,
@@ -233,9 +303,9 @@ impl ConvOp {
     }
     fn conv(&self) -> Option<&ConvAttrs> {
         match self {
-            ConvOp::Conv2D(a)
-            | ConvOp::Conv2DBackpropInput(a)
-            | ConvOp::Conv2DBackpropFilter(a)
+            ConvOp::Conv(a)
+            | ConvOp::ConvBackpropInput(a)
+            | ConvOp::ConvBackpropFilter(a)
             | ConvOp::Depthwise(a)
             | ConvOp::DepthwiseBackpropInput(a)
             | ConvOp::DepthwiseBackpropFilter(a) => Some(a),
@@ -252,89 +322,150 @@ impl ConvOp {
             _ => None,
         }
     }
-    fn is_2d_conv(&self) -> bool {
+    fn is_plain_conv(&self) -> bool {
         matches!(
             self,
-            ConvOp::Conv2D(_) | ConvOp::Conv2DBackpropInput(_) | ConvOp::Conv2DBackpropFilter(_)
+            ConvOp::Conv(_) | ConvOp::ConvBackpropInput(_) | ConvOp::ConvBackpropFilter(_)
         )
     }
-    /// The window of this op: (strides, dilations, padding) per spatial dim and kernel size
-    /// where it is an attribute (pooling).
-    fn window(&self) -> ([usize; 2], [usize; 2], &Padding, Option<[usize; 2]>) {
-        let u = |v: &[i64], i: usize| v.get(i).copied().unwrap_or(1).max(1) as usize;
-        if let Some(a) = self.conv() {
-            (
-                [u(&a.strides, 1), u(&a.strides, 2)],
-                [u(&a.dilations, 1), u(&a.dilations, 2)],
-                &a.padding,
-                None,
-            )
-        } else if let Some(p) = self.pool() {
-            (
-                [u(&p.strides, 1), u(&p.strides, 2)],
-                [1, 1],
-                &p.padding,
-                Some([u(&p.ksize, 1), u(&p.ksize, 2)]),
-            )
+    /// 2 or 3: the op's spatial axes, from the length of its strides.
+    fn spatial(&self) -> usize {
+        let strides = match (self.conv(), self.pool()) {
+            (Some(a), _) => &a.strides,
+            (_, Some(p)) => &p.strides,
+            _ => return 2,
+        };
+        if strides.len() == 5 {
+            3
         } else {
-            ([1, 1], [1, 1], &Padding::Valid, None)
+            2
+        }
+    }
+    /// The rank of the op's image tensors.
+    fn rank(&self) -> usize {
+        self.spatial() + 2
+    }
+    fn window(&self) -> Window<'_> {
+        let spatial = self.spatial();
+        if let Some(a) = self.conv() {
+            Window {
+                spatial,
+                strides: lift_attr(&a.strides),
+                dilations: lift_attr(&a.dilations),
+                padding: &a.padding,
+                ksize: None,
+            }
+        } else if let Some(p) = self.pool() {
+            Window {
+                spatial,
+                strides: lift_attr(&p.strides),
+                dilations: [1; 3],
+                padding: &p.padding,
+                ksize: Some(lift_attr(&p.ksize)),
+            }
+        } else {
+            Window {
+                spatial,
+                strides: [1; 3],
+                dilations: [1; 3],
+                padding: &Padding::Valid,
+                ksize: None,
+            }
         }
     }
 }
 
 impl Family for ConvOp {
     fn type_name(&self) -> &'static str {
-        TYPE_NAMES[self.index()]
+        let (two, three) = TYPE_NAMES[self.index()];
+        match three {
+            Some(name) if self.spatial() == 3 => name,
+            _ => two,
+        }
     }
 
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
-        let conv = |f: fn(ConvAttrs) -> ConvOp| Some(conv_attrs(op_type, attrs).map(f));
-        let pool = |f: fn(PoolAttrs) -> ConvOp| Some(pool_attrs(op_type, attrs).map(f));
+        let conv =
+            |f: fn(ConvAttrs) -> ConvOp, spatial| Some(conv_attrs(op_type, attrs, spatial).map(f));
+        let pool =
+            |f: fn(PoolAttrs) -> ConvOp, spatial| Some(pool_attrs(op_type, attrs, spatial).map(f));
         match op_type {
-            "Conv2D" => conv(ConvOp::Conv2D),
-            "Conv2DBackpropInput" => conv(ConvOp::Conv2DBackpropInput),
-            "Conv2DBackpropFilter" => conv(ConvOp::Conv2DBackpropFilter),
-            "DepthwiseConv2dNative" => conv(ConvOp::Depthwise),
-            "DepthwiseConv2dNativeBackpropInput" => conv(ConvOp::DepthwiseBackpropInput),
-            "DepthwiseConv2dNativeBackpropFilter" => conv(ConvOp::DepthwiseBackpropFilter),
-            "MaxPool" => pool(ConvOp::MaxPool),
-            "MaxPoolGrad" => pool(ConvOp::MaxPoolGrad),
-            "MaxPoolGradGrad" => pool(ConvOp::MaxPoolGradGrad),
-            "AvgPool" => pool(ConvOp::AvgPool),
-            "AvgPoolGrad" => pool(ConvOp::AvgPoolGrad),
+            "Conv2D" => conv(ConvOp::Conv, 2),
+            "Conv2DBackpropInput" => conv(ConvOp::ConvBackpropInput, 2),
+            "Conv2DBackpropFilter" => conv(ConvOp::ConvBackpropFilter, 2),
+            "Conv3D" => conv(ConvOp::Conv, 3),
+            "Conv3DBackpropInputV2" => conv(ConvOp::ConvBackpropInput, 3),
+            "Conv3DBackpropFilterV2" => conv(ConvOp::ConvBackpropFilter, 3),
+            "DepthwiseConv2dNative" => conv(ConvOp::Depthwise, 2),
+            "DepthwiseConv2dNativeBackpropInput" => conv(ConvOp::DepthwiseBackpropInput, 2),
+            "DepthwiseConv2dNativeBackpropFilter" => conv(ConvOp::DepthwiseBackpropFilter, 2),
+            "MaxPool" => pool(ConvOp::MaxPool, 2),
+            "MaxPoolGrad" => pool(ConvOp::MaxPoolGrad, 2),
+            "MaxPoolGradGrad" => pool(ConvOp::MaxPoolGradGrad, 2),
+            "AvgPool" => pool(ConvOp::AvgPool, 2),
+            "AvgPoolGrad" => pool(ConvOp::AvgPoolGrad, 2),
+            "MaxPool3D" => pool(ConvOp::MaxPool, 3),
+            "MaxPool3DGrad" => pool(ConvOp::MaxPoolGrad, 3),
+            "MaxPool3DGradGrad" => pool(ConvOp::MaxPoolGradGrad, 3),
+            "AvgPool3D" => pool(ConvOp::AvgPool, 3),
+            "AvgPool3DGrad" => pool(ConvOp::AvgPoolGrad, 3),
             _ => None,
         }
     }
 
     fn attrs(&self, _node: &Node, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
         let mut out: Vec<(&'static str, AttrValue)> = Vec::new();
-        // T is the float input: the data input, or input 1 for ops whose input 0 is a shape.
+        // T is the float input: the data input, or input 1 for ops whose input 0 is a shape
+        // (and MaxPool3DGrad's incoming gradient, input 2).
+        let three = self.spatial() == 3;
         let t_index = match self {
-            ConvOp::Conv2DBackpropInput(_)
+            ConvOp::ConvBackpropInput(_)
             | ConvOp::DepthwiseBackpropInput(_)
             | ConvOp::AvgPoolGrad(_) => 1,
+            ConvOp::MaxPoolGrad(_) if three => 2,
             _ => 0,
         };
-        if let Some(t) = input_types.get(t_index) {
-            out.push(("T", AttrValue::Type(*t)));
-        }
+        let t = input_types.get(t_index).map(|t| ("T", AttrValue::Type(*t)));
+        let format = (
+            "data_format",
+            AttrValue::Str(native_format(self.spatial()).into()),
+        );
         if let Some(a) = self.conv() {
+            out.extend(t);
             out.push(("strides", AttrValue::Ints(a.strides.clone())));
-            if self.is_2d_conv() {
+            if self.is_plain_conv() && !three {
                 out.push(("use_cudnn_on_gpu", AttrValue::Bool(a.use_cudnn_on_gpu)));
             }
             out.push(("padding", AttrValue::Str(a.padding.name().into())));
-            out.push(("explicit_paddings", AttrValue::Ints(a.padding.explicit())));
-            out.push(("data_format", AttrValue::Str("NHWC".into())));
+            if !three {
+                out.push(("explicit_paddings", AttrValue::Ints(a.padding.explicit())));
+            }
+            out.push(format);
             out.push(("dilations", AttrValue::Ints(a.dilations.clone())));
+            if three && matches!(self, ConvOp::ConvBackpropInput(_)) {
+                if let Some(s) = input_types.first() {
+                    out.push(("Tshape", AttrValue::Type(*s)));
+                }
+            }
         } else if let Some(p) = self.pool() {
+            if !three {
+                out.extend(t.clone());
+            }
             out.push(("ksize", AttrValue::Ints(p.ksize.clone())));
             out.push(("strides", AttrValue::Ints(p.strides.clone())));
             out.push(("padding", AttrValue::Str(p.padding.name().into())));
             if allows_explicit(self.type_name()) {
                 out.push(("explicit_paddings", AttrValue::Ints(p.padding.explicit())));
             }
-            out.push(("data_format", AttrValue::Str("NHWC".into())));
+            out.push(format);
+            if three {
+                out.extend(t);
+                if matches!(self, ConvOp::MaxPoolGrad(_)) {
+                    if let Some(s) = input_types.first() {
+                        out.push(("TInput", AttrValue::Type(*s)));
+                    }
+                }
+            }
         }
         out
     }
@@ -349,9 +480,32 @@ impl Family for ConvOp {
     }
 
     fn register_gradients(r: &mut GradRegistry) {
-        r.builtin("Conv2D", conv2d_grad);
-        r.builtin("Conv2DBackpropInput", conv2d_backprop_input_grad);
-        r.builtin("Conv2DBackpropFilter", conv2d_backprop_filter_grad);
+        for three in [false, true] {
+            let name = |two: &'static str, three_name: &'static str| {
+                if three {
+                    three_name
+                } else {
+                    two
+                }
+            };
+            r.builtin(name("Conv2D", "Conv3D"), conv_grad);
+            r.builtin(
+                name("Conv2DBackpropInput", "Conv3DBackpropInputV2"),
+                conv_backprop_input_grad,
+            );
+            r.builtin(
+                name("Conv2DBackpropFilter", "Conv3DBackpropFilterV2"),
+                conv_backprop_filter_grad,
+            );
+            r.builtin(name("MaxPool", "MaxPool3D"), max_pool_grad_fn);
+            r.builtin(name("MaxPoolGrad", "MaxPool3DGrad"), max_pool_grad_grad_fn);
+            r.builtin(
+                name("MaxPoolGradGrad", "MaxPool3DGradGrad"),
+                max_pool_grad_grad_grad_fn,
+            );
+            r.builtin(name("AvgPool", "AvgPool3D"), avg_pool_grad_fn);
+            r.builtin(name("AvgPoolGrad", "AvgPool3DGrad"), avg_pool_grad_grad_fn);
+        }
         r.builtin("DepthwiseConv2dNative", depthwise_grad);
         r.builtin(
             "DepthwiseConv2dNativeBackpropInput",
@@ -361,11 +515,6 @@ impl Family for ConvOp {
             "DepthwiseConv2dNativeBackpropFilter",
             depthwise_backprop_filter_grad,
         );
-        r.builtin("MaxPool", max_pool_grad_fn);
-        r.builtin("MaxPoolGrad", max_pool_grad_grad_fn);
-        r.builtin("MaxPoolGradGrad", max_pool_grad_grad_grad_fn);
-        r.builtin("AvgPool", avg_pool_grad_fn);
-        r.builtin("AvgPoolGrad", avg_pool_grad_grad_fn);
     }
 }
 
@@ -376,10 +525,11 @@ fn add(g: &Graph, op: ConvOp, inputs: &[Tensor]) -> Result<Tensor> {
     g.add1(OpKind::Conv(Box::new(op)), inputs, Some(name))
 }
 
-pub fn conv2d(g: &Graph, x: Tensor, filter: Tensor, a: &ConvAttrs) -> Result<Tensor> {
-    add(g, ConvOp::Conv2D(a.clone()), &[x, filter])
+/// `Conv2D` or `Conv3D`, by the attributes.
+pub fn conv(g: &Graph, x: Tensor, filter: Tensor, a: &ConvAttrs) -> Result<Tensor> {
+    add(g, ConvOp::Conv(a.clone()), &[x, filter])
 }
-pub fn conv2d_backprop_input(
+pub fn conv_backprop_input(
     g: &Graph,
     input_sizes: Tensor,
     filter: Tensor,
@@ -388,11 +538,11 @@ pub fn conv2d_backprop_input(
 ) -> Result<Tensor> {
     add(
         g,
-        ConvOp::Conv2DBackpropInput(a.clone()),
+        ConvOp::ConvBackpropInput(a.clone()),
         &[input_sizes, filter, out_backprop],
     )
 }
-pub fn conv2d_backprop_filter(
+pub fn conv_backprop_filter(
     g: &Graph,
     x: Tensor,
     filter_sizes: Tensor,
@@ -401,7 +551,7 @@ pub fn conv2d_backprop_filter(
 ) -> Result<Tensor> {
     add(
         g,
-        ConvOp::Conv2DBackpropFilter(a.clone()),
+        ConvOp::ConvBackpropFilter(a.clone()),
         &[x, filter_sizes, out_backprop],
     )
 }
@@ -419,9 +569,6 @@ pub fn max_pool(g: &Graph, x: Tensor, a: &PoolAttrs) -> Result<Tensor> {
 pub fn avg_pool(g: &Graph, x: Tensor, a: &PoolAttrs) -> Result<Tensor> {
     add(g, ConvOp::AvgPool(a.clone()), &[x])
 }
-
-// ----- shape rules -----
-
 /// The output size and leading padding of one spatial dim (TF's `GetWindowedOutputSize`).
 pub(super) fn windowed(
     input: usize,
@@ -471,13 +618,14 @@ pub(super) fn windowed(
     }
 }
 
-fn rank4(ctx: &InferCtx<'_>, i: usize) -> Result<[Dim; 4]> {
+/// The input's dims when its rank is `rank` (all unknown when its rank is unknown).
+fn ranked(ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<Vec<Dim>> {
     let s = ctx.shape(i)?;
     match s.dims() {
-        None => Ok([None; 4]),
-        Some(d) if d.len() == 4 => Ok([d[0], d[1], d[2], d[3]]),
+        None => Ok(vec![None; rank]),
+        Some(d) if d.len() == rank => Ok(d.to_vec()),
         Some(d) => Err(ctx.err(format!(
-            "Shape must be rank 4 but is rank {} with input shapes: {}",
+            "Shape must be rank {rank} but is rank {} with input shapes: {}",
             d.len(),
             (0..ctx.num_inputs())
                 .map(|j| ctx.shape(j).map(|s| s.bracketed()).unwrap_or_default())
@@ -487,8 +635,17 @@ fn rank4(ctx: &InferCtx<'_>, i: usize) -> Result<[Dim; 4]> {
     }
 }
 
+/// Checks that input `i` is float32/float64 (or float32 only for `MaxPool3D` and
+/// `MaxPool3DGrad`, as TF's op defs; TF also takes half types).
 fn float_dtype(ctx: &InferCtx<'_>, op: &ConvOp, i: usize, arg: &str) -> Result<DType> {
     let t = ctx.dtype(i)?;
+    let f32_only = op.spatial() == 3 && matches!(op, ConvOp::MaxPool(_) | ConvOp::MaxPoolGrad(_));
+    if f32_only && t != DType::F32 {
+        return Err(Error::type_error(format!(
+            "Value passed to parameter '{arg}' has DataType {t} not in list of allowed values: \
+             float16, bfloat16, float32"
+        )));
+    }
     if !matches!(t, DType::F32 | DType::F64) {
         return Err(Error::type_error(format!(
             "Value passed to parameter '{arg}' has DataType {t} not in list of allowed values: \
@@ -499,7 +656,7 @@ fn float_dtype(ctx: &InferCtx<'_>, op: &ConvOp, i: usize, arg: &str) -> Result<D
     Ok(t)
 }
 
-fn sizes_input(ctx: &InferCtx<'_>, i: usize) -> Result<Option<Vec<i64>>> {
+fn sizes_input(ctx: &InferCtx<'_>, i: usize, len: usize) -> Result<Option<Vec<i64>>> {
     let t = ctx.dtype(i)?;
     if !matches!(t, DType::I32 | DType::I64) {
         return Err(Error::type_error(format!(
@@ -509,19 +666,18 @@ fn sizes_input(ctx: &InferCtx<'_>, i: usize) -> Result<Option<Vec<i64>>> {
         )));
     }
     if let Some(d) = ctx.shape(i)?.dims() {
-        if d.len() != 1 || d[0].is_some_and(|n| n != 4) {
+        if d.len() != 1 || d[0].is_some_and(|n| n != len) {
             return Err(ctx.err(format!(
-                "input sizes must be a 4-element vector, got shape {}",
+                "input sizes must be a {len}-element vector, got shape {}",
                 ctx.shape(i)?.bracketed()
             )));
         }
     }
-    Ok(ctx.const_ints(i).filter(|v| v.len() == 4))
+    Ok(ctx.const_ints(i).filter(|v| v.len() == len))
 }
 
-fn from_ints(v: &[i64]) -> [Dim; 4] {
-    let d = |x: i64| usize::try_from(x).ok();
-    [d(v[0]), d(v[1]), d(v[2]), d(v[3])]
+fn from_ints(v: &[i64]) -> Vec<Dim> {
+    v.iter().map(|&x| usize::try_from(x).ok()).collect()
 }
 
 fn must_equal(ctx: &InferCtx<'_>, a: Dim, b: Dim) -> Result<Dim> {
@@ -534,55 +690,75 @@ fn must_equal(ctx: &InferCtx<'_>, a: Dim, b: Dim) -> Result<Dim> {
     }
 }
 
-/// Static output dims of the window over input spatial dims `h`, `w`.
-fn out_spatial(
-    ctx: &InferCtx<'_>,
-    op: &ConvOp,
-    h: Dim,
-    w: Dim,
-    kh: Dim,
-    kw: Dim,
-) -> Result<[Dim; 2]> {
-    let (s, d, padding, _) = op.window();
-    let mut out = [None, None];
-    for (i, (input, k)) in [(h, kh), (w, kw)].into_iter().enumerate() {
-        if let (Some(input), Some(k)) = (input, k) {
-            let (o, _) = windowed(input, k, s[i], d[i], padding, i + 1).map_err(|m| ctx.err(m))?;
-            out[i] = Some(o);
-        } else if let (Some(input), Padding::Same) = (input, padding) {
-            out[i] = Some(input.div_ceil(s[i]));
-        }
+/// Static output dims of the window over the input's spatial dims `input` given the
+/// window's spatial sizes `k` (each list has the op's number of spatial axes).
+fn out_spatial(ctx: &InferCtx<'_>, op: &ConvOp, input: &[Dim], k: &[Dim]) -> Result<Vec<Dim>> {
+    let w = op.window();
+    let first = 3 - w.spatial;
+    let mut out = Vec::with_capacity(input.len());
+    for (i, (&size, &k)) in input.iter().zip(k).enumerate() {
+        let axis = first + i;
+        let (s, d) = (w.strides[axis], w.dilations[axis]);
+        out.push(match (size, k, w.padding) {
+            (Some(size), Some(k), padding) => Some(
+                windowed(size, k, s, d, padding, i + 1)
+                    .map_err(|m| ctx.err(m))?
+                    .0,
+            ),
+            (Some(size), None, Padding::Same) => Some(size.div_ceil(s)),
+            _ => None,
+        });
     }
     Ok(out)
 }
 
+/// `[batch, spatial..., channels]` of a static shape.
+fn parts(d: &[Dim]) -> (Dim, &[Dim], Dim) {
+    let last = d.len().saturating_sub(1);
+    (
+        d.first().copied().flatten(),
+        d.get(1..last).unwrap_or(&[]),
+        d.get(last).copied().flatten(),
+    )
+}
+
+fn join(batch: Dim, spatial: &[Dim], channels: Dim) -> Shape {
+    let mut dims = vec![batch];
+    dims.extend_from_slice(spatial);
+    dims.push(channels);
+    Shape::from_dims(&dims)
+}
+
 fn infer(op: &ConvOp, ctx: &InferCtx<'_>) -> Result<Metas> {
-    let shape4 = |d: [Dim; 4]| Shape::from_dims(&d);
+    let rank = op.rank();
+    let spatial = op.spatial();
     match op {
-        ConvOp::Conv2D(_) | ConvOp::Depthwise(_) => {
+        ConvOp::Conv(_) | ConvOp::Depthwise(_) => {
             ctx.expect_inputs(2)?;
             let t = float_dtype(ctx, op, 0, "input")?;
             ctx.same_dtype(op.type_name(), 0, 1, ("input", "filter"))?;
-            let x = rank4(ctx, 0)?;
-            let f = rank4(ctx, 1)?;
+            let x = ranked(ctx, 0, rank)?;
+            let f = ranked(ctx, 1, rank)?;
+            let (batch, x_spatial, c) = parts(&x);
+            let (f_in, f_out) = (f[spatial], f[spatial + 1]);
             let depthwise = matches!(op, ConvOp::Depthwise(_));
             if depthwise {
                 check_depthwise_strides(op).map_err(|m| ctx.err(m))?;
             }
             let oc = if depthwise {
-                must_equal(ctx, x[3], f[2])?;
-                match (x[3].or(f[2]), f[3]) {
+                must_equal(ctx, c, f_in)?;
+                match (c.or(f_in), f_out) {
                     (Some(c), Some(m)) => c.checked_mul(m),
                     _ => None,
                 }
             } else {
-                if let (Some(c), Some(fc)) = (x[3], f[2]) {
+                if let (Some(c), Some(fc)) = (c, f_in) {
                     if fc == 0 || c % fc != 0 {
                         return Err(ctx.err(format!(
                             "Depth of input ({c}) is not a multiple of input depth of filter ({fc})"
                         )));
                     }
-                    if let Some(o) = f[3] {
+                    if let Some(o) = f_out {
                         let groups = c / fc;
                         if o % groups != 0 {
                             return Err(ctx.err(format!(
@@ -591,83 +767,95 @@ fn infer(op: &ConvOp, ctx: &InferCtx<'_>) -> Result<Metas> {
                         }
                     }
                 }
-                f[3]
+                f_out
             };
-            let [oh, ow] = out_spatial(ctx, op, x[1], x[2], f[0], f[1])?;
-            one(t, shape4([x[0], oh, ow, oc]))
+            let out = out_spatial(ctx, op, x_spatial, &f[..spatial])?;
+            one(t, join(batch, &out, oc))
         }
-        ConvOp::Conv2DBackpropInput(_) | ConvOp::DepthwiseBackpropInput(_) => {
+        ConvOp::ConvBackpropInput(_) | ConvOp::DepthwiseBackpropInput(_) => {
             ctx.expect_inputs(3)?;
             let t = float_dtype(ctx, op, 1, "filter")?;
             ctx.same_dtype(op.type_name(), 1, 2, ("filter", "out_backprop"))?;
-            let sizes = sizes_input(ctx, 0)?;
-            let f = rank4(ctx, 1)?;
-            let dy = rank4(ctx, 2)?;
-            if matches!(op, ConvOp::Conv2DBackpropInput(_)) {
-                must_equal(ctx, dy[3], f[3])?;
+            let sizes = sizes_input(ctx, 0, rank)?;
+            let f = ranked(ctx, 1, rank)?;
+            let dy = ranked(ctx, 2, rank)?;
+            if matches!(op, ConvOp::ConvBackpropInput(_)) {
+                must_equal(ctx, dy[rank - 1], f[spatial + 1])?;
             }
             let out = match sizes {
-                Some(v) => from_ints(&v),
-                None => [dy[0], None, None, f[2]],
+                Some(v) => Shape::from_dims(&from_ints(&v)),
+                None => join(dy[0], &vec![None; spatial], f[spatial]),
             };
-            one(t, shape4(out))
+            one(t, out)
         }
-        ConvOp::Conv2DBackpropFilter(_) | ConvOp::DepthwiseBackpropFilter(_) => {
+        ConvOp::ConvBackpropFilter(_) | ConvOp::DepthwiseBackpropFilter(_) => {
             ctx.expect_inputs(3)?;
             let t = float_dtype(ctx, op, 0, "input")?;
             ctx.same_dtype(op.type_name(), 0, 2, ("input", "out_backprop"))?;
-            let sizes = sizes_input(ctx, 1)?;
-            let x = rank4(ctx, 0)?;
-            let dy = rank4(ctx, 2)?;
+            let sizes = sizes_input(ctx, 1, rank)?;
+            let x = ranked(ctx, 0, rank)?;
+            let dy = ranked(ctx, 2, rank)?;
             must_equal(ctx, x[0], dy[0])?;
             let out = match sizes {
                 Some(v) => from_ints(&v),
-                None if matches!(op, ConvOp::Conv2DBackpropFilter(_)) => [None, None, x[3], dy[3]],
-                None => [None, None, x[3], None],
+                None => {
+                    let mut d = vec![None; spatial];
+                    d.push(x[rank - 1]);
+                    d.push(if matches!(op, ConvOp::ConvBackpropFilter(_)) {
+                        dy[rank - 1]
+                    } else {
+                        None
+                    });
+                    d
+                }
             };
-            one(t, shape4(out))
+            one(t, Shape::from_dims(&out))
         }
         ConvOp::MaxPool(_) | ConvOp::AvgPool(_) => {
             ctx.expect_inputs(1)?;
-            let t = float_dtype(ctx, op, 0, "value")?;
-            let x = rank4(ctx, 0)?;
-            one(t, shape4(pool_out(ctx, op, x)?))
+            let arg = if spatial == 3 { "input" } else { "value" };
+            let t = float_dtype(ctx, op, 0, arg)?;
+            let x = ranked(ctx, 0, rank)?;
+            one(t, Shape::from_dims(&pool_out(ctx, op, &x)?))
         }
         ConvOp::MaxPoolGrad(_) => {
             ctx.expect_inputs(3)?;
+            let name = op.type_name();
             let t = float_dtype(ctx, op, 0, "orig_input")?;
-            ctx.same_dtype("MaxPoolGrad", 0, 1, ("orig_input", "orig_output"))?;
-            ctx.same_dtype("MaxPoolGrad", 0, 2, ("orig_input", "grad"))?;
-            let x = rank4(ctx, 0)?;
-            rank4(ctx, 1)?;
-            rank4(ctx, 2)?;
-            one(t, shape4(x))
+            ctx.same_dtype(name, 0, 1, ("orig_input", "orig_output"))?;
+            ctx.same_dtype(name, 0, 2, ("orig_input", "grad"))?;
+            let x = ranked(ctx, 0, rank)?;
+            ranked(ctx, 1, rank)?;
+            ranked(ctx, 2, rank)?;
+            one(t, Shape::from_dims(&x))
         }
         ConvOp::MaxPoolGradGrad(_) => {
             ctx.expect_inputs(3)?;
+            let name = op.type_name();
             let t = float_dtype(ctx, op, 0, "orig_input")?;
-            ctx.same_dtype("MaxPoolGradGrad", 0, 1, ("orig_input", "orig_output"))?;
-            ctx.same_dtype("MaxPoolGradGrad", 0, 2, ("orig_input", "grad"))?;
-            let x = rank4(ctx, 0)?;
-            let y = rank4(ctx, 1)?;
-            rank4(ctx, 2)?;
-            let from_x = pool_out(ctx, op, x)?;
-            let mut out = [None; 4];
-            for i in 0..4 {
-                out[i] = must_equal(ctx, y[i], from_x[i])?;
-            }
-            one(t, shape4(out))
+            ctx.same_dtype(name, 0, 1, ("orig_input", "orig_output"))?;
+            ctx.same_dtype(name, 0, 2, ("orig_input", "grad"))?;
+            let x = ranked(ctx, 0, rank)?;
+            let y = ranked(ctx, 1, rank)?;
+            ranked(ctx, 2, rank)?;
+            let from_x = pool_out(ctx, op, &x)?;
+            let out = y
+                .iter()
+                .zip(&from_x)
+                .map(|(&a, &b)| must_equal(ctx, a, b))
+                .collect::<Result<Vec<Dim>>>()?;
+            one(t, Shape::from_dims(&out))
         }
         ConvOp::AvgPoolGrad(_) => {
             ctx.expect_inputs(2)?;
             let t = float_dtype(ctx, op, 1, "grad")?;
-            let sizes = sizes_input(ctx, 0)?;
-            let dy = rank4(ctx, 1)?;
+            let sizes = sizes_input(ctx, 0, rank)?;
+            let dy = ranked(ctx, 1, rank)?;
             let out = match sizes {
-                Some(v) => from_ints(&v),
-                None => [dy[0], None, None, dy[3]],
+                Some(v) => Shape::from_dims(&from_ints(&v)),
+                None => join(dy[0], &vec![None; spatial], dy[rank - 1]),
             };
-            one(t, shape4(out))
+            one(t, out)
         }
     }
 }
@@ -682,11 +870,17 @@ fn check_depthwise_strides(op: &ConvOp) -> std::result::Result<(), &'static str>
     }
 }
 
-fn pool_out(ctx: &InferCtx<'_>, op: &ConvOp, x: [Dim; 4]) -> Result<[Dim; 4]> {
-    let (_, _, _, k) = op.window();
-    let [kh, kw] = k.unwrap_or([1, 1]);
-    let [oh, ow] = out_spatial(ctx, op, x[1], x[2], Some(kh), Some(kw))?;
-    Ok([x[0], oh, ow, x[3]])
+fn pool_out(ctx: &InferCtx<'_>, op: &ConvOp, x: &[Dim]) -> Result<Vec<Dim>> {
+    let w = op.window();
+    let k: Vec<Dim> = w.ksize.unwrap_or([1; 3])[3 - w.spatial..]
+        .iter()
+        .map(|&k| Some(k))
+        .collect();
+    let (batch, spatial, c) = parts(x);
+    let mut out = vec![batch];
+    out.extend(out_spatial(ctx, op, spatial, &k)?);
+    out.push(c);
+    Ok(out)
 }
 
 // ----- kernels -----
@@ -696,33 +890,52 @@ trait ConvElem: Elem + num_traits::Float + ndarray::LinalgScalar + Default {}
 impl ConvElem for f32 {}
 impl ConvElem for f64 {}
 
-/// Where the window of one op sits over one input: sizes, strides, leading padding.
+/// Where the window of one op sits over one input: sizes, strides, dilations and leading
+/// padding per spatial axis, lifted to (depth, height, width) — a 2-D op has depth 1.
+/// Pixels (one channel vector each) are numbered row-major within an image.
 #[derive(Debug, Clone, Copy)]
 struct Geom {
+    spatial: usize,
     n: usize,
-    ih: usize,
-    iw: usize,
+    input: [usize; 3],
     ic: usize,
-    kh: usize,
-    kw: usize,
-    oh: usize,
-    ow: usize,
-    sh: usize,
-    sw: usize,
-    dh: usize,
-    dw: usize,
-    pt: usize,
-    pl: usize,
+    k: [usize; 3],
+    out: [usize; 3],
+    stride: [usize; 3],
+    dilation: [usize; 3],
+    pad: [usize; 3],
 }
 
 impl Geom {
-    fn new(op: &ConvOp, x: [usize; 4], k: [usize; 2]) -> Result<Geom> {
-        let (s, d, padding, _) = op.window();
-        let (oh, pt) = windowed(x[1], k[0], s[0], d[0], padding, 1).map_err(Error::op_invalid)?;
-        let (ow, pl) = windowed(x[2], k[1], s[1], d[1], padding, 2).map_err(Error::op_invalid)?;
+    /// `x`: the input's dims (`[n, spatial..., c]`); `k`: the window's spatial sizes.
+    fn new(op: &ConvOp, x: &[usize], k: &[usize]) -> Result<Geom> {
+        let w = op.window();
+        let (n, c) = (
+            x.first().copied().unwrap_or(0),
+            x.last().copied().unwrap_or(0),
+        );
+        let input = lift(x.get(1..x.len().saturating_sub(1)).unwrap_or(&[]));
+        let k = lift(k);
+        let (mut out, mut pad) = ([1; 3], [0; 3]);
+        let first = 3 - w.spatial;
+        for axis in first..3 {
+            let (o, p) = windowed(
+                input[axis],
+                k[axis],
+                w.strides[axis],
+                w.dilations[axis],
+                w.padding,
+                axis - first + 1,
+            )
+            .map_err(Error::op_invalid)?;
+            out[axis] = o;
+            pad[axis] = p;
+        }
         // Every index the loops form is below one of these products; checking them once
         // keeps the index arithmetic free of overflow.
-        for dims in [&x[..], &[x[0], oh, ow, x[3]], &[k[0], k[1], x[3]]] {
+        let out_all = [n, out[0], out[1], out[2], c];
+        let k_all = [k[0], k[1], k[2], c];
+        for dims in [x, &out_all[..], &k_all[..]] {
             if dims
                 .iter()
                 .try_fold(1usize, |a, &d| a.checked_mul(d))
@@ -735,60 +948,89 @@ impl Geom {
             }
         }
         Ok(Geom {
-            n: x[0],
-            ih: x[1],
-            iw: x[2],
-            ic: x[3],
-            kh: k[0],
-            kw: k[1],
-            oh,
-            ow,
-            sh: s[0],
-            sw: s[1],
-            dh: d[0],
-            dw: d[1],
-            pt,
-            pl,
+            spatial: w.spatial,
+            n,
+            input,
+            ic: c,
+            k,
+            out,
+            stride: w.strides,
+            dilation: w.dilations,
+            pad,
         })
     }
-    /// The input row for output row `o` and kernel row `k`, if inside the image.
-    fn row(&self, o: usize, k: usize) -> Option<usize> {
-        (o * self.sh + k * self.dh)
-            .checked_sub(self.pt)
-            .filter(|&r| r < self.ih)
+    /// The input index on `axis` for output index `o` and window offset `k`, if inside
+    /// the image.
+    fn at(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
+        (o * self.stride[axis] + k * self.dilation[axis])
+            .checked_sub(self.pad[axis])
+            .filter(|&i| i < self.input[axis])
     }
-    fn col(&self, o: usize, k: usize) -> Option<usize> {
-        (o * self.sw + k * self.dw)
-            .checked_sub(self.pl)
-            .filter(|&c| c < self.iw)
+    fn in_pixels(&self) -> usize {
+        self.input.iter().product()
     }
-    fn out_dims(&self, c: usize) -> [usize; 4] {
-        [self.n, self.oh, self.ow, c]
+    fn out_pixels(&self) -> usize {
+        self.out.iter().product()
     }
-}
-
-fn dims4(v: &Value, what: &str, op: &ConvOp) -> Result<[usize; 4]> {
-    match v.shape() {
-        [a, b, c, d] => Ok([*a, *b, *c, *d]),
-        s => Err(Error::op_invalid(format!(
-            "{}: {what} must be 4-dimensional, got shape {}",
-            op.type_name(),
-            Shape::known(s).bracketed()
-        ))),
+    fn taps(&self) -> usize {
+        self.k.iter().product()
     }
-}
-
-fn sizes_value(v: &Value, op: &ConvOp, what: &str) -> Result<[usize; 4]> {
-    let ints = v.to_i64_vec()?;
-    match ints.as_slice() {
-        [a, b, c, d] if ints.iter().all(|&x| x >= 0) => {
-            Ok([*a as usize, *b as usize, *c as usize, *d as usize])
+    /// `[n, out spatial..., c]` with the op's own number of spatial axes.
+    fn out_dims(&self, c: usize) -> Vec<usize> {
+        let mut d = vec![self.n];
+        d.extend_from_slice(&self.out[3 - self.spatial..]);
+        d.push(c);
+        d
+    }
+    /// Calls `f(window tap, input pixel)` for each tap of the window of output pixel `o`
+    /// that falls inside the image.
+    fn for_taps(&self, o: usize, mut f: impl FnMut(usize, usize)) {
+        let [_, oh, ow] = self.out;
+        let (oz, oy, ox) = (o / (oh * ow), (o / ow) % oh, o % ow);
+        let [kd, kh, kw] = self.k;
+        let [_, ih, iw] = self.input;
+        for kz in 0..kd {
+            let Some(iz) = self.at(0, oz, kz) else {
+                continue;
+            };
+            for ky in 0..kh {
+                let Some(iy) = self.at(1, oy, ky) else {
+                    continue;
+                };
+                for kx in 0..kw {
+                    let Some(ix) = self.at(2, ox, kx) else {
+                        continue;
+                    };
+                    f((kz * kh + ky) * kw + kx, (iz * ih + iy) * iw + ix);
+                }
+            }
         }
-        _ => Err(Error::op_invalid(format!(
-            "{}: {what} must be a vector of 4 non-negative sizes, got {ints:?}",
-            op.type_name()
-        ))),
     }
+}
+
+/// A value's dims when its rank is the op's.
+fn dims_of(v: &Value, what: &str, op: &ConvOp) -> Result<Vec<usize>> {
+    let rank = op.rank();
+    if v.shape().len() != rank {
+        return Err(Error::op_invalid(format!(
+            "{}: {what} must be {rank}-dimensional, got shape {}",
+            op.type_name(),
+            Shape::known(v.shape()).bracketed()
+        )));
+    }
+    Ok(v.shape().to_vec())
+}
+
+fn sizes_value(v: &Value, op: &ConvOp, what: &str) -> Result<Vec<usize>> {
+    let ints = v.to_i64_vec()?;
+    let rank = op.rank();
+    if ints.len() != rank || ints.iter().any(|&x| x < 0) {
+        return Err(Error::op_invalid(format!(
+            "{}: {what} must be a vector of {rank} non-negative sizes, got {ints:?}",
+            op.type_name()
+        )));
+    }
+    Ok(ints.iter().map(|&x| x as usize).collect())
 }
 
 fn mul(a: usize, b: usize) -> Result<usize> {
@@ -796,9 +1038,9 @@ fn mul(a: usize, b: usize) -> Result<usize> {
         .ok_or_else(|| Error::op_invalid(format!("size {a} * {b} overflows")))
 }
 
-/// True when a 4-value window attribute is not 1 on the batch or channel dim.
+/// True when a window attribute is not 1 on the batch or channel dim.
 fn outer(v: &[i64]) -> bool {
-    v.first() != Some(&1) || v.get(3) != Some(&1)
+    v.first() != Some(&1) || v.last() != Some(&1)
 }
 
 /// A zeroed buffer for `dims`, or TF's errors when the size overflows or cannot be allocated
@@ -818,7 +1060,6 @@ fn zeros<T: ConvElem>(dims: &[usize]) -> Result<Vec<T>> {
     v.resize(n, T::zero());
     Ok(v)
 }
-
 /// TF's run-time checks on strides and dilations (its shape functions accept them).
 fn check_window(op: &ConvOp) -> Result<()> {
     if let Some(a) = op.conv() {
@@ -850,17 +1091,16 @@ fn data<T: Clone>(a: &Arr<T>) -> Cow<'_, [T]> {
     }
 }
 
-fn finish<T: ConvElem>(dims: [usize; 4], v: Vec<T>) -> Result<Value> {
-    let a = ndarray::ArrayD::from_shape_vec(IxDyn(&dims), v)
+fn finish<T: ConvElem>(dims: &[usize], v: Vec<T>) -> Result<Value> {
+    let a = ndarray::ArrayD::from_shape_vec(IxDyn(dims), v)
         .map_err(|e| Error::internal(format!("conv kernel produced a bad buffer: {e}")))?;
     Ok(T::wrap(a.into_shared()))
 }
-
 fn compute(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
     check_window(op)?;
     let want = match op {
         ConvOp::MaxPool(_) | ConvOp::AvgPool(_) => 1,
-        ConvOp::Conv2D(_) | ConvOp::Depthwise(_) | ConvOp::AvgPoolGrad(_) => 2,
+        ConvOp::Conv(_) | ConvOp::Depthwise(_) | ConvOp::AvgPoolGrad(_) => 2,
         _ => 3,
     };
     if inputs.len() != want {
@@ -871,7 +1111,7 @@ fn compute(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
         )));
     }
     let float_at = match op {
-        ConvOp::Conv2DBackpropInput(_)
+        ConvOp::ConvBackpropInput(_)
         | ConvOp::DepthwiseBackpropInput(_)
         | ConvOp::AvgPoolGrad(_) => 1,
         _ => 0,
@@ -898,85 +1138,86 @@ fn arr<'a, T: ConvElem>(v: &'a Value, op: &ConvOp) -> Result<&'a Arr<T>> {
 }
 
 fn compute_t<T: ConvElem>(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
+    let spatial = op.spatial();
     match op {
-        ConvOp::Conv2D(_) => {
+        ConvOp::Conv(_) => {
             let (xd, fd) = (
-                dims4(&inputs[0], "input", op)?,
-                dims4(&inputs[1], "filter", op)?,
+                dims_of(&inputs[0], "input", op)?,
+                dims_of(&inputs[1], "filter", op)?,
             );
-            let g = conv_geom(op, xd, fd)?;
+            let g = conv_geom(op, &xd, &fd)?;
+            let oc = fd[spatial + 1];
             let (x, f) = (arr::<T>(&inputs[0], op)?, arr::<T>(&inputs[1], op)?);
-            finish(
-                g.out_dims(fd[3]),
-                conv2d_fwd(&g, &data(x), &data(f), fd[3])?,
-            )
+            finish(&g.out_dims(oc), conv_fwd(&g, &data(x), &data(f), oc)?)
         }
-        ConvOp::Conv2DBackpropInput(_) => {
+        ConvOp::ConvBackpropInput(_) => {
             let xd = sizes_value(&inputs[0], op, "input_sizes")?;
-            let fd = dims4(&inputs[1], "filter", op)?;
-            let g = conv_geom(op, xd, fd)?;
-            check_backprop(op, &inputs[2], g.out_dims(fd[3]))?;
+            let fd = dims_of(&inputs[1], "filter", op)?;
+            let g = conv_geom(op, &xd, &fd)?;
+            let oc = fd[spatial + 1];
+            check_backprop(op, &inputs[2], &g.out_dims(oc))?;
             let (f, dy) = (arr::<T>(&inputs[1], op)?, arr::<T>(&inputs[2], op)?);
-            finish(xd, conv2d_bwd_input(&g, &data(f), &data(dy), fd[3])?)
+            finish(&xd, conv_bwd_input(&g, &data(f), &data(dy), oc)?)
         }
-        ConvOp::Conv2DBackpropFilter(_) => {
-            let xd = dims4(&inputs[0], "input", op)?;
+        ConvOp::ConvBackpropFilter(_) => {
+            let xd = dims_of(&inputs[0], "input", op)?;
             let fd = sizes_value(&inputs[1], op, "filter_sizes")?;
-            let g = conv_geom(op, xd, fd)?;
-            check_backprop(op, &inputs[2], g.out_dims(fd[3]))?;
+            let g = conv_geom(op, &xd, &fd)?;
+            let oc = fd[spatial + 1];
+            check_backprop(op, &inputs[2], &g.out_dims(oc))?;
             let (x, dy) = (arr::<T>(&inputs[0], op)?, arr::<T>(&inputs[2], op)?);
-            finish(fd, conv2d_bwd_filter(&g, &data(x), &data(dy), fd[3])?)
+            finish(&fd, conv_bwd_filter(&g, &data(x), &data(dy), oc)?)
         }
         ConvOp::Depthwise(_) => {
             let (xd, fd) = (
-                dims4(&inputs[0], "input", op)?,
-                dims4(&inputs[1], "filter", op)?,
+                dims_of(&inputs[0], "input", op)?,
+                dims_of(&inputs[1], "filter", op)?,
             );
-            let g = depthwise_geom(op, xd, fd)?;
+            let g = depthwise_geom(op, &xd, &fd)?;
             let (x, f) = (arr::<T>(&inputs[0], op)?, arr::<T>(&inputs[1], op)?);
             let (x, f) = (data(x), data(f));
-            let mut out = zeros::<T>(&[g.n, g.oh, g.ow, g.ic, fd[3]])?;
+            let mut out = zeros::<T>(&[g.n, g.out_pixels(), g.ic, fd[3]])?;
             depthwise_loop(&g, fd[3], |xi, fi, oi| out[oi] = out[oi] + x[xi] * f[fi]);
-            finish(g.out_dims(mul(g.ic, fd[3])?), out)
+            finish(&g.out_dims(mul(g.ic, fd[3])?), out)
         }
         ConvOp::DepthwiseBackpropInput(_) => {
             let xd = sizes_value(&inputs[0], op, "input_sizes")?;
-            let fd = dims4(&inputs[1], "filter", op)?;
-            let g = depthwise_geom(op, xd, fd)?;
-            check_backprop(op, &inputs[2], g.out_dims(mul(g.ic, fd[3])?))?;
+            let fd = dims_of(&inputs[1], "filter", op)?;
+            let g = depthwise_geom(op, &xd, &fd)?;
+            check_backprop(op, &inputs[2], &g.out_dims(mul(g.ic, fd[3])?))?;
             let (f, dy) = (arr::<T>(&inputs[1], op)?, arr::<T>(&inputs[2], op)?);
             let (f, dy) = (data(f), data(dy));
             let mut dx = zeros::<T>(&xd)?;
             depthwise_loop(&g, fd[3], |xi, fi, oi| dx[xi] = dx[xi] + dy[oi] * f[fi]);
-            finish(xd, dx)
+            finish(&xd, dx)
         }
         ConvOp::DepthwiseBackpropFilter(_) => {
-            let xd = dims4(&inputs[0], "input", op)?;
+            let xd = dims_of(&inputs[0], "input", op)?;
             let fd = sizes_value(&inputs[1], op, "filter_sizes")?;
-            let g = depthwise_geom(op, xd, fd)?;
-            check_backprop(op, &inputs[2], g.out_dims(mul(g.ic, fd[3])?))?;
+            let g = depthwise_geom(op, &xd, &fd)?;
+            check_backprop(op, &inputs[2], &g.out_dims(mul(g.ic, fd[3])?))?;
             let (x, dy) = (arr::<T>(&inputs[0], op)?, arr::<T>(&inputs[2], op)?);
             let (x, dy) = (data(x), data(dy));
             let mut df = zeros::<T>(&fd)?;
             depthwise_loop(&g, fd[3], |xi, fi, oi| df[fi] = df[fi] + x[xi] * dy[oi]);
-            finish(fd, df)
+            finish(&fd, df)
         }
         ConvOp::MaxPool(_) => {
-            let xd = dims4(&inputs[0], "input", op)?;
-            let g = pool_geom(op, xd)?;
+            let xd = dims_of(&inputs[0], "input", op)?;
+            let g = pool_geom(op, &xd)?;
             let x = data(arr::<T>(&inputs[0], op)?).into_owned();
             let arg = argmax(&g, &x);
             let out = arg
                 .iter()
                 .map(|a| a.map_or(T::neg_infinity(), |i| x[i]))
                 .collect();
-            finish(g.out_dims(g.ic), out)
+            finish(&g.out_dims(g.ic), out)
         }
         ConvOp::MaxPoolGrad(_) => {
-            let xd = dims4(&inputs[0], "orig_input", op)?;
-            let g = pool_geom(op, xd)?;
-            check_backprop(op, &inputs[1], g.out_dims(g.ic))?;
-            check_backprop(op, &inputs[2], g.out_dims(g.ic))?;
+            let xd = dims_of(&inputs[0], "orig_input", op)?;
+            let g = pool_geom(op, &xd)?;
+            check_backprop(op, &inputs[1], &g.out_dims(g.ic))?;
+            check_backprop(op, &inputs[2], &g.out_dims(g.ic))?;
             let x = data(arr::<T>(&inputs[0], op)?).into_owned();
             let dy = data(arr::<T>(&inputs[2], op)?).into_owned();
             let mut dx = vec![T::zero(); x.len()];
@@ -985,78 +1226,77 @@ fn compute_t<T: ConvElem>(op: &ConvOp, inputs: &[Value]) -> Result<Value> {
                     dx[i] = dx[i] + dy[o];
                 }
             }
-            finish(xd, dx)
+            finish(&xd, dx)
         }
         ConvOp::MaxPoolGradGrad(_) => {
-            let xd = dims4(&inputs[0], "orig_input", op)?;
-            let g = pool_geom(op, xd)?;
-            check_backprop(op, &inputs[1], g.out_dims(g.ic))?;
-            check_backprop(op, &inputs[2], xd)?;
+            let xd = dims_of(&inputs[0], "orig_input", op)?;
+            let g = pool_geom(op, &xd)?;
+            check_backprop(op, &inputs[1], &g.out_dims(g.ic))?;
+            check_backprop(op, &inputs[2], &xd)?;
             let x = data(arr::<T>(&inputs[0], op)?).into_owned();
             let gg = data(arr::<T>(&inputs[2], op)?).into_owned();
             let out = argmax(&g, &x)
                 .into_iter()
                 .map(|a| a.map_or(T::zero(), |i| gg[i]))
                 .collect();
-            finish(g.out_dims(g.ic), out)
+            finish(&g.out_dims(g.ic), out)
         }
         ConvOp::AvgPool(_) => {
-            let xd = dims4(&inputs[0], "value", op)?;
-            let g = pool_geom(op, xd)?;
+            let xd = dims_of(&inputs[0], "value", op)?;
+            let g = pool_geom(op, &xd)?;
             let x = data(arr::<T>(&inputs[0], op)?);
-            let mut out = zeros::<T>(&[g.n, g.oh, g.ow, g.ic])?;
+            let mut out = zeros::<T>(&[g.n, g.out_pixels(), g.ic])?;
             avg_windows(&g, |xi, oi, scale| {
                 out[oi] = out[oi] + x[xi] * T::from_f64(scale)
             });
-            finish(g.out_dims(g.ic), out)
+            finish(&g.out_dims(g.ic), out)
         }
         ConvOp::AvgPoolGrad(_) => {
             let xd = sizes_value(&inputs[0], op, "orig_input_shape")?;
-            let g = pool_geom(op, xd)?;
-            check_backprop(op, &inputs[1], g.out_dims(g.ic))?;
+            let g = pool_geom(op, &xd)?;
+            check_backprop(op, &inputs[1], &g.out_dims(g.ic))?;
             let dy = data(arr::<T>(&inputs[1], op)?);
             let mut dx = zeros::<T>(&xd)?;
             avg_windows(&g, |xi, oi, scale| {
                 dx[xi] = dx[xi] + dy[oi] * T::from_f64(scale)
             });
-            finish(xd, dx)
+            finish(&xd, dx)
         }
     }
 }
 
-fn check_backprop(op: &ConvOp, v: &Value, want: [usize; 4]) -> Result<()> {
+fn check_backprop(op: &ConvOp, v: &Value, want: &[usize]) -> Result<()> {
     if v.shape() != want {
         return Err(Error::op_invalid(format!(
             "{}: Size of out_backprop doesn't match computed: actual = {}, computed = {}",
             op.type_name(),
             Shape::known(v.shape()).bracketed(),
-            Shape::known(&want).bracketed()
+            Shape::known(want).bracketed()
         )));
     }
     Ok(())
 }
 
-fn conv_geom(op: &ConvOp, x: [usize; 4], f: [usize; 4]) -> Result<Geom> {
-    if x[3] != f[2] {
-        if f[2] != 0 && x[3] % f[2] == 0 {
+/// A filter is `[spatial..., in_channels, out_channels]`.
+fn conv_geom(op: &ConvOp, x: &[usize], f: &[usize]) -> Result<Geom> {
+    let spatial = op.spatial();
+    let (c, fc) = (x[spatial + 1], f[spatial]);
+    if c != fc {
+        if fc != 0 && c % fc == 0 {
             return Err(Error::unimplemented(format!(
-                "{}: grouped convolution (input depth {} with filter depth {}) is not supported",
+                "{}: grouped convolution (input depth {c} with filter depth {fc}) is not supported",
                 op.type_name(),
-                x[3],
-                f[2]
             )));
         }
         return Err(Error::op_invalid(format!(
-            "{}: input depth must be evenly divisible by filter depth: {} vs {}",
+            "{}: input depth must be evenly divisible by filter depth: {c} vs {fc}",
             op.type_name(),
-            x[3],
-            f[2]
         )));
     }
-    Geom::new(op, x, [f[0], f[1]])
+    Geom::new(op, x, &f[..spatial])
 }
 
-fn depthwise_geom(op: &ConvOp, x: [usize; 4], f: [usize; 4]) -> Result<Geom> {
+fn depthwise_geom(op: &ConvOp, x: &[usize], f: &[usize]) -> Result<Geom> {
     check_depthwise_strides(op).map_err(Error::op_invalid)?;
     if x[3] != f[2] {
         return Err(Error::op_invalid(format!(
@@ -1066,60 +1306,44 @@ fn depthwise_geom(op: &ConvOp, x: [usize; 4], f: [usize; 4]) -> Result<Geom> {
             f[2]
         )));
     }
-    Geom::new(op, x, [f[0], f[1]])
+    Geom::new(op, x, &f[..2])
 }
 
-fn pool_geom(op: &ConvOp, x: [usize; 4]) -> Result<Geom> {
-    let (_, _, _, k) = op.window();
-    Geom::new(op, x, k.unwrap_or([1, 1]))
+fn pool_geom(op: &ConvOp, x: &[usize]) -> Result<Geom> {
+    let w = op.window();
+    let k = w.ksize.unwrap_or([1; 3]);
+    Geom::new(op, x, &k[3 - w.spatial..])
 }
 
-/// Fills `col` (rows: output pixels of image `n`; columns: (ky, kx, c)) from `x`.
+/// Fills `col` (rows: output pixels of image `n`; columns: (window tap, channel)) from `x`.
 fn im2col<T: ConvElem>(g: &Geom, x: &[T], n: usize, col: &mut [T]) {
-    let kc = g.kw * g.ic;
-    let row_len = g.kh * kc;
-    let img = &x[n * g.ih * g.iw * g.ic..(n + 1) * g.ih * g.iw * g.ic];
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            let row = &mut col[(oy * g.ow + ox) * row_len..][..row_len];
-            for ky in 0..g.kh {
-                let seg = &mut row[ky * kc..(ky + 1) * kc];
-                let Some(iy) = g.row(oy, ky) else {
-                    seg.fill(T::zero());
-                    continue;
-                };
-                for kx in 0..g.kw {
-                    let dst = &mut seg[kx * g.ic..(kx + 1) * g.ic];
-                    match g.col(ox, kx) {
-                        Some(ix) => dst.copy_from_slice(&img[(iy * g.iw + ix) * g.ic..][..g.ic]),
-                        None => dst.fill(T::zero()),
-                    }
-                }
-            }
-        }
+    let c = g.ic;
+    let row_len = g.taps() * c;
+    let image = g.in_pixels() * c;
+    let img = &x[n * image..(n + 1) * image];
+    for o in 0..g.out_pixels() {
+        let row = &mut col[o * row_len..][..row_len];
+        row.fill(T::zero());
+        g.for_taps(o, |t, p| {
+            row[t * c..][..c].copy_from_slice(&img[p * c..][..c]);
+        });
     }
 }
 
 /// Adds `col`'s rows back onto image `n` of `dx` (the adjoint of `im2col`).
 fn col2im<T: ConvElem>(g: &Geom, col: &[T], n: usize, dx: &mut [T]) {
-    let kc = g.kw * g.ic;
-    let row_len = g.kh * kc;
-    let img = &mut dx[n * g.ih * g.iw * g.ic..(n + 1) * g.ih * g.iw * g.ic];
-    for oy in 0..g.oh {
-        for ox in 0..g.ow {
-            let row = &col[(oy * g.ow + ox) * row_len..][..row_len];
-            for ky in 0..g.kh {
-                let Some(iy) = g.row(oy, ky) else { continue };
-                for kx in 0..g.kw {
-                    let Some(ix) = g.col(ox, kx) else { continue };
-                    let src = &row[(ky * g.kw + kx) * g.ic..][..g.ic];
-                    let dst = &mut img[(iy * g.iw + ix) * g.ic..][..g.ic];
-                    for (d, &s) in dst.iter_mut().zip(src) {
-                        *d = *d + s;
-                    }
-                }
+    let c = g.ic;
+    let row_len = g.taps() * c;
+    let image = g.in_pixels() * c;
+    let img = &mut dx[n * image..(n + 1) * image];
+    for o in 0..g.out_pixels() {
+        let row = &col[o * row_len..][..row_len];
+        g.for_taps(o, |t, p| {
+            let src = &row[t * c..][..c];
+            for (d, &s) in img[p * c..][..c].iter_mut().zip(src) {
+                *d = *d + s;
             }
-        }
+        });
     }
 }
 
@@ -1133,9 +1357,9 @@ fn view_mut<T>(s: &mut [T], r: usize, c: usize) -> Result<ArrayViewMut2<'_, T>> 
         .map_err(|e| Error::internal(format!("conv kernel buffer mismatch: {e}")))
 }
 
-fn conv2d_fwd<T: ConvElem>(g: &Geom, x: &[T], f: &[T], oc: usize) -> Result<Vec<T>> {
-    let k = g.kh * g.kw * g.ic;
-    let p = g.oh * g.ow;
+fn conv_fwd<T: ConvElem>(g: &Geom, x: &[T], f: &[T], oc: usize) -> Result<Vec<T>> {
+    let k = g.taps() * g.ic;
+    let p = g.out_pixels();
     let mut out = zeros::<T>(&[g.n, p, oc])?;
     if k == 0 || p == 0 || oc == 0 {
         return Ok(out);
@@ -1150,10 +1374,10 @@ fn conv2d_fwd<T: ConvElem>(g: &Geom, x: &[T], f: &[T], oc: usize) -> Result<Vec<
     Ok(out)
 }
 
-fn conv2d_bwd_input<T: ConvElem>(g: &Geom, f: &[T], dy: &[T], oc: usize) -> Result<Vec<T>> {
-    let k = g.kh * g.kw * g.ic;
-    let p = g.oh * g.ow;
-    let mut dx = zeros::<T>(&[g.n, g.ih, g.iw, g.ic])?;
+fn conv_bwd_input<T: ConvElem>(g: &Geom, f: &[T], dy: &[T], oc: usize) -> Result<Vec<T>> {
+    let k = g.taps() * g.ic;
+    let p = g.out_pixels();
+    let mut dx = zeros::<T>(&[g.n, g.in_pixels(), g.ic])?;
     if k == 0 || p == 0 || oc == 0 {
         return Ok(dx);
     }
@@ -1173,9 +1397,9 @@ fn conv2d_bwd_input<T: ConvElem>(g: &Geom, f: &[T], dy: &[T], oc: usize) -> Resu
     Ok(dx)
 }
 
-fn conv2d_bwd_filter<T: ConvElem>(g: &Geom, x: &[T], dy: &[T], oc: usize) -> Result<Vec<T>> {
-    let k = g.kh * g.kw * g.ic;
-    let p = g.oh * g.ow;
+fn conv_bwd_filter<T: ConvElem>(g: &Geom, x: &[T], dy: &[T], oc: usize) -> Result<Vec<T>> {
+    let k = g.taps() * g.ic;
+    let p = g.out_pixels();
     let mut df = zeros::<T>(&[k, oc])?;
     if k == 0 || p == 0 || oc == 0 {
         return Ok(df);
@@ -1200,24 +1424,19 @@ fn conv2d_bwd_filter<T: ConvElem>(g: &Geom, x: &[T], dy: &[T], oc: usize) -> Res
 /// depthwise convolution with channel multiplier `m`; channels run innermost.
 fn depthwise_loop(g: &Geom, m: usize, mut f: impl FnMut(usize, usize, usize)) {
     let oc = g.ic * m;
+    let (ip, op) = (g.in_pixels(), g.out_pixels());
     for n in 0..g.n {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let obase = ((n * g.oh + oy) * g.ow + ox) * oc;
-                for ky in 0..g.kh {
-                    let Some(iy) = g.row(oy, ky) else { continue };
-                    for kx in 0..g.kw {
-                        let Some(ix) = g.col(ox, kx) else { continue };
-                        let xbase = ((n * g.ih + iy) * g.iw + ix) * g.ic;
-                        let fbase = (ky * g.kw + kx) * oc;
-                        for c in 0..g.ic {
-                            for j in 0..m {
-                                f(xbase + c, fbase + c * m + j, obase + c * m + j);
-                            }
-                        }
+        for o in 0..op {
+            let obase = (n * op + o) * oc;
+            g.for_taps(o, |t, p| {
+                let xbase = (n * ip + p) * g.ic;
+                let fbase = t * oc;
+                for c in 0..g.ic {
+                    for j in 0..m {
+                        f(xbase + c, fbase + c * m + j, obase + c * m + j);
                     }
                 }
-            }
+            });
         }
     }
 }
@@ -1226,31 +1445,26 @@ fn depthwise_loop(g: &Geom, m: usize, mut f: impl FnMut(usize, usize, usize)) {
 /// in window scan order on ties, as TF's CPU kernels pick; `None` for an all-padding window.
 fn argmax<T: ConvElem>(g: &Geom, x: &[T]) -> Vec<Option<usize>> {
     let c = g.ic;
-    let mut best: Vec<Option<usize>> = vec![None; g.n * g.oh * g.ow * c];
+    let (ip, op) = (g.in_pixels(), g.out_pixels());
+    let mut best: Vec<Option<usize>> = vec![None; g.n * op * c];
     for n in 0..g.n {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let obase = ((n * g.oh + oy) * g.ow + ox) * c;
-                let out = &mut best[obase..obase + c];
-                for ky in 0..g.kh {
-                    let Some(iy) = g.row(oy, ky) else { continue };
-                    for kx in 0..g.kw {
-                        let Some(ix) = g.col(ox, kx) else { continue };
-                        let xbase = ((n * g.ih + iy) * g.iw + ix) * c;
-                        for (ch, b) in out.iter_mut().enumerate() {
-                            let i = xbase + ch;
-                            // A NaN wins and then stays: the maximum of a window holding a NaN is NaN.
-                            let better = match *b {
-                                None => true,
-                                Some(j) => x[i] > x[j] || (x[i].is_nan() && !x[j].is_nan()),
-                            };
-                            if better {
-                                *b = Some(i);
-                            }
-                        }
+        for o in 0..op {
+            let obase = (n * op + o) * c;
+            let out = &mut best[obase..obase + c];
+            g.for_taps(o, |_, p| {
+                let xbase = (n * ip + p) * c;
+                for (ch, b) in out.iter_mut().enumerate() {
+                    let i = xbase + ch;
+                    // A NaN wins and then stays: the maximum of a window holding a NaN is NaN.
+                    let better = match *b {
+                        None => true,
+                        Some(j) => x[i] > x[j] || (x[i].is_nan() && !x[j].is_nan()),
+                    };
+                    if better {
+                        *b = Some(i);
                     }
                 }
-            }
+            });
         }
     }
     best
@@ -1260,30 +1474,26 @@ fn argmax<T: ConvElem>(g: &Geom, x: &[T]) -> Vec<Option<usize>> {
 /// window, where count is the number of in-image elements (TF excludes padding).
 fn avg_windows(g: &Geom, mut f: impl FnMut(usize, usize, f64)) {
     let c = g.ic;
+    let (ip, op) = (g.in_pixels(), g.out_pixels());
+    let mut pixels: SmallVec<[usize; 32]> = SmallVec::new();
     for n in 0..g.n {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let rows: Vec<usize> = (0..g.kh).filter_map(|k| g.row(oy, k)).collect();
-                let cols: Vec<usize> = (0..g.kw).filter_map(|k| g.col(ox, k)).collect();
-                let count = rows.len() * cols.len();
-                if count == 0 {
-                    continue;
-                }
-                let scale = 1.0 / count as f64;
-                let obase = ((n * g.oh + oy) * g.ow + ox) * c;
-                for &iy in &rows {
-                    for &ix in &cols {
-                        let xbase = ((n * g.ih + iy) * g.iw + ix) * c;
-                        for ch in 0..c {
-                            f(xbase + ch, obase + ch, scale);
-                        }
-                    }
+        for o in 0..op {
+            pixels.clear();
+            g.for_taps(o, |_, p| pixels.push(p));
+            if pixels.is_empty() {
+                continue;
+            }
+            let scale = 1.0 / pixels.len() as f64;
+            let obase = (n * op + o) * c;
+            for &p in &pixels {
+                let xbase = (n * ip + p) * c;
+                for ch in 0..c {
+                    f(xbase + ch, obase + ch, scale);
                 }
             }
         }
     }
 }
-
 // ----- gradients -----
 
 type GradOut = Result<Vec<Option<Grad>>>;
@@ -1317,38 +1527,38 @@ fn dense(t: Tensor) -> Option<Grad> {
 }
 
 /// TF's `_Conv2DGrad`: both backprop ops, fed one `ShapeN` of input and filter.
-fn conv2d_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+fn conv_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let a = conv_of(ctx)?;
     let g = ctx.graph;
     let dy = ctx.grad(grads, 0)?;
     let (x, f) = (ctx.input(0)?, ctx.input(1)?);
     let shapes = array::shape_n(g, &[x, f], DType::I32)?;
-    let dx = conv2d_backprop_input(g, shapes[0], f, dy, &a)?;
-    let df = conv2d_backprop_filter(g, x, shapes[1], dy, &a)?;
+    let dx = conv_backprop_input(g, shapes[0], f, dy, &a)?;
+    let df = conv_backprop_filter(g, x, shapes[1], dy, &a)?;
     Ok(vec![dense(dx), dense(df)])
 }
 
 /// TF's `_Conv2DBackpropInputGrad`: the op is linear in filter and out_backprop.
-fn conv2d_backprop_input_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+fn conv_backprop_input_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let a = conv_of(ctx)?;
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (f, dy) = (ctx.input(1)?, ctx.input(2)?);
     let f_shape = shape(ctx, f)?;
-    let df = conv2d_backprop_filter(g, grad, f_shape, dy, &a)?;
-    let ddy = conv2d(g, grad, f, &a)?;
+    let df = conv_backprop_filter(g, grad, f_shape, dy, &a)?;
+    let ddy = conv(g, grad, f, &a)?;
     Ok(vec![None, dense(df), dense(ddy)])
 }
 
 /// TF's `_Conv2DBackpropFilterGrad`.
-fn conv2d_backprop_filter_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+fn conv_backprop_filter_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let a = conv_of(ctx)?;
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
     let (x, dy) = (ctx.input(0)?, ctx.input(2)?);
     let x_shape = shape(ctx, x)?;
-    let dx = conv2d_backprop_input(g, x_shape, grad, dy, &a)?;
-    let ddy = conv2d(g, x, grad, &a)?;
+    let dx = conv_backprop_input(g, x_shape, grad, dy, &a)?;
+    let ddy = conv(g, x, grad, &a)?;
     Ok(vec![dense(dx), None, dense(ddy)])
 }
 

@@ -40,6 +40,10 @@ pub enum ImageOp {
     /// `ResizeNearestNeighborGrad(grads, size)`: sums each output pixel's gradient into the
     /// input pixel it was copied from.
     ResizeNearestNeighborGrad(ResizeAttrs),
+    /// `AdjustContrastv2(images, contrast_factor)`: `(x - mean) * factor + mean`, the mean
+    /// over each image's height and width per channel. float32 only (TF also takes half);
+    /// no gradient, as in TF.
+    AdjustContrastv2,
 }
 
 /// TF's allowed-type lists, as its `TypeError` texts print them.
@@ -57,6 +61,10 @@ impl ImageOp {
             | ImageOp::ResizeBilinearGrad(a)
             | ImageOp::ResizeNearestNeighbor(a)
             | ImageOp::ResizeNearestNeighborGrad(a) => *a,
+            ImageOp::AdjustContrastv2 => ResizeAttrs {
+                align_corners: false,
+                half_pixel_centers: false,
+            },
         }
     }
 
@@ -67,6 +75,9 @@ impl ImageOp {
         let mut out = Vec::with_capacity(3);
         if let Some(t) = input_types.get(t_index) {
             out.push(("T", AttrValue::Type(*t)));
+        }
+        if matches!(self, ImageOp::AdjustContrastv2) {
+            return out;
         }
         out.push(("align_corners", AttrValue::Bool(a.align_corners)));
         out.push(("half_pixel_centers", AttrValue::Bool(a.half_pixel_centers)));
@@ -136,6 +147,7 @@ impl Family for ImageOp {
             ImageOp::ResizeBilinearGrad(_) => "ResizeBilinearGrad",
             ImageOp::ResizeNearestNeighbor(_) => "ResizeNearestNeighbor",
             ImageOp::ResizeNearestNeighborGrad(_) => "ResizeNearestNeighborGrad",
+            ImageOp::AdjustContrastv2 => "AdjustContrastv2",
         }
     }
 
@@ -145,6 +157,7 @@ impl Family for ImageOp {
             "ResizeBilinearGrad" => ImageOp::ResizeBilinearGrad,
             "ResizeNearestNeighbor" => ImageOp::ResizeNearestNeighbor,
             "ResizeNearestNeighborGrad" => ImageOp::ResizeNearestNeighborGrad,
+            "AdjustContrastv2" => return Some(Ok(ImageOp::AdjustContrastv2)),
             _ => return None,
         };
         let parse = || -> Result<ImageOp> {
@@ -165,6 +178,24 @@ impl Family for ImageOp {
         let name = self.type_name();
         let dtype = ctx.dtype(0)?;
         match self {
+            ImageOp::AdjustContrastv2 => {
+                check_type("images", dtype, &[DType::F32], "float16, float32")?;
+                let factor = ctx.dtype(1)?;
+                if factor != DType::F32 {
+                    return Err(Error::type_error(format!(
+                        "Input 'contrast_factor' of '{name}' Op has type {factor} that does not match expected type of float32."
+                    )));
+                }
+                let images = ctx.shape(0)?;
+                if let Some(r) = images.rank().filter(|&r| r < 3) {
+                    return Err(self.node_err(
+                        ctx,
+                        format!("Shape must be at least rank 3 but is rank {r}"),
+                    ));
+                }
+                self.with_rank(ctx, 1, 0)?;
+                one(DType::F32, images.clone())
+            }
             ImageOp::ResizeBilinear(_) | ImageOp::ResizeNearestNeighbor(_) => {
                 let list = if matches!(self, ImageOp::ResizeBilinear(_)) {
                     RESIZE_TYPES
@@ -221,6 +252,9 @@ impl Family for ImageOp {
                 self.type_name()
             )));
         };
+        if matches!(self, ImageOp::AdjustContrastv2) {
+            return Ok(smallvec![adjust_contrast(data, second)?]);
+        }
         let a = self.resize_attrs();
         if a.half_pixel_centers && a.align_corners {
             return Err(Error::op_invalid(
@@ -250,6 +284,11 @@ impl Family for ImageOp {
                     DType::F64 => Value::F64(plan.bilinear_grad(grads)?),
                     _ => Value::F32(plan.bilinear_grad(grads)?),
                 }
+            }
+            ImageOp::AdjustContrastv2 => {
+                return Err(Error::internal(
+                    "AdjustContrastv2 reached the resize kernels",
+                ))
             }
             ImageOp::ResizeNearestNeighborGrad(_) => {
                 let size = size_value(second)?;
@@ -597,6 +636,52 @@ fn to_arr<T: Elem>(shape: [usize; 4], data: Vec<T>) -> Result<Arr<T>> {
     ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), data)
         .map(|a| a.into_shared())
         .map_err(|e| Error::internal(e.to_string()))
+}
+
+/// `AdjustContrastv2`'s kernel: per image and channel, the mean over height and width is
+/// accumulated in float64 and the result computed in float32, as `(x - mean) * f + mean`.
+fn adjust_contrast(images: &Value, factor: &Value) -> Result<Value> {
+    let dims = images.shape();
+    let rank = dims.len();
+    if rank < 3 {
+        return Err(Error::op_invalid(format!(
+            "input must be at least 3-D, got shape{}",
+            Shape::known(dims).bracketed()
+        )));
+    }
+    if !factor.shape().is_empty() {
+        return Err(Error::op_invalid(format!(
+            "contrast_factor must be scalar: {}",
+            Shape::known(factor.shape()).bracketed()
+        )));
+    }
+    let (Some(x), Some(f)) = (images.as_array::<f32>(), factor.as_array::<f32>()) else {
+        return Err(Error::op_invalid(
+            "AdjustContrastv2 takes float32 images and factor",
+        ));
+    };
+    let f = f.iter().next().copied().unwrap_or(1.0);
+    let (h, w, c) = (dims[rank - 3], dims[rank - 2], dims[rank - 1]);
+    let plane = h * w * c;
+    let data: Vec<f32> = x.iter().copied().collect();
+    let mut out = Vec::with_capacity(data.len());
+    if plane > 0 {
+        for image in data.chunks_exact(plane) {
+            let mut sums = vec![0.0f64; c];
+            for pixel in image.chunks_exact(c.max(1)) {
+                for (s, &v) in sums.iter_mut().zip(pixel) {
+                    *s += f64::from(v);
+                }
+            }
+            let means: Vec<f32> = sums.iter().map(|s| (s / (h * w) as f64) as f32).collect();
+            for pixel in image.chunks_exact(c.max(1)) {
+                out.extend(pixel.iter().zip(&means).map(|(&v, &m)| (v - m) * f + m));
+            }
+        }
+    }
+    let arr = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(dims), out)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    Ok(Value::F32(arr.into_shared()))
 }
 
 // ===== builders =====

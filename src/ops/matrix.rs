@@ -90,6 +90,22 @@ pub enum MatrixOp {
     MatrixSetDiag {
         align: Align,
     },
+    /// `SelfAdjointEigV2(input)`: the eigenvalues (ascending) and, with `compute_v`, the
+    /// eigenvectors (columns) of symmetric matrices, read from the lower triangle.
+    SelfAdjointEig {
+        compute_v: bool,
+    },
+    /// `Qr(input)`: Householder QR of each matrix (`q`, `r`); `full_matrices` keeps all of
+    /// Q's columns and R's rows, else `min(rows, cols)` of them.
+    Qr {
+        full_matrices: bool,
+    },
+    /// `Svd(input)`: singular values (descending) and, with `compute_uv`, the singular
+    /// vectors (`u`, `v` as columns); `full_matrices` completes them to square matrices.
+    Svd {
+        compute_uv: bool,
+        full_matrices: bool,
+    },
 }
 
 impl Family for MatrixOp {
@@ -107,6 +123,9 @@ impl Family for MatrixOp {
             MatrixOp::MatrixDiag { .. } => "MatrixDiagV3",
             MatrixOp::MatrixDiagPart { .. } => "MatrixDiagPartV3",
             MatrixOp::MatrixSetDiag { .. } => "MatrixSetDiagV3",
+            MatrixOp::SelfAdjointEig { .. } => "SelfAdjointEigV2",
+            MatrixOp::Qr { .. } => "Qr",
+            MatrixOp::Svd { .. } => "Svd",
         }
     }
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
@@ -130,6 +149,18 @@ impl Family for MatrixOp {
             "MatrixDiagV3" => align().map(|align| MatrixOp::MatrixDiag { align }),
             "MatrixDiagPartV3" => align().map(|align| MatrixOp::MatrixDiagPart { align }),
             "MatrixSetDiagV3" => align().map(|align| MatrixOp::MatrixSetDiag { align }),
+            "SelfAdjointEigV2" => attrs
+                .bool_or("compute_v", true)
+                .map(|compute_v| MatrixOp::SelfAdjointEig { compute_v }),
+            "Qr" => attrs
+                .bool_or("full_matrices", false)
+                .map(|full_matrices| MatrixOp::Qr { full_matrices }),
+            "Svd" => (|| {
+                Ok(MatrixOp::Svd {
+                    compute_uv: attrs.bool_or("compute_uv", true)?,
+                    full_matrices: attrs.bool_or("full_matrices", false)?,
+                })
+            })(),
             _ => return None,
         })
     }
@@ -214,6 +245,89 @@ impl Family for MatrixOp {
                 self.at_least_rank(ctx, &ctx.shape(1)?.clone(), 1)?;
                 one(dtype, shape)
             }
+            MatrixOp::SelfAdjointEig { compute_v } => {
+                ctx.expect_inputs(1)?;
+                let dtype = self.float_input(ctx, 0, "input")?;
+                let dims = self.square(ctx, 0)?;
+                let e = dims
+                    .as_ref()
+                    .map(|d| d[..d.len() - 1].iter().copied().collect());
+                let v = if *compute_v {
+                    Shape(dims)
+                } else {
+                    Shape(Some(smallvec![Some(0)]))
+                };
+                Ok(smallvec![
+                    TensorMeta::new(dtype, Shape(e)),
+                    TensorMeta::new(dtype, v)
+                ])
+            }
+            MatrixOp::Qr { full_matrices } => {
+                ctx.expect_inputs(1)?;
+                let dtype = self.float_input(ctx, 0, "input")?;
+                let shape = ctx.shape(0)?.clone();
+                self.at_least_rank(ctx, &shape, 2)?;
+                let Some(d) = shape.dims() else {
+                    return Ok(smallvec![
+                        TensorMeta::new(dtype, Shape::unknown()),
+                        TensorMeta::new(dtype, Shape::unknown())
+                    ]);
+                };
+                let k = d.len();
+                let (m, n) = (d[k - 2], d[k - 1]);
+                let p = match (m, n) {
+                    (Some(m), Some(n)) => Some(m.min(n)),
+                    _ => None,
+                };
+                let batch = &d[..k - 2];
+                let with = |rows: Dim, cols: Dim| -> Shape {
+                    Shape(Some(batch.iter().copied().chain([rows, cols]).collect()))
+                };
+                let (q, r) = if *full_matrices {
+                    (with(m, m), with(m, n))
+                } else {
+                    (with(m, p), with(p, n))
+                };
+                Ok(smallvec![
+                    TensorMeta::new(dtype, q),
+                    TensorMeta::new(dtype, r)
+                ])
+            }
+            MatrixOp::Svd {
+                compute_uv,
+                full_matrices,
+            } => {
+                ctx.expect_inputs(1)?;
+                let dtype = self.float_input(ctx, 0, "input")?;
+                let shape = ctx.shape(0)?.clone();
+                self.at_least_rank(ctx, &shape, 2)?;
+                let empty = Shape(Some(smallvec![Some(0)]));
+                let Some(d) = shape.dims() else {
+                    let uv = if *compute_uv { Shape::unknown() } else { empty };
+                    return Ok(smallvec![
+                        TensorMeta::new(dtype, Shape::unknown()),
+                        TensorMeta::new(dtype, uv.clone()),
+                        TensorMeta::new(dtype, uv)
+                    ]);
+                };
+                let k = d.len();
+                let (m, n) = (d[k - 2], d[k - 1]);
+                let p = m.zip(n).map(|(m, n)| m.min(n));
+                let batch = &d[..k - 2];
+                let with = |dims: &[Dim]| -> Shape {
+                    Shape(Some(batch.iter().chain(dims).copied().collect()))
+                };
+                let (u, v) = match (*compute_uv, *full_matrices) {
+                    (false, _) => (empty.clone(), empty),
+                    (true, true) => (with(&[m, m]), with(&[n, n])),
+                    (true, false) => (with(&[m, p]), with(&[n, p])),
+                };
+                Ok(smallvec![
+                    TensorMeta::new(dtype, with(&[p])),
+                    TensorMeta::new(dtype, u),
+                    TensorMeta::new(dtype, v)
+                ])
+            }
         }
     }
     fn compute(&self, _ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
@@ -270,6 +384,21 @@ impl Family for MatrixOp {
             MatrixOp::MatrixSetDiag { align } => {
                 smallvec![set_diag_kernel(input(0)?, input(1)?, input(2)?, *align)?]
             }
+            MatrixOp::SelfAdjointEig { compute_v } => {
+                let (e, v) = self_adjoint_eig_kernel(input(0)?, *compute_v)?;
+                smallvec![e, v]
+            }
+            MatrixOp::Qr { full_matrices } => {
+                let (q, r) = qr_kernel(input(0)?, *full_matrices)?;
+                smallvec![q, r]
+            }
+            MatrixOp::Svd {
+                compute_uv,
+                full_matrices,
+            } => {
+                let (s, u, v) = svd_kernel(input(0)?, *compute_uv, *full_matrices)?;
+                smallvec![s, u, v]
+            }
         })
     }
     fn register_gradients(r: &mut GradRegistry) {
@@ -285,6 +414,9 @@ impl Family for MatrixOp {
         r.builtin("MatrixDiagV3", matrix_diag_grad);
         r.builtin("MatrixDiagPartV3", matrix_diag_part_grad);
         r.builtin("MatrixSetDiagV3", set_diag_grad);
+        r.builtin("SelfAdjointEigV2", self_adjoint_eig_grad);
+        r.builtin("Qr", qr_grad);
+        r.builtin("Svd", svd_grad);
     }
 }
 
@@ -313,6 +445,19 @@ impl MatrixOp {
             | MatrixOp::MatrixDiagPart { align }
             | MatrixOp::MatrixSetDiag { align } => {
                 out.push(("align", AttrValue::Str(align.name().to_string())))
+            }
+            MatrixOp::SelfAdjointEig { compute_v } => {
+                out.insert(0, ("compute_v", AttrValue::Bool(*compute_v)))
+            }
+            MatrixOp::Qr { full_matrices } => {
+                out.insert(0, ("full_matrices", AttrValue::Bool(*full_matrices)))
+            }
+            MatrixOp::Svd {
+                compute_uv,
+                full_matrices,
+            } => {
+                out.insert(0, ("compute_uv", AttrValue::Bool(*compute_uv)));
+                out.insert(1, ("full_matrices", AttrValue::Bool(*full_matrices)));
             }
             _ => {}
         }
@@ -1286,7 +1431,367 @@ fn cholesky_kernel(x: &Value) -> Result<Value> {
     })
 }
 
-// ===== builders =====
+/// Eigen-decomposition of the symmetric matrix in the lower triangle of `a` (n×n, row-major)
+/// by cyclic Jacobi rotations, in float64: the eigenvalues ascending and the eigenvectors as
+/// columns, each with its largest-magnitude component positive (TF's solver leaves the sign
+/// open; fixing it keeps the vectors continuous in the matrix, as gradients need).
+fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut m = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            m[i * n + j] = a[i * n + j];
+            m[j * n + i] = a[i * n + j];
+        }
+    }
+    let mut v = identity::<f64>(n);
+    for _sweep in 0..100 {
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * n + j] * m[i * n + j])
+            .sum();
+        let scale: f64 = m.iter().map(|x| x * x).sum();
+        if off <= f64::EPSILON * f64::EPSILON * scale || off == 0.0 {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = m[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (m[q * n + q] - m[p * n + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (mkp, mkq) = (m[k * n + p], m[k * n + q]);
+                    m[k * n + p] = c * mkp - s * mkq;
+                    m[k * n + q] = s * mkp + c * mkq;
+                }
+                for k in 0..n {
+                    let (mpk, mqk) = (m[p * n + k], m[q * n + k]);
+                    m[p * n + k] = c * mpk - s * mqk;
+                    m[q * n + k] = s * mpk + c * mqk;
+                }
+                for k in 0..n {
+                    let (vkp, vkq) = (v[k * n + p], v[k * n + q]);
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| m[i * n + i].total_cmp(&m[j * n + j]));
+    let values: Vec<f64> = order.iter().map(|&i| m[i * n + i]).collect();
+    let mut vectors = vec![0.0; n * n];
+    for (col, &src) in order.iter().enumerate() {
+        let largest = (0..n).map(|k| v[k * n + src]).fold(0.0f64, |best, x| {
+            if x.abs() > best.abs() {
+                x
+            } else {
+                best
+            }
+        });
+        let sign = if largest < 0.0 { -1.0 } else { 1.0 };
+        for k in 0..n {
+            vectors[k * n + col] = sign * v[k * n + src];
+        }
+    }
+    (values, vectors)
+}
+
+/// `SelfAdjointEigV2`'s kernel (computed in float64, returned in the input's type); without
+/// `compute_v` the vectors output is empty (`[0]`).
+fn self_adjoint_eig_kernel(x: &Value, compute_v: bool) -> Result<(Value, Value)> {
+    if !matches!(x.dtype(), DType::F32 | DType::F64) {
+        return Err(Error::op_invalid(
+            "SelfAdjointEigV2 supports float32 and float64",
+        ));
+    }
+    let (count, shape) = square_matrices(x)?;
+    let n = shape.last().copied().unwrap_or(0);
+    let data = float64_data(x)?;
+    let (mut values, mut vectors) = (Vec::with_capacity(count * n), Vec::new());
+    for b in 0..count {
+        let (e, v) = symmetric_eigen(&data[b * n * n..(b + 1) * n * n], n);
+        values.extend(e);
+        if compute_v {
+            vectors.extend(v);
+        }
+    }
+    let v_shape: &[usize] = if compute_v { &shape } else { &[0] };
+    Ok((
+        Value::from_vec(&shape[..shape.len() - 1], values)?.cast(x.dtype()),
+        Value::from_vec(v_shape, vectors)?.cast(x.dtype()),
+    ))
+}
+
+/// A float tensor's elements as float64, row-major.
+fn float64_data(x: &Value) -> Result<Vec<f64>> {
+    let as_f64 = x.cast(DType::F64);
+    Ok(as_f64
+        .as_array::<f64>()
+        .ok_or_else(|| Error::internal("cast to float64 failed"))?
+        .iter()
+        .copied()
+        .collect())
+}
+
+/// Householder QR of the m×n row-major `a` in float64, as Eigen's `HouseholderQR` (each
+/// reflection sends its column to `-sign(a_kk)·‖x‖`): Q with `q_cols` columns and the first
+/// `r_rows` rows of R.
+fn householder_qr(
+    a: &[f64],
+    m: usize,
+    n: usize,
+    q_cols: usize,
+    r_rows: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut r = a.to_vec();
+    let mut reflectors: Vec<(Vec<f64>, f64)> = Vec::new();
+    for k in 0..m.min(n) {
+        let x: Vec<f64> = (k..m).map(|i| r[i * n + k]).collect();
+        let c0 = x[0];
+        let tail: f64 = x[1..].iter().map(|v| v * v).sum();
+        let (v, tau) = if tail <= f64::MIN_POSITIVE {
+            let mut v = vec![0.0; x.len()];
+            v[0] = 1.0;
+            (v, 0.0)
+        } else {
+            let norm = (c0 * c0 + tail).sqrt();
+            let beta = if c0 >= 0.0 { -norm } else { norm };
+            let mut v: Vec<f64> = x.iter().map(|&xi| xi / (c0 - beta)).collect();
+            v[0] = 1.0;
+            (v, (beta - c0) / beta)
+        };
+        for j in k..n {
+            let s: f64 = v
+                .iter()
+                .enumerate()
+                .map(|(i, vi)| vi * r[(k + i) * n + j])
+                .sum();
+            for (i, vi) in v.iter().enumerate() {
+                r[(k + i) * n + j] -= tau * vi * s;
+            }
+        }
+        for i in k + 1..m {
+            r[i * n + k] = 0.0;
+        }
+        reflectors.push((v, tau));
+    }
+    let mut q = vec![0.0; m * q_cols];
+    for i in 0..m.min(q_cols) {
+        q[i * q_cols + i] = 1.0;
+    }
+    for (k, (v, tau)) in reflectors.iter().enumerate().rev() {
+        for j in 0..q_cols {
+            let s: f64 = v
+                .iter()
+                .enumerate()
+                .map(|(i, vi)| vi * q[(k + i) * q_cols + j])
+                .sum();
+            for (i, vi) in v.iter().enumerate() {
+                q[(k + i) * q_cols + j] -= tau * vi * s;
+            }
+        }
+    }
+    r.truncate(r_rows * n);
+    (q, r)
+}
+
+/// `Qr`'s kernel over a batch of m×n matrices (computed in float64, returned in the input's
+/// type).
+fn qr_kernel(x: &Value, full_matrices: bool) -> Result<(Value, Value)> {
+    if !matches!(x.dtype(), DType::F32 | DType::F64) {
+        return Err(Error::op_invalid("Qr supports float32 and float64"));
+    }
+    let (count, m, n) = matrix_dims(x, "input")?;
+    let p = m.min(n);
+    let (q_cols, r_rows) = if full_matrices { (m, m) } else { (p, p) };
+    let batch = &x.shape()[..x.shape().len() - 2];
+    let q_shape: Vec<usize> = batch.iter().copied().chain([m, q_cols]).collect();
+    let r_shape: Vec<usize> = batch.iter().copied().chain([r_rows, n]).collect();
+    let data = float64_data(x)?;
+    let (mut qs, mut rs) = (Vec::new(), Vec::new());
+    for b in 0..count {
+        let (q, r) = householder_qr(&data[b * m * n..(b + 1) * m * n], m, n, q_cols, r_rows);
+        qs.extend(q);
+        rs.extend(r);
+    }
+    let q = Value::from_vec(&q_shape, qs)?.cast(x.dtype());
+    let r = Value::from_vec(&r_shape, rs)?.cast(x.dtype());
+    Ok((q, r))
+}
+
+/// Extends the orthonormal columns of the rows×`have` row-major `basis` (stored with `cols`
+/// columns) to `cols` orthonormal columns by Gram-Schmidt on the unit vectors.
+fn complete_basis(basis: &mut [f64], rows: usize, cols: usize, have: usize) {
+    let mut next = have;
+    for candidate in 0..rows {
+        if next >= cols {
+            break;
+        }
+        let mut w = vec![0.0; rows];
+        w[candidate] = 1.0;
+        for _pass in 0..2 {
+            for j in 0..next {
+                let dot: f64 = (0..rows).map(|i| basis[i * cols + j] * w[i]).sum();
+                for (i, wi) in w.iter_mut().enumerate() {
+                    *wi -= dot * basis[i * cols + j];
+                }
+            }
+        }
+        let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 1e-8 {
+            for (i, wi) in w.iter().enumerate() {
+                basis[i * cols + next] = wi / norm;
+            }
+            next += 1;
+        }
+    }
+}
+
+/// The SVD of the m×n row-major `a` (m ≥ n) by one-sided Jacobi rotations in float64:
+/// singular values descending, `u` m×`u_cols`, `v` n×n, each v column's largest-magnitude
+/// component positive (TF leaves the signs open; fixing them keeps the vectors continuous).
+fn jacobi_svd(a: &[f64], m: usize, n: usize, u_cols: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut w = a.to_vec();
+    let mut v = identity::<f64>(n);
+    for _sweep in 0..100 {
+        let mut rotated = false;
+        for p in 0..n {
+            for q in p + 1..n {
+                let (mut alpha, mut beta, mut gamma) = (0.0, 0.0, 0.0);
+                for i in 0..m {
+                    let (x, y) = (w[i * n + p], w[i * n + q]);
+                    alpha += x * x;
+                    beta += y * y;
+                    gamma += x * y;
+                }
+                if gamma == 0.0 || gamma.abs() <= 1e-15 * (alpha * beta).sqrt() {
+                    continue;
+                }
+                rotated = true;
+                let zeta = (beta - alpha) / (2.0 * gamma);
+                let t = zeta.signum() / (zeta.abs() + (1.0 + zeta * zeta).sqrt());
+                let t = if zeta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (1.0 + t * t).sqrt();
+                let s = c * t;
+                for i in 0..m {
+                    let (x, y) = (w[i * n + p], w[i * n + q]);
+                    w[i * n + p] = c * x - s * y;
+                    w[i * n + q] = s * x + c * y;
+                }
+                for i in 0..n {
+                    let (x, y) = (v[i * n + p], v[i * n + q]);
+                    v[i * n + p] = c * x - s * y;
+                    v[i * n + q] = s * x + c * y;
+                }
+            }
+        }
+        if !rotated {
+            break;
+        }
+    }
+    let norms: Vec<f64> = (0..n)
+        .map(|j| {
+            (0..m)
+                .map(|i| w[i * n + j] * w[i * n + j])
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| norms[j].total_cmp(&norms[i]));
+    let s: Vec<f64> = order.iter().map(|&j| norms[j]).collect();
+    let mut u = vec![0.0; m * u_cols];
+    let mut vs = vec![0.0; n * n];
+    let mut have = 0;
+    for (col, &j) in order.iter().enumerate() {
+        let largest =
+            (0..n).map(|i| v[i * n + j]).fold(
+                0.0f64,
+                |best, x| if x.abs() > best.abs() { x } else { best },
+            );
+        let sign = if largest < 0.0 { -1.0 } else { 1.0 };
+        for i in 0..n {
+            vs[i * n + col] = sign * v[i * n + j];
+        }
+        if norms[j] > 0.0 && col < u_cols && have == col {
+            for i in 0..m {
+                u[i * u_cols + col] = sign * w[i * n + j] / norms[j];
+            }
+            have += 1;
+        }
+    }
+    complete_basis(&mut u, m, u_cols, have);
+    (s, u, vs)
+}
+
+/// `Svd`'s kernel over a batch (computed in float64, returned in the input's type); a wide
+/// matrix is decomposed through its transpose. Without `compute_uv`, `u` and `v` are empty.
+fn svd_kernel(x: &Value, compute_uv: bool, full: bool) -> Result<(Value, Value, Value)> {
+    if !matches!(x.dtype(), DType::F32 | DType::F64) {
+        return Err(Error::op_invalid("Svd supports float32 and float64"));
+    }
+    let (count, m, n) = matrix_dims(x, "input")?;
+    let p = m.min(n);
+    let (u_cols, v_cols) = if full { (m, n) } else { (p, p) };
+    let batch = &x.shape()[..x.shape().len() - 2];
+    let dims = |tail: &[usize]| -> Vec<usize> { batch.iter().chain(tail).copied().collect() };
+    let data = float64_data(x)?;
+    let (mut ss, mut us, mut vs) = (Vec::new(), Vec::new(), Vec::new());
+    for b in 0..count {
+        let a = &data[b * m * n..(b + 1) * m * n];
+        // Decompose the tall one of A and Aᵀ; for Aᵀ the roles of u and v swap.
+        let (tall, rows, cols, wide) = if m >= n {
+            (a.to_vec(), m, n, false)
+        } else {
+            (transposed_rect(a, m, n), n, m, true)
+        };
+        let (left_cols, right_cols) = if wide {
+            (v_cols, u_cols)
+        } else {
+            (u_cols, v_cols)
+        };
+        let (s, left, right) = jacobi_svd(&tall, rows, cols, left_cols.max(cols.min(rows)));
+        ss.extend(s);
+        let take = |mat: &[f64], r: usize, stride: usize, c: usize| -> Vec<f64> {
+            (0..r)
+                .flat_map(|i| mat[i * stride..i * stride + c].to_vec())
+                .collect()
+        };
+        let left = take(&left, rows, left_cols.max(cols.min(rows)), left_cols);
+        let right = take(&right, cols, cols, right_cols.min(cols));
+        let (u, v) = if wide { (right, left) } else { (left, right) };
+        if compute_uv {
+            us.extend(u);
+            vs.extend(v);
+        }
+    }
+    let s = Value::from_vec(&dims(&[p]), ss)?.cast(x.dtype());
+    let (u, v) = if compute_uv {
+        (
+            Value::from_vec(&dims(&[m, u_cols]), us)?.cast(x.dtype()),
+            Value::from_vec(&dims(&[n, v_cols]), vs)?.cast(x.dtype()),
+        )
+    } else {
+        (
+            Value::from_vec(&[0], Vec::<f64>::new())?.cast(x.dtype()),
+            Value::from_vec(&[0], Vec::<f64>::new())?.cast(x.dtype()),
+        )
+    };
+    Ok((s, u, v))
+}
+
+/// The transpose of the r×c row-major `a`.
+fn transposed_rect(a: &[f64], r: usize, c: usize) -> Vec<f64> {
+    (0..c)
+        .flat_map(|j| (0..r).map(move |i| a[i * c + j]))
+        .collect()
+}
 
 fn add(g: &Graph, op: MatrixOp, inputs: &[Tensor], name: &str) -> Result<Tensor> {
     g.add1(OpKind::Matrix(op), inputs, Some(name))
@@ -1665,4 +2170,286 @@ fn set_diag_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let grad_input = matrix_set_diag(g, grad, zeros, Input::Tensor(k), align)?;
     let grad_diag = matrix_diag_part(g, grad, Input::Tensor(k), align)?;
     Ok(vec![dense(grad_input), dense(grad_diag), None])
+}
+
+/// TF's `_SelfAdjointEigV2Grad`: with `F[i, j] = 1 / (e[j] - e[i])` off the diagonal (TF's
+/// `_SafeReciprocal`) and `V` the vectors, `grad_a = V (diag(grad_e) + F ∘ Vᵀ grad_v) Vᵀ`,
+/// symmetrised onto the lower triangle with the diagonal halved. Without `compute_v` the
+/// vectors come from a second `SelfAdjointEigV2`, as in TF.
+fn self_adjoint_eig_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let MatrixOp::SelfAdjointEig { compute_v } = op_of(ctx)? else {
+        return Err(Error::internal(
+            "self_adjoint_eig_grad called for another op",
+        ));
+    };
+    let align = Align::RightLeft;
+    let e = ctx.output(0);
+    let grad_e = ctx.grad(grads, 0)?;
+    let diag_of = |d: Tensor| matrix_diag(g, d, int_const("k", 0), -1, -1, align);
+    let grad_a = if compute_v {
+        let v = ctx.output(1);
+        let grad_v = ctx.grad(grads, 1)?;
+        let gaps = binary::sub(
+            g,
+            array::expand_dims(g, e, -2)?,
+            array::expand_dims(g, e, -1)?,
+        )?;
+        let f = matrix_set_diag(
+            g,
+            safe_reciprocal(g, gaps)?,
+            array::zeros_like(g, e)?,
+            int_const("k", 0),
+            align,
+        )?;
+        let projected = matmul(g, v, grad_v, true, false)?;
+        let weighted = binary::operator(g, BinaryOp::Mul, f, projected)?;
+        let inner = binary::add(g, diag_of(grad_e)?, weighted)?;
+        let right = matmul(g, inner, v, false, true)?;
+        matmul(g, v, right, false, false)?
+    } else {
+        let op = MatrixOp::SelfAdjointEig { compute_v: true };
+        let eig = g.add_op(crate::graph::OpSpec {
+            op: OpKind::Matrix(op),
+            inputs: &[ctx.input(0)?],
+            name: Some("SelfAdjointEigV2"),
+        })?;
+        let v = eig.output(1);
+        let right = matmul(g, diag_of(grad_e)?, v, false, true)?;
+        matmul(g, v, right, false, false)?
+    };
+    let sym = binary::add(g, grad_a, matrix_transpose(g, grad_a)?)?;
+    let lower = band_part(
+        g,
+        sym,
+        int_const("num_lower", -1),
+        int_const("num_upper", 0),
+    )?;
+    let half = scale(
+        g,
+        0.5,
+        matrix_diag_part(g, lower, int_const("k", 0), align)?,
+    )?;
+    let out = matrix_set_diag(g, lower, half, int_const("k", 0), align)?;
+    Ok(vec![dense(out)])
+}
+
+/// TF's `_QrGrad` (arXiv 2009.10071): for a square or deep matrix,
+/// `dA = Q (dR + tril(QᵀdQ - dQᵀQ + R dRᵀ - dR Rᵀ) R⁻ᵀ) + (dQ - Q QᵀdQ) R⁻ᵀ`; a wide matrix
+/// `[X, Y]` (R = `[U, V]`) reduces to the square case for X, and `dY = Q dV`. Like TF, it
+/// needs static matrix dims and has no rule for a deep matrix with `full_matrices`.
+fn qr_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let (q, r) = (ctx.output(0), ctx.output(1));
+    let (dq, dr) = (ctx.grad(grads, 0)?, ctx.grad(grads, 1)?);
+    let (q_shape, r_shape) = (g.shape(q)?, g.shape(r)?);
+    let last_two = |s: &Shape| {
+        s.dims()
+            .filter(|d| d.len() >= 2)
+            .and_then(|d| d[d.len() - 2].zip(d[d.len() - 1]))
+    };
+    let (Some((q_rows, q_cols)), Some((r_rows, r_cols))) = (last_two(&q_shape), last_two(&r_shape))
+    else {
+        return Err(Error::invalid(format!(
+            "QrGrad not implemented with dynamic shapes. Received r.shape: {}",
+            r_shape.bracketed()
+        )));
+    };
+    if r_rows > r_cols && q_rows == q_cols {
+        return Err(Error::invalid(format!(
+            "QrGrad not implemented when nrows > ncols and full_matrices is true. Received \
+             r.shape={} with nrows={r_rows}and ncols={r_cols}.",
+            r_shape.bracketed()
+        )));
+    }
+    if q_rows >= r_cols {
+        let out = qr_grad_square_or_deep(g, q, r, dq, dr)?;
+        return Ok(vec![dense(out)]);
+    }
+    let _ = q_cols;
+    let split = |t: Tensor, cols: usize| -> Result<(Tensor, Tensor)> {
+        let sizes = [q_rows as i64, cols as i64 - q_rows as i64];
+        let parts = array::split_sizes(g, t, &sizes, -1)?;
+        match parts.as_slice() {
+            [left, right] => Ok((*left, *right)),
+            _ => Err(Error::internal(
+                "QrGrad: split gave the wrong number of parts",
+            )),
+        }
+    };
+    let (_, y) = split(ctx.input(0)?, r_cols)?;
+    let (u, _) = split(r, r_cols)?;
+    let (du, dv) = split(dr, r_cols)?;
+    let dy = matmul(g, q, dv, false, false)?;
+    let dq_x = binary::add(g, dq, matmul(g, y, dv, false, true)?)?;
+    let dx = qr_grad_square_or_deep(g, q, u, dq_x, du)?;
+    let out = array::concat(g, &[dx, dy], -1)?;
+    Ok(vec![dense(out)])
+}
+
+/// `x R⁻ᵀ` for upper-triangular R (TF's `_TriangularSolve` in `_QrGrad`).
+fn solve_upper_right(g: &Graph, x: Tensor, r: Tensor) -> Result<Tensor> {
+    let xt = matrix_transpose(g, x)?;
+    let solved = matrix_triangular_solve(g, r, xt, false, false)?;
+    matrix_transpose(g, solved)
+}
+
+fn qr_grad_square_or_deep(
+    g: &Graph,
+    q: Tensor,
+    r: Tensor,
+    dq: Tensor,
+    dr: Tensor,
+) -> Result<Tensor> {
+    let qdq = matmul(g, q, dq, true, false)?;
+    let qdq_skew = binary::sub(g, qdq, matrix_transpose(g, qdq)?)?;
+    let rdr = matmul(g, r, dr, false, true)?;
+    let rdr_skew = binary::sub(g, rdr, matrix_transpose(g, rdr)?)?;
+    let tril = band_part(
+        g,
+        binary::add(g, qdq_skew, rdr_skew)?,
+        int_const("num_lower", -1),
+        int_const("num_upper", 0),
+    )?;
+    let inner = binary::add(g, dr, solve_upper_right(g, tril, r)?)?;
+    let grad_a = matmul(g, q, inner, false, false)?;
+    let residual = binary::sub(g, dq, matmul(g, q, qdq, false, false)?)?;
+    let grad_b = solve_upper_right(g, residual, r)?;
+    binary::add(g, grad_a, grad_b)
+}
+
+/// TF's `_SafeReciprocal`: `x / (x² + 1e-20)`, finite where x is 0.
+fn safe_reciprocal(g: &Graph, x: Tensor) -> Result<Tensor> {
+    let squared = binary::operator(g, BinaryOp::Mul, x, x)?;
+    let guarded = binary::operator(g, BinaryOp::AddV2, squared, binary::Operand::S(1e-20))?;
+    let inverse = unary::unary(g, super::UnaryOp::Reciprocal, guarded, None)?;
+    binary::operator(g, BinaryOp::Mul, x, inverse)
+}
+
+/// The first `keep` columns of `t` (its last axis statically `cols` long).
+fn leading_columns(g: &Graph, t: Tensor, keep: usize, cols: usize) -> Result<Tensor> {
+    if keep >= cols {
+        return Ok(t);
+    }
+    let parts = array::split_sizes(g, t, &[keep as i64, (cols - keep) as i64], -1)?;
+    parts
+        .first()
+        .copied()
+        .ok_or_else(|| Error::internal("Svd gradient: empty split"))
+}
+
+/// TF's `_SvdGrad` (real matrices): with m ≤ n (else everything transposed), `F[i, j] =
+/// 1 / (s[j]² - s[i]²)`, `V1` the first m columns of V,
+/// `dA = U (diag(ds) + (F∘UᵀdU + (F∘UᵀdU)ᵀ) S + S (F∘V1ᵀdV1 + (F∘V1ᵀdV1)ᵀ)) V1ᵀ`, plus for
+/// m < n the term `U S⁻¹ (dV1ᵀ - dV1ᵀ V1 V1ᵀ [- V1ᵀdV2 V2ᵀ])`. Without `compute_uv` the
+/// vectors come from a second `Svd`. Like TF it needs static matrix dims, and with
+/// `full_matrices` |m - n| ≤ 1.
+fn svd_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let MatrixOp::Svd {
+        compute_uv,
+        full_matrices,
+    } = op_of(ctx)?
+    else {
+        return Err(Error::internal("svd_grad called for another op"));
+    };
+    let a = ctx.input(0)?;
+    let align = Align::RightLeft;
+    let diag_of = |d: Tensor| matrix_diag(g, d, int_const("k", 0), -1, -1, align);
+    let grad_s = ctx.grad(grads, 0)?;
+    let grad_s_mat = diag_of(grad_s)?;
+    if !compute_uv {
+        let op = MatrixOp::Svd {
+            compute_uv: true,
+            full_matrices: false,
+        };
+        let svd = g.add_op(crate::graph::OpSpec {
+            op: OpKind::Matrix(op),
+            inputs: &[a],
+            name: Some("Svd"),
+        })?;
+        let (u, v) = (svd.output(1), svd.output(2));
+        let right = matmul(g, grad_s_mat, v, false, true)?;
+        return Ok(vec![dense(matmul(g, u, right, false, false)?)]);
+    }
+    let dims = g.shape(a)?;
+    let Some((m, n)) = dims
+        .dims()
+        .filter(|d| d.len() >= 2)
+        .and_then(|d| d[d.len() - 2].zip(d[d.len() - 1]))
+    else {
+        return Err(Error::invalid(
+            "SVD gradient has not been implemented for input with unknown inner matrix shape.",
+        ));
+    };
+    let (mut u, mut v) = (ctx.output(1), ctx.output(2));
+    let (mut grad_u, mut grad_v) = (ctx.grad(grads, 1)?, ctx.grad(grads, 2)?);
+    let (mut m, mut n) = (m, n);
+    let use_adjoint = m > n;
+    if use_adjoint {
+        std::mem::swap(&mut m, &mut n);
+        std::mem::swap(&mut u, &mut v);
+        std::mem::swap(&mut grad_u, &mut grad_v);
+    }
+    if full_matrices && n - m > 1 {
+        return Err(Error::invalid(format!(
+            "svd gradient is not implemented for abs(m - n) > 1 when full_matrices is True. \
+             Received: m={m} and n={n} from op input with shape={}.",
+            dims.bracketed()
+        )));
+    }
+    let s = ctx.output(0);
+    let s_mat = diag_of(s)?;
+    let s2 = binary::operator(g, BinaryOp::Mul, s, s)?;
+    let gaps = binary::sub(
+        g,
+        array::expand_dims(g, s2, -2)?,
+        array::expand_dims(g, s2, -1)?,
+    )?;
+    let f = matrix_set_diag(
+        g,
+        safe_reciprocal(g, gaps)?,
+        array::zeros_like(g, s)?,
+        int_const("k", 0),
+        align,
+    )?;
+    let s_inv_mat = diag_of(safe_reciprocal(g, s)?)?;
+    let v_cols = if full_matrices { n } else { m };
+    let v1 = leading_columns(g, v, m, v_cols)?;
+    let grad_v1 = leading_columns(g, grad_v, m, v_cols)?;
+    let f_u = binary::operator(g, BinaryOp::Mul, f, matmul(g, u, grad_u, true, false)?)?;
+    let f_v = binary::operator(g, BinaryOp::Mul, f, matmul(g, v1, grad_v1, true, false)?)?;
+    let sym_u = binary::add(g, f_u, matrix_transpose(g, f_u)?)?;
+    let sym_v = binary::add(g, f_v, matrix_transpose(g, f_v)?)?;
+    let term1_nouv = binary::add(
+        g,
+        binary::add(g, grad_s_mat, matmul(g, sym_u, s_mat, false, false)?)?,
+        matmul(g, s_mat, sym_v, false, false)?,
+    )?;
+    let term1 = matmul(g, u, matmul(g, term1_nouv, v1, false, true)?, false, false)?;
+    let before_transpose = if m == n {
+        term1
+    } else {
+        let gv1t = matrix_transpose(g, grad_v1)?;
+        let gv1t_v1 = matmul(g, gv1t, v1, false, false)?;
+        let mut term2_nous = binary::sub(g, gv1t, matmul(g, gv1t_v1, v1, false, true)?)?;
+        if full_matrices {
+            let parts = array::split_sizes(g, v, &[m as i64, (n - m) as i64], -1)?;
+            let grad_parts = array::split_sizes(g, grad_v, &[m as i64, (n - m) as i64], -1)?;
+            let (Some(&v2), Some(&grad_v2)) = (parts.get(1), grad_parts.get(1)) else {
+                return Err(Error::internal("Svd gradient: split gave too few parts"));
+            };
+            let v1t_gv2 = matmul(g, v1, grad_v2, true, false)?;
+            term2_nous = binary::sub(g, term2_nous, matmul(g, v1t_gv2, v2, false, true)?)?;
+        }
+        let u_s_inv = matmul(g, u, s_inv_mat, false, false)?;
+        let term2 = matmul(g, u_s_inv, term2_nous, false, false)?;
+        binary::add(g, term1, term2)?
+    };
+    let grad_a = if use_adjoint {
+        matrix_transpose(g, before_transpose)?
+    } else {
+        before_transpose
+    };
+    Ok(vec![dense(grad_a)])
 }

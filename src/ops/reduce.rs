@@ -26,10 +26,12 @@ pub enum ReduceOp {
     Prod,
     Any,
     All,
+    /// `EuclideanNorm`: `sqrt(sum(x * x))`.
+    EuclideanNorm,
 }
 
 impl ReduceOp {
-    pub const ALL: [ReduceOp; 7] = [
+    pub const ALL: [ReduceOp; 8] = [
         ReduceOp::Sum,
         ReduceOp::Mean,
         ReduceOp::Max,
@@ -37,6 +39,7 @@ impl ReduceOp {
         ReduceOp::Prod,
         ReduceOp::Any,
         ReduceOp::All,
+        ReduceOp::EuclideanNorm,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl ReduceOp {
             ReduceOp::Prod => "Prod",
             ReduceOp::Any => "Any",
             ReduceOp::All => "All",
+            ReduceOp::EuclideanNorm => "EuclideanNorm",
         }
     }
 
@@ -233,6 +237,8 @@ trait Reducible: Elem {
     /// Mean's final division; integer means truncate toward zero. An empty mean is NaN for
     /// floats and 0 for integers (TF's identity for the mean reducer).
     fn div_count(self, n: usize) -> Self;
+    /// EuclideanNorm's final square root; integers take the root in float64 and truncate.
+    fn sqrt(self) -> Self;
 }
 
 macro_rules! reducible_float {
@@ -261,6 +267,9 @@ macro_rules! reducible_float {
             }
             fn div_count(self, n: usize) -> Self {
                 self / n as $t
+            }
+            fn sqrt(self) -> Self {
+                self.sqrt()
             }
         }
     };
@@ -298,6 +307,9 @@ macro_rules! reducible_int {
                     Ok(n) if n > 0 => (self as i64 / n) as $t,
                     _ => 0,
                 }
+            }
+            fn sqrt(self) -> Self {
+                (self as f64).sqrt() as $t
             }
         }
     };
@@ -436,6 +448,11 @@ fn reduce_value<T: Reducible>(
                 .product();
             let sums = reduce_contiguous(a, mask, T::zero(), T::add);
             sums.into_iter().map(|s| s.div_count(count)).collect()
+        }
+        ReduceOp::EuclideanNorm => {
+            let squares = a.map(|&x| Reducible::mul(x, x)).into_shared();
+            let sums = reduce_contiguous(&squares, mask, T::zero(), T::add);
+            sums.into_iter().map(Reducible::sqrt).collect()
         }
     };
     ArcArray::from_shape_vec(IxDyn(out_shape), data).map_err(|e| {
@@ -876,6 +893,23 @@ fn min_max_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![Some(Grad::Dense(gx)), None])
 }
 
+/// TF's `_EuclideanNormGrad`: `x / (norm / grad)`, with the norm and the gradient reshaped
+/// to keep the reduced axes.
+fn euclidean_norm_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let (x, axes) = (ctx.input(0)?, ctx.input(1)?);
+    let (mut norm, mut grad) = (ctx.output(0), ctx.grad(grads, 0)?);
+    if !keep_dims_of(ctx)? {
+        let input_shape = array::shape_of(g, x, DType::I32, None)?;
+        let kept = reduced_shape(g, input_shape, axes)?;
+        norm = kept.reshape(g, norm)?;
+        grad = kept.reshape(g, grad)?;
+    }
+    let ratio = binary::operator(g, binary::BinaryOp::RealDiv, norm, grad)?;
+    let gx = binary::operator(g, binary::BinaryOp::RealDiv, x, ratio)?;
+    Ok(vec![Some(Grad::Dense(gx)), None])
+}
+
 /// TF's `_ProdGrad`: d prod / d x_i is the product of the other elements of its slice,
 /// computed without dividing as the product of exclusive cumulative products from the left
 /// and from the right: x is transposed to [reduced axes..., other axes...], reshaped to
@@ -975,6 +1009,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Max", min_max_grad);
     r.builtin("Min", min_max_grad);
     r.builtin("Prod", prod_grad);
+    r.builtin("EuclideanNorm", euclidean_norm_grad);
     r.not_differentiable("Any");
     r.not_differentiable("All");
 }

@@ -68,6 +68,17 @@ def _conv1d_program(tf):
                      padding="same")
 
 
+def _conv3d_program(tf):
+    x = tf.placeholder(tf.float32, [2, 6, 6, 6, 3])
+    h = tf.layers.conv3d(x, 4, 3, padding="same", activation=tf.nn.relu)
+    h = tf.layers.max_pooling3d(h, 2, 2)
+    tf.layers.average_pooling3d(h, 2, 1)
+    # (A channels-first Conv3D runs between two Transposes in symgrad, natively in TF.)
+    first = tf.placeholder(tf.float32, [2, 3, 6, 6, 6])
+    tf.layers.max_pooling3d(first, 2, 2, data_format="channels_first")
+    tf.layers.conv3d(x, 2, 3, dilation_rate=2, padding="same")
+
+
 def _batch_norm_program(tf):
     tf.layers.batch_normalization(tf.placeholder(tf.float32, [None, 3]), training=True)
     tf.layers.batch_normalization(tf.placeholder(tf.float32, [None, 3]))
@@ -82,7 +93,8 @@ def _dropout_flatten_program(tf):
 
 
 @pytest.mark.parametrize("program", [_dense_program, _conv_program, _conv1d_program,
-                                     _batch_norm_program, _dropout_flatten_program],
+                                     _conv3d_program, _batch_norm_program,
+                                     _dropout_flatten_program],
                          ids=lambda p: p.__name__)
 def test_layer_graphs_match_tf(program):
     assert _graph_ops(symgrad, program) == _graph_ops(tf1, program)
