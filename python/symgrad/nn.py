@@ -304,3 +304,10 @@ __all__ += _extra_all
 from .partition_ops import in_top_k, zero_fraction  # noqa: E402,F401
 
 __all__ += ["in_top_k", "zero_fraction"]
+
+from . import rnn_cell  # noqa: E402
+from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn,  # noqa: E402,F401
+                  static_bidirectional_rnn, static_rnn)
+
+__all__ += ["rnn_cell", "static_rnn", "static_bidirectional_rnn", "dynamic_rnn",
+            "bidirectional_dynamic_rnn", "raw_rnn"]
