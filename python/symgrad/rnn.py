@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Iterator, Optional
 
+import numpy as np
+
 from . import dtypes as _dtypes
 from .array_ops import (concat, gather, identity, pad, rank, reverse, shape as _shape, stack,
                         transpose, unstack, zeros)
 from .constant_op import constant, convert_to_tensor
-from .framework import Tensor, control_dependencies
+from .framework import Tensor, control_dependencies, get_default_graph
 from ._nn_math import reduce_all
 from .math_ops import (cast, equal, greater_equal, less, maximum, minimum, range as _range,
                        reduce_max, where)
@@ -34,7 +36,6 @@ def _rnn_scope(scope: Any, default: str) -> Iterator[VariableScope]:
     """``variable_scope(scope or default)``; a ``VariableScope`` object re-enters its own name
     scope, as TF does (``bidirectional_rnn/fw/while``, not ``.../fw/fw/while``)."""
     if isinstance(scope, VariableScope):
-        from .framework import get_default_graph
         with variable_scope(scope, auxiliary_name_scope=False) as entered:
             with get_default_graph().name_scope(scope.original_name_scope or None):
                 yield entered
@@ -280,7 +281,7 @@ def dynamic_rnn(cell: Any, inputs: Any, sequence_length: Any = None, initial_sta
             sequence_length = identity(sequence_length, name="sequence_length")
         batch_size = _best_effort_input_batch_size(flat_input)
         state = _initial_state(cell, initial_state, batch_size, dtype)
-        if sequence_length is not None:
+        if sequence_length is not None and not get_default_graph()._is_eager:
             from .check_ops import Assert
             x_shape = _shape(sequence_length)
             packed = stack([batch_size])
@@ -333,7 +334,7 @@ def _dynamic_rnn_loop(cell: Any, inputs: Any, initial_state: Any, parallel_itera
     time = constant(0, dtype=_dtypes.int32, name="time")
     loop_bound = minimum(time_steps, maximum(1, max_sequence_length))
 
-    def body(time: Tensor, state: Any) -> tuple[list[Any], list[Any]]:
+    def step(time: Tensor, state: Any) -> tuple[Any, Any]:
         input_t = [gather(x, time) for x in flat_input]
         for value, s in zip(input_t, shapes):
             if s.rank is not None:
@@ -344,15 +345,27 @@ def _dynamic_rnn_loop(cell: Any, inputs: Any, initial_state: Any, parallel_itera
             return cell(packed, state)
 
         if sequence_length is not None:
-            output, new_state = _rnn_step(time, sequence_length, zero_output, state,
-                                          call_cell)
-        else:
-            output, new_state = call_cell()
+            return _rnn_step(time, sequence_length, zero_output, state, call_cell)
+        return call_cell()
+
+    def body(time: Tensor, state: Any) -> tuple[list[Any], list[Any]]:
+        output, new_state = step(time, state)
         return [time + 1, new_state], _flatten(output)
 
-    (_, final_state), collected = _build_while(
-        lambda time, state: less(time, loop_bound), body, [time, state], None,
-        parallel_iterations, None, time_steps, collect=True)
+    if get_default_graph()._is_eager:
+        # TF runs the steps in Python when executing eagerly.
+        final_state = state
+        rows = []
+        for t in range(int(np.asarray(time_steps.numpy()))):  # type: ignore[attr-defined]
+            output, final_state = step(constant(t), final_state)
+            rows.append(_flatten(output))
+        collected = [stack([row[k] for row in rows]) if rows
+                     else zeros(concat([[0], _shape(z)], 0), z.dtype)
+                     for k, z in enumerate(_flatten(zero_output))]
+    else:
+        (_, final_state), collected = _build_while(
+            lambda time, state: less(time, loop_bound), body, [time, state], None,
+            parallel_iterations, None, time_steps, collect=True)
     final_outputs = []
     for output, size in zip(collected, flat_output_size):
         if sequence_length is not None:

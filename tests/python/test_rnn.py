@@ -549,3 +549,81 @@ def test_tensor_array_gradients_outside_loops():
         y = tf.reduce_sum(tf.sin(ta.stack())) + tf.reduce_sum(ta.gather([2, 2]) ** 2)
         with tf.Session() as s:
             fd_check(s, y, [x], {x: _values([3, 2], "x", 1.0)})
+
+
+# ----- TF 1 program patterns -----
+
+class GetVariableCell(rnn_cell.RNNCell):
+    """A TF 1 style custom cell: variables made with get_variable inside call."""
+
+    def __init__(self, n):
+        super().__init__()
+        self._n = n
+
+    @property
+    def state_size(self):
+        return self._n
+
+    @property
+    def output_size(self):
+        return self._n
+
+    def call(self, inputs, state):
+        w = tf.get_variable("w", [inputs.shape[1] + self._n, self._n], dtype=inputs.dtype)
+        return (tf.tanh(tf.matmul(tf.concat([inputs, state], 1), w)),) * 2
+
+
+def test_custom_cell_with_get_variable_in_a_loop_body():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [2, 3, 2])
+        cell = GetVariableCell(2)
+        outputs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float64)
+        assert [v.name for v in tf.trainable_variables()] == ["rnn/get_variable_cell/w:0"]
+        assert cell.trainable_weights == tf.trainable_variables()
+        # The variable is made outside the loop: its initializer runs on its own.
+        with tf.Session() as s:
+            _load_all(s)
+            fd_check(s, tf.reduce_sum(outputs ** 2), [x] + cell.trainable_weights,
+                     {x: _values([2, 3, 2], "x", 1.0)})
+
+
+def test_unknown_batch_and_time_train_with_an_optimizer():
+    rng = np.random.RandomState(0)
+    x_value = rng.randn(8, 5, 3)
+    y_value = x_value.sum(axis=(1, 2))[:, None] * 0.1
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [None, None, 3])
+        y = tf.placeholder(tf.float64, [None, 1])
+        cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(6), rnn_cell.GRUCell(4)])
+        outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float64, scope="encoder")
+        assert outputs.shape.as_list() == [None, None, 4]
+        assert state[0].h.shape.as_list() == [None, 6]
+        loss = tf.reduce_mean(tf.square(tf.layers.dense(state[1], 1) - y))
+        train = tf.train.AdamOptimizer(0.02).minimize(loss)
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            before = s.run(loss, {x: x_value, y: y_value})
+            for _ in range(20):
+                s.run(train, {x: x_value, y: y_value})
+            assert s.run(loss, {x: x_value, y: y_value}) < 0.5 * before
+
+
+def test_dynamic_rnn_executing_eagerly_matches_graph_mode():
+    x_value = _values([2, 3, 2], "x", 1.0)
+    with tf.Graph().as_default():
+        cell = rnn_cell.GRUCell(3)
+        outputs, state = tf.nn.dynamic_rnn(cell, tf.constant(x_value), dtype=tf.float64,
+                                           sequence_length=[3, 1])
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            weights = s.run(cell.weights)
+            expected = s.run([outputs, state])
+    with tf.eager_mode():
+        cell = rnn_cell.GRUCell(3)
+        cell(tf.constant(x_value[:, 0]), tf.zeros([2, 3], tf.float64))
+        for v, w in zip(cell.weights, weights):
+            v.assign(w)
+        outputs, state = tf.nn.dynamic_rnn(cell, tf.constant(x_value), dtype=tf.float64,
+                                           sequence_length=[3, 1])
+        np.testing.assert_allclose(outputs.numpy(), expected[0], rtol=1e-12)
+        np.testing.assert_allclose(state.numpy(), expected[1], rtol=1e-12)
