@@ -627,3 +627,25 @@ def test_dynamic_rnn_executing_eagerly_matches_graph_mode():
                                            sequence_length=[3, 1])
         np.testing.assert_allclose(outputs.numpy(), expected[0], rtol=1e-12)
         np.testing.assert_allclose(state.numpy(), expected[1], rtol=1e-12)
+
+
+def test_tensor_array_written_in_nested_loops():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [3])
+        ta = tf.TensorArray(tf.float64, size=6)
+
+        def outer(i, ta):
+            def inner(j, ta):
+                value = x * tf.cast(i + j, tf.float64) + tf.sin(x)
+                return j + 1, ta.write(i * 2 + j, value)
+
+            _, ta = tf.while_loop(lambda j, ta: j < 2, inner, [0, ta])
+            return i + 1, ta
+
+        _, ta = tf.while_loop(lambda i, ta: i < 3, outer, [0, ta])
+        y = ta.stack()
+        x_value = np.array([0.5, -1.0, 2.0])
+        with tf.Session() as s:
+            expected = [x_value * (i + j) + np.sin(x_value) for i in range(3) for j in range(2)]
+            np.testing.assert_allclose(s.run(y, {x: x_value}), expected, rtol=1e-12)
+            fd_check(s, tf.reduce_sum(y * y), [x], {x: x_value})

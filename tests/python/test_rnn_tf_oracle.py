@@ -160,3 +160,46 @@ def test_tensor_array_in_while_loop():
         return [stacked, acc, ta.size(), ta.read(2), g], {x: _inputs([4, 2])}
 
     _compare(program)
+
+
+def test_tensor_array_in_nested_loops():
+    def program(tf):
+        x = tf.placeholder(tf.float64, [3], name="x")
+        ta = tf.TensorArray(tf.float64, size=6)
+
+        def outer(i, ta):
+            def inner(j, ta):
+                return j + 1, ta.write(i * 2 + j, x * tf.cast(i + j, tf.float64) + tf.sin(x))
+
+            _, ta = tf.while_loop(lambda j, ta: j < 2, inner, [0, ta])
+            return i + 1, ta
+
+        _, ta = tf.while_loop(lambda i, ta: i < 3, outer, [0, ta])
+        y = ta.stack()
+        return [y, tf.gradients(tf.reduce_sum(y * y), x)], {x: [0.5, -1.0, 2.0]}
+
+    _compare(program)
+
+
+def test_raw_rnn():
+    def program(tf):
+        x = tf.placeholder(tf.float64, [3, 2, 2], name="x")
+        lengths = tf.constant([3, 2])
+        cell = tf.nn.rnn_cell.GRUCell(2)
+        inputs_ta = tf.TensorArray(tf.float64, size=3).unstack(x)
+
+        def loop_fn(time, cell_output, cell_state, loop_state):
+            state = cell.zero_state(2, tf.float64) if cell_output is None else cell_state
+            finished = time >= lengths
+            next_input = tf.cond(tf.reduce_all(finished),
+                                 lambda: tf.zeros([2, 2], tf.float64),
+                                 lambda: inputs_ta.read(time))
+            return finished, next_input, state, cell_output, None
+
+        emit_ta, final_state, _ = tf.nn.raw_rnn(cell, loop_fn)
+        out = emit_ta.stack()
+        grads = tf.gradients(tf.reduce_sum(out ** 2) + tf.reduce_sum(final_state),
+                             [x] + tf.trainable_variables())
+        return [out, final_state, grads], {x: _inputs([3, 2, 2])}
+
+    _compare(program)
