@@ -124,6 +124,7 @@ _NATIVE += ["summary", "Summary", "SummaryMetadata", "HistogramProto", "Event", 
             "LogMessage", "GraphDef", "NodeDef", "AttrValue", "MetaGraphDef"]
 _NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
             "self_adjoint_eigvals", "qr", "svd"]
+_NATIVE += ["TensorArray"]
 
 __all__ = _PURE + _NATIVE
 
@@ -253,6 +254,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import eigh as self_adjoint_eig
     from .linalg import eigvalsh as self_adjoint_eigvals
     from .linalg import qr, svd
+    from .tensor_array_ops import TensorArray
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

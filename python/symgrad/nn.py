@@ -311,3 +311,10 @@ from .nn_conv3d import (avg_pool3d, conv3d, conv3d_backprop_filter_v2,  # noqa: 
                         conv3d_transpose, max_pool3d)
 
 __all__ += _conv3d_all
+
+from . import rnn_cell  # noqa: E402
+from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn,  # noqa: E402,F401
+                  static_bidirectional_rnn, static_rnn)
+
+__all__ += ["rnn_cell", "static_rnn", "static_bidirectional_rnn", "dynamic_rnn",
+            "bidirectional_dynamic_rnn", "raw_rnn"]

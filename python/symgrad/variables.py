@@ -915,10 +915,12 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
     # The variable's op name is the full scoped name, outside any enclosing name scope.
     outer = graph._native.name_scope()
     graph._native.set_name_scope("")
+    from ._lifting import lifted
     try:
-        v = Variable(initial, trainable=trainable, collections=collections,
-                     validate_shape=validate_shape, name=full, dtype=var_dtype,
-                     constraint=constraint)
+        with lifted():  # made in a loop body (an RNN cell's first call), as TF's init_scope
+            v = Variable(initial, trainable=trainable, collections=collections,
+                         validate_shape=validate_shape, name=full, dtype=var_dtype,
+                         constraint=constraint)
     finally:
         graph._native.set_name_scope(outer)
     store[full] = v

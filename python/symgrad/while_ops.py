@@ -174,8 +174,13 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         return _eager_loop(cond, body, loop_vars, maximum_iterations, return_same_structure)
     if not loop_vars:
         raise ValueError("No loop variables provided")
-    packed, _ = _build_while(cond, body, loop_vars, shape_invariants, parallel_iterations,
-                             name, maximum_iterations)
+    from .tensor_array_ops import has_arrays, while_loop_with_arrays
+    if has_arrays(_flatten(loop_vars)):
+        packed = while_loop_with_arrays(cond, body, loop_vars, shape_invariants,
+                                        parallel_iterations, name, maximum_iterations)
+    else:
+        packed, _ = _build_while(cond, body, loop_vars, shape_invariants,
+                                 parallel_iterations, name, maximum_iterations)
     if return_same_structure:
         return packed
     flat_out = _flatten(packed)
