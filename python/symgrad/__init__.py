@@ -120,6 +120,7 @@ _NATIVE = [
     "while_loop", "map_fn", "scan", "foldl", "foldr",
 ]
 _NATIVE += ["strings", "string_join", "as_string", "substr", "print"]
+_NATIVE += ["data"]
 
 __all__ = _PURE + _NATIVE
 
@@ -242,6 +243,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .partition_ops import (bincount, confusion_matrix, dynamic_partition, searchsorted,
                                 unique, unique_with_counts)
     from .while_ops import foldl, foldr, map_fn, scan, while_loop
+    from . import data
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

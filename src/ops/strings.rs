@@ -73,6 +73,9 @@ const TAKES_STRINGS: &[&str] = &[
     "TensorSummaryV2",
     "MergeSummary",
     "ImageSummary",
+    // Python callbacks take any dtype (dataset iterator handles and text elements are strings).
+    "PyFunc",
+    "PyFuncStateless",
 ];
 
 /// TF's build-time type error for a string input to an op without a string kernel.
