@@ -338,6 +338,11 @@ def test_padded_batch():
     pairs = D.range(1, 4).map(lambda x: (tf.fill([x], x), x)).padded_batch(2)
     assert pairs.output_shapes == (tf.TensorShape([None, None]), tf.TensorShape([None]))
     assert values(collect(pairs)) == [([[1, 0], [2, 2]], [1, 2]), ([[3, 3, 3]], [3])]
+    with pytest.raises(ValueError, match=r"The padded shape \(1,\) is not compatible with the "
+                                         r"shape \(2,\) of the corresponding input component"):
+        D.from_tensors(np.zeros(2)).padded_batch(1, padded_shapes=[1])
+    wider = D.from_tensors(np.ones(2)).padded_batch(1, padded_shapes=[3])
+    assert values(collect(wider)) == [[[1.0, 1.0, 0.0]]]
     small = D.range(1, 4).map(lambda x: tf.fill([x], x)).padded_batch(2, padded_shapes=[2])
     with tf.Graph().as_default():
         nxt = small.make_one_shot_iterator().get_next()
@@ -508,6 +513,11 @@ def test_eager_iteration():
         assert int(it.get_next().numpy()) == 0
         with pytest.raises(RuntimeError, match="not supported in eager mode"):
             D.range(2).make_initializable_iterator()
+        pairs = list(D.from_tensor_slices(([1, 2], ["a", "b"])).as_numpy_iterator())
+        assert pairs == [(1, b"a"), (2, b"b")] and isinstance(pairs[0][0], np.int32)
+    with tf.Graph().as_default():
+        with pytest.raises(RuntimeError, match="only supported in eager mode"):
+            D.range(2).as_numpy_iterator()
 
 
 def test_training_loop_fed_by_a_dataset():

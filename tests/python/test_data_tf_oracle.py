@@ -54,6 +54,12 @@ PIPELINES: dict[str, Callable[[Any], Any]] = {
     "generator": lambda tf: tf.data.Dataset.from_generator(
         lambda: ((i, [1.0] * i) for i in range(3)), (tf.int64, tf.float32),
         (tf.TensorShape([]), tf.TensorShape([None]))),
+    "map_cast_one_hot": lambda tf: tf.data.Dataset.from_tensor_slices(
+        (np.arange(24, dtype=np.uint8).reshape(4, 6), np.array([0, 2, 1, 2]))).map(
+        lambda x, y: (tf.cast(x, tf.float32) / 255.0, tf.one_hot(y, 3))).batch(3),
+    "padded_batch_strings": lambda tf: tf.data.Dataset.from_tensor_slices(
+        [[1, 2, 3], [4, 5, 6]]).map(lambda r: {"ids": r[:2], "n": tf.size(r)}).padded_batch(
+        2, padded_shapes={"ids": [4], "n": []}),
     "concat_cache": lambda tf: tf.data.Dataset.range(2).concatenate(
         tf.data.Dataset.range(5, 7)).cache().repeat(2),
 }

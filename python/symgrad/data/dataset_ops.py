@@ -199,6 +199,22 @@ class DatasetV1:
         finally:
             ctx.close()
 
+    def as_numpy_iterator(self) -> Iterator[Any]:
+        """The elements as numpy values (scalars as numpy scalars), in eager mode only."""
+        from ..eager import executing_eagerly
+        if not executing_eagerly():
+            raise RuntimeError("`tf.data.Dataset.as_numpy_iterator()` is only supported in "
+                               "eager mode.")
+        return self._numpy_elements()
+
+    def _numpy_elements(self) -> Iterator[Any]:
+        ctx = IterationContext({})
+        try:
+            for flat in self._iter(ctx):
+                yield st.pack(self._structure, [a[()] if a.ndim == 0 else a for a in flat])
+        finally:
+            ctx.close()
+
     # ----- iterators (TF 1) -----
     def make_one_shot_iterator(self) -> Any:
         from .iterator_ops import make_one_shot_iterator
@@ -709,6 +725,14 @@ def _padding_value(value: Any, dtype: DType) -> Any:
     return st.as_component(component, dtype)
 
 
+def _fits_padded_shape(shape: TensorShape, padded: TensorShape) -> bool:
+    """TF's rule: the same rank, and no known padded dim below the component's."""
+    if shape.rank is None or padded.rank is None:
+        return True
+    return shape.rank == padded.rank and all(
+        p is None or d is None or p >= d for d, p in zip(shape.as_list(), padded.as_list()))
+
+
 class _PaddedBatchDataset(_BatchDataset):
     def __init__(self, input_dataset: DatasetV1, batch_size: Any, padded_shapes: Any,
                  padding_values: Any, drop_remainder: Any) -> None:
@@ -724,7 +748,7 @@ class _PaddedBatchDataset(_BatchDataset):
         else:
             shapes = st.flatten(_shapes_up_to(structure, padded_shapes))
             for spec, shape in zip(specs, shapes):
-                if not shape.is_compatible_with(spec.shape):
+                if not _fits_padded_shape(spec.shape, shape):
                     raise ValueError(
                         f"The padded shape {shape} is not compatible with the shape "
                         f"{spec.shape} of the corresponding input component.")
