@@ -184,36 +184,31 @@ class DatasetV1:
 
     # ----- Python iteration (eager mode only, as in TF) -----
     def __iter__(self) -> Iterator[Any]:
-        from ..eager import executing_eagerly
-        if not executing_eagerly():
-            raise RuntimeError("`tf.data.Dataset` only supports Python-style iteration in "
-                               "eager mode or within tf.function.")
-        return self._eager_elements()
-
-    def _eager_elements(self) -> Iterator[Any]:
         from ..constant_op import constant
-        ctx = IterationContext({})
-        try:
-            for flat in self._iter(ctx):
-                yield st.pack(self._structure, [constant(a) for a in flat])
-        finally:
-            ctx.close()
+        return self._eager_elements(constant, "`tf.data.Dataset` only supports Python-style "
+                                              "iteration in eager mode or within tf.function.")
 
     def as_numpy_iterator(self) -> Iterator[Any]:
         """The elements as numpy values (scalars as numpy scalars), in eager mode only."""
+        return self._eager_elements(lambda a: a[()] if a.ndim == 0 else a,
+                                    "`tf.data.Dataset.as_numpy_iterator()` is only supported "
+                                    "in eager mode.")
+
+    def _eager_elements(self, convert: Callable[[np.ndarray], Any], graph_mode_error: str
+                        ) -> Iterator[Any]:
         from ..eager import executing_eagerly
         if not executing_eagerly():
-            raise RuntimeError("`tf.data.Dataset.as_numpy_iterator()` is only supported in "
-                               "eager mode.")
-        return self._numpy_elements()
+            raise RuntimeError(graph_mode_error)
 
-    def _numpy_elements(self) -> Iterator[Any]:
-        ctx = IterationContext({})
-        try:
-            for flat in self._iter(ctx):
-                yield st.pack(self._structure, [a[()] if a.ndim == 0 else a for a in flat])
-        finally:
-            ctx.close()
+        def elements() -> Iterator[Any]:
+            ctx = IterationContext({})
+            try:
+                for flat in self._iter(ctx):
+                    yield st.pack(self._structure, [convert(a) for a in flat])
+            finally:
+                ctx.close()
+
+        return elements()
 
     # ----- iterators (TF 1) -----
     def make_one_shot_iterator(self) -> Any:
