@@ -578,3 +578,30 @@ def test_py_func_takes_string_inputs():
                              tf.int64)
         with tf.Session() as sess:
             np.testing.assert_array_equal(sess.run(lengths), [2, 1])
+
+
+def test_functions_capture_outer_tensors():
+    with tf.Graph().as_default():
+        scale = tf.constant(10, tf.int64)
+        low = tf.placeholder(tf.int64, [])
+        ds = (D.range(6).map(lambda x: x * scale).filter(lambda x: x >= low)
+              .flat_map(lambda x: D.from_tensors(x + scale).map(lambda y: y - low)))
+        assert scale in ds._captures() and low in ds._captures()
+        it = ds.make_initializable_iterator()
+        assert low in it.initializer.inputs
+        nxt = it.get_next()
+        with tf.Session() as sess:
+            for bound, want in ((20, [10, 20, 30, 40]), (40, [10, 20])):
+                sess.run(it.initializer, {low: bound})
+                got = []
+                while True:
+                    try:
+                        got.append(sess.run(nxt))
+                    except tf.errors.OutOfRangeError:
+                        break
+                assert got == want
+        one_shot = D.range(3).map(lambda x: x + scale).make_one_shot_iterator().get_next()
+        with tf.Session() as sess:
+            assert sess.run(one_shot) == 10
+        with pytest.raises(ValueError, match="Cannot capture a placeholder"):
+            D.range(3).map(lambda x: x + low).make_one_shot_iterator()

@@ -63,7 +63,9 @@ class IterationContext:
         return int(np.asarray(self.value(param)))
 
     def child(self, values: dict[Tensor, Any]) -> "IterationContext":
-        return IterationContext(values, shared=self)
+        """A context for a dataset made per element (``flat_map``): its own captures, and
+        the outer ones its functions may read."""
+        return IterationContext({**self.values, **values}, shared=self)
 
     def session(self, fn: "TracedFunction") -> Any:
         sess = self.sessions.get(id(fn))
@@ -600,13 +602,34 @@ class TextLineDataset(DatasetV1):
 
 
 # ----- functions traced into private graphs ---------------------------------------------------
+class _FunctionGraph(Graph):
+    """The private graph of a traced function: a tensor of another graph used in it becomes
+    a placeholder here, fed with the outer tensor's value (a capture of the dataset)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outer: list[Tensor] = []
+        self.outer_placeholders: list[Tensor] = []
+
+    def _capture_outer(self, tensor: Tensor) -> Tensor:
+        from ..array_ops import placeholder
+        for outer, inner in zip(self.outer, self.outer_placeholders):
+            if outer is tensor:
+                return inner
+        with self.as_default(), self.name_scope(None):
+            inner = placeholder(tensor.dtype, tensor.shape, name="captured_input")
+        self.outer.append(tensor)
+        self.outer_placeholders.append(inner)
+        return inner
+
+
 class TracedFunction:
     """A user function traced once on placeholders of its input's element spec."""
 
     def __init__(self, func: Callable[..., Any], structure: Any, what: str,
                  returns_dataset: bool = False) -> None:
         from ..array_ops import placeholder
-        self.graph = Graph()
+        self.graph = _FunctionGraph()
         with self.graph.as_default():
             self.placeholders = [placeholder(s.dtype, s.shape, name=f"args_{i}")
                                  for i, s in enumerate(st.flatten(structure))]
@@ -617,7 +640,11 @@ class TracedFunction:
                     raise TypeError(f"The `map_func` argument must return a `Dataset` object. "
                                     f"Got {type(result)}.")
                 self.dataset: Optional[DatasetV1] = result
-                self.fetches = result._captures()
+                captures = result._captures()
+                self.fetches = [t for t in captures if t.graph is self.graph]
+                for t in captures:
+                    if t.graph is not self.graph:
+                        self.graph._capture_outer(t)  # read from the outer iteration
                 self.output_structure = result._structure
             else:
                 self.dataset = None
@@ -632,7 +659,10 @@ class TracedFunction:
         if not self.fetches:
             return []
         sess = ctx.session(self)
-        values = sess.run(self.fetches, feed_dict=dict(zip(self.placeholders, element)))
+        feeds = dict(zip(self.placeholders, element))
+        feeds.update((inner, ctx.value(outer)) for outer, inner in
+                     zip(self.graph.outer, self.graph.outer_placeholders))
+        values = sess.run(self.fetches, feed_dict=feeds)
         return [st.as_component(v, t.dtype) for v, t in zip(values, self.fetches)]
 
 
@@ -926,6 +956,9 @@ class _MapDataset(DatasetV1):
         self._fn = TracedFunction(map_func, input_dataset._structure, "map_func")
         super().__init__([input_dataset], self._fn.output_structure)
 
+    def _own_captures(self) -> list[Tensor]:
+        return list(self._fn.graph.outer)
+
     def _iter(self, ctx: IterationContext) -> Iterator[Element]:
         for element in self._inputs[0]._iter(ctx):
             yield self._fn.run(ctx, element)
@@ -940,6 +973,9 @@ class _FilterDataset(DatasetV1):
             raise ValueError(f"Invalid `predicate`. `predicate` must return a `tf.bool` scalar "
                              f"tensor, but its return type is {_spec_text(out)}.")
         super().__init__([input_dataset], input_dataset._structure)
+
+    def _own_captures(self) -> list[Tensor]:
+        return list(self._fn.graph.outer)
 
     def _iter(self, ctx: IterationContext) -> Iterator[Element]:
         for element in self._inputs[0]._iter(ctx):
@@ -965,7 +1001,8 @@ class _InterleaveDataset(DatasetV1):
         super().__init__([input_dataset], self._fn.output_structure)
 
     def _own_captures(self) -> list[Tensor]:
-        return [p for p in (self._cycle, self._block) if isinstance(p, Tensor)]
+        return [p for p in (self._cycle, self._block) if isinstance(p, Tensor)] + list(
+            self._fn.graph.outer)
 
     def _inner(self, ctx: IterationContext, element: Element) -> Iterator[Element]:
         dataset = self._fn.dataset
