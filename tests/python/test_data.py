@@ -25,15 +25,20 @@ def collect(dataset: Any, feed: Any = None, limit: int = 1000) -> list[Any]:
         made = dataset() if callable(dataset) else dataset
         iterator = tf.data.make_initializable_iterator(made)
         nxt = iterator.get_next()
-        out = []
         with tf.Session() as sess:
             sess.run(iterator.initializer, feed)
-            for _ in range(limit):
-                try:
-                    out.append(sess.run(nxt))
-                except tf.errors.OutOfRangeError:
-                    break
-        return out
+            return drain(sess, nxt, limit)
+
+
+def drain(sess: Any, nxt: Any, limit: int = 1000) -> list[Any]:
+    """Runs ``nxt`` until the end of its sequence (at most ``limit`` times)."""
+    out = []
+    for _ in range(limit):
+        try:
+            out.append(sess.run(nxt))
+        except tf.errors.OutOfRangeError:
+            break
+    return out
 
 
 def values(elements: list[Any]) -> list[Any]:
@@ -229,13 +234,7 @@ def test_from_generator():
         with tf.Session() as sess:
             for k in (2, 3):
                 sess.run(it.initializer, {n: k})
-                got = []
-                while True:
-                    try:
-                        got.append(sess.run(nxt))
-                    except tf.errors.OutOfRangeError:
-                        break
-                assert got == list(range(k))
+                assert drain(sess, nxt) == list(range(k))
     assert D.from_generator(lambda: iter([1]), tf.int64).output_shapes == tf.TensorShape(None)
 
 
@@ -593,13 +592,7 @@ def test_functions_capture_outer_tensors():
         with tf.Session() as sess:
             for bound, want in ((20, [10, 20, 30, 40]), (40, [10, 20])):
                 sess.run(it.initializer, {low: bound})
-                got = []
-                while True:
-                    try:
-                        got.append(sess.run(nxt))
-                    except tf.errors.OutOfRangeError:
-                        break
-                assert got == want
+                assert drain(sess, nxt) == want
         one_shot = D.range(3).map(lambda x: x + scale).make_one_shot_iterator().get_next()
         with tf.Session() as sess:
             assert sess.run(one_shot) == 10
