@@ -125,6 +125,7 @@ _NATIVE += ["summary", "Summary", "SummaryMetadata", "HistogramProto", "Event", 
 _NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
             "self_adjoint_eigvals", "qr", "svd"]
 _NATIVE += ["TensorArray"]
+_NATIVE += ["data"]
 
 __all__ = _PURE + _NATIVE
 
@@ -255,6 +256,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import eigvalsh as self_adjoint_eigvals
     from .linalg import qr, svd
     from .tensor_array_ops import TensorArray
+    from . import data
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -176,6 +176,11 @@ class Graph:
         """Adds one op. ``name`` ending in "/" is an exact (already unique) name."""
         if any(getattr(t, "_is_eager", False) for t in inputs):
             inputs = [self._capture(t) if t._is_eager else t for t in inputs]
+        capture_outer = getattr(self, "_capture_outer", None)
+        if capture_outer is not None:
+            # A graph traced for a function (tf.data's map_func) takes outer tensors as inputs.
+            inputs = [capture_outer(t) if isinstance(t, Tensor) and t.graph is not self else t
+                      for t in inputs]
         for t in inputs:
             if not isinstance(t, Tensor):
                 raise TypeError(f"Expected a Tensor as input of {op_type}, got {t!r}")
@@ -733,10 +738,13 @@ def _graph_of(values: Iterable[Any]) -> Optional[Graph]:
     """The one graph the graph elements among ``values`` belong to (ValueError if several)."""
     first: Any = None
     graph: Optional[Graph] = None
+    capturing = getattr(get_default_graph(), "_capture_outer", None) is not None
     for v in values:
         element: Any = v
         if getattr(v, "_is_eager", False):
             continue  # an eager value belongs to whatever graph uses it
+        if capturing and isinstance(v, Tensor) and v.graph is not get_default_graph():
+            continue  # an outer tensor becomes an input of the function being traced
         if not isinstance(v, (Tensor, Operation)):
             element = getattr(v, "values", None)  # IndexedSlices
             if not isinstance(element, Tensor):

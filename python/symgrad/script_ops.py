@@ -75,7 +75,9 @@ def _forget_tokens(tokens: list[str]) -> None:
         _symgrad.unregister_host_callback(token)
 
 
-def _register(graph: Graph, func: Callable[..., Any]) -> str:
+def _register(graph: Graph, func: Callable[..., Any], wrap: bool = True) -> str:
+    """Registers ``func`` for a new token kept until ``graph`` is collected; ``wrap=False``
+    registers a callback that already takes and returns lists of arrays."""
     with _TOKENS_LOCK:
         token = f"pyfunc_{next(_TOKENS)}"
     tokens = getattr(graph, "_symgrad_py_func_tokens", None)
@@ -84,7 +86,7 @@ def _register(graph: Graph, func: Callable[..., Any]) -> str:
         setattr(graph, "_symgrad_py_func_tokens", tokens)
         weakref.finalize(graph, _forget_tokens, tokens)
     tokens.append(token)
-    _symgrad.register_host_callback(token, _callback(func))
+    _symgrad.register_host_callback(token, _callback(func) if wrap else func)
     return token
 
 

@@ -32,6 +32,22 @@ def get_default_session() -> Optional["Session"]:
 
 
 # ----- fetch structures -----
+class _RunningSessions(threading.local):
+    def __init__(self) -> None:
+        self.stack: list["Session"] = []
+
+
+_running_sessions = _RunningSessions()
+
+
+def _running_session() -> Optional["Session"]:
+    """The session whose ``run`` is executing on this thread, innermost first: host ops that
+    keep per-session state (dataset iterators) find their session by it. The executor runs
+    ops on the calling thread, so a callback sees the run that called it."""
+    stack = _running_sessions.stack
+    return stack[-1] if stack else None
+
+
 class _FetchPlan:
     """Flattens a nest of fetches into unique graph elements and rebuilds the results."""
 
@@ -195,6 +211,7 @@ class Session:
         if not to_compute and not plan.targets:
             computed: list[Any] = []
         else:
+            _running_sessions.stack.append(self)
             try:
                 computed = self._native.run(
                     [t._ref for t in to_compute], [op._id for op in plan.targets],
@@ -202,6 +219,8 @@ class Session:
             except OpError as error:
                 self._attach_op(error)
                 raise
+            finally:
+                _running_sessions.stack.pop()
         by_tensor = dict(zip(to_compute, computed))
         values = [_as_result(feeds[t] if t in feeds else by_tensor[t]) for t in plan.tensors]
         return plan.rebuild(values)

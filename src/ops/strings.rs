@@ -74,6 +74,9 @@ const TAKES_STRINGS: &[&str] = &[
     "MergeSummary",
     "ImageSummary",
     "AudioSummaryV2",
+    // Python callbacks take any dtype (dataset iterator handles and text elements are strings).
+    "PyFunc",
+    "PyFuncStateless",
 ];
 
 /// TF's build-time type error for a string input to an op without a string kernel.
