@@ -263,7 +263,9 @@ impl Value {
     }
 
     /// Converts to another dtype as `numpy.astype` does for these types (float→int
-    /// truncates toward zero, anything→bool is `!= 0`). Strings have no numeric value: TF's
+    /// truncates toward zero, anything→bool is `!= 0`; a float out of the integer's range,
+    /// or NaN, converts as C++ does on x86-64, which TF's CPU kernel and numpy both show:
+    /// see `c_cast_i32`). Strings have no numeric value: TF's
     /// Cast rejects them when the op is built, so here they convert to the target's zeros.
     pub fn cast(&self, to: DType) -> Value {
         if self.dtype() == to {
@@ -299,6 +301,29 @@ impl Value {
                 DType::I32 => Value::from_vec(&shape, wide.iter().map(|&x| x as i32).collect()),
                 DType::I64 => Value::from_vec(&shape, wide),
                 _ => Value::from_vec(&shape, wide.iter().map(|&x| x as u8).collect()),
+            };
+            if let Ok(v) = v {
+                return v;
+            }
+        }
+        if let (Value::F32(_) | Value::F64(_), true) = (self, to.is_integer()) {
+            let shape = self.shape().to_vec();
+            let xs = self.to_f64_vec();
+            let v = match to {
+                DType::I64 => Value::from_vec(&shape, xs.into_iter().map(c_cast_i64).collect()),
+                DType::I32 => Value::from_vec(&shape, xs.into_iter().map(c_cast_i32).collect()),
+                DType::I16 => Value::from_vec(
+                    &shape,
+                    xs.into_iter().map(|x| c_cast_i32(x) as i16).collect(),
+                ),
+                DType::I8 => Value::from_vec(
+                    &shape,
+                    xs.into_iter().map(|x| c_cast_i32(x) as i8).collect(),
+                ),
+                _ => Value::from_vec(
+                    &shape,
+                    xs.into_iter().map(|x| c_cast_i32(x) as u8).collect(),
+                ),
             };
             if let Ok(v) = v {
                 return v;
@@ -447,4 +472,26 @@ pub fn zero<T: Zero>() -> T {
 }
 pub fn one<T: One>() -> T {
     T::one()
+}
+
+/// C++'s `static_cast<int32_t>(double)` on x86-64 (`cvttsd2si`), which TF's `Cast` kernel
+/// compiles to: truncation toward zero, and for NaN or a value out of range the "integer
+/// indefinite" `i32::MIN` (Rust's `as` saturates instead). TF's casts to the narrower
+/// integer types keep the low bits of this result (300.7 → 44 as uint8, inf → 0).
+fn c_cast_i32(x: f64) -> i32 {
+    // -2**31 - 1 itself saturates to i32::MIN, the same answer.
+    if (-2_147_483_649.0..2_147_483_648.0).contains(&x) {
+        x as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// `c_cast_i32` for int64: NaN or out of range gives `i64::MIN`.
+fn c_cast_i64(x: f64) -> i64 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) {
+        x as i64
+    } else {
+        i64::MIN
+    }
 }

@@ -244,3 +244,23 @@ def test_reduce_all_of_unknown_rank_is_scalar(g):
 def test_lists_of_arrays_keep_numpy_dtype(g):
     t = tf.convert_to_tensor([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
     assert t.dtype is tf.float64 and t.shape == [2, 2]
+
+
+def test_cast_of_out_of_range_floats_to_ints_as_tf_cpu():
+    # TF 2.21's CPU Cast (C++ conversion on x86-64): NaN and out-of-range values give the
+    # type's "integer indefinite" minimum; narrow types keep the low bits of the int32 result.
+    v = np.array([np.inf, -np.inf, np.nan, 3e9, -3e9, 300.7, -1.5, 2147483520.0,
+                  -2147483648.0], np.float32)
+    expected = {
+        tf.int32: [-2147483648] * 5 + [300, -1, 2147483520, -2147483648],
+        tf.int64: [-9223372036854775808] * 3 + [3000000000, -3000000000, 300, -1,
+                                                 2147483520, -2147483648],
+        tf.uint8: [0, 0, 0, 0, 0, 44, 255, 128, 0],
+        tf.int8: [0, 0, 0, 0, 0, 44, -1, -128, 0],
+        tf.int16: [0, 0, 0, 0, 0, 300, -1, -128, 0],
+    }
+    with tf.Graph().as_default(), tf.Session() as sess:
+        for src in (v, v.astype(np.float64)):
+            x = tf.constant(src)
+            for dtype, want in expected.items():
+                assert sess.run(tf.cast(x, dtype)).tolist() == want, (src.dtype, dtype)
