@@ -290,43 +290,35 @@ impl Value {
                 DType::Str => Value::zeros(DType::Str, a.shape()),
             }
         }
-        // Integer-to-integer casts wrap like C (numpy's astype); going through f64 would
-        // saturate instead, so handle them on i64.
-        if self.dtype().is_integer() && to.is_integer() {
-            let wide: Vec<i64> = self.to_i64_vec_unchecked();
-            let shape = self.shape().to_vec();
-            let v = match to {
-                DType::I8 => Value::from_vec(&shape, wide.iter().map(|&x| x as i8).collect()),
-                DType::I16 => Value::from_vec(&shape, wide.iter().map(|&x| x as i16).collect()),
-                DType::I32 => Value::from_vec(&shape, wide.iter().map(|&x| x as i32).collect()),
-                DType::I64 => Value::from_vec(&shape, wide),
-                _ => Value::from_vec(&shape, wide.iter().map(|&x| x as u8).collect()),
+        // Casts to integers go through i64 and wrap to the narrow type like C (numpy's
+        // astype); going through f64 would saturate instead. Floats take C's conversion
+        // first (`c_cast_i32`: int64 directly, narrower types through int32).
+        if to.is_integer() {
+            let wide: Option<Vec<i64>> = match self {
+                Value::F32(_) | Value::F64(_) if to == DType::I64 => {
+                    Some(self.to_f64_vec().into_iter().map(c_cast_i64).collect())
+                }
+                Value::F32(_) | Value::F64(_) => Some(
+                    self.to_f64_vec()
+                        .into_iter()
+                        .map(|x| c_cast_i32(x) as i64)
+                        .collect(),
+                ),
+                _ if self.dtype().is_integer() => Some(self.to_i64_vec_unchecked()),
+                _ => None,
             };
-            if let Ok(v) = v {
-                return v;
-            }
-        }
-        if let (Value::F32(_) | Value::F64(_), true) = (self, to.is_integer()) {
-            let shape = self.shape().to_vec();
-            let xs = self.to_f64_vec();
-            let v = match to {
-                DType::I64 => Value::from_vec(&shape, xs.into_iter().map(c_cast_i64).collect()),
-                DType::I32 => Value::from_vec(&shape, xs.into_iter().map(c_cast_i32).collect()),
-                DType::I16 => Value::from_vec(
-                    &shape,
-                    xs.into_iter().map(|x| c_cast_i32(x) as i16).collect(),
-                ),
-                DType::I8 => Value::from_vec(
-                    &shape,
-                    xs.into_iter().map(|x| c_cast_i32(x) as i8).collect(),
-                ),
-                _ => Value::from_vec(
-                    &shape,
-                    xs.into_iter().map(|x| c_cast_i32(x) as u8).collect(),
-                ),
-            };
-            if let Ok(v) = v {
-                return v;
+            if let Some(wide) = wide {
+                let shape = self.shape().to_vec();
+                let v = match to {
+                    DType::I8 => Value::from_vec(&shape, wide.iter().map(|&x| x as i8).collect()),
+                    DType::I16 => Value::from_vec(&shape, wide.iter().map(|&x| x as i16).collect()),
+                    DType::I32 => Value::from_vec(&shape, wide.iter().map(|&x| x as i32).collect()),
+                    DType::I64 => Value::from_vec(&shape, wide),
+                    _ => Value::from_vec(&shape, wide.iter().map(|&x| x as u8).collect()),
+                };
+                if let Ok(v) = v {
+                    return v;
+                }
             }
         }
         with_fixed!(self, Value::zeros(to, self.shape()), a => from_src(a, to))
