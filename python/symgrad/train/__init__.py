@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .learning_rate_decay import exponential_decay
+from .learning_rate_decay import (cosine_decay, cosine_decay_restarts, exponential_decay,
+                                  inverse_time_decay, linear_cosine_decay, natural_exp_decay,
+                                  noisy_linear_cosine_decay, piecewise_constant,
+                                  polynomial_decay)
 from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,
                         MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
                         get_global_step, get_or_create_global_step, global_step)
@@ -17,3 +20,6 @@ __all__ = [
     "get_checkpoint_state", "checkpoint_exists", "CheckpointState", "exponential_decay",
 ]
 __all__ += ["summary_iterator", "write_graph"]
+__all__ += ["piecewise_constant", "polynomial_decay", "natural_exp_decay", "inverse_time_decay",
+            "cosine_decay", "cosine_decay_restarts", "linear_cosine_decay",
+            "noisy_linear_cosine_decay"]
