@@ -78,7 +78,7 @@ _NATIVE = [
     "ones_initializer", "constant_initializer", "random_normal_initializer",
     "truncated_normal_initializer", "random_uniform_initializer",
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
-    "initializers", "train", "global_norm",
+    "initializers", "train", "global_norm", "moving_average_variables",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
@@ -257,6 +257,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import qr, svd
     from .tensor_array_ops import TensorArray
     from . import data
+    from .train.moving_averages import moving_average_variables
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

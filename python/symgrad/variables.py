@@ -48,6 +48,7 @@ class GraphKeys:
     REGULARIZATION_LOSSES = "regularization_losses"
     SAVERS = "savers"
     SUMMARIES = "summaries"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:

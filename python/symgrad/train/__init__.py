@@ -23,3 +23,5 @@ __all__ += ["summary_iterator", "write_graph"]
 __all__ += ["piecewise_constant", "polynomial_decay", "natural_exp_decay", "inverse_time_decay",
             "cosine_decay", "cosine_decay_restarts", "linear_cosine_decay",
             "noisy_linear_cosine_decay"]
+from .moving_averages import ExponentialMovingAverage
+__all__ += ["ExponentialMovingAverage"]
