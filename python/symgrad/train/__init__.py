@@ -25,3 +25,7 @@ __all__ += ["piecewise_constant", "polynomial_decay", "natural_exp_decay", "inve
             "noisy_linear_cosine_decay"]
 from .moving_averages import ExponentialMovingAverage
 __all__ += ["ExponentialMovingAverage"]
+from .extra_optimizers import (AdadeltaOptimizer, AdagradDAOptimizer, FtrlOptimizer,
+                               ProximalAdagradOptimizer, ProximalGradientDescentOptimizer)
+__all__ += ["AdadeltaOptimizer", "FtrlOptimizer", "ProximalGradientDescentOptimizer",
+            "ProximalAdagradOptimizer", "AdagradDAOptimizer"]

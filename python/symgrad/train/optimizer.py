@@ -207,7 +207,10 @@ class Optimizer:
             out.extend(slots.values())
         return sorted(out, key=lambda v: v.name)
 
-    def _slot(self, var: Variable, initializer: Any, slot_name: str) -> Variable:
+    def _slot(self, var: Variable, initializer: Any, slot_name: str,
+              var_suffix: Optional[str] = None) -> Variable:
+        """The slot ``slot_name`` of ``var``: a variable ``<var>/<var_suffix>`` (default the
+        optimizer's name; TF uniquifies a repeated suffix with ``_1``...)."""
         slots = self._slots.setdefault(slot_name, {})
         key = _var_key(var)
         existing = slots.get(key)
@@ -217,7 +220,7 @@ class Optimizer:
                 value: Any = lambda: initializer(var.shape, dtype=var.dtype)  # noqa: E731
             else:
                 value = initializer(var.shape, dtype=var.dtype)
-            existing = _root_variable(value, f"{key}/{self._name}")
+            existing = _root_variable(value, f"{key}/{var_suffix or self._name}")
             slots[key] = existing
         return existing
 
