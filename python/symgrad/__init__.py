@@ -79,6 +79,7 @@ _NATIVE = [
     "truncated_normal_initializer", "random_uniform_initializer",
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
     "initializers", "train", "global_norm", "moving_average_variables",
+    "tables_initializer", "report_uninitialized_variables",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
@@ -258,6 +259,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .tensor_array_ops import TensorArray
     from . import data
     from .train.moving_averages import moving_average_variables
+    from .train.monitored_session import report_uninitialized_variables, tables_initializer
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

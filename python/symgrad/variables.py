@@ -49,6 +49,12 @@ class GraphKeys:
     SAVERS = "savers"
     SUMMARIES = "summaries"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    INIT_OP = "init_op"
+    LOCAL_INIT_OP = "local_init_op"
+    READY_OP = "ready_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    SUMMARY_OP = "summary_op"
+    TABLE_INITIALIZERS = "table_initializer"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:

@@ -29,3 +29,16 @@ from .extra_optimizers import (AdadeltaOptimizer, AdagradDAOptimizer, FtrlOptimi
                                ProximalAdagradOptimizer, ProximalGradientDescentOptimizer)
 __all__ += ["AdadeltaOptimizer", "FtrlOptimizer", "ProximalGradientDescentOptimizer",
             "ProximalAdagradOptimizer", "AdagradDAOptimizer"]
+from .session_run_hooks import (CheckpointSaverHook, CheckpointSaverListener, FeedFnHook,
+                                FinalOpsHook, LoggingTensorHook, NanLossDuringTrainingError,
+                                NanTensorHook, SecondOrStepTimer, SessionRunArgs,
+                                SessionRunContext, SessionRunHook, SessionRunValues,
+                                StepCounterHook, StopAtStepHook, SummarySaverHook)
+from .monitored_session import (ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession,
+                                Scaffold, SessionCreator, SingularMonitoredSession)
+__all__ += ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
+            "SecondOrStepTimer", "StopAtStepHook", "LoggingTensorHook", "NanTensorHook",
+            "NanLossDuringTrainingError", "CheckpointSaverHook", "CheckpointSaverListener",
+            "StepCounterHook", "SummarySaverHook", "FinalOpsHook", "FeedFnHook", "Scaffold",
+            "SessionCreator", "ChiefSessionCreator", "MonitoredSession",
+            "SingularMonitoredSession", "MonitoredTrainingSession"]

@@ -152,6 +152,11 @@ class Saver:
     def last_checkpoints(self) -> list[str]:
         return list(self._last)
 
+    def recover_last_checkpoints(self, checkpoint_paths: Sequence[str]) -> None:
+        """Takes over the existing ``checkpoint_paths`` (oldest first) as the kept
+        checkpoints, so ``max_to_keep`` also deletes those a previous run wrote."""
+        self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
+
     def save(self, sess: Any, save_path: str, global_step: Any = None,
              latest_filename: Optional[str] = None, meta_graph_suffix: str = "meta",
              write_meta_graph: bool = True, write_state: bool = True,
