@@ -255,3 +255,19 @@ def test_init_fn_runs_when_there_is_no_checkpoint():
         scaffold = tf.train.Scaffold(init_fn=lambda sc, sess: sess.run(v.assign(7.0)))
         with tf.train.SingularMonitoredSession(scaffold=scaffold) as sess:
             assert sess.run(v) == 7.0
+
+
+def test_global_step_waiter_hook_waits_for_the_step():
+    with tf.Graph().as_default():
+        step = tf.train.get_or_create_global_step()
+        bump = tf.assign_add(step, 1)
+        with tf.train.MonitoredSession(hooks=[tf.train.GlobalStepWaiterHook(0)]) as sess:
+            sess.run(bump)
+        with tf.Session() as raw:
+            raw.run(step.initializer)
+            raw.run(step.assign(3))
+            hook = tf.train.GlobalStepWaiterHook(2)
+            hook.begin()
+            context = tf.train.SessionRunContext(tf.train.SessionRunArgs(None), raw)
+            assert hook.before_run(context) is None
+            assert hook._worker_is_started

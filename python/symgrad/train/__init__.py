@@ -34,6 +34,7 @@ from .session_run_hooks import (CheckpointSaverHook, CheckpointSaverListener, Fe
                                 NanTensorHook, SecondOrStepTimer, SessionRunArgs,
                                 SessionRunContext, SessionRunHook, SessionRunValues,
                                 StepCounterHook, StopAtStepHook, SummarySaverHook)
+from .session_run_hooks import GlobalStepWaiterHook
 from .monitored_session import (ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession,
                                 Scaffold, SessionCreator, SingularMonitoredSession)
 __all__ += ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
@@ -42,3 +43,4 @@ __all__ += ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRun
             "StepCounterHook", "SummarySaverHook", "FinalOpsHook", "FeedFnHook", "Scaffold",
             "SessionCreator", "ChiefSessionCreator", "MonitoredSession",
             "SingularMonitoredSession", "MonitoredTrainingSession"]
+__all__ += ["GlobalStepWaiterHook"]

@@ -24,6 +24,7 @@ __all__ = [
     "SecondOrStepTimer", "StopAtStepHook", "LoggingTensorHook", "NanTensorHook",
     "NanLossDuringTrainingError", "CheckpointSaverHook", "CheckpointSaverListener",
     "StepCounterHook", "SummarySaverHook", "FinalOpsHook", "FeedFnHook",
+    "GlobalStepWaiterHook",
 ]
 
 
@@ -555,3 +556,35 @@ class FeedFnHook(SessionRunHook):
 
     def before_run(self, run_context: SessionRunContext) -> SessionRunArgs:
         return SessionRunArgs(fetches=None, feed_dict=self.feed_fn())
+
+
+class GlobalStepWaiterHook(SessionRunHook):
+    """Holds the first run until the global step reaches ``wait_until_step`` (polling every
+    half second), for workers that start after the chief."""
+
+    def __init__(self, wait_until_step: int) -> None:
+        self._wait_until_step = wait_until_step
+
+    def begin(self) -> None:
+        self._worker_is_started = False
+        self._global_step = _global_step_or_fail("_GlobalStepWaiterHook")
+
+    def before_run(self, run_context: SessionRunContext) -> None:
+        if self._worker_is_started:
+            return None
+        if self._wait_until_step <= 0:
+            self._worker_is_started = True
+            return None
+        logging.info("Waiting for global step %d before starting training.",
+                     self._wait_until_step)
+        last_logged_step = 0
+        while True:
+            current_step = int(run_context.session.run(self._global_step))
+            if current_step >= self._wait_until_step:
+                self._worker_is_started = True
+                return None
+            if current_step - last_logged_step > 1000:
+                logging.info("Waiting for global step %d before starting training. Current "
+                             "step is %d.", self._wait_until_step, current_step)
+                last_logged_step = current_step
+            time.sleep(0.5)
