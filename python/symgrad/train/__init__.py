@@ -44,3 +44,7 @@ __all__ += ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRun
             "SessionCreator", "ChiefSessionCreator", "MonitoredSession",
             "SingularMonitoredSession", "MonitoredTrainingSession"]
 __all__ += ["GlobalStepWaiterHook"]
+from .checkpoint_utils import (CheckpointReader, NewCheckpointReader, init_from_checkpoint,
+                               list_variables, load_checkpoint, load_variable)
+__all__ += ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "load_variable",
+            "list_variables", "init_from_checkpoint"]
