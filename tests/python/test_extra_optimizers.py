@@ -517,3 +517,108 @@ def test_sparse_update_leaves_untouched_rows_alone():
             got = s.run(x)
     np.testing.assert_array_equal(got[1:], np.array(EMBEDDING0, np.float32)[1:])
     assert not np.array_equal(got[0], np.array(EMBEDDING0, np.float32)[0])
+
+
+class _RefStyleMomentum(tf.train.Optimizer):
+    """A subclass written as TF 1 programs write them (ref-variable hooks, TF's slot API)."""
+
+    def __init__(self, learning_rate, use_locking=False, name="RefStyle"):
+        super().__init__(use_locking, name)
+        self._lr = learning_rate
+
+    def _prepare(self):
+        self._lr_t = tf.convert_to_tensor(self._call_if_callable(self._lr),
+                                          name="learning_rate")
+
+    def _create_slots(self, var_list):
+        first = min(var_list, key=lambda v: v.name)
+        self._create_non_slot_variable(initial_value=1.0, name="steps", colocate_with=first)
+        for v in var_list:
+            self._zeros_slot(v, "m", self._name)
+            self._get_or_make_slot(v, tf.ones(v.shape, dtype=v.dtype), "ones", "Ones")
+
+    def _apply_dense(self, grad, var):
+        m = self.get_slot(var, "m")
+        m_t = tf.assign(m, m * 0.5 + grad)
+        return tf.group(tf.assign_sub(var, tf.cast(self._lr_t, var.dtype.base_dtype) * m_t))
+
+    def _apply_sparse(self, grad, var):
+        # Receives deduplicated slices, as TF's default `_apply_sparse_duplicate_indices`
+        # passes them.
+        self.seen_indices = grad.indices
+        return self._apply_dense(tf.convert_to_tensor(grad), var)
+
+    def _finish(self, update_ops, name_scope):
+        steps = self._get_non_slot_variable("steps", graph=tf.get_default_graph())
+        with tf.control_dependencies(update_ops):
+            bump = tf.assign_add(steps, 1.0)
+        return tf.group(*update_ops, bump, name=name_scope)
+
+
+class _ResourceStyleSgd(tf.train.Optimizer):
+    """A subclass with only TF's resource-variable hooks."""
+
+    def __init__(self, learning_rate):
+        super().__init__(False, "ResourceStyle")
+        self._lr = learning_rate
+
+    def _resource_apply_dense(self, grad, handle):
+        return handle.assign_sub(self._lr * grad, read_value=False)
+
+    def _resource_apply_sparse(self, grad, handle, indices):
+        return tf.scatter_sub(handle, indices, self._lr * grad)
+
+
+def test_tf_style_subclasses():
+    with tf.Graph().as_default():
+        x = tf.Variable([1.0, 2.0, 3.0], name="x")
+        opt = _RefStyleMomentum(0.1)
+        train = opt.minimize(tf.reduce_sum(x * x))
+        emb = tf.Variable([[1.0], [2.0], [3.0]], name="emb")
+        sparse_train = opt.minimize(tf.reduce_sum(tf.gather(emb, [2, 0, 2])))
+        assert opt.get_slot(x, "m").name == "x/RefStyle:0"
+        assert opt.get_slot(x, "ones").name == "x/Ones:0"
+        assert opt._get_non_slot_variable("steps").name == "steps:0"
+        assert opt._get_non_slot_variable("steps").dtype == tf.float32
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            s.run(train)
+            s.run(train)
+            got_x = s.run(x)
+            s.run(sparse_train)
+            got_emb, steps, ones, seen = s.run([emb, opt._get_non_slot_variable("steps"),
+                                                opt.get_slot(x, "ones"), opt.seen_indices])
+    # m = g, then 0.5 m + g'; x -= 0.1 m.
+    x0 = np.array([1.0, 2.0, 3.0])
+    x1 = x0 - 0.1 * 2 * x0
+    x2 = x1 - 0.1 * (0.5 * 2 * x0 + 2 * x1)
+    np.testing.assert_allclose(got_x, x2, rtol=1e-6)
+    # Rows 2 (twice) and 0: summed to 2 and 1 before `_apply_sparse`.
+    assert sorted(seen.tolist()) == [0, 2]
+    np.testing.assert_allclose(got_emb.ravel(), [0.9, 2.0, 2.8], rtol=1e-6)
+    assert steps == 4.0
+    np.testing.assert_array_equal(ones, [1.0, 1.0, 1.0])
+
+    with tf.Graph().as_default():
+        w = tf.Variable([1.0, 1.0])
+        emb = tf.Variable([[1.0], [1.0]])
+        opt = _ResourceStyleSgd(0.5)
+        train = opt.minimize(tf.reduce_sum(w * w) + tf.reduce_sum(tf.gather(emb, [1, 1])))
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            s.run(train)
+            np.testing.assert_allclose(s.run(w), [0.0, 0.0])
+            np.testing.assert_allclose(s.run(emb).ravel(), [1.0, 0.0])
+
+
+def test_adam_beta_accumulators():
+    with tf.Graph().as_default():
+        x = tf.Variable([1.0])
+        opt = tf.train.AdamOptimizer(0.1, beta1=0.8, beta2=0.9)
+        train = opt.minimize(tf.reduce_sum(x * x))
+        b1, b2 = opt._get_beta_accumulators()
+        assert (b1.name, b2.name) == ("beta1_power:0", "beta2_power:0")
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            s.run(train)
+            np.testing.assert_allclose(s.run([b1, b2]), [0.64, 0.81], rtol=1e-6)

@@ -54,7 +54,8 @@ class _KernelOptimizer(Optimizer):
             writes.append(var.assign(new_value, read_value=False))
         return group(*writes)
 
-    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices,
+                                        var: Variable) -> Operation:
         slot_vars = self._slot_variables(var)
         values, indices = _dedup(grad)
         reads = [_rows(var, indices)] + [_rows(s, indices) for s in slot_vars]
