@@ -198,3 +198,20 @@ def test_schedule_drives_an_optimizer():
                 got.append(float(s.run(x)))
     # x -= lr * 2x: steps 0,1,2 use 0.5 (x -> 0), step 3 uses 0.25.
     assert got == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_eager_schedules_are_callables_of_the_current_step():
+    with tf.eager_mode():
+        step = tf.Variable(0, dtype=tf.int64, trainable=False)
+        lr = tf.train.exponential_decay(0.5, step, 1, 0.5)
+        assert callable(lr)
+        assert float(lr()) == 0.5
+        step.assign_add(2)
+        assert float(lr()) == 0.125
+        pw = tf.train.piecewise_constant(step, [1], [1.0, 2.0])
+        assert float(pw()) == 2.0
+        # An optimizer evaluates it at every step.
+        x = tf.Variable(1.0)
+        opt = tf.train.GradientDescentOptimizer(lr)
+        opt.minimize(lambda: x * x)
+        assert float(x.numpy()) == 1.0 - 0.125 * 2.0

@@ -6,8 +6,9 @@ the same name scopes, the same ops in the same order, the rate in ``learning_rat
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 from .. import dtypes as _dtypes
 from ..constant_op import constant, convert_to_tensor
@@ -18,6 +19,22 @@ from ..math_ops import (add, cast, ceil, cos, divide, equal, exp, floor, log, mi
 __all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay", "natural_exp_decay",
            "inverse_time_decay", "cosine_decay", "cosine_decay_restarts",
            "linear_cosine_decay", "noisy_linear_cosine_decay"]
+
+
+_Schedule = TypeVar("_Schedule", bound=Callable[..., Any])
+
+
+def _callable_when_eager(schedule: _Schedule) -> _Schedule:
+    """TF's eager behaviour: executing eagerly, a schedule returns a function of no
+    arguments that computes the rate from the step's current value each time it is
+    called (optimizers call it at every step)."""
+    @functools.wraps(schedule)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        from ..eager import executing_eagerly
+        if executing_eagerly():
+            return functools.partial(schedule, *args, **kwargs)
+        return schedule(*args, **kwargs)
+    return build  # type: ignore[return-value]
 
 
 def _require_step(global_step: Any) -> None:
@@ -44,6 +61,7 @@ def _decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: A
         return multiply(lr, _pow(rate, p), name=scope)
 
 
+@_callable_when_eager
 def exponential_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
                       staircase: bool = False, name: Optional[str] = None) -> Tensor:
     """``learning_rate * decay_rate ** (global_step / decay_steps)``; with ``staircase`` the
@@ -52,6 +70,7 @@ def exponential_decay(learning_rate: Any, global_step: Any, decay_steps: Any, de
     return _decay(learning_rate, global_step, decay_steps, decay_rate, staircase, name)
 
 
+@_callable_when_eager
 def natural_exp_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
                       staircase: bool = False, name: Optional[str] = None) -> Tensor:
     """``learning_rate * exp(-decay_rate * global_step / decay_steps)``: TF builds it as an
@@ -61,6 +80,7 @@ def natural_exp_decay(learning_rate: Any, global_step: Any, decay_steps: Any, de
     return _decay(learning_rate, global_step, decay_steps, natural_rate, staircase, name)
 
 
+@_callable_when_eager
 def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any],
                        name: Optional[str] = None) -> Tensor:
     """``values[0]`` while ``x <= boundaries[0]``, ``values[i]`` while
@@ -93,6 +113,7 @@ def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any],
         return case(pairs, lambda: vals[0], exclusive=True)
 
 
+@_callable_when_eager
 def polynomial_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
                      end_learning_rate: Any = 0.0001, power: Any = 1.0, cycle: bool = False,
                      name: Optional[str] = None) -> Tensor:
@@ -115,6 +136,7 @@ def polynomial_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
         return add(multiply(lr - end, _pow(1 - p, power_t)), end, name=scope)
 
 
+@_callable_when_eager
 def inverse_time_decay(learning_rate: Any, global_step: Any, decay_steps: Any, decay_rate: Any,
                        staircase: bool = False, name: Optional[str] = None) -> Tensor:
     """``learning_rate / (1 + decay_rate * global_step / decay_steps)`` (the ratio floored
@@ -137,6 +159,7 @@ def _cosine(fraction: Tensor) -> Tensor:
     return 0.5 * (1.0 + cos(constant(math.pi) * fraction))
 
 
+@_callable_when_eager
 def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: Any = 0.0,
                  name: Optional[str] = None) -> Tensor:
     """``lr * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps))
@@ -151,6 +174,7 @@ def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: 
         return multiply(lr, decayed)
 
 
+@_callable_when_eager
 def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_steps: Any,
                           t_mul: Any = 2.0, m_mul: Any = 1.0, alpha: Any = 0.0,
                           name: Optional[str] = None) -> Tensor:
@@ -207,6 +231,7 @@ def _linear_cosine(scope_name: str, learning_rate: Any, global_step: Any, decay_
         return multiply(lr, decayed, name=scope)
 
 
+@_callable_when_eager
 def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
                         num_periods: Any = 0.5, alpha: Any = 0.0, beta: Any = 0.001,
                         name: Optional[str] = None) -> Tensor:
@@ -217,6 +242,7 @@ def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
                           num_periods, alpha, beta, name, None)
 
 
+@_callable_when_eager
 def noisy_linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
                               initial_variance: Any = 1.0, variance_decay: Any = 0.55,
                               num_periods: Any = 0.5, alpha: Any = 0.0, beta: Any = 0.001,

@@ -326,7 +326,9 @@ class Optimizer:
                                  f"{[d.name for d in valid]}.")
 
     def _hyper(self, value: Any, name: str) -> Tensor:
-        return convert_to_tensor(value, name=name)
+        # A callable hyperparameter (an eager learning-rate schedule) is evaluated at every
+        # application, as TF's `_call_if_callable`.
+        return convert_to_tensor(self._call_if_callable(value), name=name)
 
     @staticmethod
     def _as(t: Tensor, var: Variable) -> Tensor:
