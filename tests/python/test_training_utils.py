@@ -207,3 +207,29 @@ def test_v2_behavior_switches():
     assert not tf.executing_eagerly()
     tf.disable_eager_execution()
     assert not tf.executing_eagerly()
+
+
+def test_initialized_value_as_tf1():
+    with tf.Graph().as_default():
+        v = tf.Variable([1.0, 2.0], name="v")
+        with tf.name_scope("ns"):
+            iv = v.initialized_value()
+        assert (iv.name, iv.op.type) == ("ns/cond/Merge:0", "Merge")
+        w = tf.Variable(iv * 2.0, name="w")
+        with tf.Session() as s:
+            # v is not initialized: its initial value, and its read is never run.
+            s.run(w.initializer)
+            np.testing.assert_array_equal(s.run(w), [2.0, 4.0])
+            s.run(v.initializer)
+            s.run(v.assign([5.0, 5.0]))
+            np.testing.assert_array_equal(s.run(iv), [5.0, 5.0])
+
+
+def test_moving_average_of_an_uninitialized_variable_starts_at_its_initial_value():
+    with tf.Graph().as_default():
+        v = tf.Variable(3.0, name="v")
+        ema = tf.train.ExponentialMovingAverage(0.5)
+        ema.apply([v])
+        with tf.Session() as s:
+            s.run(ema.average(v).initializer)
+            assert s.run(ema.average(v)) == 3.0

@@ -17,7 +17,7 @@ from ..control_flow_ops import group
 from ..framework import Operation, Tensor, get_default_graph, name_scope
 from ..math_ops import cast, minimum, pow as _pow
 from ..variables import (GraphKeys, Variable, get_variable_scope, global_variables,
-                         is_variable_initialized, trainable_variables, zeros_initializer)
+                         trainable_variables, zeros_initializer)
 
 __all__ = ["ExponentialMovingAverage", "moving_average_variables"]
 
@@ -110,14 +110,8 @@ class ExponentialMovingAverage:
             return group(*updates, name=scope)
 
     def _variable_average(self, var: Variable) -> Variable:
-        from ..cond_ops import cond
-
-        def initial_value() -> Tensor:
-            # The variable's current value if it has one, else its initial value: an average
-            # created after training started begins at the trained value.
-            return cond(is_variable_initialized(var), var.read_value,
-                        lambda: var.initial_value)
-        return _slot_variable(var, initial_value, self._name)
+        # An average created after training started begins at the trained value.
+        return _slot_variable(var, var.initialized_value, self._name)
 
     def _tensor_average(self, tensor: Tensor) -> Variable:
         shape = tensor.shape
