@@ -233,3 +233,15 @@ def test_moving_average_of_an_uninitialized_variable_starts_at_its_initial_value
         with tf.Session() as s:
             s.run(ema.average(v).initializer)
             assert s.run(ema.average(v)) == 3.0
+
+
+def test_saver_def_constants_and_wire_format():
+    assert (tf.train.SaverDef.LEGACY, tf.train.SaverDef.V1, tf.train.SaverDef.V2) == (0, 1, 2)
+    assert tf.train.SaverDef.CheckpointFormatVersion.Name(2) == "V2"
+    saver_def = tf.train.SaverDef(max_to_keep=3, version=tf.train.SaverDef.V2, sharded=True)
+    # TF 2.21's serialization of the same message.
+    assert saver_def.SerializeToString() == b" \x03(\x018\x02"
+    assert tf.train.SaverDef.FromString(b" \x03(\x018\x02").max_to_keep == 3
+    with tf.Graph().as_default():
+        tf.Variable(1.0)
+        tf.train.Saver(write_version=tf.train.SaverDef.V2)

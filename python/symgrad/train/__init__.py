@@ -48,3 +48,5 @@ from .checkpoint_utils import (CheckpointReader, NewCheckpointReader, init_from_
                                list_variables, load_checkpoint, load_variable)
 __all__ += ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "load_variable",
             "list_variables", "init_from_checkpoint"]
+from .saver import SaverDef
+__all__ += ["SaverDef"]
