@@ -1,22 +1,12 @@
-"""``tf.compat.v1.gfile``: TF 1's names for the ``tf.io.gfile`` functions."""
+"""``tf.compat.v1.gfile``: TF 1's names (and argument names) for the ``tf.io.gfile``
+functions."""
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
+from . import io_gfile as _io
 from .io_gfile import GFile
-from .io_gfile import copy as Copy  # noqa: N812 - TF's public names
-from .io_gfile import exists as Exists  # noqa: N812
-from .io_gfile import glob as Glob  # noqa: N812
-from .io_gfile import isdir as IsDirectory  # noqa: N812
-from .io_gfile import listdir as ListDirectory  # noqa: N812
-from .io_gfile import makedirs as MakeDirs  # noqa: N812
-from .io_gfile import mkdir as MkDir  # noqa: N812
-from .io_gfile import remove as Remove  # noqa: N812
-from .io_gfile import rename as Rename  # noqa: N812
-from .io_gfile import rmtree as DeleteRecursively  # noqa: N812
-from .io_gfile import stat as Stat  # noqa: N812
-from .io_gfile import walk
 
 __all__ = ["GFile", "Open", "FastGFile", "Exists", "MakeDirs", "MkDir", "ListDirectory",
            "Glob", "Remove", "DeleteRecursively", "IsDirectory", "Copy", "Rename", "Walk",
@@ -26,7 +16,51 @@ Open = GFile
 FastGFile = GFile
 
 
-def Walk(top: Any,  # noqa: N802 - TF's public name
+def Exists(filename: Any) -> bool:  # noqa: N802 - TF's public names
+    return _io.exists(filename)
+
+
+def IsDirectory(dirname: Any) -> bool:  # noqa: N802
+    return _io.isdir(dirname)
+
+
+def MakeDirs(dirname: Any) -> None:  # noqa: N802
+    _io.makedirs(dirname)
+
+
+def MkDir(dirname: Any) -> None:  # noqa: N802
+    _io.mkdir(dirname)
+
+
+def ListDirectory(dirname: Any) -> list[str]:  # noqa: N802
+    return _io.listdir(dirname)
+
+
+def Glob(filename: Any) -> list[str]:  # noqa: N802
+    return _io.glob(filename)
+
+
+def Remove(filename: Any) -> None:  # noqa: N802
+    _io.remove(filename)
+
+
+def DeleteRecursively(dirname: Any) -> None:  # noqa: N802
+    _io.rmtree(dirname)
+
+
+def Copy(oldpath: Any, newpath: Any, overwrite: bool = False) -> None:  # noqa: N802
+    _io.copy(oldpath, newpath, overwrite)
+
+
+def Rename(oldname: Any, newname: Any, overwrite: bool = False) -> None:  # noqa: N802
+    _io.rename(oldname, newname, overwrite)
+
+
+def Stat(filename: Any) -> _io.StatResult:  # noqa: N802
+    return _io.stat(filename)
+
+
+def Walk(top: Any,  # noqa: N802
          in_order: bool = True) -> Iterator[tuple[str, list[str], list[str]]]:
     """``walk`` with TF 1's ``in_order`` (parents first) argument."""
-    return walk(top, topdown=in_order)
+    return _io.walk(top, topdown=in_order)
