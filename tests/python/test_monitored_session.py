@@ -271,3 +271,47 @@ def test_global_step_waiter_hook_waits_for_the_step():
             context = tf.train.SessionRunContext(tf.train.SessionRunArgs(None), raw)
             assert hook.before_run(context) is None
             assert hook._worker_is_started
+
+
+def test_session_manager_as_tf(tmp_path):
+    d = str(tmp_path)
+    with tf.Graph().as_default() as g:
+        v = tf.Variable(2.0, name="v")
+        w = tf.Variable(3.0, name="w")
+        saver = tf.train.Saver()
+        ready = tf.report_uninitialized_variables()
+        sm = tf.train.SessionManager(ready_op=ready, graph=g)
+        with pytest.raises(RuntimeError) as info:
+            sm.prepare_session("")
+        assert str(info.value) == ("Model is not initialized and no init_op or init_fn or "
+                                   "local_init_op was given")
+        with pytest.raises(RuntimeError) as info:
+            sm.prepare_session("", init_op=v.initializer)
+        assert str(info.value) == ("Init operations did not make model ready.  Init op: "
+                                   "v/Assign, init fn: None, local_init_op: None, error: "
+                                   "Variables not initialized: w")
+        init = tf.global_variables_initializer()
+        sess = sm.prepare_session("", init_op=init, saver=saver, checkpoint_dir=d)
+        sess.run(v.assign(7.0))
+        path = saver.save(sess, os.path.join(d, "m"))
+        assert sm.prepare_session("", init_op=init, saver=saver, checkpoint_dir=d).run(v) == 7.0
+        sess, restored = sm.recover_session("", saver=saver, checkpoint_dir=d)
+        assert restored and sess.run(v) == 7.0
+        sess, restored = sm.recover_session("", saver=saver, checkpoint_filename_with_path=path)
+        assert restored and sess.run(v) == 7.0
+        _, restored = sm.recover_session("", saver=saver,
+                                         checkpoint_dir=os.path.join(d, "empty"))
+        assert not restored
+        with pytest.raises(ValueError, match="^Can not provide both checkpoint_dir and "
+                                             "checkpoint_filename_with_path.$"):
+            sm.prepare_session("", saver=saver, checkpoint_dir=d,
+                               checkpoint_filename_with_path=path)
+        with pytest.raises(ValueError, match="^If you pass a ready_for_local_init_op you must "
+                                             "also pass a local_init_op , "):
+            tf.train.SessionManager(ready_for_local_init_op=ready)
+        waiting = tf.train.SessionManager(ready_op=ready, graph=g, recovery_wait_secs=0.05)
+        with pytest.raises(tf.errors.DeadlineExceededError,
+                           match="^Session was not ready after waiting 0 secs.$"):
+            waiting.wait_for_session("", max_wait_secs=0.15)
+        sess = sm.prepare_session("", init_fn=lambda s: s.run(init))
+        assert sess.run(w) == 3.0

@@ -50,3 +50,5 @@ __all__ += ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "load_
             "list_variables", "init_from_checkpoint"]
 from .saver import SaverDef
 __all__ += ["SaverDef"]
+from .session_manager import SessionManager
+__all__ += ["SessionManager"]

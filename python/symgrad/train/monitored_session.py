@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence
 from .. import logging
 from ..framework import Operation, get_default_graph
 from ..variables import GraphKeys, Variable, global_variables, local_variables
-from .saver import Saver, get_checkpoint_state
+from .saver import Saver
 from .session_run_hooks import (CheckpointSaverHook, SessionRunArgs, SessionRunContext,
                                 SessionRunHook, SessionRunValues, StepCounterHook,
                                 SummarySaverHook)
@@ -199,21 +199,6 @@ class Scaffold:
         return self._init_feed_dict
 
 
-def _op_name(op: Any) -> str:
-    return op.name if op is not None and hasattr(op, "name") else str(op)
-
-
-def _not_ready(sess: Any, ready_op: Any) -> Optional[str]:
-    """``None`` when ``ready_op`` reports nothing, else TF's message."""
-    if ready_op is None:
-        return None
-    names = sess.run(ready_op)
-    if names is None or len(names) == 0:
-        return None
-    listed = ", ".join(n.decode() if isinstance(n, bytes) else str(n) for n in names)
-    return f"Variables not initialized: {listed}"
-
-
 class SessionCreator:
     """Makes the ``Session`` of a monitored session."""
 
@@ -237,42 +222,18 @@ class ChiefSessionCreator(SessionCreator):
         self._config = config
 
     def create_session(self) -> Any:
-        from ..session import Session
+        from .session_manager import SessionManager
         scaffold = self._scaffold.finalize()
-        sess = Session(self._master, config=self._config)
-        restored = False
-        if self._checkpoint_filename_with_path:
-            scaffold.saver.restore(sess, self._checkpoint_filename_with_path)
-            restored = True
-        elif scaffold.saver is not None and self._checkpoint_dir:
-            state = get_checkpoint_state(self._checkpoint_dir)
-            if state is not None and state.model_checkpoint_path:
-                scaffold.saver.restore(sess, state.model_checkpoint_path)
-                scaffold.saver.recover_last_checkpoints(state.all_model_checkpoint_paths)
-                restored = True
-        if not restored:
-            if scaffold.init_op is None and not scaffold.init_fn and \
-                    scaffold.local_init_op is None:
-                raise RuntimeError("Model is not initialized and no init_op or init_fn or "
-                                   "local_init_op was given")
-            if scaffold.init_op is not None:
-                sess.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
-            if scaffold.init_fn:
-                scaffold.init_fn(sess)
-        not_ready = _not_ready(sess, scaffold.ready_for_local_init_op)
-        if not_ready is not None:
-            raise RuntimeError("Init operations did not make model ready for local_init.  "
-                               f"Init op: {_op_name(scaffold.init_op)}, init fn: "
-                               f"{scaffold.init_fn}, error: {not_ready}")
-        if scaffold.local_init_op is not None:
-            sess.run(scaffold.local_init_op, feed_dict=scaffold.local_init_feed_dict)
-        not_ready = _not_ready(sess, scaffold.ready_op)
-        if not_ready is not None:
-            raise RuntimeError("Init operations did not make model ready.  Init op: "
-                               f"{_op_name(scaffold.init_op)}, init fn: {scaffold.init_fn}, "
-                               f"local_init_op: {scaffold.local_init_op}, error: "
-                               f"{not_ready}")
-        return sess
+        manager = SessionManager(local_init_op=scaffold.local_init_op,
+                                 local_init_feed_dict=scaffold.local_init_feed_dict,
+                                 ready_op=scaffold.ready_op,
+                                 ready_for_local_init_op=scaffold.ready_for_local_init_op,
+                                 graph=get_default_graph())
+        return manager.prepare_session(
+            self._master, saver=scaffold.saver, checkpoint_dir=self._checkpoint_dir,
+            checkpoint_filename_with_path=self._checkpoint_filename_with_path,
+            config=self._config, init_op=scaffold.init_op,
+            init_feed_dict=scaffold.init_feed_dict, init_fn=scaffold.init_fn)
 
 
 class _StepContext:
