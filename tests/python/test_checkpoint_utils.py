@@ -109,3 +109,57 @@ def test_init_from_checkpoint_errors_as_tf(checkpoint, assignment, message):
         with pytest.raises(ValueError) as info:
             tf.train.init_from_checkpoint(directory, assignment)
     assert str(info.value).startswith(message.format(d=directory))
+
+
+def test_checkpoint_state_helpers_as_tf(tmp_path):
+    d = str(tmp_path)
+    state = tf.train.generate_checkpoint_state_proto(d, os.path.join(d, "m-3"),
+                                                     [os.path.join(d, "m-1")])
+    assert state.model_checkpoint_path == os.path.join(d, "m-3")
+    assert state.all_model_checkpoint_paths == [os.path.join(d, "m-1"), os.path.join(d, "m-3")]
+    relative = tf.train.generate_checkpoint_state_proto("rel", "rel/m-3", ["rel/m-1"])
+    assert (relative.model_checkpoint_path, relative.all_model_checkpoint_paths) == \
+        ("m-3", ["m-1", "m-3"])
+    with pytest.raises(ValueError, match=r"^Checkpoint timestamps, if provided, must match "
+                                         r"checkpoint paths \(got paths \['b', 'a'\] and "
+                                         r"timestamps \[1.0\]\)$"):
+        tf.train.generate_checkpoint_state_proto(d, "a", ["b"],
+                                                 all_model_checkpoint_timestamps=[1.0])
+    tf.train.update_checkpoint_state(d, os.path.join(d, "m-3"), [os.path.join(d, "m-1")])
+    with open(os.path.join(d, "checkpoint")) as f:
+        assert f.read().splitlines() == [
+            f'model_checkpoint_path: "{d}/m-3"', f'all_model_checkpoint_paths: "{d}/m-1"',
+            f'all_model_checkpoint_paths: "{d}/m-3"']
+    assert tf.train.get_checkpoint_state(d).model_checkpoint_path == os.path.join(d, "m-3")
+    assert tf.train.get_checkpoint_mtimes([os.path.join(d, "nope")]) == []
+
+
+def test_mtimes_remove_and_iterate(checkpoint):
+    directory, path = checkpoint
+    (mtime,) = tf.train.get_checkpoint_mtimes([path, path + "-missing"])
+    assert mtime == pytest.approx(os.stat(path + ".npz").st_mtime, abs=1e-3)
+    assert list(tf.train.checkpoints_iterator(directory, timeout=0.1)) == [path]
+    calls = []
+    found = list(tf.train.checkpoints_iterator(directory, timeout=0.1,
+                                               timeout_fn=lambda: calls.append(1) or True))
+    assert found == [path] and calls
+    tf.train.remove_checkpoint(path)
+    assert not tf.train.checkpoint_exists(path)
+    tf.train.remove_checkpoint(path)
+    assert list(tf.train.checkpoints_iterator(directory, timeout=0.1)) == []
+
+
+def test_assert_global_step_as_tf():
+    with tf.Graph().as_default():
+        tf.train.assert_global_step(tf.Variable(1))
+        tf.train.assert_global_step(tf.placeholder(tf.int64, [None]))
+        with pytest.raises(TypeError) as info:
+            tf.train.assert_global_step(tf.Variable(1.0))
+        assert str(info.value) == \
+            "Existing \"global_step\" does not have integer type: <dtype: 'float32'>"
+        with pytest.raises(TypeError) as info:
+            tf.train.assert_global_step(tf.Variable([1, 2]))
+        assert str(info.value) == 'Existing "global_step" is not scalar: (2,)'
+        with pytest.raises(TypeError) as info:
+            tf.train.assert_global_step(3)
+        assert str(info.value) == 'Existing "global_step" must be a Variable or Tensor: 3.'

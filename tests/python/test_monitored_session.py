@@ -315,3 +315,21 @@ def test_session_manager_as_tf(tmp_path):
             waiting.wait_for_session("", max_wait_secs=0.15)
         sess = sm.prepare_session("", init_fn=lambda s: s.run(init))
         assert sess.run(w) == 3.0
+
+
+def test_workers_wait_for_a_ready_model():
+    with tf.Graph().as_default():
+        x = tf.constant(3.0)
+        # Nothing to initialize: a worker's session is ready at once.
+        with tf.train.MonitoredTrainingSession(is_chief=False, max_wait_secs=1) as sess:
+            assert sess.run(x) == 3.0
+    with tf.Graph().as_default():
+        tf.Variable(1.0)
+        creator = tf.train.WorkerSessionCreator(max_wait_secs=0.01)
+        with pytest.raises(tf.errors.DeadlineExceededError,
+                           match="^Session was not ready after waiting 0 secs.$"):
+            creator.create_session()
+
+
+def test_piecewise_constant_decay_is_piecewise_constant():
+    assert tf.train.piecewise_constant_decay is tf.train.piecewise_constant

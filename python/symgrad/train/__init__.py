@@ -52,3 +52,13 @@ from .saver import SaverDef
 __all__ += ["SaverDef"]
 from .session_manager import SessionManager
 __all__ += ["SessionManager"]
+from .checkpoint_management import (checkpoints_iterator, generate_checkpoint_state_proto,
+                                    get_checkpoint_mtimes, remove_checkpoint,
+                                    update_checkpoint_state)
+from .learning_rate_decay import piecewise_constant_decay
+from .optimizer import assert_global_step
+__all__ += ["generate_checkpoint_state_proto", "update_checkpoint_state", "get_checkpoint_mtimes",
+            "remove_checkpoint", "checkpoints_iterator", "piecewise_constant_decay",
+            "assert_global_step"]
+from .monitored_session import WorkerSessionCreator
+__all__ += ["WorkerSessionCreator"]

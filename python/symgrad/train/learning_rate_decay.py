@@ -16,7 +16,8 @@ from ..framework import Tensor, name_scope
 from ..math_ops import (add, cast, ceil, cos, divide, equal, exp, floor, log, minimum,
                         multiply, negative, pow as _pow, sqrt, truediv, where_v2)
 
-__all__ = ["exponential_decay", "piecewise_constant", "polynomial_decay", "natural_exp_decay",
+__all__ = ["exponential_decay", "piecewise_constant", "piecewise_constant_decay",
+           "polynomial_decay", "natural_exp_decay",
            "inverse_time_decay", "cosine_decay", "cosine_decay_restarts",
            "linear_cosine_decay", "noisy_linear_cosine_decay"]
 
@@ -111,6 +112,10 @@ def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any],
         for low, high, v in zip(bounds[:-1], bounds[1:], vals[1:-1]):
             pairs.append(((x_t > low) & (x_t <= high), lambda v=v: v))
         return case(pairs, lambda: vals[0], exclusive=True)
+
+
+# TF 1's other name for it.
+piecewise_constant_decay = piecewise_constant
 
 
 @_callable_when_eager

@@ -20,7 +20,8 @@ from .session_run_hooks import (CheckpointSaverHook, SessionRunArgs, SessionRunC
                                 SessionRunHook, SessionRunValues, StepCounterHook,
                                 SummarySaverHook)
 
-__all__ = ["Scaffold", "ChiefSessionCreator", "SessionCreator", "MonitoredSession",
+__all__ = ["Scaffold", "ChiefSessionCreator", "WorkerSessionCreator", "SessionCreator",
+           "MonitoredSession",
            "SingularMonitoredSession", "MonitoredTrainingSession", "tables_initializer",
            "report_uninitialized_variables"]
 
@@ -236,6 +237,31 @@ class ChiefSessionCreator(SessionCreator):
             init_feed_dict=scaffold.init_feed_dict, init_fn=scaffold.init_fn)
 
 
+class WorkerSessionCreator(SessionCreator):
+    """Creates a session and waits (up to ``max_wait_secs``) until the chief made the model
+    ready. symgrad sessions share no variables, so this only succeeds for models that need
+    no initialization; otherwise it ends in ``DeadlineExceededError``, as a TF worker whose
+    chief never comes up."""
+
+    def __init__(self, scaffold: Optional[Scaffold] = None, master: str = "",
+                 config: Any = None, max_wait_secs: float = 30 * 60) -> None:
+        self._scaffold = scaffold or Scaffold()
+        self._master = master
+        self._config = config
+        self._max_wait_secs = max_wait_secs
+
+    def create_session(self) -> Any:
+        from .session_manager import SessionManager
+        scaffold = self._scaffold.finalize()
+        manager = SessionManager(local_init_op=scaffold.local_init_op,
+                                 local_init_feed_dict=scaffold.local_init_feed_dict,
+                                 ready_op=scaffold.ready_op,
+                                 ready_for_local_init_op=scaffold.ready_for_local_init_op,
+                                 graph=get_default_graph())
+        return manager.wait_for_session(self._master, config=self._config,
+                                        max_wait_secs=self._max_wait_secs)
+
+
 class _StepContext:
     """What ``run_step_fn`` gives its function: the raw session, ``run_with_hooks`` and
     ``request_stop``."""
@@ -418,9 +444,6 @@ def MonitoredTrainingSession(  # noqa: N802 - TF's public name
     ``SummarySaverHook`` writing to ``summary_dir`` (default ``checkpoint_dir``) and a
     ``CheckpointSaverHook`` (every 600 s unless ``save_checkpoint_steps``/``_secs`` say
     otherwise) saving to ``checkpoint_dir``, which is also restored from on start."""
-    if not is_chief:
-        raise NotImplementedError("symgrad runs in one process: MonitoredTrainingSession "
-                                  "needs is_chief=True (no worker sessions)")
     if save_summaries_steps is USE_DEFAULT and save_summaries_secs is USE_DEFAULT:
         save_summaries_steps, save_summaries_secs = 100, None
     else:
@@ -436,6 +459,12 @@ def MonitoredTrainingSession(  # noqa: N802 - TF's public name
         save_checkpoint_steps = None if save_checkpoint_steps is USE_DEFAULT \
             else save_checkpoint_steps
     scaffold = scaffold or Scaffold()
+    if not is_chief:
+        # A worker: no chief-only or default hooks, and it waits for the chief.
+        worker = WorkerSessionCreator(scaffold=scaffold, master=master, config=config,
+                                      max_wait_secs=max_wait_secs)
+        return MonitoredSession(session_creator=worker, hooks=list(hooks or []),
+                                stop_grace_period_secs=stop_grace_period_secs)
     all_hooks: list[SessionRunHook] = list(chief_only_hooks or []) + list(hooks or [])
     creator = ChiefSessionCreator(scaffold=scaffold, checkpoint_dir=checkpoint_dir,
                                   master=master, config=config)

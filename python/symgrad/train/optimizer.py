@@ -23,7 +23,7 @@ from ..variables import (GraphKeys, Variable, constant_initializer, get_variable
 __all__ = [
     "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
     "RMSPropOptimizer", "AdagradOptimizer", "get_global_step", "create_global_step",
-    "get_or_create_global_step", "global_step",
+    "get_or_create_global_step", "global_step", "assert_global_step",
 ]
 
 
@@ -640,3 +640,16 @@ def get_or_create_global_step(graph: Any = None) -> Variable:
 def global_step(sess: Any, global_step_tensor: Any) -> int:
     return int(sess.run(global_step_tensor))
 
+
+
+def assert_global_step(global_step_tensor: Any) -> None:
+    """TF's checks that ``global_step_tensor`` can serve as the global step."""
+    if not isinstance(global_step_tensor, (Variable, Tensor)):
+        raise TypeError('Existing "global_step" must be a Variable or Tensor: '
+                        f"{global_step_tensor}.")
+    if not global_step_tensor.dtype.base_dtype.is_integer:
+        raise TypeError('Existing "global_step" does not have integer type: '
+                        f"{global_step_tensor.dtype}")
+    shape = global_step_tensor.shape
+    if shape.ndims != 0 and shape.is_fully_defined():
+        raise TypeError(f'Existing "global_step" is not scalar: {shape}')
