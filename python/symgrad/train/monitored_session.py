@@ -200,6 +200,16 @@ class Scaffold:
         return self._init_feed_dict
 
 
+def _session_manager(scaffold: Scaffold) -> Any:
+    """A ``SessionManager`` with a finalized scaffold's local init and ready ops."""
+    from .session_manager import SessionManager
+    return SessionManager(local_init_op=scaffold.local_init_op,
+                          local_init_feed_dict=scaffold.local_init_feed_dict,
+                          ready_op=scaffold.ready_op,
+                          ready_for_local_init_op=scaffold.ready_for_local_init_op,
+                          graph=get_default_graph())
+
+
 class SessionCreator:
     """Makes the ``Session`` of a monitored session."""
 
@@ -223,14 +233,8 @@ class ChiefSessionCreator(SessionCreator):
         self._config = config
 
     def create_session(self) -> Any:
-        from .session_manager import SessionManager
         scaffold = self._scaffold.finalize()
-        manager = SessionManager(local_init_op=scaffold.local_init_op,
-                                 local_init_feed_dict=scaffold.local_init_feed_dict,
-                                 ready_op=scaffold.ready_op,
-                                 ready_for_local_init_op=scaffold.ready_for_local_init_op,
-                                 graph=get_default_graph())
-        return manager.prepare_session(
+        return _session_manager(scaffold).prepare_session(
             self._master, saver=scaffold.saver, checkpoint_dir=self._checkpoint_dir,
             checkpoint_filename_with_path=self._checkpoint_filename_with_path,
             config=self._config, init_op=scaffold.init_op,
@@ -251,15 +255,9 @@ class WorkerSessionCreator(SessionCreator):
         self._max_wait_secs = max_wait_secs
 
     def create_session(self) -> Any:
-        from .session_manager import SessionManager
         scaffold = self._scaffold.finalize()
-        manager = SessionManager(local_init_op=scaffold.local_init_op,
-                                 local_init_feed_dict=scaffold.local_init_feed_dict,
-                                 ready_op=scaffold.ready_op,
-                                 ready_for_local_init_op=scaffold.ready_for_local_init_op,
-                                 graph=get_default_graph())
-        return manager.wait_for_session(self._master, config=self._config,
-                                        max_wait_secs=self._max_wait_secs)
+        return _session_manager(scaffold).wait_for_session(
+            self._master, config=self._config, max_wait_secs=self._max_wait_secs)
 
 
 class _StepContext:
