@@ -129,3 +129,32 @@ def test_exponential_moving_average():
     got_names, got = _moving_average(symgrad)
     assert got_names == want_names
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def _monitored_training(tf, directory):
+    results = []
+    for last_step in (4, 9):
+        graph = tf.Graph()
+        with graph.as_default():
+            gs = tf.train.get_or_create_global_step()
+            x = tf.Variable([1.0, -2.0, 0.5], name="x")
+            loss = tf.reduce_sum(tf.square(x - 0.25))
+            lr = tf.train.piecewise_constant(gs, [3, 6], [0.2, 0.1, 0.05])
+            train = tf.train.MomentumOptimizer(lr, 0.5).minimize(loss, global_step=gs)
+            final = tf.train.FinalOpsHook([x, gs])
+            with tf.train.MonitoredTrainingSession(
+                    checkpoint_dir=directory, save_checkpoint_steps=2,
+                    save_summaries_steps=None, log_step_count_steps=None,
+                    hooks=[tf.train.StopAtStepHook(last_step=last_step), final]) as sess:
+                while not sess.should_stop():
+                    sess.run(train)
+            results.append((final.final_ops_values[0], int(final.final_ops_values[1])))
+    return results
+
+
+def test_monitored_training_with_restart(tmp_path):
+    want = _monitored_training(tf1, str(tmp_path / "tf"))
+    got = _monitored_training(symgrad, str(tmp_path / "symgrad"))
+    for (gx, gstep), (wx, wstep) in zip(got, want):
+        assert gstep == wstep
+        np.testing.assert_allclose(gx, wx, rtol=1e-6)
