@@ -78,7 +78,10 @@ _NATIVE = [
     "ones_initializer", "constant_initializer", "random_normal_initializer",
     "truncated_normal_initializer", "random_uniform_initializer",
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
-    "initializers", "train", "global_norm",
+    "initializers", "train", "global_norm", "moving_average_variables",
+    "tables_initializer", "report_uninitialized_variables", "make_template",
+    "orthogonal_initializer", "gfile", "io", "py_function", "disable_v2_behavior",
+    "enable_v2_behavior",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
@@ -257,6 +260,13 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import qr, svd
     from .tensor_array_ops import TensorArray
     from . import data
+    from .train.moving_averages import moving_average_variables
+    from .train.monitored_session import report_uninitialized_variables, tables_initializer
+    from .template import make_template
+    from .init_orthogonal import orthogonal_initializer
+    from . import gfile, io
+    from .script_ops import py_function
+    from .v2_behavior import disable_v2_behavior, enable_v2_behavior
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -81,7 +81,8 @@ def Assert(condition: Any, data: Sequence[Any], summarize: Optional[int] = None,
                        lambda: _assert_op(condition, data, summarize, "Assert"),
                        name="AssertGuard")
         del scope
-        return guarded.op
+        # In eager mode `cond` already returns the op (an `_EagerOp`), not a tensor.
+        return getattr(guarded, "op", guarded)
 
 
 # ----- static values, for the checks TF makes while building -----

@@ -16,8 +16,9 @@ from .variables import truncated_normal_initializer as truncated_normal
 from .variables import variables_initializer as variables
 from .variables import variance_scaling_initializer as variance_scaling
 from .variables import zeros_initializer as zeros
+from .init_orthogonal import orthogonal_initializer as orthogonal
 
 __all__ = ["constant", "global_variables", "glorot_normal", "glorot_uniform", "he_normal",
            "he_uniform", "lecun_normal", "lecun_uniform", "local_variables", "ones",
            "random_normal", "random_uniform", "truncated_normal", "variables",
-           "variance_scaling", "zeros"]
+           "variance_scaling", "zeros", "orthogonal"]

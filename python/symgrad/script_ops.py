@@ -28,7 +28,7 @@ from . import errors
 from .constant_op import convert_to_tensor
 from .framework import Graph, Operation, Tensor, get_default_graph, name_scope
 
-__all__ = ["py_func", "numpy_function"]
+__all__ = ["py_func", "numpy_function", "py_function"]
 
 _TOKENS = itertools.count()
 _TOKENS_LOCK = threading.Lock()
@@ -120,3 +120,28 @@ def numpy_function(func: Callable[..., Any], inp: Any, Tout: Any, stateful: bool
                    name: Optional[str] = None) -> Any:
     """``py_func`` by its TF 2 name."""
     return _internal_py_func(func, inp, Tout, stateful, name)
+
+
+def py_function(func: Optional[Callable[..., Any]] = None, inp: Any = None, Tout: Any = None,
+                name: Optional[str] = None) -> Any:
+    """TF 2's ``py_function``: ``func`` gets eager tensors (it may call symgrad ops on them)
+    and returns tensors or numpy values. Built on ``PyFunc`` (TF: ``EagerPyFunc``, named
+    ``EagerPyFunc`` by default as in TF); like ``py_func`` it has no gradient."""
+    from .eager import eager_mode
+    if func is None:
+        raise TypeError("py_function needs a function: func=None")
+
+    def call_eagerly(*arrays: np.ndarray) -> Any:
+        with eager_mode():
+            result = func(*[convert_to_tensor(a) for a in arrays])
+        if isinstance(result, (list, tuple)):
+            return [_eager_value(r) for r in result]
+        return None if result is None else _eager_value(result)
+
+    return _internal_py_func(call_eagerly, [] if inp is None else inp,
+                             [] if Tout is None else Tout, True, name or "EagerPyFunc")
+
+
+def _eager_value(value: Any) -> Any:
+    numpy = getattr(value, "numpy", None)
+    return numpy() if callable(numpy) else value

@@ -48,6 +48,13 @@ class GraphKeys:
     REGULARIZATION_LOSSES = "regularization_losses"
     SAVERS = "savers"
     SUMMARIES = "summaries"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    INIT_OP = "init_op"
+    LOCAL_INIT_OP = "local_init_op"
+    READY_OP = "ready_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    SUMMARY_OP = "summary_op"
+    TABLE_INITIALIZERS = "table_initializer"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:
@@ -303,6 +310,24 @@ class Variable:
 
     def is_initialized(self, name: Optional[str] = None) -> Tensor:
         return self._is_initialized_op
+
+    def initialized_value(self) -> Tensor:
+        """The variable's value once initialized: its current value if it has one, else its
+        initial value (TF 1's ref variables; TF 2's resource variables refuse it)."""
+        if self._eager:
+            return self.read_value()
+        from .cond_ops import cond
+        from .control_flow_ops import no_op
+        graph = self._graph
+
+        def current_value() -> Tensor:
+            # symgrad's cond reads outer variables outside the branch; tied to an op of
+            # the branch, this read is skipped when the variable is not initialized.
+            with graph.control_dependencies([no_op()]):
+                return self.read_value()
+
+        with graph.control_dependencies(None):
+            return cond(self.is_initialized(), current_value, lambda: self.initial_value)
 
     def load(self, value: Any, session: Any = None) -> None:
         from .session import get_default_session

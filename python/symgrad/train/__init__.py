@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .learning_rate_decay import exponential_decay
+from .learning_rate_decay import (cosine_decay, cosine_decay_restarts, exponential_decay,
+                                  inverse_time_decay, linear_cosine_decay, natural_exp_decay,
+                                  noisy_linear_cosine_decay, piecewise_constant,
+                                  polynomial_decay)
 from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,
                         MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
                         get_global_step, get_or_create_global_step, global_step)
@@ -17,3 +20,45 @@ __all__ = [
     "get_checkpoint_state", "checkpoint_exists", "CheckpointState", "exponential_decay",
 ]
 __all__ += ["summary_iterator", "write_graph"]
+__all__ += ["piecewise_constant", "polynomial_decay", "natural_exp_decay", "inverse_time_decay",
+            "cosine_decay", "cosine_decay_restarts", "linear_cosine_decay",
+            "noisy_linear_cosine_decay"]
+from .moving_averages import ExponentialMovingAverage
+__all__ += ["ExponentialMovingAverage"]
+from .extra_optimizers import (AdadeltaOptimizer, AdagradDAOptimizer, FtrlOptimizer,
+                               ProximalAdagradOptimizer, ProximalGradientDescentOptimizer)
+__all__ += ["AdadeltaOptimizer", "FtrlOptimizer", "ProximalGradientDescentOptimizer",
+            "ProximalAdagradOptimizer", "AdagradDAOptimizer"]
+from .session_run_hooks import (CheckpointSaverHook, CheckpointSaverListener, FeedFnHook,
+                                FinalOpsHook, LoggingTensorHook, NanLossDuringTrainingError,
+                                NanTensorHook, SecondOrStepTimer, SessionRunArgs,
+                                SessionRunContext, SessionRunHook, SessionRunValues,
+                                StepCounterHook, StopAtStepHook, SummarySaverHook)
+from .session_run_hooks import GlobalStepWaiterHook
+from .monitored_session import (ChiefSessionCreator, MonitoredSession, MonitoredTrainingSession,
+                                Scaffold, SessionCreator, SingularMonitoredSession)
+__all__ += ["SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
+            "SecondOrStepTimer", "StopAtStepHook", "LoggingTensorHook", "NanTensorHook",
+            "NanLossDuringTrainingError", "CheckpointSaverHook", "CheckpointSaverListener",
+            "StepCounterHook", "SummarySaverHook", "FinalOpsHook", "FeedFnHook", "Scaffold",
+            "SessionCreator", "ChiefSessionCreator", "MonitoredSession",
+            "SingularMonitoredSession", "MonitoredTrainingSession"]
+__all__ += ["GlobalStepWaiterHook"]
+from .checkpoint_utils import (CheckpointReader, NewCheckpointReader, init_from_checkpoint,
+                               list_variables, load_checkpoint, load_variable)
+__all__ += ["CheckpointReader", "NewCheckpointReader", "load_checkpoint", "load_variable",
+            "list_variables", "init_from_checkpoint"]
+from .saver import SaverDef
+__all__ += ["SaverDef"]
+from .session_manager import SessionManager
+__all__ += ["SessionManager"]
+from .checkpoint_management import (checkpoints_iterator, generate_checkpoint_state_proto,
+                                    get_checkpoint_mtimes, remove_checkpoint,
+                                    update_checkpoint_state)
+from .learning_rate_decay import piecewise_constant_decay
+from .optimizer import assert_global_step
+__all__ += ["generate_checkpoint_state_proto", "update_checkpoint_state", "get_checkpoint_mtimes",
+            "remove_checkpoint", "checkpoints_iterator", "piecewise_constant_decay",
+            "assert_global_step"]
+from .monitored_session import WorkerSessionCreator
+__all__ += ["WorkerSessionCreator"]

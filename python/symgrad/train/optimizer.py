@@ -23,7 +23,7 @@ from ..variables import (GraphKeys, Variable, constant_initializer, get_variable
 __all__ = [
     "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
     "RMSPropOptimizer", "AdagradOptimizer", "get_global_step", "create_global_step",
-    "get_or_create_global_step", "global_step",
+    "get_or_create_global_step", "global_step", "assert_global_step",
 ]
 
 
@@ -181,7 +181,7 @@ class Optimizer:
                     continue
                 with graph.name_scope("update_" + _var_key(var)):
                     if isinstance(grad, IndexedSlices):
-                        update_ops.append(self._apply_sparse(grad, var))
+                        update_ops.append(self._apply_sparse_duplicate_indices(grad, var))
                     else:
                         update_ops.append(self._apply_dense(grad, var))
             if global_step is None:
@@ -207,7 +207,10 @@ class Optimizer:
             out.extend(slots.values())
         return sorted(out, key=lambda v: v.name)
 
-    def _slot(self, var: Variable, initializer: Any, slot_name: str) -> Variable:
+    def _slot(self, var: Variable, initializer: Any, slot_name: str,
+              var_suffix: Optional[str] = None) -> Variable:
+        """The slot ``slot_name`` of ``var``: a variable ``<var>/<var_suffix>`` (default the
+        optimizer's name; TF uniquifies a repeated suffix with ``_1``...)."""
         slots = self._slots.setdefault(slot_name, {})
         key = _var_key(var)
         existing = slots.get(key)
@@ -217,12 +220,45 @@ class Optimizer:
                 value: Any = lambda: initializer(var.shape, dtype=var.dtype)  # noqa: E731
             else:
                 value = initializer(var.shape, dtype=var.dtype)
-            existing = _root_variable(value, f"{key}/{self._name}")
+            existing = _root_variable(value, f"{key}/{var_suffix or self._name}")
             slots[key] = existing
         return existing
 
-    def _zeros_slot(self, var: Variable, slot_name: str) -> Variable:
-        return self._slot(var, zeros_initializer(), slot_name)
+    def _zeros_slot(self, var: Variable, slot_name: str,
+                    op_name: Optional[str] = None) -> Variable:
+        return self._slot(var, zeros_initializer(), slot_name, op_name)
+
+    # TF's protected slot API, which subclasses written for TF call.
+    def _slot_dict(self, slot_name: str) -> dict[str, Variable]:
+        return self._slots.setdefault(slot_name, {})
+
+    def _get_or_make_slot(self, var: Variable, val: Any, slot_name: str,
+                          op_name: Optional[str] = None) -> Variable:
+        """A slot starting at the tensor or value ``val``."""
+        return self._slot(var, lambda shape, dtype=None: val, slot_name, op_name)
+
+    def _get_or_make_slot_with_initializer(self, var: Variable, initializer: Any, shape: Any,
+                                           dtype: Any, slot_name: str,
+                                           op_name: Optional[str] = None) -> Variable:
+        slot_shape, slot_dtype = shape, dtype
+        return self._slot(var, lambda *_, **__: initializer(slot_shape, dtype=slot_dtype),
+                          slot_name, op_name)
+
+    def _create_non_slot_variable(self, initial_value: Any, name: str,
+                                  colocate_with: Any = None) -> Variable:
+        """TF's non-slot variable: its dtype is the initial value's (a Python float gives
+        float32, as in TF)."""
+        return self._non_slot_variable(initial_value, name, None)
+
+    def _get_non_slot_variable(self, name: str, graph: Any = None) -> Optional[Variable]:
+        return self._non_slot.get(name)
+
+    def _non_slot_variables(self) -> list[Variable]:
+        return list(self._non_slot.values())
+
+    @staticmethod
+    def _call_if_callable(param: Any) -> Any:
+        return param() if callable(param) else param
 
     def _non_slot_variable(self, initial_value: float, name: str, dtype: Any) -> Variable:
         existing = self._non_slot.get(name)
@@ -243,14 +279,41 @@ class Optimizer:
     def _prepare(self) -> None:
         pass
 
+    # Subclasses implement TF's ref-variable hooks (`_apply_dense`, `_apply_sparse`) or its
+    # resource-variable ones (`_resource_apply_*`); symgrad's variables take either.
     def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
-        raise NotImplementedError
+        if type(self)._resource_apply_dense is not Optimizer._resource_apply_dense:
+            return self._resource_apply_dense(grad, var)
+        raise NotImplementedError()
+
+    def _resource_apply_dense(self, grad: Tensor, handle: Variable) -> Operation:
+        raise NotImplementedError()
+
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices, var: Variable) -> Operation:
+        """Applies ``grad`` whose indices may repeat: TF's default sums the duplicates first
+        (``Unique`` + ``UnsortedSegmentSum``) and calls ``_apply_sparse``."""
+        cls = type(self)
+        if cls._resource_apply_sparse_duplicate_indices is not \
+                Optimizer._resource_apply_sparse_duplicate_indices:
+            return self._resource_apply_sparse_duplicate_indices(grad.values, var,
+                                                                 grad.indices)
+        values, indices = _dedup(grad)
+        return self._apply_sparse(IndexedSlices(values, indices, grad.dense_shape), var)
+
+    def _resource_apply_sparse_duplicate_indices(self, grad: Tensor, handle: Variable,
+                                                 indices: Tensor) -> Operation:
+        raise NotImplementedError()
 
     def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
-        # Without scatter kernels on this branch a sparse gradient is applied densely; the
-        # result equals TF's for every optimizer whose update of untouched rows is a no-op
-        # given a zero gradient (GradientDescent, Momentum's accumulated rows aside).
+        if type(self)._resource_apply_sparse is not Optimizer._resource_apply_sparse:
+            return self._resource_apply_sparse(grad.values, var, grad.indices)
+        # A subclass with only a dense update gets the densified gradient; the result equals
+        # a sparse update whenever untouched rows are left alone by a zero gradient.
         return self._apply_dense(convert_to_tensor(grad), var)
+
+    def _resource_apply_sparse(self, grad: Tensor, handle: Variable,
+                               indices: Tensor) -> Operation:
+        raise NotImplementedError()
 
     def _finish(self, update_ops: list[Operation], name_scope: str) -> Operation:
         return group(*update_ops, name=name_scope)
@@ -263,7 +326,9 @@ class Optimizer:
                                  f"{[d.name for d in valid]}.")
 
     def _hyper(self, value: Any, name: str) -> Tensor:
-        return convert_to_tensor(value, name=name)
+        # A callable hyperparameter (an eager learning-rate schedule) is evaluated at every
+        # application, as TF's `_call_if_callable`.
+        return convert_to_tensor(self._call_if_callable(value), name=name)
 
     @staticmethod
     def _as(t: Tensor, var: Variable) -> Tensor:
@@ -314,7 +379,8 @@ class GradientDescentOptimizer(Optimizer):
     def _apply_dense(self, grad: Tensor, var: Variable) -> Operation:
         return var.assign_sub(self._as(self._lr_t, var) * grad, read_value=False)
 
-    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices,
+                                        var: Variable) -> Operation:
         # TF's `_resource_apply_sparse_duplicate_indices`: a scatter-add of -lr * values into
         # the touched rows only; duplicate indices accumulate in the kernel, so no dedup.
         return var._scatter("ResourceScatterAdd", grad.indices,
@@ -351,7 +417,8 @@ class MomentumOptimizer(Optimizer):
             step = new_accum * lr
         return var.assign_sub(step, read_value=False)
 
-    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices,
+                                        var: Variable) -> Operation:
         # TF's ResourceSparseApplyMomentum on deduplicated slices, composed from
         # ResourceGather / ResourceScatterUpdate / ResourceScatterSub on the touched rows.
         accum = self.get_slot(var, "momentum")
@@ -384,6 +451,10 @@ class AdamOptimizer(Optimizer):
             self._zeros_slot(v, "m")
             self._zeros_slot(v, "v")
 
+    def _get_beta_accumulators(self) -> tuple[Variable, Variable]:
+        """``(beta1_power, beta2_power)``, as TF's Adam exposes them."""
+        return self._non_slot["beta1_power"], self._non_slot["beta2_power"]
+
     def _prepare(self) -> None:
         self._lr_t = self._hyper(self._lr, "learning_rate")
         self._beta1_t = self._hyper(self._beta1, "beta1")
@@ -402,7 +473,8 @@ class AdamOptimizer(Optimizer):
         v_t = v.assign(v.value() * b2 + square(grad) * (1.0 - b2))
         return var.assign_sub(lr_t * m_t / (sqrt(v_t) + eps), read_value=False)
 
-    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices,
+                                        var: Variable) -> Operation:
         # TF's `_apply_sparse_shared` on deduplicated slices: m and v decay everywhere
         # (assign), the gradient terms are scatter-added into the touched rows, and var takes
         # the dense Adam step (as TF's sparse Adam does).
@@ -479,7 +551,8 @@ class RMSPropOptimizer(Optimizer):
         mom_t = mom.assign(mom.value() * momentum + lr * grad / sqrt(denom_sq + eps))
         return var.assign_sub(mom_t, read_value=False)
 
-    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices,
+                                        var: Variable) -> Operation:
         # TF's ResourceSparseApply(Centered)RMSProp on deduplicated slices, composed from
         # ResourceGather / ResourceScatterUpdate / ResourceScatterSub on the touched rows.
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
@@ -527,7 +600,8 @@ class AdagradOptimizer(Optimizer):
         return var.assign_sub(self._as(self._lr_t, var) * grad / sqrt(acc_t),
                               read_value=False)
 
-    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Operation:
+    def _apply_sparse_duplicate_indices(self, grad: IndexedSlices,
+                                        var: Variable) -> Operation:
         # TF's ResourceSparseApplyAdagrad on deduplicated slices, composed: scatter-add
         # g^2 into the accumulator rows, then scatter-sub lr * g / sqrt(accum rows).
         acc = self.get_slot(var, "accumulator")
@@ -566,3 +640,16 @@ def get_or_create_global_step(graph: Any = None) -> Variable:
 def global_step(sess: Any, global_step_tensor: Any) -> int:
     return int(sess.run(global_step_tensor))
 
+
+
+def assert_global_step(global_step_tensor: Any) -> None:
+    """TF's checks that ``global_step_tensor`` can serve as the global step."""
+    if not isinstance(global_step_tensor, (Variable, Tensor)):
+        raise TypeError('Existing "global_step" must be a Variable or Tensor: '
+                        f"{global_step_tensor}.")
+    if not global_step_tensor.dtype.base_dtype.is_integer:
+        raise TypeError('Existing "global_step" does not have integer type: '
+                        f"{global_step_tensor.dtype}")
+    shape = global_step_tensor.shape
+    if shape.ndims != 0 and shape.is_fully_defined():
+        raise TypeError(f'Existing "global_step" is not scalar: {shape}')

@@ -17,18 +17,20 @@ import os
 import re
 import tempfile
 import zipfile
-from typing import Any, Optional, Sequence, Union
+from typing import Any, ClassVar, Optional, Sequence, Union
 
 import numpy as np
 
 from .. import errors
+from .._proto import Field, Message
+from ..summary_pb2 import _EnumType
 from ..array_ops import placeholder
 from ..control_flow_ops import group
 from ..framework import Tensor, get_default_graph
 from ..variables import Variable, global_variables
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists",
-           "CheckpointState"]
+           "CheckpointState", "SaverDef"]
 
 _SUFFIX = ".npz"
 
@@ -47,6 +49,21 @@ def _atomic_write(path: str, write: Any) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class SaverDef(Message):
+    """TF's ``SaverDef`` message; programs mostly use its format constants
+    (``Saver(write_version=tf.train.SaverDef.V2)``), which symgrad's one format ignores."""
+
+    CheckpointFormatVersion = _EnumType({"LEGACY": 0, "V1": 1, "V2": 2})
+    LEGACY, V1, V2 = 0, 1, 2
+    _FIELDS = (Field("filename_tensor_name", 1, "string"),
+               Field("save_tensor_name", 2, "string"), Field("restore_op_name", 3, "string"),
+               Field("max_to_keep", 4, "int32"), Field("sharded", 5, "bool"),
+               Field("keep_checkpoint_every_n_hours", 6, "float"),
+               Field("version", 7, "enum"))
+    _ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        "version": dict(CheckpointFormatVersion.items())}
 
 
 class CheckpointState:
@@ -151,6 +168,11 @@ class Saver:
     @property
     def last_checkpoints(self) -> list[str]:
         return list(self._last)
+
+    def recover_last_checkpoints(self, checkpoint_paths: Sequence[str]) -> None:
+        """Takes over the existing ``checkpoint_paths`` (oldest first) as the kept
+        checkpoints, so ``max_to_keep`` also deletes those a previous run wrote."""
+        self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
 
     def save(self, sess: Any, save_path: str, global_step: Any = None,
              latest_filename: Optional[str] = None, meta_graph_suffix: str = "meta",
