@@ -126,6 +126,11 @@ _NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
             "self_adjoint_eigvals", "qr", "svd"]
 _NATIVE += ["TensorArray"]
 _NATIVE += ["data"]
+_NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
+            "sparse_placeholder", "sparse_to_dense", "sparse_tensor_to_dense",
+            "FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "parse_example",
+            "parse_single_example", "decode_raw", "decode_csv", "read_file", "write_file",
+            "matching_files"]
 
 __all__ = _PURE + _NATIVE
 
@@ -257,6 +262,12 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import qr, svd
     from .tensor_array_ops import TensorArray
     from . import data
+    from . import io, python_io, sparse
+    from .io_ops import matching_files, read_file, write_file
+    from .parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
+                              decode_csv, decode_raw, parse_example, parse_single_example)
+    from .sparse_tensor import (SparseTensor, SparseTensorValue, sparse_placeholder,
+                                sparse_tensor_to_dense, sparse_to_dense)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

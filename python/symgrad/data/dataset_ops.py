@@ -15,9 +15,8 @@ private graph, and that graph is run per element by a private session of the ite
 from __future__ import annotations
 
 import glob
-import gzip
+import io
 import os
-import zlib
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
@@ -28,6 +27,7 @@ from ..constant_op import convert_to_tensor, to_numpy
 from ..dtypes import DType
 from ..framework import Graph, Tensor
 from ..tensor_shape import TensorShape
+from ..tf_record import read_compressed, read_records
 from . import _structure as st
 from ._structure import ComponentSpec
 
@@ -554,15 +554,16 @@ class _MatchingFilesDataset(DatasetV1):
             yield [np.asarray(f.encode(), dtype=object)]
 
 
-class TextLineDataset(DatasetV1):
-    """``tf.data.TextLineDataset``: the lines of text files as ``string`` scalars, without
-    their line ends (``\\n`` or ``\\r\\n``)."""
+class _FileDataset(DatasetV1):
+    """Elements read from files named by a ``string`` tensor or list, compressed or not."""
 
-    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
-                 num_parallel_reads: Any = None, name: Optional[str] = None) -> None:
+    def __init__(self, filenames: Any, compression_type: Any = None) -> None:
         self._filenames = _source_component(filenames)
         if not isinstance(self._filenames, Tensor):
             self._filenames = st.as_component(self._filenames, _dtypes.string)
+        if self._filenames.dtype != _dtypes.string:
+            raise TypeError("`filenames` must be a `tf.Tensor` of dtype `tf.string` dtype. "
+                            f"Received a `tf.Tensor` of dtype {self._filenames.dtype!r}.")
         compression = compression_type or ""
         if isinstance(compression, bytes):
             compression = compression.decode()
@@ -575,30 +576,44 @@ class TextLineDataset(DatasetV1):
     def _own_captures(self) -> list[Tensor]:
         return [self._filenames] if isinstance(self._filenames, Tensor) else []
 
-    def _read(self, path: str) -> bytes:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            raise errors.NotFoundError(None, None, f"{path}; No such file or directory") \
-                from None
-        if self._compression == "GZIP":
-            return gzip.decompress(data)
-        if self._compression == "ZLIB":
-            return zlib.decompress(data)
-        return data
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        raise NotImplementedError
 
     def _iter(self, ctx: IterationContext) -> Iterator[Element]:
         names = np.asarray(ctx.value(self._filenames), dtype=object).reshape(-1)
         for name in names:
             path = name.decode() if isinstance(name, bytes) else str(name)
-            lines = self._read(path).split(b"\n")
-            if lines and lines[-1] == b"":
-                lines.pop()
-            for line in lines:
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                yield [np.asarray(line, dtype=object)]
+            for record in self._records(read_compressed(path, self._compression)):
+                yield [np.asarray(record, dtype=object)]
+
+
+class TextLineDataset(_FileDataset):
+    """``tf.data.TextLineDataset``: the lines of text files as ``string`` scalars, without
+    their line ends (``\\n`` or ``\\r\\n``)."""
+
+    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
+                 num_parallel_reads: Any = None, name: Optional[str] = None) -> None:
+        super().__init__(filenames, compression_type)
+
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        for line in lines:
+            yield line[:-1] if line.endswith(b"\r") else line
+
+
+class TFRecordDataset(_FileDataset):
+    """``tf.data.TFRecordDataset``: the records of TFRecord files as ``string`` scalars,
+    file after file; ``buffer_size`` and ``num_parallel_reads`` are accepted (reads are
+    whole files, in order)."""
+
+    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
+                 num_parallel_reads: Any = None, name: Optional[str] = None) -> None:
+        super().__init__(filenames, compression_type)
+
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        return read_records(io.BytesIO(data), truncated_ok=False)
 
 
 # ----- functions traced into private graphs ---------------------------------------------------

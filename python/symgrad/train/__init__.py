@@ -17,3 +17,7 @@ __all__ = [
     "get_checkpoint_state", "checkpoint_exists", "CheckpointState", "exponential_decay",
 ]
 __all__ += ["summary_iterator", "write_graph"]
+from ..example_pb2 import (BytesList, Example, Feature, FeatureList, FeatureLists, Features,
+                           FloatList, Int64List, SequenceExample)
+__all__ += ["Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists",
+            "BytesList", "FloatList", "Int64List"]
