@@ -131,6 +131,9 @@ _NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
             "FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "parse_example",
             "parse_single_example", "decode_raw", "decode_csv", "read_file", "write_file",
             "matching_files"]
+_NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", "ReaderBase",
+            "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader",
+            "queue"]
 
 __all__ = _PURE + _NATIVE
 
@@ -268,6 +271,10 @@ if _NATIVE_IMPORT_ERROR is None:
                               decode_csv, decode_raw, parse_example, parse_single_example)
     from .sparse_tensor import (SparseTensor, SparseTensorValue, sparse_placeholder,
                                 sparse_tensor_to_dense, sparse_to_dense)
+    from .data_flow_ops import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
+    from .io_readers import (FixedLengthRecordReader, ReaderBase, TextLineReader,
+                             TFRecordReader, WholeFileReader)
+    from . import queue
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

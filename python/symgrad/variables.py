@@ -48,6 +48,7 @@ class GraphKeys:
     REGULARIZATION_LOSSES = "regularization_losses"
     SAVERS = "savers"
     SUMMARIES = "summaries"
+    QUEUE_RUNNERS = "queue_runners"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:

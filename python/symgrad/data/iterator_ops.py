@@ -158,11 +158,17 @@ class _IteratorResource:
             return state.next()
 
 
-def _resource_for(handle: Any) -> _IteratorResource:
+def handle_token(handle: Any) -> str:
+    """The token a host-state handle (an iterator's, a queue's) holds."""
     token = np.asarray(handle, dtype=object).item()
     if isinstance(token, bytes):
         token = token.decode("utf-8", "replace")
-    resource = _RESOURCES.get(str(token))
+    return str(token)
+
+
+def _resource_for(handle: Any) -> _IteratorResource:
+    token = handle_token(handle)
+    resource = _RESOURCES.get(token)
     if resource is None:
         raise errors.NotFoundError(
             None, None, f"Resource {token} does not exist: the handle names no iterator.")
