@@ -133,7 +133,7 @@ _NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
             "matching_files"]
 _NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", "ReaderBase",
             "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader",
-            "queue"]
+            "queue", "SparseTensorSpec"]
 
 __all__ = _PURE + _NATIVE
 
@@ -269,8 +269,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .io_ops import matching_files, read_file, write_file
     from .parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
                               decode_csv, decode_raw, parse_example, parse_single_example)
-    from .sparse_tensor import (SparseTensor, SparseTensorValue, sparse_placeholder,
-                                sparse_tensor_to_dense, sparse_to_dense)
+    from .sparse_tensor import (SparseTensor, SparseTensorSpec, SparseTensorValue,
+                                sparse_placeholder, sparse_tensor_to_dense, sparse_to_dense)
     from .data_flow_ops import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
     from .io_readers import (FixedLengthRecordReader, ReaderBase, TextLineReader,
                              TFRecordReader, WholeFileReader)

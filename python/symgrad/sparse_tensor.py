@@ -24,8 +24,8 @@ from .constant_op import convert_to_tensor
 from .framework import Operation, Tensor, get_default_graph, name_scope
 from .tensor_shape import TensorShape
 
-__all__ = ["SparseTensor", "SparseTensorValue", "sparse_placeholder", "sparse_to_dense",
-           "sparse_tensor_to_dense"]
+__all__ = ["SparseTensor", "SparseTensorValue", "SparseTensorSpec", "sparse_placeholder",
+           "sparse_to_dense", "sparse_tensor_to_dense"]
 
 
 class SparseTensorValue(NamedTuple):
@@ -34,6 +34,32 @@ class SparseTensorValue(NamedTuple):
     indices: Any
     values: Any
     dense_shape: Any
+
+
+class SparseTensorSpec:
+    """The static type of a sparse element of a dataset: dense ``shape`` and ``dtype``."""
+
+    def __init__(self, shape: Any = None, dtype: Any = _dtypes.float32) -> None:
+        self._shape = TensorShape(shape)
+        self._dtype = _dtypes.as_dtype(dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def dtype(self) -> Any:
+        return self._dtype
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, SparseTensorSpec) and other.shape == self.shape and \
+            other.dtype == self.dtype
+
+    def __hash__(self) -> int:
+        return hash((str(self._shape), self._dtype.name))
+
+    def __repr__(self) -> str:
+        return f"SparseTensorSpec({self._shape!r}, {self._dtype!r})"
 
 
 def _merged_dim(a: Any, b: Any) -> Any:
@@ -185,7 +211,8 @@ def _sparse_to_dense_kernel(validate: bool) -> Any:
                 None, None, f"sparse_indices should be a scalar, vector, or matrix, got shape "
                 f"{list(indices.shape)}")
         num = indices.shape[0] if indices.ndim > 0 else 1
-        indices = indices.reshape(num, -1) if indices.ndim == 2 else indices.reshape(num, 1)
+        if indices.ndim < 2:
+            indices = indices.reshape(num, 1)
         if indices.shape[1] != output_shape.size:
             raise errors.InvalidArgumentError(
                 None, None, f"output_shape has incorrect number of elements: "

@@ -334,13 +334,18 @@ def test_parse_argument_errors_as_tf():
         "dtype=tf.float32, default_value=None).")
 
 
-def test_parse_in_dataset_map(tmp_path):
+def _examples_file(tmp_path) -> str:
     path = tmp_path / "ex.tfr"
     with tf.io.TFRecordWriter(str(path)) as writer:
         writer.write(E1)
         writer.write(E2)
+    return str(path)
+
+
+def test_parse_in_dataset_map(tmp_path):
+    path = _examples_file(tmp_path)
     with tf.Graph().as_default():
-        dataset = tf.data.TFRecordDataset([str(path)]).map(
+        dataset = tf.data.TFRecordDataset([path]).map(
             lambda r: tf.parse_single_example(r, {"b": tf.FixedLenSequenceFeature(
                 [], tf.int64, allow_missing=True)})["b"])
         nxt = tf.data.make_one_shot_iterator(dataset).get_next()
@@ -573,3 +578,54 @@ def test_sparse_tensor_from_parsing_feeds_to_dense():
         with tf.Session() as sess:
             dense = sess.run(tf.sparse.to_dense(p), {p: out["b"]})
     np.testing.assert_array_equal(dense, [[1, 2, 3], [4, 0, 0]])
+
+
+# ----- SparseTensor elements in tf.data --------------------------------------------------------
+def test_dataset_map_returning_sparse_tensors_and_batching():
+    with tf.Graph().as_default():
+        def make(i):
+            return (tf.SparseTensor(tf.reshape(tf.range(i), [-1, 1]),
+                                    tf.ones([i], tf.float32) * tf.cast(i, tf.float32),
+                                    tf.reshape(i, [1])), i)
+
+        ds = tf.data.Dataset.range(1, 4).map(make)
+        assert ds.output_types == (tf.float32, tf.int64)
+        assert ds.output_classes == (tf.SparseTensor, tf.Tensor)
+        assert ds.output_shapes[0].as_list() == [None]
+        dense = ds.map(lambda sp, i: tf.sparse.to_dense(sp))
+        batched = ds.batch(2)
+        assert batched.output_shapes[0].as_list() == [None, None]
+        element = tf.data.make_one_shot_iterator(ds).get_next()
+        assert isinstance(element[0], tf.SparseTensor)
+        assert element[0].indices.shape.as_list() == [None, 1]
+        dense_next = tf.data.make_one_shot_iterator(dense).get_next()
+        batch_next = tf.data.make_one_shot_iterator(batched).get_next()
+        with tf.Session() as sess:
+            first = sess.run(element)
+            assert isinstance(first[0], tf.SparseTensorValue)
+            assert first[0].values.tolist() == [1.0] and first[1] == 1
+            assert [sess.run(dense_next).tolist() for _ in range(3)] == [
+                [1.0], [2.0, 2.0], [3.0, 3.0, 3.0]]
+            sp, ids = sess.run(batch_next)
+            assert sp.indices.tolist() == [[0, 0], [1, 0], [1, 1]]
+            assert sp.values.tolist() == [1.0, 2.0, 2.0] and sp.dense_shape.tolist() == [2, 2]
+            assert ids.tolist() == [1, 2]
+            sp, _ = sess.run(batch_next)
+            assert sp.dense_shape.tolist() == [1, 3]
+        with pytest.raises(TypeError, match="does not take SparseTensor elements"):
+            ds.unbatch()
+        with pytest.raises(TypeError, match="does not take SparseTensor elements"):
+            ds.padded_batch(2, padded_shapes=([None], []))
+
+
+def test_tfrecord_dataset_parsed_with_var_len_features(tmp_path):
+    path = _examples_file(tmp_path)
+    with tf.Graph().as_default():
+        ds = tf.data.TFRecordDataset(path).map(
+            lambda r: tf.parse_single_example(r, {"b": tf.VarLenFeature(tf.int64),
+                                                  "a": tf.VarLenFeature(tf.float32)}))
+        batch = tf.data.make_one_shot_iterator(ds.batch(2)).get_next()
+        with tf.Session() as sess:
+            out = sess.run({"b": tf.sparse.to_dense(batch["b"]), "a": batch["a"]})
+    assert out["b"].tolist() == [[1, 2, 3], [4, 0, 0]]
+    assert out["a"].values.tolist() == [1.0, 2.0, 3.0]
