@@ -211,6 +211,8 @@ def _batch(tensors_list: list[Any], original: Any, batch_size: Any, capacity: in
     flat_inputs = [t for group in tensors_list for t in _flat(group) if isinstance(t, Tensor)]
     with name_scope(name, default_name, flat_inputs) as scope:
         groups = [[convert_to_tensor(t) for t in _flat(group)] for group in tensors_list]
+        # TF's `keep_input` (which only maybe_batch sets): kept so that op names match.
+        constant(True)
         if not groups or not groups[0]:
             raise ValueError("Expected at least one tensor in batch().")
         types = [t.dtype for t in groups[0]]
