@@ -474,3 +474,19 @@ def test_classic_cifar_style_training_pipeline(tmp_path):
                 coord.request_stop()
             coord.join(threads)
     assert steps == 6  # 2 epochs of 12 records in full batches of 4
+
+
+def test_match_filenames_once_feeds_a_producer(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"1\n2\n")
+    (tmp_path / "b.txt").write_bytes(b"3\n")
+    with tf.Graph().as_default():
+        files = tf.train.match_filenames_once(str(tmp_path / "*.txt"))
+        assert files.op.name == "matching_filenames"
+        queue = tf.train.string_input_producer(files, num_epochs=1, shuffle=False)
+        _, line = tf.TextLineReader().read(queue)
+        assert tf.train.queue_runner.QueueRunner is tf.train.QueueRunner
+        with tf.Session() as sess:
+            sess.run(tf.local_variables_initializer())
+            assert [f.decode() for f in sess.run(files)] == [str(tmp_path / "a.txt"),
+                                                             str(tmp_path / "b.txt")]
+            assert [v.decode() for v in _drain(sess, line)] == ["1", "2", "3"]

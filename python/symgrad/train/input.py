@@ -20,7 +20,7 @@ from ..framework import Tensor, control_dependencies, name_scope
 from ..tensor_shape import TensorShape
 from .queue_runner import QueueRunner, add_queue_runner
 
-__all__ = ["limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
+__all__ = ["match_filenames_once", "limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
            "slice_input_producer", "batch", "batch_join", "shuffle_batch",
            "shuffle_batch_join"]
 
@@ -66,6 +66,18 @@ def limit_epochs(tensor: Any, num_epochs: Optional[int] = None, name: Optional[s
         counter = _count_up_to(epochs, int(num_epochs))
         with control_dependencies([counter]):
             return identity(tensor, name=scope)
+
+
+def match_filenames_once(pattern: Any, name: Optional[str] = None) -> Tensor:
+    """The files matching ``pattern`` (a glob or a vector of them), sorted, named
+    ``matching_filenames``. *Difference from TF:* a tensor evaluated at each use rather than
+    a local ``string`` variable (the core has no string variables), so it needs no
+    initializer and sees files made later."""
+    from ..array_ops import identity
+    from ..io_ops import matching_files
+    with name_scope(name, "matching_filenames", [pattern] if isinstance(pattern, Tensor)
+                    else []) as scope:
+        return identity(matching_files(pattern), name=scope)
 
 
 def _fraction_summary(queue: Any, capacity: int, summary_name: str) -> None:
