@@ -133,7 +133,7 @@ _NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
             "matching_files"]
 _NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", "ReaderBase",
             "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader",
-            "queue", "SparseTensorSpec"]
+            "queue", "SparseTensorSpec", "parse_single_sequence_example"]
 
 __all__ = _PURE + _NATIVE
 
@@ -268,7 +268,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from . import io, python_io, sparse
     from .io_ops import matching_files, read_file, write_file
     from .parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
-                              decode_csv, decode_raw, parse_example, parse_single_example)
+                              decode_csv, decode_raw, parse_example, parse_single_example,
+                              parse_single_sequence_example)
     from .sparse_tensor import (SparseTensor, SparseTensorSpec, SparseTensorValue,
                                 sparse_placeholder, sparse_tensor_to_dense, sparse_to_dense)
     from .data_flow_ops import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue

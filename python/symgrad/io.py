@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from .io_ops import matching_files, read_file, write_file
 from .parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature, decode_csv,
-                          decode_raw, parse_example, parse_single_example)
+                          decode_raw, parse_example, parse_single_example,
+                          parse_single_sequence_example)
 from .tf_record import (TFRecordCompressionType, TFRecordOptions, TFRecordWriter,
                         tf_record_iterator)
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
            "tf_record_iterator", "FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature",
-           "parse_example", "parse_single_example", "decode_raw", "decode_csv", "read_file",
+           "parse_example", "parse_single_example", "parse_single_sequence_example",
+           "decode_raw", "decode_csv", "read_file",
            "write_file", "matching_files"]

@@ -19,13 +19,13 @@ from . import dtypes as _dtypes
 from . import errors
 from ._proto import DecodeError, _c_escape
 from .constant_op import convert_to_tensor
-from .example_pb2 import Example
+from .example_pb2 import Example, SequenceExample
 from .framework import Tensor, name_scope
 from .sparse_tensor import SparseTensor
 from .tensor_shape import TensorShape
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "parse_example",
-           "parse_single_example", "decode_raw", "decode_csv"]
+           "parse_single_example", "parse_single_sequence_example", "decode_raw", "decode_csv"]
 
 
 class FixedLenFeature(collections.namedtuple(
@@ -149,6 +149,11 @@ class _Parser:
     def _fail(self, text: str) -> errors.InvalidArgumentError:
         return errors.InvalidArgumentError(None, None, text)
 
+    def _missing(self, spec: _Spec) -> errors.InvalidArgumentError:
+        prefix = "" if self.single else "Name: <unknown>, "
+        return self._fail(f"{prefix}Feature: {spec.key} (data type: "
+                          f"{_TYPE_TEXT[spec.dtype.name]}) is required but could not be found.")
+
     def _values(self, spec: _Spec, feature: Any, index: int) -> np.ndarray:
         kind = feature.WhichOneof("kind")
         if kind is None:
@@ -174,10 +179,7 @@ class _Parser:
     def _dense(self, spec: _Spec, values: Optional[np.ndarray], index: int) -> np.ndarray:
         if values is None:
             if spec.default is None:
-                prefix = "" if self.single else "Name: <unknown>, "
-                raise self._fail(f"{prefix}Feature: {spec.key} (data type: "
-                                 f"{_TYPE_TEXT[spec.dtype.name]}) is required but could not "
-                                 "be found.")
+                raise self._missing(spec)
             return spec.default
         size = int(np.prod(spec.shape, dtype=np.int64))
         if values.size != size:
@@ -205,10 +207,12 @@ class _Parser:
 
     def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         serialized = np.asarray(arrays[0], dtype=object)
-        batch = serialized.reshape(-1)
+        return self.parse_maps([self._example(data) for data in serialized.reshape(-1)])
+
+    def parse_maps(self, feature_maps: list[Any]) -> list[np.ndarray]:
+        """The outputs for the feature maps of a batch (one map when ``single``)."""
         parsed: dict[str, list[Any]] = {spec.key: [] for spec in self.specs}
-        for index, data in enumerate(batch):
-            feature_map = self._example(data)
+        for index, feature_map in enumerate(feature_maps):
             for spec in self.specs:
                 found = feature_map[spec.key] if spec.key in feature_map else None
                 values = None if found is None else self._values(spec, found, index)
@@ -219,7 +223,7 @@ class _Parser:
                 else:
                     parsed[spec.key].append(_numpy_values(spec.dtype, []) if values is None
                                             else values)
-        return self._outputs(parsed, len(batch))
+        return self._outputs(parsed, len(feature_maps))
 
     def _outputs(self, parsed: dict[str, list[Any]], count: int) -> list[np.ndarray]:
         indices, values, shapes, dense = [], [], [], []
@@ -268,11 +272,7 @@ def _parse(serialized: Any, features: Any, single: bool) -> dict[str, Any]:
     result: dict[str, Any] = {}
     n = len(sparse)
     for i, spec in enumerate(sparse):
-        index, value, shape = outputs[i], outputs[n + i], outputs[2 * n + i]
-        index.set_shape([None, rank])
-        value.set_shape([None])
-        shape.set_shape([rank])
-        result[spec.key] = SparseTensor(index, value, shape)
+        result[spec.key] = _sparse_output(outputs[i], outputs[n + i], outputs[2 * n + i], rank)
     for spec, tensor in zip(dense, outputs[3 * n:]):
         extra = [None] if spec.kind == "sequence" else []
         tensor.set_shape(batch_dims + extra + spec.shape)
@@ -300,6 +300,166 @@ def parse_single_example(serialized: Any, features: Any, name: Optional[str] = N
                              f"{serialized.shape}")
         with name_scope(None, "ParseExample", [serialized]):
             return _parse(serialized, features, single=True)
+
+
+# ----- SequenceExample ------------------------------------------------------------------------
+class _ListSpec(NamedTuple):
+    key: str
+    sparse: bool
+    dtype: Any
+    shape: list[int]
+    allow_missing: bool
+
+
+def _list_specs(features: Any) -> list[_ListSpec]:
+    sparse, dense = [], []
+    for key in sorted(features or {}):
+        feature = features[key]
+        if isinstance(feature, VarLenFeature):
+            sparse.append(_ListSpec(key, True, _parse_dtype(feature.dtype, "sparse_types"),
+                                    [], True))
+        elif isinstance(feature, FixedLenSequenceFeature):
+            dims = TensorShape(feature.shape).as_list()
+            if any(d is None for d in dims):
+                raise ValueError(f"All dimensions of shape for feature {key} need to be "
+                                 f"known but received {feature.shape}.")
+            dense.append(_ListSpec(key, False, _parse_dtype(feature.dtype, "dense_defaults"),
+                                   [int(d) for d in dims if d is not None],
+                                   bool(feature.allow_missing)))
+        else:
+            raise ValueError(f"Unsupported sequence feature {type(feature).__name__} for key "
+                             f"{key}: use FixedLenSequenceFeature or VarLenFeature.")
+    return sparse + dense
+
+
+class _ContextParser(_Parser):
+    """A ``SequenceExample``'s context: an ``Example``'s features, with TF's message for a
+    missing required one."""
+
+    def _missing(self, spec: _Spec) -> errors.InvalidArgumentError:
+        return self._fail(f"Inconsistent max number of elements for feature {spec.key}: "
+                          "expected 1, but found 0")
+
+
+class _SequenceParser:
+    """The kernel of ``parse_single_sequence_example``: context outputs, then feature-list
+    outputs (sparse indices, values, shapes, then dense), each group by sorted key."""
+
+    def __init__(self, context: list[_Spec], lists: list[_ListSpec]) -> None:
+        self.context = _ContextParser(context, single=True)
+        self.lists = lists
+
+    def _fail(self, text: str) -> errors.InvalidArgumentError:
+        return errors.InvalidArgumentError(None, None, text)
+
+    def _step_values(self, spec: _ListSpec, feature: Any, step: int) -> np.ndarray:
+        kind = feature.WhichOneof("kind")
+        if kind is None:
+            return _numpy_values(spec.dtype, [])
+        if _KIND_DTYPES[kind] != spec.dtype:
+            raise self._fail(f"Name: <unknown>, Feature list: {spec.key}, Index: {step}.  "
+                             f"Data types don't match. Expected type: "
+                             f"{_TYPE_TEXT[spec.dtype.name]}")
+        return _numpy_values(spec.dtype, getattr(feature, kind).value)
+
+    def _dense(self, spec: _ListSpec, steps: list[np.ndarray]) -> np.ndarray:
+        size = int(np.prod(spec.shape, dtype=np.int64))
+        for step, values in enumerate(steps):
+            if values.size != size:
+                raise self._fail(f"Name: <unknown>, Key: {spec.key}, Index: {step}.  Number of "
+                                 f"values != expected.  values size: {values.size} but output "
+                                 f"shape: {_shape_text(spec.shape)}")
+        if not steps:
+            return np.zeros([0] + spec.shape, dtype=spec.dtype.as_numpy_dtype) \
+                if spec.dtype != _dtypes.string else np.empty([0] + spec.shape, dtype=object)
+        return np.stack([v.reshape(spec.shape) for v in steps])
+
+    def __call__(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        raw = np.asarray(arrays[0], dtype=object).reshape(-1)[0]
+        raw = raw if isinstance(raw, bytes) else bytes(raw)
+        try:
+            example = SequenceExample.FromString(raw)
+        except (DecodeError, ValueError, TypeError):
+            raise self._fail(f"Could not parse example input, value: '{_c_escape(raw)}'") \
+                from None
+        context = self.context.parse_maps([example.context.feature]) if \
+            self.context.specs else []
+        lists = example.feature_lists.feature_list
+        indices, values, shapes, dense = [], [], [], []
+        for spec in self.lists:
+            found = lists[spec.key].feature if spec.key in lists else None
+            if found is None and not spec.sparse and not spec.allow_missing:
+                raise self._fail(
+                    f"Name: <unknown>, Feature list '{spec.key}' is required but could not be "
+                    "found.  Did you mean to include it in "
+                    "feature_list_dense_missing_assumed_empty or feature_list_dense_defaults?")
+            steps = [self._step_values(spec, f, t) for t, f in enumerate(found or [])]
+            if spec.sparse:
+                rows = [[t, j] for t, v in enumerate(steps) for j in range(v.size)]
+                indices.append(np.asarray(rows, dtype=np.int64).reshape(-1, 2))
+                values.append(np.concatenate(steps).astype(spec.dtype.as_numpy_dtype)
+                              if steps else _numpy_values(spec.dtype, []))
+                shapes.append(np.asarray([len(steps), max((v.size for v in steps), default=0)],
+                                         dtype=np.int64))
+            else:
+                dense.append(self._dense(spec, steps))
+        return context + [np.asarray(a, order="C") for a in indices + values + shapes + dense]
+
+
+def parse_single_sequence_example(serialized: Any, context_features: Any = None,
+                                  sequence_features: Any = None, example_name: Any = None,
+                                  name: Optional[str] = None) -> tuple[dict[str, Any],
+                                                                       dict[str, Any]]:
+    """``tf.io.parse_single_sequence_example``: one serialized ``SequenceExample`` into
+    ``(context, feature_lists)`` dicts of tensors and ``SparseTensor``s; a
+    ``FixedLenSequenceFeature`` list gives ``[steps] + shape``, a ``VarLenFeature`` list a
+    ``SparseTensor`` of dense shape ``[steps, longest step]``."""
+    from .data.iterator_ops import _host_op
+    if not context_features and not sequence_features:
+        raise ValueError("Missing features.")
+    context = _specs(context_features) if context_features else []
+    lists = _list_specs(sequence_features)
+    with name_scope(name, "ParseSingleSequenceExample",
+                    [serialized] if isinstance(serialized, Tensor) else []):
+        serialized = convert_to_tensor(serialized, dtype=_dtypes.string, name="serialized")
+        if serialized.shape.rank not in (None, 0):
+            raise ValueError(f"Input serialized must be a scalar, got shape "
+                             f"{serialized.shape}")
+        c_sparse = [s for s in context if s.kind == "sparse"]
+        c_dense = [s for s in context if s.kind != "sparse"]
+        l_sparse = [s for s in lists if s.sparse]
+        l_dense = [s for s in lists if not s.sparse]
+        tout = ([_dtypes.int64] * len(c_sparse) + [s.dtype for s in c_sparse]
+                + [_dtypes.int64] * len(c_sparse) + [s.dtype for s in c_dense]
+                + [_dtypes.int64] * len(l_sparse) + [s.dtype for s in l_sparse]
+                + [_dtypes.int64] * len(l_sparse) + [s.dtype for s in l_dense])
+        with name_scope(None, "ParseSequenceExample", [serialized]):
+            op = _host_op("ParseSequenceExampleV2", [serialized], tout,
+                          _SequenceParser(context, lists))
+    outputs = list(op.outputs)
+    context_out: dict[str, Any] = {}
+    n = len(c_sparse)
+    for i, spec in enumerate(c_sparse):
+        context_out[spec.key] = _sparse_output(outputs[i], outputs[n + i], outputs[2 * n + i], 1)
+    for spec, tensor in zip(c_dense, outputs[3 * n:]):
+        tensor.set_shape(([None] if spec.kind == "sequence" else []) + spec.shape)
+        context_out[spec.key] = tensor
+    rest = outputs[3 * n + len(c_dense):]
+    m = len(l_sparse)
+    lists_out: dict[str, Any] = {}
+    for i, lspec in enumerate(l_sparse):
+        lists_out[lspec.key] = _sparse_output(rest[i], rest[m + i], rest[2 * m + i], 2)
+    for lspec, tensor in zip(l_dense, rest[3 * m:]):
+        tensor.set_shape([None] + lspec.shape)
+        lists_out[lspec.key] = tensor
+    return context_out, lists_out
+
+
+def _sparse_output(indices: Tensor, values: Tensor, shape: Tensor, rank: int) -> SparseTensor:
+    indices.set_shape([None, rank])
+    values.set_shape([None])
+    shape.set_shape([rank])
+    return SparseTensor(indices, values, shape)
 
 
 # ----- decode_raw -----------------------------------------------------------------------------

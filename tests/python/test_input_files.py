@@ -629,3 +629,73 @@ def test_tfrecord_dataset_parsed_with_var_len_features(tmp_path):
             out = sess.run({"b": tf.sparse.to_dense(batch["b"]), "a": batch["a"]})
     assert out["b"].tolist() == [[1, 2, 3], [4, 0, 0]]
     assert out["a"].values.tolist() == [1.0, 2.0, 3.0]
+
+
+# ----- SequenceExample parsing ----------------------------------------------------------------
+def _sequence_example():
+    feature = tf.train.Feature
+    return tf.train.SequenceExample(
+        context=tf.train.Features(feature={
+            "n": feature(int64_list=tf.train.Int64List(value=[2])),
+            "lbl": feature(float_list=tf.train.FloatList(value=[0.5]))}),
+        feature_lists=tf.train.FeatureLists(feature_list={
+            "tok": tf.train.FeatureList(feature=[
+                feature(bytes_list=tf.train.BytesList(value=[b"a"])),
+                feature(bytes_list=tf.train.BytesList(value=[b"b"]))]),
+            "v": tf.train.FeatureList(feature=[
+                feature(int64_list=tf.train.Int64List(value=[1, 2])),
+                feature(int64_list=tf.train.Int64List(value=[3]))])})).SerializeToString()
+
+
+def test_parse_single_sequence_example_as_tf():
+    with tf.Graph().as_default():
+        s = tf.placeholder(tf.string, [])
+        context, lists = tf.io.parse_single_sequence_example(
+            s, context_features={"n": tf.FixedLenFeature([], tf.int64),
+                                 "lbl": tf.VarLenFeature(tf.float32),
+                                 "d": tf.FixedLenFeature([2], tf.float32,
+                                                         default_value=[1.0, 2.0])},
+            sequence_features={"tok": tf.FixedLenSequenceFeature([], tf.string),
+                               "v": tf.VarLenFeature(tf.int64),
+                               "m": tf.FixedLenSequenceFeature([2], tf.float32,
+                                                               allow_missing=True)})
+        prefix = "ParseSingleSequenceExample/ParseSequenceExample/ParseSequenceExampleV2"
+        assert context["lbl"].indices.name == f"{prefix}:0"
+        assert context["d"].name == f"{prefix}:3" and context["n"].shape == []
+        assert lists["v"].indices.name == f"{prefix}:5"
+        assert lists["v"].indices.shape.as_list() == [None, 2]
+        assert lists["m"].name == f"{prefix}:8" and lists["m"].shape.as_list() == [None, 2]
+        assert lists["tok"].shape.as_list() == [None] and lists["tok"].dtype == tf.string
+        with tf.Session() as sess:
+            ctx, seq = sess.run((context, lists), {s: _sequence_example()})
+    assert ctx["n"] == 2 and ctx["d"].tolist() == [1.0, 2.0]
+    assert ctx["lbl"].values.tolist() == [0.5] and ctx["lbl"].indices.tolist() == [[0]]
+    assert seq["v"].indices.tolist() == [[0, 0], [0, 1], [1, 0]]
+    assert seq["v"].dense_shape.tolist() == [2, 2] and seq["v"].values.tolist() == [1, 2, 3]
+    assert seq["m"].shape == (0, 2) and seq["m"].dtype == np.float32
+    assert seq["tok"].tolist() == [b"a", b"b"]
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"sequence_features": {"zz": tf.FixedLenSequenceFeature([], tf.string)}},
+     "Name: <unknown>, Feature list 'zz' is required but could not be found.  Did you mean to "
+     "include it in feature_list_dense_missing_assumed_empty or feature_list_dense_defaults?"),
+    ({"sequence_features": {"v": tf.FixedLenSequenceFeature([], tf.int64)}},
+     "Name: <unknown>, Key: v, Index: 0.  Number of values != expected.  values size: 2 but "
+     "output shape: []"),
+    ({"sequence_features": {"v": tf.FixedLenSequenceFeature([], tf.float32)}},
+     "Name: <unknown>, Feature list: v, Index: 0.  Data types don't match. Expected type: "
+     "float"),
+    ({"context_features": {"zz": tf.FixedLenFeature([], tf.string)}},
+     "Inconsistent max number of elements for feature zz: expected 1, but found 0"),
+])
+def test_parse_single_sequence_example_errors_as_tf(kwargs, message):
+    with tf.Graph().as_default():
+        s = tf.placeholder(tf.string, [])
+        parsed = tf.parse_single_sequence_example(s, **kwargs)
+        with tf.Session() as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError) as e:
+                sess.run(parsed, {s: _sequence_example()})
+    assert _message(e) == message
+    with pytest.raises(ValueError, match="Missing features."):
+        tf.parse_single_sequence_example(tf.constant(b""))
