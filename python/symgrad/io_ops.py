@@ -1,7 +1,8 @@
-"""File ops: ``tf.io.read_file``, ``tf.io.write_file`` and ``tf.io.matching_files``.
+"""File ops: ``tf.io.read_file``, ``tf.io.write_file`` and ``tf.io.matching_files``, and
+tensors as ``TensorProto`` bytes: ``tf.io.serialize_tensor`` and ``tf.io.parse_tensor``.
 
 Each runs on the host as a ``PyFunc`` op named as TF's (``ReadFile``, ``WriteFile``,
-``MatchingFiles``), with TF's shapes and ``NotFoundError`` text.
+``MatchingFiles``, ``SerializeTensor``, ``ParseTensor``), with TF's shapes and error texts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .constant_op import convert_to_tensor
 from .framework import Operation, Tensor, name_scope
 from .tf_record import read_compressed
 
-__all__ = ["read_file", "write_file", "matching_files"]
+__all__ = ["read_file", "write_file", "matching_files", "serialize_tensor", "parse_tensor"]
 
 
 def _text(value: Any) -> str:
@@ -93,3 +94,87 @@ def matching_files(pattern: Any, name: Optional[str] = None) -> Tensor:
     out: Tensor = op.outputs[0]
     out.set_shape([None])
     return out
+
+
+def serialize_tensor(tensor: Any, name: Optional[str] = None) -> Tensor:
+    """``tensor`` as the bytes of a ``TensorProto`` (TF's: numbers in ``tensor_content``,
+    strings in ``string_val``)."""
+    from .data.iterator_ops import _host_op
+    from .event_file import _tensor_proto
+
+    def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        return [np.asarray(_tensor_proto(arrays[0]).SerializeToString(), dtype=object)]
+
+    with name_scope(name, "SerializeTensor", _inputs([tensor])) as scope:
+        value = convert_to_tensor(tensor, name="tensor")
+        out: Tensor = _host_op("SerializeTensor", [value], [_dtypes.string], run,
+                               scope=scope).outputs[0]
+    out.set_shape([])
+    return out
+
+
+_VALUE_FIELDS = {"float32": "float_val", "float64": "double_val", "int32": "int_val",
+                 "int16": "int_val", "int8": "int_val", "uint8": "int_val",
+                 "int64": "int64_val", "bool": "bool_val", "string": "string_val"}
+
+
+def _array_from_proto(data: bytes, dtype: Any) -> np.ndarray:
+    import base64
+
+    from ._proto import DecodeError
+    from .summary_pb2 import TensorProto
+    try:
+        proto = TensorProto.FromString(data)
+    except (DecodeError, ValueError, TypeError):
+        text = base64.b64encode(data).decode()
+        raise errors.InvalidArgumentError(
+            None, None, f"Could not parse `serialized` as TensorProto, base64: {text}") \
+            from None
+    try:
+        parsed = _dtypes.as_dtype(int(proto.dtype))
+    except (TypeError, ValueError, KeyError):
+        raise errors.InvalidArgumentError(None, None, f"Unsupported dtype {proto.dtype} in a "
+                                          "serialized TensorProto") from None
+    if parsed != dtype:
+        names = {"float32": "float", "float64": "double"}
+        raise errors.InvalidArgumentError(
+            None, None, "Type mismatch between parsed tensor "
+            f"({names.get(parsed.name, parsed.name)}) and dtype "
+            f"({names.get(dtype.name, dtype.name)})")
+    shape = [int(d.size) for d in proto.tensor_shape.dim]
+    size = int(np.prod(shape, dtype=np.int64))
+    if dtype == _dtypes.string:
+        flat = np.empty(len(proto.string_val), dtype=object)
+        flat[:] = list(proto.string_val)
+    elif proto.tensor_content:
+        np_type = np.dtype(dtype.as_numpy_dtype).newbyteorder("<")
+        flat = np.frombuffer(proto.tensor_content, dtype=np_type).astype(dtype.as_numpy_dtype)
+    else:
+        flat = np.asarray(list(getattr(proto, _VALUE_FIELDS[dtype.name])),
+                          dtype=dtype.as_numpy_dtype)
+    if flat.size == 1 and size != 1:
+        flat = np.repeat(flat, size)  # TF's proto form: one value stands for all
+    if flat.size != size:
+        raise errors.InvalidArgumentError(
+            None, None, f"Could not parse a tensor of shape {shape} from {flat.size} values")
+    return flat.reshape(shape)
+
+
+def parse_tensor(serialized: Any, out_type: Any, name: Optional[str] = None) -> Tensor:
+    """The tensor whose ``TensorProto`` bytes are ``serialized``; its dtype must be
+    ``out_type`` (TF's "Type mismatch" error otherwise). The static shape is unknown."""
+    from .data.iterator_ops import _host_op
+    dtype = _dtypes.as_dtype(out_type)
+
+    def run(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        data = np.asarray(arrays[0], dtype=object).reshape(-1)
+        if data.size != 1:
+            raise errors.InvalidArgumentError(None, None, "Expected `serialized` to be a "
+                                              "scalar, got shape: "
+                                              f"{list(np.shape(arrays[0]))}")
+        raw = data[0]
+        return [_array_from_proto(raw if isinstance(raw, bytes) else bytes(raw), dtype)]
+
+    with name_scope(name, "ParseTensor", _inputs([serialized])) as scope:
+        value = convert_to_tensor(serialized, dtype=_dtypes.string, name="serialized")
+        return _host_op("ParseTensor", [value], [dtype], run, scope=scope).outputs[0]

@@ -23,7 +23,8 @@ from . import errors
 from .constant_op import constant, convert_to_tensor
 from .data_flow_ops import QueueBase, resource_for
 from .framework import Tensor, get_default_graph, name_scope
-from .tf_record import TFRecordOptions, read_compressed, read_records
+from .tf_record import (TFRecordOptions, fixed_length_records, read_compressed,
+                        read_records)
 
 __all__ = ["ReaderBase", "TFRecordReader", "TextLineReader", "FixedLengthRecordReader",
            "WholeFileReader"]
@@ -252,13 +253,10 @@ class FixedLengthRecordReader(ReaderBase):
                                "GZIP" if self._encoding == "GZIP" else "")
 
     def _records(self, path: str, data: bytes) -> Iterator[tuple[bytes, bytes]]:
-        body = data[self._header:len(data) - self._footer]
-        step = self._hop or self._record_bytes
-        number, start = 0, 0
-        while start + self._record_bytes <= len(body):
-            yield f"{path}:{number}".encode(), body[start:start + self._record_bytes]
-            number += 1
-            start += step
+        records = fixed_length_records(data, self._record_bytes, self._header, self._footer,
+                                       self._hop)
+        for number, record in enumerate(records):
+            yield f"{path}:{number}".encode(), record
 
 
 class WholeFileReader(ReaderBase):

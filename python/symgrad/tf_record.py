@@ -19,7 +19,7 @@ from . import errors
 from .event_file import _record, masked_crc32c
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
-           "tf_record_iterator", "read_compressed"]
+           "tf_record_iterator", "read_compressed", "fixed_length_records"]
 
 
 class TFRecordCompressionType:
@@ -151,6 +151,18 @@ def read_records(stream: BinaryIO, truncated_ok: bool) -> Iterator[bytes]:
             raise errors.DataLossError(None, None, f"corrupted record at {offset}")
         offset += 16 + length
         yield data
+
+
+def fixed_length_records(data: bytes, record_bytes: int, header_bytes: int, footer_bytes: int,
+                         hop_bytes: int = 0) -> Iterator[bytes]:
+    """The ``record_bytes``-long records between a file's header and footer, ``hop_bytes``
+    apart when given (else back to back); a shorter tail is dropped, as TF does."""
+    body = data[header_bytes:len(data) - footer_bytes]
+    step = hop_bytes or record_bytes
+    start = 0
+    while start + record_bytes <= len(body):
+        yield body[start:start + record_bytes]
+        start += step
 
 
 def tf_record_iterator(path: Any, options: Any = None) -> Iterator[bytes]:

@@ -699,3 +699,54 @@ def test_parse_single_sequence_example_errors_as_tf(kwargs, message):
     assert _message(e) == message
     with pytest.raises(ValueError, match="Missing features."):
         tf.parse_single_sequence_example(tf.constant(b""))
+
+
+# ----- serialize_tensor / parse_tensor, FixedLengthRecordDataset -------------------------------
+@pytest.mark.parametrize("value,expected", [
+    (np.arange(6, dtype=np.float32).reshape(2, 3),
+     b'\x08\x01\x12\x08\x12\x02\x08\x02\x12\x02\x08\x03"\x18\x00\x00\x00\x00\x00\x00\x80?\x00'
+     b'\x00\x00@\x00\x00@@\x00\x00\x80@\x00\x00\xa0@'),
+    (np.array(3, np.int64), b'\x08\t\x12\x00"\x08\x03\x00\x00\x00\x00\x00\x00\x00'),
+    (np.array([b"ab", b""], dtype=object), b"\x08\x07\x12\x04\x12\x02\x08\x02B\x02abB\x00"),
+    (np.array([True, False]), b'\x08\n\x12\x04\x12\x02\x08\x02"\x02\x01\x00'),
+    (np.array([], np.float64), b"\x08\x02\x12\x02\x12\x00"),
+    (np.array([1, -2], np.int16), b'\x08\x05\x12\x04\x12\x02\x08\x02"\x04\x01\x00\xfe\xff'),
+    (np.array([1, 2], np.uint8), b'\x08\x04\x12\x04\x12\x02\x08\x02"\x02\x01\x02'),
+])
+def test_serialize_and_parse_tensor_as_tf(value, expected):
+    with tf.Graph().as_default():
+        serialized = tf.io.serialize_tensor(tf.constant(value))
+        assert serialized.op.name == "SerializeTensor" and serialized.shape == []
+        dtype = tf.string if value.dtype == object else tf.as_dtype(value.dtype)
+        parsed = tf.io.parse_tensor(expected, dtype)
+        assert parsed.op.name == "ParseTensor" and parsed.shape.rank is None
+        with tf.Session() as sess:
+            assert sess.run(serialized) == expected
+            back = sess.run(parsed)
+    assert back.shape == value.shape and back.dtype == value.dtype
+    assert back.tolist() == value.tolist()
+
+
+def test_parse_tensor_errors_as_tf():
+    with tf.Graph().as_default():
+        floats = tf.io.serialize_tensor(tf.constant([1.0]))
+        with tf.Session() as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError) as e:
+                sess.run(tf.io.parse_tensor(floats, tf.int32))
+            assert _message(e) == "Type mismatch between parsed tensor (float) and dtype (int32)"
+            with pytest.raises(tf.errors.InvalidArgumentError) as e:
+                sess.run(tf.io.parse_tensor(b"\xff\xff", tf.int32))
+            assert _message(e) == "Could not parse `serialized` as TensorProto, base64: //8="
+
+
+def test_fixed_length_record_dataset(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"HHabcdefgF")
+    with tf.Graph().as_default():
+        ds = tf.data.FixedLengthRecordDataset([str(path)], 3, header_bytes=2, footer_bytes=1)
+        assert ds.output_types == tf.string and ds.output_shapes == []
+        nxt = tf.data.make_one_shot_iterator(ds).get_next()
+        with tf.Session() as sess:
+            assert [sess.run(nxt) for _ in range(2)] == [b"abc", b"def"]
+            with pytest.raises(tf.errors.OutOfRangeError):
+                sess.run(nxt)

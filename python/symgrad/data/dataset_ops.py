@@ -27,7 +27,7 @@ from ..constant_op import convert_to_tensor, to_numpy
 from ..dtypes import DType
 from ..framework import Graph, Tensor
 from ..tensor_shape import TensorShape
-from ..tf_record import read_compressed, read_records
+from ..tf_record import fixed_length_records, read_compressed, read_records
 from . import _structure as st
 from ._structure import ComponentSpec
 
@@ -621,6 +621,26 @@ class TFRecordDataset(_FileDataset):
 
     def _records(self, data: bytes) -> Iterator[bytes]:
         return read_records(io.BytesIO(data), truncated_ok=False)
+
+
+class FixedLengthRecordDataset(_FileDataset):
+    """``tf.data.FixedLengthRecordDataset``: the ``record_bytes``-long records of files
+    after ``header_bytes`` and before ``footer_bytes``, as ``string`` scalars."""
+
+    def __init__(self, filenames: Any, record_bytes: int, header_bytes: Optional[int] = None,
+                 footer_bytes: Optional[int] = None, buffer_size: Any = None,
+                 compression_type: Any = None, num_parallel_reads: Any = None,
+                 name: Optional[str] = None) -> None:
+        super().__init__(filenames, compression_type)
+        self._record_bytes = int(record_bytes)
+        self._header = int(header_bytes or 0)
+        self._footer = int(footer_bytes or 0)
+        if self._record_bytes <= 0:
+            raise errors.InvalidArgumentError(
+                None, None, f"record_bytes must be greater than zero, got {record_bytes}")
+
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        return fixed_length_records(data, self._record_bytes, self._header, self._footer)
 
 
 # ----- functions traced into private graphs ---------------------------------------------------
