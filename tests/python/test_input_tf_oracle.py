@@ -119,3 +119,72 @@ def test_queue_pipeline_op_names_as_tf():
     # a read, a check and an AssignAddVariableOp under limit_epochs/CountUpTo).
     assert missing == ["input_producer/Assert/Const", "input_producer/Assert/Assert/data_0",
                        "input_producer/limit_epochs/ResourceCountUpTo"]
+
+
+def _sequence(tf, serialized):
+    with tf.Graph().as_default():
+        s = tf.placeholder(tf.string, [])
+        context, lists = tf.parse_single_sequence_example(
+            s, context_features={"n": tf.FixedLenFeature([], tf.int64),
+                                 "w": tf.VarLenFeature(tf.float32)},
+            sequence_features={"tok": tf.FixedLenSequenceFeature([], tf.string),
+                               "v": tf.VarLenFeature(tf.int64),
+                               "pair": tf.FixedLenSequenceFeature([2], tf.float32,
+                                                                  allow_missing=True)})
+        with tf.Session() as sess:
+            return sess.run((context, lists), {s: serialized})
+
+
+def test_parse_single_sequence_example_as_tf():
+    feature = tf1.train.Feature
+    serialized = tf1.train.SequenceExample(
+        context=tf1.train.Features(feature={
+            "n": feature(int64_list=tf1.train.Int64List(value=[2])),
+            "w": feature(float_list=tf1.train.FloatList(value=[0.5, 1.5]))}),
+        feature_lists=tf1.train.FeatureLists(feature_list={
+            "tok": tf1.train.FeatureList(feature=[
+                feature(bytes_list=tf1.train.BytesList(value=[b"a"])),
+                feature(bytes_list=tf1.train.BytesList(value=[b"b"]))]),
+            "v": tf1.train.FeatureList(feature=[
+                feature(int64_list=tf1.train.Int64List(value=[1, 2])),
+                feature(int64_list=tf1.train.Int64List(value=[]))]),
+            "pair": tf1.train.FeatureList(feature=[
+                feature(float_list=tf1.train.FloatList(value=[1.0, 2.0]))])})
+    ).SerializeToString()
+    ours, theirs = _sequence(symgrad, serialized), _sequence(tf1, serialized)
+    for part in (0, 1):
+        assert sorted(ours[part]) == sorted(theirs[part])
+        for key, value in theirs[part].items():
+            if hasattr(value, "indices"):
+                for field in ("indices", "values", "dense_shape"):
+                    np.testing.assert_array_equal(getattr(ours[part][key], field),
+                                                  getattr(value, field))
+            else:
+                np.testing.assert_array_equal(ours[part][key], value)
+                assert ours[part][key].dtype == value.dtype
+
+
+@pytest.mark.parametrize("value", [np.arange(6, dtype=np.float64).reshape(3, 2),
+                                   np.array([b"x", b"yz"], dtype=object),
+                                   np.array(7, np.int32), np.zeros((0, 2), np.float32)])
+def test_serialize_tensor_as_tf(value):
+    def run(tf):
+        with tf.Graph().as_default():
+            with tf.Session() as sess:
+                return sess.run(tf.io.serialize_tensor(tf.constant(value)))
+    assert run(symgrad) == run(tf1)
+
+
+def test_tfrecord_dataset_reads_tf_files(tmp_path):
+    path = str(tmp_path / "tf.tfr")
+    with tf1.io.TFRecordWriter(path, "GZIP") as writer:
+        for i in range(5):
+            writer.write(_example(tf1, i).SerializeToString())
+    with symgrad.Graph().as_default():
+        ds = symgrad.data.TFRecordDataset([path], compression_type="GZIP").map(
+            lambda r: symgrad.parse_single_example(r, {"id": symgrad.VarLenFeature(
+                symgrad.int64)})["id"].values).batch(5)
+        nxt = symgrad.data.make_one_shot_iterator(ds).get_next()
+        with symgrad.Session() as sess:
+            got = sess.run(nxt)
+    assert got[:, 0].tolist() == list(range(5))
