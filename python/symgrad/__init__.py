@@ -133,7 +133,7 @@ _NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
             "matching_files"]
 _NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", "ReaderBase",
             "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader",
-            "queue", "SparseTensorSpec", "parse_single_sequence_example"]
+            "queue", "SparseTensorSpec", "parse_single_sequence_example", "gfile"]
 
 __all__ = _PURE + _NATIVE
 
@@ -275,7 +275,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .data_flow_ops import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
     from .io_readers import (FixedLengthRecordReader, ReaderBase, TextLineReader,
                              TFRecordReader, WholeFileReader)
-    from . import queue
+    from . import gfile, queue
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:
