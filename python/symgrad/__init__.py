@@ -133,7 +133,9 @@ _NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
             "matching_files"]
 _NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", "ReaderBase",
             "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader",
-            "queue", "SparseTensorSpec", "parse_single_sequence_example", "gfile"]
+            "queue", "SparseTensorSpec", "parse_single_sequence_example", "gfile",
+            "sparse_tensor_dense_matmul", "sparse_retain", "sparse_reorder",
+            "sparse_reduce_sum", "sparse_add"]
 
 __all__ = _PURE + _NATIVE
 
@@ -276,6 +278,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .io_readers import (FixedLengthRecordReader, ReaderBase, TextLineReader,
                              TFRecordReader, WholeFileReader)
     from . import gfile, queue
+    from .sparse_ops import (sparse_add, sparse_reduce_sum, sparse_reorder, sparse_retain,
+                             sparse_tensor_dense_matmul)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -141,6 +141,21 @@ class SparseTensor:
         return (f"SparseTensor(indices={self._indices}, values={self._values}, "
                 f"dense_shape={self._dense_shape})")
 
+    def __mul__(self, other: Any) -> Any:
+        """The entries times ``other`` broadcast to the dense shape (same indices)."""
+        if isinstance(other, (SparseTensor, SparseTensorValue)):
+            return NotImplemented
+        from .sparse_ops import sparse_dense_cwise
+        return sparse_dense_cwise(self, other, divide=False)
+
+    def __truediv__(self, other: Any) -> Any:
+        if isinstance(other, (SparseTensor, SparseTensorValue)):
+            return NotImplemented
+        from .sparse_ops import sparse_dense_cwise
+        return sparse_dense_cwise(self, other, divide=True)
+
+    __div__ = __truediv__
+
 
 def _constant_value(tensor: Tensor) -> Optional[np.ndarray]:
     if getattr(tensor, "_is_eager", False):
