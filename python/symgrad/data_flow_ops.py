@@ -49,6 +49,7 @@ class _QueueState:
         self.elements: list[list[np.ndarray]] = []
         self.closed = False
         self.cancelled = False
+        self.pending_enqueues = 0
         self.cond = threading.Condition()
         seed = resource.seed
         self.rng = np.random.RandomState(seed) if seed is not None else np.random.RandomState()
@@ -70,20 +71,29 @@ class _QueueState:
         return errors.CancelledError(None, None, f"{self.label} is closed.")
 
     def enqueue(self, items: list[list[np.ndarray]]) -> None:
+        """Adds ``items``, waiting for room. A closed queue refuses a new enqueue; one
+        already waiting completes unless the close cancelled pending enqueues, as in TF."""
         capacity = self.resource.capacity
         with self.cond:
-            for item in items:
-                if self.closed:
+            if self.closed:
+                raise self._closed_error()
+
+            def has_room() -> bool:
+                if self.cancelled:
                     raise self._closed_error()
+                return capacity <= 0 or len(self.elements) < capacity
 
-                def has_room() -> bool:
-                    return capacity <= 0 or len(self.elements) < capacity
+            def still_pending() -> Any:
+                return None  # keep waiting: only a cancelling close stops this enqueue
 
-                def closed_while_waiting() -> Any:
-                    raise self._closed_error()
-
-                self._wait(has_room, closed_while_waiting)
-                self.elements.append(item)
+            self.pending_enqueues += 1
+            try:
+                for item in items:
+                    self._wait(has_room, still_pending)
+                    self.elements.append(item)
+                    self.cond.notify_all()
+            finally:
+                self.pending_enqueues -= 1
                 self.cond.notify_all()
 
     def _insufficient(self, requested: int) -> errors.OutOfRangeError:
@@ -105,6 +115,8 @@ class _QueueState:
                 size = len(self.elements)
                 if size >= count or (up_to and size > 0):
                     return True
+                if self.pending_enqueues and not self.cancelled:
+                    return None  # TF lets enqueues pending at the close deliver first
                 raise self._insufficient(count)
 
             self._wait(enough, closed_while_waiting)

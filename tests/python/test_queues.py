@@ -169,6 +169,23 @@ def _run_in_thread(sess, fetch, caught: list) -> threading.Thread:
     return thread
 
 
+def test_close_lets_a_pending_enqueue_finish():
+    with tf.Graph().as_default():
+        q = tf.FIFOQueue(1, tf.int32, shapes=[[]])
+        with tf.Session() as sess:
+            sess.run(q.enqueue(1))
+            caught: list[BaseException] = []
+            producer = _run_in_thread(sess, q.enqueue(2), caught)
+            sess.run(q.close())
+            with pytest.raises(tf.errors.CancelledError):
+                sess.run(q.enqueue(3))
+            assert [int(sess.run(q.dequeue())) for _ in range(2)] == [1, 2]
+            producer.join(10)
+            assert caught == []
+            with pytest.raises(tf.errors.OutOfRangeError):
+                sess.run(q.dequeue())
+
+
 def test_close_with_cancel_pending_enqueues_and_session_close():
     with tf.Graph().as_default():
         q = tf.FIFOQueue(1, tf.int32, shapes=[[]])
