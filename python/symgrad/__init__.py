@@ -80,7 +80,7 @@ _NATIVE = [
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
     "initializers", "train", "global_norm", "moving_average_variables",
     "tables_initializer", "report_uninitialized_variables", "make_template",
-    "orthogonal_initializer", "gfile", "io", "py_function", "disable_v2_behavior",
+    "orthogonal_initializer", "py_function", "disable_v2_behavior",
     "enable_v2_behavior",
     "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
@@ -129,6 +129,16 @@ _NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
             "self_adjoint_eigvals", "qr", "svd"]
 _NATIVE += ["TensorArray"]
 _NATIVE += ["data"]
+_NATIVE += ["io", "python_io", "sparse", "SparseTensor", "SparseTensorValue",
+            "sparse_placeholder", "sparse_to_dense", "sparse_tensor_to_dense",
+            "FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "parse_example",
+            "parse_single_example", "decode_raw", "decode_csv", "read_file", "write_file",
+            "matching_files"]
+_NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", "ReaderBase",
+            "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader",
+            "queue", "SparseTensorSpec", "parse_single_sequence_example", "gfile",
+            "sparse_tensor_dense_matmul", "sparse_retain", "sparse_reorder",
+            "sparse_reduce_sum", "sparse_add"]
 
 __all__ = _PURE + _NATIVE
 
@@ -267,6 +277,19 @@ if _NATIVE_IMPORT_ERROR is None:
     from . import gfile, io
     from .script_ops import py_function
     from .v2_behavior import disable_v2_behavior, enable_v2_behavior
+    from . import io, python_io, sparse
+    from .io_ops import matching_files, read_file, write_file
+    from .parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
+                              decode_csv, decode_raw, parse_example, parse_single_example,
+                              parse_single_sequence_example)
+    from .sparse_tensor import (SparseTensor, SparseTensorSpec, SparseTensorValue,
+                                sparse_placeholder, sparse_tensor_to_dense, sparse_to_dense)
+    from .data_flow_ops import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
+    from .io_readers import (FixedLengthRecordReader, ReaderBase, TextLineReader,
+                             TFRecordReader, WholeFileReader)
+    from . import gfile, queue
+    from .sparse_ops import (sparse_add, sparse_reduce_sum, sparse_reorder, sparse_retain,
+                             sparse_tensor_dense_matmul)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

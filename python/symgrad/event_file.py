@@ -68,22 +68,9 @@ def _record(data: bytes) -> bytes:
 def tf_record_iterator(path: str) -> Iterator[bytes]:
     """The records of a TFRecord file; ``errors.DataLossError`` on a corrupt record, as TF.
     A record cut off at the end of the file (one still being written) ends the iteration."""
-    from .errors import DataLossError
+    from .tf_record import read_records
     with open(path, "rb") as f:
-        while True:
-            header = f.read(12)
-            if len(header) < 12:
-                return
-            (length,) = struct.unpack("<Q", header[:8])
-            if struct.unpack("<I", header[8:])[0] != masked_crc32c(header[:8]):
-                raise DataLossError(None, None, f"corrupted record at {f.tell() - 12}")
-            data = f.read(length)
-            footer = f.read(4)
-            if len(data) < length or len(footer) < 4:
-                return
-            if struct.unpack("<I", footer)[0] != masked_crc32c(data):
-                raise DataLossError(None, None, f"corrupted record at {f.tell() - length - 16}")
-            yield data
+        yield from read_records(f, truncated_ok=True)
 
 
 class _SummaryIterator:

@@ -99,9 +99,14 @@ class GFile:
         return stat(self.__name).length
 
     def write(self, file_content: Any) -> None:
-        data = file_content.encode("utf-8") if isinstance(file_content, str) \
-            else bytes(file_content)
-        self._for_writing().write(data)
+        writer = self._for_writing()
+        if isinstance(file_content, str):
+            data = file_content.encode("utf-8")
+        elif isinstance(file_content, (bytes, bytearray, memoryview)):
+            data = bytes(file_content)
+        else:
+            raise TypeError(f"Expected binary or unicode string, got {file_content!r}")
+        writer.write(data)
 
     def read(self, n: int = -1) -> Union[str, bytes]:
         return self._out(self._for_reading().read(n if n is not None else -1))

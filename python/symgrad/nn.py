@@ -318,3 +318,7 @@ from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, raw_rnn,  # noqa: E402
 
 __all__ += ["rnn_cell", "static_rnn", "static_bidirectional_rnn", "dynamic_rnn",
             "bidirectional_dynamic_rnn", "raw_rnn"]
+
+from .sparse_ops import embedding_lookup_sparse  # noqa: E402,F401
+
+__all__ += ["embedding_lookup_sparse"]

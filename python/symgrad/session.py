@@ -13,6 +13,7 @@ from .config_pb2 import _optional_config
 from .errors import OpError
 from .framework import Graph, Operation, Tensor, get_default_graph
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
+from .sparse_tensor import SparseTensor, SparseTensorValue
 
 __all__ = ["Session", "InteractiveSession", "get_default_session"]
 
@@ -79,6 +80,9 @@ class _FetchPlan:
             shape = fetch.dense_shape
             return ("slices", self._build(fetch.values), self._build(fetch.indices),
                     None if shape is None else self._build(shape))
+        if isinstance(fetch, SparseTensor):
+            return ("sparse", self._build(fetch.indices), self._build(fetch.values),
+                    self._build(fetch.dense_shape))
         if not isinstance(fetch, (Tensor, Operation, str)) and hasattr(fetch,
                                                                         "_as_graph_element"):
             fetch = fetch._as_graph_element()  # a Variable fetches its value
@@ -118,6 +122,8 @@ class _FetchPlan:
             shape = None if node[3] is None else self._rebuild(node[3], values)
             return IndexedSlicesValue(self._rebuild(node[1], values),
                                       self._rebuild(node[2], values), shape)
+        if kind == "sparse":
+            return SparseTensorValue(*[self._rebuild(part, values) for part in node[1:]])
         if kind == "dict":
             return node[1]((k, self._rebuild(v, values)) for k, v in node[2])
         if kind == "namedtuple":
@@ -135,6 +141,20 @@ def _feed_key(graph: Graph, key: Any) -> Tensor:
         text = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         raise TypeError(f"Cannot interpret feed_dict key as Tensor: {text}") from None
     return cast(Tensor, element)
+
+
+def _sparse_feeds_split(feed_dict: Any) -> Iterator[tuple[Any, Any]]:
+    """The feeds with each ``SparseTensor`` key fed through its three tensors, from a
+    ``SparseTensorValue`` or an ``(indices, values, dense_shape)`` tuple, as TF."""
+    for key, value in feed_dict.items():
+        if not isinstance(key, SparseTensor):
+            yield key, value
+            continue
+        if not isinstance(value, tuple) or len(value) != 3:
+            raise TypeError(f"Cannot feed a SparseTensor with a {type(value).__name__}: "
+                            "expected a SparseTensorValue or a 3-tuple "
+                            "(indices, values, dense_shape)")
+        yield from zip((key.indices, key.values, key.dense_shape), value)
 
 
 def _feed_value(tensor: Tensor, value: Any) -> np.ndarray:
@@ -201,7 +221,7 @@ class Session:
                                "before calling run().")
         plan = _FetchPlan(self._graph, fetches)
         feeds: dict[Tensor, np.ndarray] = {}
-        for key, value in (feed_dict or {}).items():
+        for key, value in _sparse_feeds_split(feed_dict or {}):
             tensor = _feed_key(self._graph, key)
             if not self._graph.is_feedable(tensor):
                 raise ValueError(f"Tensor {tensor.name} may not be fed.")

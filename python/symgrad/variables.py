@@ -55,6 +55,7 @@ class GraphKeys:
     READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
     SUMMARY_OP = "summary_op"
     TABLE_INITIALIZERS = "table_initializer"
+    QUEUE_RUNNERS = "queue_runners"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:

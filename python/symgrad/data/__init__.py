@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from . import experimental
 from .dataset_ops import (AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset,
-                          DatasetV1, Options, TextLineDataset)
+                          DatasetV1, FixedLengthRecordDataset, Options, TFRecordDataset,
+                          TextLineDataset)
 from .iterator_ops import (Iterator, get_output_classes, get_output_shapes, get_output_types,
                            make_initializable_iterator, make_one_shot_iterator)
 
 __all__ = [
-    "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Dataset", "DatasetV1", "Iterator", "Options", "TextLineDataset",
+    "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Dataset", "DatasetV1", "Iterator", "Options", "TextLineDataset", "TFRecordDataset",
+    "FixedLengthRecordDataset",
     "experimental", "get_output_classes", "get_output_shapes", "get_output_types",
     "make_initializable_iterator", "make_one_shot_iterator",
 ]

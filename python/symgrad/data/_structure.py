@@ -16,13 +16,22 @@ from ..dtypes import DType
 from ..tensor_shape import TensorShape, as_shape
 
 
+class SparseSpec(tuple):  # type: ignore[type-arg]
+    """A ``SparseTensor`` element's place in a structure: its three parts (indices, values,
+    dense_shape), each a leaf of the flattened element."""
+
+
 def is_structure(value: Any) -> bool:
-    return isinstance(value, (tuple, dict))
+    from ..sparse_tensor import SparseTensor
+    return isinstance(value, (tuple, dict, SparseTensor))
 
 
 def _children(value: Any) -> list[Any]:
+    from ..sparse_tensor import SparseTensor
     if isinstance(value, dict):
         return [value[k] for k in sorted(value)]
+    if isinstance(value, SparseTensor):
+        return [value.indices, value.values, value.dense_shape]
     return list(value)
 
 
@@ -39,7 +48,22 @@ def flatten(value: Any) -> list[Any]:
     return out
 
 
+def _sparse_rebuild(children: list[Any]) -> Any:
+    """Graph tensors make a ``SparseTensor``, arrays a ``SparseTensorValue``, anything else
+    (specs, dtypes, shapes) a ``SparseSpec``."""
+    from ..framework import Tensor
+    from ..sparse_tensor import SparseTensor, SparseTensorValue
+    if all(isinstance(c, Tensor) for c in children):
+        return SparseTensor(*children)
+    if all(isinstance(c, np.ndarray) for c in children):
+        return SparseTensorValue(*children)
+    return SparseSpec(children)
+
+
 def _rebuild(template: Any, children: list[Any]) -> Any:
+    from ..sparse_tensor import SparseTensor
+    if isinstance(template, (SparseSpec, SparseTensor)):
+        return _sparse_rebuild(children)
     if isinstance(template, dict):
         by_key = dict(zip(sorted(template), children))
         return type(template)((k, by_key[k]) for k in template)
@@ -64,6 +88,23 @@ def map_structure(func: Callable[[Any], Any], value: Any) -> Any:
     return pack(value, [func(leaf) for leaf in flatten(value)])
 
 
+def map_elements(func: Callable[[Any], Any], value: Any) -> Any:
+    """``func`` applied to each element of a spec structure: a ``ComponentSpec``, or a
+    ``SparseSpec`` taken whole (what ``output_types`` and the like show)."""
+    def build(node: Any) -> Any:
+        if isinstance(node, SparseSpec) or not is_structure(node):
+            return func(node)
+        return _rebuild(node, [build(child) for child in _children(node)])
+
+    return build(value)
+
+
+def sparse_dense_shape(spec: SparseSpec) -> TensorShape:
+    """The static dense shape of a sparse element: its rank, dimensions unknown."""
+    rank = spec[2].shape[0] if spec[2].shape.rank == 1 else None
+    return TensorShape(None if rank is None else [None] * rank)
+
+
 def flatten_up_to(template: Any, value: Any) -> Optional[list[Any]]:
     """``value``'s parts at the places of ``template``'s leaves (what is below a leaf stays
     whole: ``((), (None,))`` gives two shapes for two components), or None when ``value``
@@ -77,6 +118,8 @@ def flatten_up_to(template: Any, value: Any) -> Optional[list[Any]]:
             continue
         if not is_structure(v) or isinstance(t, dict) != isinstance(v, dict):
             return None
+        if _is_sparse(t) != _is_sparse(v):
+            return None
         if isinstance(t, dict) and sorted(t) != sorted(v):
             return None
         ts, vs = _children(t), _children(v)
@@ -84,6 +127,11 @@ def flatten_up_to(template: Any, value: Any) -> Optional[list[Any]]:
             return None
         stack.extend(reversed(list(zip(ts, vs))))
     return out
+
+
+def _is_sparse(value: Any) -> bool:
+    from ..sparse_tensor import SparseTensor, SparseTensorValue
+    return isinstance(value, (SparseSpec, SparseTensor, SparseTensorValue))
 
 
 def same_structure(a: Any, b: Any) -> bool:

@@ -15,9 +15,8 @@ private graph, and that graph is run per element by a private session of the ite
 from __future__ import annotations
 
 import glob
-import gzip
+import io
 import os
-import zlib
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
@@ -28,6 +27,7 @@ from ..constant_op import convert_to_tensor, to_numpy
 from ..dtypes import DType
 from ..framework import Graph, Tensor
 from ..tensor_shape import TensorShape
+from ..tf_record import fixed_length_records, read_compressed, read_records
 from . import _structure as st
 from ._structure import ComponentSpec
 
@@ -167,19 +167,26 @@ class DatasetV1:
     @property
     def element_spec(self) -> Any:
         from ..eager import TensorSpec
-        return st.map_structure(lambda s: TensorSpec(s.shape, s.dtype), self._structure)
+        from ..sparse_tensor import SparseTensorSpec
+        return st.map_elements(
+            lambda s: SparseTensorSpec(st.sparse_dense_shape(s), s[1].dtype)
+            if isinstance(s, st.SparseSpec) else TensorSpec(s.shape, s.dtype), self._structure)
 
     @property
     def output_types(self) -> Any:
-        return st.map_structure(lambda s: s.dtype, self._structure)
+        return st.map_elements(lambda s: s[1].dtype if isinstance(s, st.SparseSpec)
+                               else s.dtype, self._structure)
 
     @property
     def output_shapes(self) -> Any:
-        return st.map_structure(lambda s: s.shape, self._structure)
+        return st.map_elements(lambda s: st.sparse_dense_shape(s)
+                               if isinstance(s, st.SparseSpec) else s.shape, self._structure)
 
     @property
     def output_classes(self) -> Any:
-        return st.map_structure(lambda s: Tensor, self._structure)
+        from ..sparse_tensor import SparseTensor
+        return st.map_elements(lambda s: SparseTensor if isinstance(s, st.SparseSpec)
+                               else Tensor, self._structure)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} element_spec={self.element_spec}>"
@@ -554,15 +561,16 @@ class _MatchingFilesDataset(DatasetV1):
             yield [np.asarray(f.encode(), dtype=object)]
 
 
-class TextLineDataset(DatasetV1):
-    """``tf.data.TextLineDataset``: the lines of text files as ``string`` scalars, without
-    their line ends (``\\n`` or ``\\r\\n``)."""
+class _FileDataset(DatasetV1):
+    """Elements read from files named by a ``string`` tensor or list, compressed or not."""
 
-    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
-                 num_parallel_reads: Any = None, name: Optional[str] = None) -> None:
+    def __init__(self, filenames: Any, compression_type: Any = None) -> None:
         self._filenames = _source_component(filenames)
         if not isinstance(self._filenames, Tensor):
             self._filenames = st.as_component(self._filenames, _dtypes.string)
+        if self._filenames.dtype != _dtypes.string:
+            raise TypeError("`filenames` must be a `tf.Tensor` of dtype `tf.string` dtype. "
+                            f"Received a `tf.Tensor` of dtype {self._filenames.dtype!r}.")
         compression = compression_type or ""
         if isinstance(compression, bytes):
             compression = compression.decode()
@@ -575,30 +583,64 @@ class TextLineDataset(DatasetV1):
     def _own_captures(self) -> list[Tensor]:
         return [self._filenames] if isinstance(self._filenames, Tensor) else []
 
-    def _read(self, path: str) -> bytes:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            raise errors.NotFoundError(None, None, f"{path}; No such file or directory") \
-                from None
-        if self._compression == "GZIP":
-            return gzip.decompress(data)
-        if self._compression == "ZLIB":
-            return zlib.decompress(data)
-        return data
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        raise NotImplementedError
 
     def _iter(self, ctx: IterationContext) -> Iterator[Element]:
         names = np.asarray(ctx.value(self._filenames), dtype=object).reshape(-1)
         for name in names:
             path = name.decode() if isinstance(name, bytes) else str(name)
-            lines = self._read(path).split(b"\n")
-            if lines and lines[-1] == b"":
-                lines.pop()
-            for line in lines:
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                yield [np.asarray(line, dtype=object)]
+            for record in self._records(read_compressed(path, self._compression)):
+                yield [np.asarray(record, dtype=object)]
+
+
+class TextLineDataset(_FileDataset):
+    """``tf.data.TextLineDataset``: the lines of text files as ``string`` scalars, without
+    their line ends (``\\n`` or ``\\r\\n``)."""
+
+    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
+                 num_parallel_reads: Any = None, name: Optional[str] = None) -> None:
+        super().__init__(filenames, compression_type)
+
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        for line in lines:
+            yield line[:-1] if line.endswith(b"\r") else line
+
+
+class TFRecordDataset(_FileDataset):
+    """``tf.data.TFRecordDataset``: the records of TFRecord files as ``string`` scalars,
+    file after file; ``buffer_size`` and ``num_parallel_reads`` are accepted (reads are
+    whole files, in order)."""
+
+    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
+                 num_parallel_reads: Any = None, name: Optional[str] = None) -> None:
+        super().__init__(filenames, compression_type)
+
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        return read_records(io.BytesIO(data), truncated_ok=False)
+
+
+class FixedLengthRecordDataset(_FileDataset):
+    """``tf.data.FixedLengthRecordDataset``: the ``record_bytes``-long records of files
+    after ``header_bytes`` and before ``footer_bytes``, as ``string`` scalars."""
+
+    def __init__(self, filenames: Any, record_bytes: int, header_bytes: Optional[int] = None,
+                 footer_bytes: Optional[int] = None, buffer_size: Any = None,
+                 compression_type: Any = None, num_parallel_reads: Any = None,
+                 name: Optional[str] = None) -> None:
+        super().__init__(filenames, compression_type)
+        self._record_bytes = int(record_bytes)
+        self._header = int(header_bytes or 0)
+        self._footer = int(footer_bytes or 0)
+        if self._record_bytes <= 0:
+            raise errors.InvalidArgumentError(
+                None, None, f"record_bytes must be greater than zero, got {record_bytes}")
+
+    def _records(self, data: bytes) -> Iterator[bytes]:
+        return fixed_length_records(data, self._record_bytes, self._header, self._footer)
 
 
 # ----- functions traced into private graphs ---------------------------------------------------
@@ -682,13 +724,62 @@ class _OptionsDataset(_PrefetchDataset):
 
 
 def _batched_specs(structure: Any, dim: Optional[int]) -> Any:
-    return st.map_structure(
-        lambda s: ComponentSpec(s.dtype, TensorShape([dim]).concatenate(s.shape)), structure)
+    def batched(spec: Any) -> Any:
+        if isinstance(spec, st.SparseSpec):
+            rank = spec[2].shape[0] if spec[2].shape.rank == 1 else None
+            more = None if rank is None else rank + 1
+            return st.SparseSpec([ComponentSpec(_dtypes.int64, [None, more]),
+                                  ComponentSpec(spec[1].dtype, [None]),
+                                  ComponentSpec(_dtypes.int64, [more])])
+        return ComponentSpec(spec.dtype, TensorShape([dim]).concatenate(spec.shape))
+    return st.map_elements(batched, structure)
 
 
-def _stack(batch: list[Element]) -> Element:
+def _sparse_starts(structure: Any) -> set[int]:
+    """The flat positions where a sparse element's (indices, values, dense_shape) start."""
+    starts: set[int] = set()
+    position = 0
+
+    def visit(spec: Any) -> None:
+        nonlocal position
+        if isinstance(spec, st.SparseSpec):
+            starts.add(position)
+            position += 3
+        else:
+            position += 1
+
+    st.map_elements(visit, structure)
+    return starts
+
+
+def _stack_sparse(batch: list[Element], j: int) -> list[np.ndarray]:
+    """Sparse elements batched as TF does: one more leading index, values concatenated, each
+    dense dimension the largest of the batch."""
+    indices = [np.concatenate([np.full((len(e[j]), 1), b, dtype=np.int64),
+                               np.asarray(e[j], dtype=np.int64).reshape(len(e[j]), -1)], axis=1)
+               for b, e in enumerate(batch)]
+    shapes = [np.asarray(e[j + 2], dtype=np.int64).reshape(-1) for e in batch]
+    if len({s.size for s in shapes}) != 1:
+        raise _invalid("Cannot batch sparse tensors of different ranks.")
+    dense_shape = np.concatenate([[len(batch)], np.max(np.stack(shapes), axis=0)])
+    return [np.concatenate(indices).reshape(-1, dense_shape.size),
+            np.concatenate([np.asarray(e[j + 1]).reshape(-1) for e in batch]),
+            dense_shape.astype(np.int64)]
+
+
+def _refuse_sparse(dataset: DatasetV1, what: str) -> None:
+    if _sparse_starts(dataset._structure):
+        raise TypeError(f"symgrad's Dataset.{what} does not take SparseTensor elements")
+
+
+def _stack(batch: list[Element], sparse_starts: Optional[set[int]] = None) -> Element:
     out: Element = []
-    for j in range(len(batch[0])):
+    j = 0
+    while j < len(batch[0]):
+        if sparse_starts and j in sparse_starts:
+            out.extend(_stack_sparse(batch, j))
+            j += 3
+            continue
         first = batch[0][j].shape
         for k, element in enumerate(batch[1:], start=1):
             if element[j].shape != first:
@@ -697,6 +788,7 @@ def _stack(batch: list[Element]) -> Element:
                     f"element had shape {_dims(first)} and element {k} had shape "
                     f"{_dims(element[j].shape)}.")
         out.append(np.stack([element[j] for element in batch]))
+        j += 1
     return out
 
 
@@ -729,8 +821,9 @@ class _BatchDataset(DatasetV1):
             yield batch
 
     def _iter(self, ctx: IterationContext) -> Iterator[Element]:
+        sparse_starts = _sparse_starts(self._inputs[0]._structure)
         for batch in self._batches(ctx):
-            yield _stack(batch)
+            yield _stack(batch, sparse_starts)
 
 
 def _default_padding(dtype: DType) -> Any:
@@ -761,6 +854,7 @@ def _fits_padded_shape(shape: TensorShape, padded: TensorShape) -> bool:
 class _PaddedBatchDataset(_BatchDataset):
     def __init__(self, input_dataset: DatasetV1, batch_size: Any, padded_shapes: Any,
                  padding_values: Any, drop_remainder: Any) -> None:
+        _refuse_sparse(input_dataset, "padded_batch")
         super().__init__(input_dataset, batch_size, drop_remainder)
         structure = input_dataset._structure
         specs = st.flatten(structure)
@@ -821,6 +915,7 @@ class _PaddedBatchDataset(_BatchDataset):
 
 class _UnbatchDataset(DatasetV1):
     def __init__(self, input_dataset: DatasetV1) -> None:
+        _refuse_sparse(input_dataset, "unbatch")
         specs = input_dataset._flat_specs()
         for spec in specs:
             if spec.shape.rank == 0:

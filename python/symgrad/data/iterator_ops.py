@@ -69,9 +69,11 @@ def _error_class(exc: BaseException) -> type:
 
 
 def _host_op(op_name: str, inputs: list[Tensor], tout: list[Any],
-             func: Callable[[list[np.ndarray]], list[np.ndarray]]) -> Operation:
+             func: Callable[[list[np.ndarray]], list[np.ndarray]],
+             scope: Optional[str] = None) -> Operation:
     """A ``PyFunc`` op named ``op_name`` that calls ``func``; ``OpError``s keep their class,
-    other exceptions map as in ``py_func``."""
+    other exceptions map as in ``py_func``. ``scope``, an open name scope (``"name/"``),
+    names the op exactly instead."""
     from ..script_ops import _register
 
     def call(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -87,8 +89,10 @@ def _host_op(op_name: str, inputs: list[Tensor], tout: list[Any],
     graph = get_default_graph()
     token = _register(graph, call, wrap=False)
     attrs = {"token": token, "Tout": [t.name for t in tout]}
-    with name_scope(None, op_name, inputs) as scope:
-        return graph._create_op("PyFunc", inputs, attrs, scope or None)
+    if scope is not None:
+        return graph._create_op("PyFunc", inputs, attrs, scope)
+    with name_scope(None, op_name, inputs) as op_scope:
+        return graph._create_op("PyFunc", inputs, attrs, op_scope or None)
 
 
 class _IteratorState:
@@ -154,11 +158,17 @@ class _IteratorResource:
             return state.next()
 
 
-def _resource_for(handle: Any) -> _IteratorResource:
+def handle_token(handle: Any) -> str:
+    """The token a host-state handle (an iterator's, a queue's) holds."""
     token = np.asarray(handle, dtype=object).item()
     if isinstance(token, bytes):
         token = token.decode("utf-8", "replace")
-    resource = _RESOURCES.get(str(token))
+    return str(token)
+
+
+def _resource_for(handle: Any) -> _IteratorResource:
+    token = handle_token(handle)
+    resource = _RESOURCES.get(token)
     if resource is None:
         raise errors.NotFoundError(
             None, None, f"Resource {token} does not exist: the handle names no iterator.")

@@ -62,3 +62,18 @@ __all__ += ["generate_checkpoint_state_proto", "update_checkpoint_state", "get_c
             "assert_global_step"]
 from .monitored_session import WorkerSessionCreator
 __all__ += ["WorkerSessionCreator"]
+from ..example_pb2 import (BytesList, Example, Feature, FeatureList, FeatureLists, Features,
+                           FloatList, Int64List, SequenceExample)
+__all__ += ["Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists",
+            "BytesList", "FloatList", "Int64List"]
+from .coordinator import Coordinator
+from .input import (batch, batch_join, input_producer, limit_epochs, match_filenames_once,
+                    range_input_producer, shuffle_batch, shuffle_batch_join,
+                    slice_input_producer, string_input_producer)
+from . import queue_runner
+from .queue_runner import QueueRunner, add_queue_runner, start_queue_runners
+__all__ += ["Coordinator", "QueueRunner", "add_queue_runner", "start_queue_runners",
+            "queue_runner", "match_filenames_once",
+            "limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
+            "slice_input_producer", "batch", "batch_join", "shuffle_batch",
+            "shuffle_batch_join"]

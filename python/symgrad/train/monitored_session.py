@@ -292,8 +292,14 @@ class _MonitoredSessionBase:
             hook.begin()
         self._sess: Any = session_creator.create_session()
         self._should_stop = False
+        # As TF's _CoordinatedSessionCreator: the graph's queue runners start under a
+        # coordinator, which the hooks get and which closing the session stops.
+        from .coordinator import Coordinator
+        from .queue_runner import start_queue_runners
+        self._coord: Any = Coordinator(clean_stop_exception_types=[])
+        start_queue_runners(sess=self._sess, coord=self._coord)
         for hook in self._hooks:
-            hook.after_create_session(self._sess, None)
+            hook.after_create_session(self._sess, self._coord)
 
     @property
     def graph(self) -> Any:
@@ -371,9 +377,13 @@ class _MonitoredSessionBase:
             if self._sess is None:
                 raise RuntimeError("Session is already closed.")
             try:
-                self._sess.close()
+                self._coord.request_stop()
+                self._coord.join(stop_grace_period_secs=120, ignore_live_threads=True)
             finally:
-                self._sess = None
+                try:
+                    self._sess.close()
+                finally:
+                    self._sess = None
 
     def __enter__(self) -> Any:
         return self
