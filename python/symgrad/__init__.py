@@ -126,6 +126,7 @@ _NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
             "self_adjoint_eigvals", "qr", "svd"]
 _NATIVE += ["TensorArray"]
 _NATIVE += ["data"]
+_NATIVE += ["bitwise", "multinomial", "random_gamma", "random_poisson"]
 
 __all__ = _PURE + _NATIVE
 
@@ -257,6 +258,8 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import qr, svd
     from .tensor_array_ops import TensorArray
     from . import data
+    from . import bitwise
+    from .random_sampling import multinomial, random_gamma, random_poisson
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:
