@@ -127,6 +127,7 @@ _NATIVE += ["random_crop", "saturate_cast", "self_adjoint_eig",
 _NATIVE += ["TensorArray"]
 _NATIVE += ["data"]
 _NATIVE += ["bitwise", "multinomial", "random_gamma", "random_poisson"]
+_NATIVE += ["histogram_fixed_width", "meshgrid"]
 
 __all__ = _PURE + _NATIVE
 
@@ -260,6 +261,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from . import data
     from . import bitwise
     from .random_sampling import multinomial, random_gamma, random_poisson
+    from .extra_math_ops import histogram_fixed_width, meshgrid
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -31,6 +31,7 @@ pub mod vmath;
 pub mod while_loop;
 // Added with the random-ops branch.
 pub mod bitwise;
+pub mod extra_math;
 pub mod random_dists;
 
 pub use binary::BinaryOp;
@@ -84,6 +85,7 @@ macro_rules! family_dispatch {
             OpKind::Summary($f) => $body,
             OpKind::Bitwise($f) => $body,
             OpKind::RandomDists($f) => $body,
+            OpKind::ExtraMath($f) => $body,
             _ => $other,
         }
     };
@@ -205,6 +207,7 @@ pub enum OpKind {
     Summary(Box<summary::SummaryOp>),
     Bitwise(bitwise::BitwiseOp),
     RandomDists(random_dists::DistOp),
+    ExtraMath(extra_math::ExtraMathOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -347,6 +350,7 @@ impl OpKind {
             OpKind::Summary(f) => f.type_name(),
             OpKind::Bitwise(f) => f.type_name(),
             OpKind::RandomDists(f) => f.type_name(),
+            OpKind::ExtraMath(f) => f.type_name(),
         }
     }
 
@@ -379,7 +383,8 @@ impl OpKind {
             Loop => while_loop::WhileOp,
             Summary => summary::SummaryOp,
             Bitwise => bitwise::BitwiseOp,
-            RandomDists => random_dists::DistOp
+            RandomDists => random_dists::DistOp,
+            ExtraMath => extra_math::ExtraMathOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -693,6 +698,7 @@ impl OpKind {
             OpKind::Summary(f) => return f.attrs(node, input_types),
             OpKind::Bitwise(f) => return f.attrs(node, input_types),
             OpKind::RandomDists(f) => return f.attrs(node, input_types),
+            OpKind::ExtraMath(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -740,4 +746,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <summary::SummaryOp as Family>::register_gradients(r);
     <bitwise::BitwiseOp as Family>::register_gradients(r);
     <random_dists::DistOp as Family>::register_gradients(r);
+    <extra_math::ExtraMathOp as Family>::register_gradients(r);
 }

@@ -13,6 +13,7 @@
 //! reparameterisation through `RandomGammaGrad`); `RandomGammaGrad` and `RandomPoissonV2`
 //! have no gradient in TF, so differentiating through them is TF's `LookupError`.
 
+use super::extra_math::{allowed, computed_input_error};
 use super::random::{output_dims, with_stream, Philox};
 use super::special_fns as sf;
 use super::Outputs;
@@ -50,12 +51,6 @@ const TYPES: [&str; 4] = [
     "RandomGammaGrad",
     "RandomPoissonV2",
 ];
-
-fn allowed(param: &str, got: DType, list: &str) -> Error {
-    Error::type_error(format!(
-        "Value passed to parameter '{param}' has DataType {got} not in list of allowed values: {list}"
-    ))
-}
 
 impl DistOp {
     fn attr_list(&self, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
@@ -204,21 +199,14 @@ impl Family for DistOp {
                 self.expect_rank(ctx, 1, 0)?;
                 let samples = match ctx.const_ints(1).as_deref() {
                     Some([n]) if *n < 0 => {
-                        let (inputs, shapes) = linalg::node_inputs_and_shapes(ctx);
-                        let attrs = self.attr_list(&[t, DType::I32]);
-                        let attrs: Vec<String> = attrs
-                            .iter()
-                            .map(|(k, v)| match v {
-                                AttrValue::Type(d) => format!("{k}={}", d.tf_enum_name()),
-                                AttrValue::Int(i) => format!("{k}={i}"),
-                                _ => String::new(),
-                            })
-                            .collect();
-                        return Err(Error::invalid(format!(
-                            "Dimension size, given by scalar input 1, must be non-negative but is {n} for '{{{{node {}}}}} = Multinomial[{}]({inputs})' with input shapes: {shapes} and with computed input tensors: input[1] = <{n}>.",
-                            ctx.name,
-                            attrs.join(", ")
-                        )));
+                        return Err(computed_input_error(
+                            ctx,
+                            self.type_name(),
+                            &self.attr_list(&[t, DType::I32]),
+                            format!("Dimension size, given by scalar input 1, must be non-negative but is {n}"),
+                            1,
+                            *n,
+                        ));
                     }
                     Some([n]) => Some(*n as usize),
                     _ => None,
