@@ -139,6 +139,8 @@ _NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", 
             "queue", "SparseTensorSpec", "parse_single_sequence_example", "gfile",
             "sparse_tensor_dense_matmul", "sparse_retain", "sparse_reorder",
             "sparse_reduce_sum", "sparse_add"]
+_NATIVE += ["bitwise", "multinomial", "random_gamma", "random_poisson"]
+_NATIVE += ["histogram_fixed_width", "meshgrid"]
 
 __all__ = _PURE + _NATIVE
 
@@ -290,6 +292,9 @@ if _NATIVE_IMPORT_ERROR is None:
     from . import gfile, queue
     from .sparse_ops import (sparse_add, sparse_reduce_sum, sparse_reorder, sparse_retain,
                              sparse_tensor_dense_matmul)
+    from . import bitwise
+    from .random_sampling import multinomial, random_gamma, random_poisson
+    from .extra_math_ops import histogram_fixed_width, meshgrid
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

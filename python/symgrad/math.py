@@ -72,3 +72,7 @@ from .partition_ops import (bincount, confusion_matrix, in_top_k,  # noqa: E402,
                             zero_fraction)
 
 __all__ += ["bincount", "confusion_matrix", "in_top_k", "zero_fraction"]
+
+from .extra_math_ops import cumulative_logsumexp  # noqa: E402,F401
+
+__all__ += ["cumulative_logsumexp"]

@@ -9,4 +9,9 @@ from .random_ops import random_shuffle as shuffle  # noqa: F401
 from .random_ops import random_uniform as uniform  # noqa: F401
 from .random_ops import truncated_normal  # noqa: F401
 
-__all__ = ["normal", "uniform", "truncated_normal", "shuffle", "set_random_seed", "get_seed"]
+from .random_sampling import categorical, multinomial  # noqa: F401
+from .random_sampling import random_gamma as gamma  # noqa: F401
+from .random_sampling import random_poisson as poisson  # noqa: F401
+
+__all__ = ["normal", "uniform", "truncated_normal", "shuffle", "set_random_seed", "get_seed",
+           "categorical", "multinomial", "gamma", "poisson"]

@@ -378,7 +378,7 @@ fn arg(inputs: &[Value], i: usize) -> Result<&Value> {
         .ok_or_else(|| Error::internal(format!("missing input {i}")))
 }
 
-fn scalar_int(v: &Value, what: &str) -> Result<i64> {
+pub(crate) fn scalar_int(v: &Value, what: &str) -> Result<i64> {
     let xs = v.to_i64_vec()?;
     match (v.shape().len(), xs.as_slice()) {
         (0, [x]) => Ok(*x),

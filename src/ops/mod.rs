@@ -29,6 +29,10 @@ pub mod summary;
 pub mod unary;
 pub mod vmath;
 pub mod while_loop;
+// Added with the random-ops branch.
+pub mod bitwise;
+pub mod extra_math;
+pub mod random_dists;
 
 pub use binary::BinaryOp;
 pub use reduce::ReduceOp;
@@ -79,6 +83,9 @@ macro_rules! family_dispatch {
             OpKind::Misc($f) => $body,
             OpKind::Loop($f) => $body,
             OpKind::Summary($f) => $body,
+            OpKind::Bitwise($f) => $body,
+            OpKind::RandomDists($f) => $body,
+            OpKind::ExtraMath($f) => $body,
             _ => $other,
         }
     };
@@ -198,6 +205,9 @@ pub enum OpKind {
     Misc(misc::MiscOp),
     Loop(Box<while_loop::WhileOp>),
     Summary(Box<summary::SummaryOp>),
+    Bitwise(bitwise::BitwiseOp),
+    RandomDists(random_dists::DistOp),
+    ExtraMath(extra_math::ExtraMathOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -338,6 +348,9 @@ impl OpKind {
             OpKind::Misc(f) => f.type_name(),
             OpKind::Loop(f) => f.type_name(),
             OpKind::Summary(f) => f.type_name(),
+            OpKind::Bitwise(f) => f.type_name(),
+            OpKind::RandomDists(f) => f.type_name(),
+            OpKind::ExtraMath(f) => f.type_name(),
         }
     }
 
@@ -368,7 +381,10 @@ impl OpKind {
             Image => image::ImageOp,
             Misc => misc::MiscOp,
             Loop => while_loop::WhileOp,
-            Summary => summary::SummaryOp
+            Summary => summary::SummaryOp,
+            Bitwise => bitwise::BitwiseOp,
+            RandomDists => random_dists::DistOp,
+            ExtraMath => extra_math::ExtraMathOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -680,6 +696,9 @@ impl OpKind {
             OpKind::Misc(f) => return f.attrs(node, input_types),
             OpKind::Loop(f) => return f.attrs(node, input_types),
             OpKind::Summary(f) => return f.attrs(node, input_types),
+            OpKind::Bitwise(f) => return f.attrs(node, input_types),
+            OpKind::RandomDists(f) => return f.attrs(node, input_types),
+            OpKind::ExtraMath(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -725,4 +744,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <misc::MiscOp as Family>::register_gradients(r);
     <while_loop::WhileOp as Family>::register_gradients(r);
     <summary::SummaryOp as Family>::register_gradients(r);
+    <bitwise::BitwiseOp as Family>::register_gradients(r);
+    <random_dists::DistOp as Family>::register_gradients(r);
+    <extra_math::ExtraMathOp as Family>::register_gradients(r);
 }

@@ -185,34 +185,27 @@ impl Family for RandomOp {
         let first = inputs
             .first()
             .ok_or_else(|| Error::internal("random op without inputs"))?;
-        let (seed, seed2) = self.seeds();
-        let mut counters = ctx
-            .state
-            .rng_counters
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let counter = counters.entry(ctx.node).or_insert(0);
-        let mut rng = Philox::new(seed, seed2, *counter);
-        let out = match self {
-            RandomOp::RandomShuffle { .. } => shuffle(first, &mut rng)?,
-            other => {
-                let dims = output_dims(first)?;
-                let n: usize = dims.iter().product();
-                match other {
-                    RandomOp::RandomStandardNormal { dtype, .. } => {
-                        floats(*dtype, &dims, (0..n).map(|_| rng.normal()).collect())?
+        let out = with_stream(ctx, self.seeds(), |rng| {
+            Ok(match self {
+                RandomOp::RandomShuffle { .. } => shuffle(first, rng)?,
+                other => {
+                    let dims = output_dims(first)?;
+                    let n: usize = dims.iter().product();
+                    match other {
+                        RandomOp::RandomStandardNormal { dtype, .. } => {
+                            floats(*dtype, &dims, (0..n).map(|_| rng.normal()).collect())?
+                        }
+                        RandomOp::RandomUniform { dtype, .. } => {
+                            floats(*dtype, &dims, (0..n).map(|_| rng.uniform(*dtype)).collect())?
+                        }
+                        RandomOp::TruncatedNormal { dtype, .. } => {
+                            floats(*dtype, &dims, (0..n).map(|_| rng.truncated()).collect())?
+                        }
+                        _ => uniform_int(&dims, inputs, rng)?,
                     }
-                    RandomOp::RandomUniform { dtype, .. } => {
-                        floats(*dtype, &dims, (0..n).map(|_| rng.uniform(*dtype)).collect())?
-                    }
-                    RandomOp::TruncatedNormal { dtype, .. } => {
-                        floats(*dtype, &dims, (0..n).map(|_| rng.truncated()).collect())?
-                    }
-                    _ => uniform_int(&dims, inputs, &mut rng)?,
                 }
-            }
-        };
-        *counter = rng.next_block;
+            })
+        })?;
         Ok(smallvec![out])
     }
 
@@ -229,7 +222,26 @@ impl Family for RandomOp {
     }
 }
 
-fn output_dims(shape: &Value) -> Result<Vec<usize>> {
+/// Runs `draw` on the op's Philox stream for this session, continuing where the op's
+/// previous run stopped, and records how far it got.
+pub(crate) fn with_stream<T>(
+    ctx: &KernelCtx<'_>,
+    (seed, seed2): (i64, i64),
+    draw: impl FnOnce(&mut Philox) -> Result<T>,
+) -> Result<T> {
+    let mut counters = ctx
+        .state
+        .rng_counters
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let counter = counters.entry(ctx.node).or_insert(0);
+    let mut rng = Philox::new(seed, seed2, *counter);
+    let out = draw(&mut rng)?;
+    *counter = rng.next_block;
+    Ok(out)
+}
+
+pub(crate) fn output_dims(shape: &Value) -> Result<Vec<usize>> {
     if shape.shape().len() > 1 {
         return Err(Error::op_invalid(format!(
             "shape must be a vector of {{int32,int64}}, got shape {:?}",
@@ -307,7 +319,7 @@ fn shuffle(x: &Value, rng: &mut Philox) -> Result<Value> {
 // ===== the generator =====
 
 /// Philox4x32-10 (Salmon et al., 2011): block `c` under key `k` gives four 32-bit words.
-struct Philox {
+pub(crate) struct Philox {
     key: [u32; 2],
     next_block: u64,
     buffer: [u32; 4],
@@ -361,7 +373,7 @@ impl Philox {
         ctr
     }
 
-    fn next_u32(&mut self) -> u32 {
+    pub(crate) fn next_u32(&mut self) -> u32 {
         if self.used == 4 {
             self.buffer = self.block(self.next_block);
             self.next_block = self.next_block.wrapping_add(1);
@@ -372,12 +384,12 @@ impl Philox {
         v
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         ((self.next_u32() as u64) << 32) | self.next_u32() as u64
     }
 
     /// Uniform in [0, 1) with the precision of `dtype` (so a float32 draw never rounds to 1).
-    fn uniform(&mut self, dtype: DType) -> f64 {
+    pub(crate) fn uniform(&mut self, dtype: DType) -> f64 {
         if dtype == DType::F32 {
             (self.next_u32() >> 8) as f64 / (1u64 << 24) as f64
         } else {
@@ -386,7 +398,7 @@ impl Philox {
     }
 
     /// Box-Muller; `1 - u` keeps the logarithm's argument in (0, 1].
-    fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.uniform(DType::F64);
         let u2 = self.uniform(DType::F64);
         (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
