@@ -71,25 +71,19 @@ def settle() -> None:
         LIBC.malloc_trim(0)
 
 
-def timed(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
+def timed(fn: Callable[[], object], repeats: int, warmup: int = 1,
+          settle_each: bool = True) -> list[float]:
+    """Times ``repeats`` calls after ``warmup`` untimed ones, each after a ``settle()``;
+    without ``settle_each``, one ``settle()`` first and then back to back: the steady state
+    of a loop that runs the same computation again and again, its data still in the caches."""
+    if not settle_each:
+        settle()
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        settle()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
-def timed_back_to_back(fn: Callable[[], object], repeats: int) -> list[float]:
-    """``timed`` without the settling between repeats: the steady state of a loop that runs
-    the same computation again and again, its data still in the caches."""
-    settle()
-    fn()
-    times = []
-    for _ in range(repeats):
+        if settle_each:
+            settle()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -140,7 +134,7 @@ class Table:
             return None
         self.add(workload, system, timed_what, timed(step, repeats), note)
         if back_to_back:
-            self.rows[-1]["back_to_back"] = timed_back_to_back(step, repeats)
+            self.rows[-1]["back_to_back"] = timed(step, repeats, settle_each=False)
         return result
 
     def add_systems(self, workload: str, timed_what: dict[str, str],

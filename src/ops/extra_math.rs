@@ -46,15 +46,7 @@ impl ExtraMathOp {
     }
 
     fn expect_rank(&self, ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<()> {
-        match ctx.shape(i)?.rank() {
-            Some(r) if r != rank => Err(linalg::shape_fn_error(
-                ctx,
-                self.type_name(),
-                |t| self.attr_list(t),
-                format!("Shape must be rank {rank} but is rank {r}"),
-            )),
-            _ => Ok(()),
-        }
+        linalg::expect_rank(ctx, i, rank, self.type_name(), |t| self.attr_list(t))
     }
 }
 

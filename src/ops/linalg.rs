@@ -118,6 +118,26 @@ pub(crate) fn node_inputs_and_shapes(ctx: &InferCtx<'_>) -> (String, String) {
     (inputs.join(", "), shapes.join(", "))
 }
 
+/// TF's rank check of input `i` in a shape function: `shape_fn_error` when its static rank
+/// is known and is not `rank`.
+pub(crate) fn expect_rank(
+    ctx: &InferCtx<'_>,
+    i: usize,
+    rank: usize,
+    type_name: &str,
+    attrs_of: impl FnOnce(&[DType]) -> Vec<(&'static str, AttrValue)>,
+) -> Result<()> {
+    match ctx.shape(i)?.rank() {
+        Some(r) if r != rank => Err(shape_fn_error(
+            ctx,
+            type_name,
+            attrs_of,
+            format!("Shape must be rank {rank} but is rank {r}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A `ValueError` as TF's shape functions word it: the message, then the node def
 /// (`{{node name}} = Type[attrs](inputs)`) and the input shapes. `attrs_of` gives the
 /// node's attributes from its input types.

@@ -91,12 +91,7 @@ impl DistOp {
     }
 
     fn expect_rank(&self, ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<()> {
-        match ctx.shape(i)?.rank() {
-            Some(r) if r != rank => {
-                Err(self.node_err(ctx, format!("Shape must be rank {rank} but is rank {r}")))
-            }
-            _ => Ok(()),
-        }
+        linalg::expect_rank(ctx, i, rank, self.type_name(), |t| self.attr_list(t))
     }
 
     /// `shape + param.shape` for `RandomGamma`/`RandomPoissonV2`, the shape from input 0.

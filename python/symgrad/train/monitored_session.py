@@ -15,6 +15,8 @@ from typing import Any, Callable, Optional, Sequence
 from .. import logging
 from ..framework import Operation, get_default_graph
 from ..variables import GraphKeys, Variable, global_variables, local_variables
+from .coordinator import Coordinator
+from .queue_runner import start_queue_runners
 from .saver import Saver
 from .session_run_hooks import (CheckpointSaverHook, SessionRunArgs, SessionRunContext,
                                 SessionRunHook, SessionRunValues, StepCounterHook,
@@ -294,8 +296,6 @@ class _MonitoredSessionBase:
         self._should_stop = False
         # As TF's _CoordinatedSessionCreator: the graph's queue runners start under a
         # coordinator, which the hooks get and which closing the session stops.
-        from .coordinator import Coordinator
-        from .queue_runner import start_queue_runners
         self._coord: Any = Coordinator(clean_stop_exception_types=[])
         start_queue_runners(sess=self._sess, coord=self._coord)
         for hook in self._hooks:
