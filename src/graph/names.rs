@@ -12,11 +12,23 @@
 //! not full names. An entry a path passes through but no one named has count 0 and no op:
 //! it stands for a name not in use, exactly as an absent one does.
 //!
-//! A graph of a million steps holds over ten million names, so an entry is 28 bytes and
-//! its folded key lives in an append-only byte arena instead of an allocation of its own;
+//! A graph of a million steps holds over ten million names, so an entry is 32 bytes, the
+//! entries lie in segments that never move (growing the table copies nothing), and an
+//! entry's folded key lives in an append-only byte arena instead of an allocation of its own;
 //! and an ASCII component (nearly all) is hashed and compared folded on the fly, never
 //! copied to be folded first.
+//!
+//! Most scopes hold a handful of names (a gradient function's `mul_5_grad/` holds about
+//! ten), and they are named right after the scope is made. Such a scope keeps its children
+//! in a list through the entries themselves, newest first: the entries were appended
+//! together, so finding one reads a few neighbouring cache lines. A single hash table over
+//! all names would send each of them to a random place in a table of hundreds of megabytes
+//! (three quarters of a million-step `gradients()` call was spent waiting on it). A scope
+//! that grows past `LIST_MAX` children moves them into the hash table, which holds only
+//! such scopes' children (and the top-level names) and each one's hash beside it, so
+//! growing it never reads the entries.
 
+use super::store::Segmented;
 use super::{NodeId, NodeStore};
 use crate::error::{Error, Result};
 use hashbrown::HashTable;
@@ -27,13 +39,17 @@ const NO_OP: NodeId = NodeId::MAX;
 /// The parent of top-level names.
 pub const ROOT: u32 = u32::MAX;
 
+/// `NameUse::last_child` of an entry without children, and the end of a sibling list.
+const NONE: u32 = u32::MAX;
+/// `NameUse::last_child` of an entry whose children are in the hash table.
+const INDEXED: u32 = u32::MAX - 1;
+/// The most children a scope keeps in its list.
+const LIST_MAX: u32 = 16;
+
 #[derive(Debug, Clone, Copy)]
 struct NameUse {
     /// The entry this component lies under, or `ROOT`.
     parent: u32,
-    /// `component_hash(parent, folded key)`, kept so growing the table never reads the
-    /// keys again.
-    hash: u32,
     /// Where the folded component lies in the arena.
     chunk: u32,
     start: u32,
@@ -43,6 +59,11 @@ struct NameUse {
     count: u32,
     /// The op named exactly so, or `NO_OP` for a scope or a reserved name.
     op: NodeId,
+    /// The parent's child made before this one, or `NONE` (followed only while the
+    /// parent lists its children).
+    sibling: u32,
+    /// This entry's newest child, `NONE`, or `INDEXED`.
+    last_child: u32,
 }
 
 /// Chunks never move once allocated: a growing table of long names is never copied.
@@ -93,9 +114,10 @@ impl KeyArena {
 #[derive(Debug, Default)]
 pub struct NameTable {
     /// The entries, addressed by their index (a child names its parent so).
-    uses: Vec<NameUse>,
-    /// Entry indices, found by (parent, folded component).
-    index: HashTable<u32>,
+    uses: Segmented<NameUse>,
+    /// (hash, entry) of the top-level names and of the children of scopes past
+    /// `LIST_MAX`, found by (parent, folded component).
+    index: HashTable<(u32, u32)>,
     keys: KeyArena,
     /// Ops whose exact name differs only in case from the op recorded in `uses`; TF
     /// allows them when the names are given exactly.
@@ -173,53 +195,105 @@ impl NameTable {
         self.entry(id).is_some_and(|u| u.count > 0 || u.op != NO_OP)
     }
 
-    /// The entry of the component `query` (see `query_of`) under `parent`.
-    fn find_child(&self, parent: u32, query: &[u8], hash: u32) -> Option<u32> {
-        let (uses, keys) = (&self.uses, &self.keys);
+    /// Where `parent`'s children are: the newest of its list, `NONE`, or `INDEXED`.
+    fn children(&self, parent: u32) -> u32 {
+        if parent == ROOT {
+            return INDEXED;
+        }
+        self.entry(parent).map_or(INDEXED, |u| u.last_child)
+    }
+
+    /// Whether entry `u` is the component `query` (see `query_of`).
+    fn is(&self, u: &NameUse, query: &[u8]) -> bool {
+        u.len as usize == query.len() && self.keys.key(u).eq_ignore_ascii_case(query)
+    }
+
+    /// Searches a list of children from its newest, `at`: the entry of `query`, or how
+    /// many children the list holds.
+    fn find_listed(&self, mut at: u32, query: &[u8]) -> std::result::Result<u32, u32> {
+        let mut passed = 0;
+        while let Some(u) = self.entry(at) {
+            if self.is(u, query) {
+                return Ok(at);
+            }
+            passed += 1;
+            at = u.sibling;
+        }
+        Err(passed)
+    }
+
+    fn find_indexed(&self, parent: u32, query: &[u8], hash: u32) -> Option<u32> {
         self.index
-            .find(spread(hash), |&id| {
-                uses.get(id as usize).is_some_and(|u| {
-                    u.parent == parent
-                        && u.len as usize == query.len()
-                        && keys.key(u).eq_ignore_ascii_case(query)
-                })
+            .find(spread(hash), |&(h, id)| {
+                h == hash
+                    && self
+                        .entry(id)
+                        .is_some_and(|u| u.parent == parent && self.is(u, query))
             })
-            .copied()
+            .map(|&(_, id)| id)
+    }
+
+    /// The entry of the component `query` (see `query_of`) under `parent`.
+    fn find_child(&self, parent: u32, query: &[u8]) -> Option<u32> {
+        match self.children(parent) {
+            INDEXED => self.find_indexed(parent, query, component_hash(parent, query)),
+            newest => self.find_listed(newest, query).ok(),
+        }
     }
 
     /// The entry of the component `query` under `parent`, added unused when absent.
-    fn child(&mut self, parent: u32, query: &[u8], hash: u32) -> u32 {
-        let Self {
-            uses, index, keys, ..
-        } = self;
-        let found = index.entry(
-            spread(hash),
-            |&id| {
-                uses.get(id as usize).is_some_and(|u| {
-                    u.parent == parent
-                        && u.len as usize == query.len()
-                        && keys.key(u).eq_ignore_ascii_case(query)
-                })
-            },
-            |&id| spread(uses.get(id as usize).map_or(0, |u| u.hash)),
-        );
-        match found {
-            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                let id = uses.len() as u32;
-                let (chunk, start) = keys.push(query);
-                uses.push(NameUse {
-                    parent,
-                    hash,
-                    chunk,
-                    start,
-                    len: query.len() as u32,
-                    count: 0,
-                    op: NO_OP,
-                });
-                v.insert(id);
-                id
+    fn child(&mut self, parent: u32, query: &[u8]) -> u32 {
+        let newest = self.children(parent);
+        if newest != INDEXED {
+            match self.find_listed(newest, query) {
+                Ok(id) => return id,
+                Err(listed) if listed < LIST_MAX => {
+                    let id = self.append(parent, query, newest);
+                    if let Some(p) = self.uses.get_mut(parent as usize) {
+                        p.last_child = id;
+                    }
+                    return id;
+                }
+                Err(_) => self.index_children(parent, newest),
             }
+        }
+        let hash = component_hash(parent, query);
+        if let Some(id) = self.find_indexed(parent, query, hash) {
+            return id;
+        }
+        let id = self.append(parent, query, NONE);
+        self.index
+            .insert_unique(spread(hash), (hash, id), |&(h, _)| spread(h));
+        id
+    }
+
+    /// A new unused entry for `query` under `parent`.
+    fn append(&mut self, parent: u32, query: &[u8], sibling: u32) -> u32 {
+        let id = self.uses.len() as u32;
+        let (chunk, start) = self.keys.push(query);
+        self.uses.push(NameUse {
+            parent,
+            chunk,
+            start,
+            len: query.len() as u32,
+            count: 0,
+            op: NO_OP,
+            sibling,
+            last_child: NONE,
+        });
+        id
+    }
+
+    /// Moves `parent`'s listed children, the newest being `at`, into the hash table.
+    fn index_children(&mut self, parent: u32, mut at: u32) {
+        while let Some(&u) = self.entry(at) {
+            let hash = component_hash(parent, self.keys.key(&u));
+            self.index
+                .insert_unique(spread(hash), (hash, at), |&(h, _)| spread(h));
+            at = u.sibling;
+        }
+        if let Some(p) = self.uses.get_mut(parent as usize) {
+            p.last_child = INDEXED;
         }
     }
 
@@ -228,8 +302,7 @@ impl NameTable {
     pub fn path(&mut self, parent: u32, path: &str) -> u32 {
         path.split('/').fold(parent, |at, component| {
             let query = query_of(component);
-            let hash = component_hash(at, &query);
-            self.child(at, &query, hash)
+            self.child(at, &query)
         })
     }
 
@@ -237,7 +310,7 @@ impl NameTable {
     fn find_path(&self, parent: u32, path: &str) -> Option<u32> {
         path.split('/').try_fold(parent, |at, component| {
             let query = query_of(component);
-            self.find_child(at, &query, component_hash(at, &query))
+            self.find_child(at, &query)
         })
     }
 
@@ -269,9 +342,8 @@ impl NameTable {
             scratch.push_str(&name.to_lowercase());
             scratch.as_bytes()
         };
-        let hash = component_hash(parent, query);
         let (count, entry) = if mark_as_used {
-            let id = self.child(parent, query, hash);
+            let id = self.child(parent, query);
             let count = self.uses.get_mut(id as usize).map_or(0, |u| {
                 let before = u.count;
                 u.count += 1;
@@ -282,7 +354,7 @@ impl NameTable {
             });
             (count, Some(id))
         } else {
-            let id = self.find_child(parent, query, hash);
+            let id = self.find_child(parent, query);
             (
                 id.and_then(|id| self.entry(id)).map_or(0, |u| u.count),
                 None,
@@ -301,10 +373,9 @@ impl NameTable {
             scratch.truncate(base_len);
             scratch.push('_');
             push_decimal(&mut scratch, i);
-            let hash = component_hash(parent, scratch.as_bytes());
             if mark_as_used {
                 // Added unused when absent, so a free name costs one probe.
-                let id = self.child(parent, scratch.as_bytes(), hash);
+                let id = self.child(parent, scratch.as_bytes());
                 if !self.in_use(id) {
                     if let Some(u) = self.uses.get_mut(id as usize) {
                         u.count = 1;
@@ -315,7 +386,7 @@ impl NameTable {
                     break Some(id);
                 }
             } else if !self
-                .find_child(parent, scratch.as_bytes(), hash)
+                .find_child(parent, scratch.as_bytes())
                 .is_some_and(|id| self.in_use(id))
             {
                 break None;
@@ -457,6 +528,33 @@ mod tests {
         assert_eq!(t.unique("a/".to_string(), true), "a/");
         assert_eq!(t.unique("a//".to_string(), true), "a//");
         assert_eq!(t.unique("a/".to_string(), true), "a/_1");
+    }
+
+    #[test]
+    fn scopes_past_the_list_limit_move_their_names_to_the_index() {
+        let mut t = NameTable::default();
+        // Children named before and after the scope outgrows its list, in both cases.
+        for i in 0..3 * super::LIST_MAX {
+            assert_eq!(t.unique(format!("s/Op{i}"), true), format!("s/Op{i}"));
+            if i == 2 {
+                assert_eq!(t.unique("s/op2".to_string(), true), "s/op2_1");
+            }
+        }
+        for i in 0..3 * super::LIST_MAX {
+            let suffix = if i == 2 { 2 } else { 1 };
+            assert_eq!(
+                t.unique(format!("S/OP{i}"), false),
+                format!("S/OP{i}_{suffix}")
+            );
+        }
+        assert_eq!(t.unique("s/op2".to_string(), true), "s/op2_2");
+        assert_eq!(t.unique("s/op2_1".to_string(), false), "s/op2_1_1");
+        assert_eq!(t.unique("s/fresh".to_string(), false), "s/fresh");
+        // A nested scope still lists its few children; its parent's index finds it.
+        assert_eq!(t.unique("s/Op5/x".to_string(), true), "s/Op5/x");
+        assert_eq!(t.unique("s/op5/X".to_string(), true), "s/op5/X_1");
+        let scope = t.scope("S/OP5/");
+        assert_eq!(t.unique_child(scope, "x", false, 7), (Some(2), None));
     }
 
     #[test]

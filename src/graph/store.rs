@@ -1,5 +1,6 @@
-//! The arena's op storage: segments of doubling capacity that are never reallocated, and
-//! the ops' names packed in chunks beside them.
+//! The arena's op storage: segments of doubling capacity that are never reallocated
+//! (`Segmented`, also the name table's store), and the ops' names packed in chunks beside
+//! them.
 //!
 //! A plain `Vec<Node>` moves every op each time it doubles, so one `gradients()` call that
 //! adds a thousand ops to a million-op graph could copy the whole graph (and fault in its new
@@ -21,26 +22,35 @@ pub struct NameRef {
     len: u32,
 }
 
-/// Ops in the first segment; small so that an empty graph costs little.
+/// Items in the first segment; small so that an empty store costs little.
 const FIRST: usize = 64;
 const FIRST_BITS: u32 = FIRST.trailing_zeros();
 
-#[derive(Debug, Default)]
-pub struct NodeStore {
-    segments: Vec<Vec<Node>>,
+/// A growable array whose items never move: segment `k` holds `FIRST << k` items and is
+/// allocated once.
+#[derive(Debug)]
+pub struct Segmented<T> {
+    segments: Vec<Vec<T>>,
     len: usize,
-    /// Chunks never move once allocated, as segments do not.
-    names: Vec<String>,
 }
 
-/// (segment, offset) of op `i`: segment `k` starts at `FIRST * (2^k - 1)`.
+impl<T> Default for Segmented<T> {
+    fn default() -> Self {
+        Self {
+            segments: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+/// (segment, offset) of item `i`: segment `k` starts at `FIRST * (2^k - 1)`.
 fn locate(i: usize) -> (usize, usize) {
     let j = (i >> FIRST_BITS) + 1;
     let k = (usize::BITS - 1 - j.leading_zeros()) as usize;
     (k, i - (FIRST << k) + FIRST)
 }
 
-impl NodeStore {
+impl<T> Segmented<T> {
     pub fn len(&self) -> usize {
         self.len
     }
@@ -49,7 +59,8 @@ impl NodeStore {
         self.len == 0
     }
 
-    pub fn get(&self, i: usize) -> Option<&Node> {
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&T> {
         if i >= self.len {
             return None;
         }
@@ -57,12 +68,53 @@ impl NodeStore {
         self.segments.get(k).and_then(|s| s.get(off))
     }
 
-    pub fn get_mut(&mut self, i: usize) -> Option<&mut Node> {
+    #[inline]
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len {
             return None;
         }
         let (k, off) = locate(i);
         self.segments.get_mut(k).and_then(|s| s.get_mut(off))
+    }
+
+    pub fn push(&mut self, item: T) {
+        let (k, _) = locate(self.len);
+        if k == self.segments.len() {
+            self.segments.push(Vec::with_capacity(FIRST << k));
+        }
+        if let Some(segment) = self.segments.get_mut(k) {
+            segment.push(item);
+            self.len += 1;
+        }
+    }
+
+    pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<T>>> {
+        self.segments.iter().flatten()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct NodeStore {
+    nodes: Segmented<Node>,
+    /// Chunks never move once allocated, as segments do not.
+    names: Vec<String>,
+}
+
+impl NodeStore {
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Node> {
+        self.nodes.get(i)
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Node> {
+        self.nodes.get_mut(i)
     }
 
     /// The op with id `id`.
@@ -71,14 +123,7 @@ impl NodeStore {
     }
 
     pub fn push(&mut self, node: Node) {
-        let (k, _) = locate(self.len);
-        if k == self.segments.len() {
-            self.segments.push(Vec::with_capacity(FIRST << k));
-        }
-        if let Some(segment) = self.segments.get_mut(k) {
-            segment.push(node);
-            self.len += 1;
-        }
+        self.nodes.push(node);
     }
 
     /// Stores an op name for `push`. `None` past 4 GiB of names in one chunk list.
@@ -113,7 +158,7 @@ impl NodeStore {
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Node> + '_ {
-        self.segments.iter().flatten()
+        self.nodes.iter()
     }
 }
 
@@ -123,14 +168,14 @@ impl std::ops::Index<usize> for NodeStore {
     /// checked or that the graph handed out.
     fn index(&self, i: usize) -> &Node {
         let (k, off) = locate(i);
-        &self.segments[k][off]
+        &self.nodes.segments[k][off]
     }
 }
 
 impl std::ops::IndexMut<usize> for NodeStore {
     fn index_mut(&mut self, i: usize) -> &mut Node {
         let (k, off) = locate(i);
-        &mut self.segments[k][off]
+        &mut self.nodes.segments[k][off]
     }
 }
 
@@ -138,7 +183,7 @@ impl<'a> IntoIterator for &'a NodeStore {
     type Item = &'a Node;
     type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Node>>>;
     fn into_iter(self) -> Self::IntoIter {
-        self.segments.iter().flatten()
+        self.nodes.iter()
     }
 }
 
