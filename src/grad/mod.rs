@@ -423,24 +423,20 @@ fn between_ops(g: &Graph, ys: &[Tensor], xs: &[Tensor]) -> Marks {
             }
         }
     }
-    // (2) between: backward from the ys through all inputs, kept if reached.
-    let mut between: Vec<NodeId> = Vec::new();
+    // (2) between: backward from the ys through all inputs, kept if reached; and (3)
+    // pending: for every edge between two between-ops, one count on the producer. A
+    // between-op's reached input is itself between (the walk goes on through it), so the
+    // edge is counted as the walk passes it, in the same read of the node.
     let mut stack: Vec<NodeId> = ys.iter().map(|t| t.node).collect();
     while let Some(op) = stack.pop() {
         if marks.has(op, REACHED) && marks.set(op, BETWEEN) {
-            between.push(op);
             if let Some(node) = data.node(op) {
-                stack.extend(node.inputs.iter().map(|t| t.node));
-            }
-        }
-    }
-    // (3) pending: for every edge between two between-ops, one count on the producer.
-    for &op in &between {
-        if let Some(node) = data.node(op) {
-            for t in &node.inputs {
-                if marks.has(t.node, BETWEEN) {
-                    if let Some(p) = marks.pending_mut(t.node) {
-                        *p += 1;
+                for t in &node.inputs {
+                    if marks.has(t.node, REACHED) {
+                        if let Some(p) = marks.pending_mut(t.node) {
+                            *p += 1;
+                        }
+                        stack.push(t.node);
                     }
                 }
             }
