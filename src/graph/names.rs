@@ -244,23 +244,32 @@ impl NameTable {
     /// The entry of the component `query` under `parent`, added unused when absent.
     fn child(&mut self, parent: u32, query: &[u8]) -> u32 {
         let newest = self.children(parent);
-        if newest != INDEXED {
-            match self.find_listed(newest, query) {
-                Ok(id) => return id,
-                Err(listed) if listed < LIST_MAX => {
-                    let id = self.append(parent, query, newest);
-                    if let Some(p) = self.uses.get_mut(parent as usize) {
-                        p.last_child = id;
-                    }
-                    return id;
+        if newest == INDEXED {
+            let hash = component_hash(parent, query);
+            return match self.find_indexed(parent, query, hash) {
+                Some(id) => id,
+                None => self.append_indexed(parent, query, hash),
+            };
+        }
+        match self.find_listed(newest, query) {
+            Ok(id) => id,
+            Err(listed) if listed < LIST_MAX => {
+                let id = self.append(parent, query, newest);
+                if let Some(p) = self.uses.get_mut(parent as usize) {
+                    p.last_child = id;
                 }
-                Err(_) => self.index_children(parent, newest),
+                id
+            }
+            Err(_) => {
+                // The walk just showed `query` is not among the children being moved.
+                self.index_children(parent, newest);
+                self.append_indexed(parent, query, component_hash(parent, query))
             }
         }
-        let hash = component_hash(parent, query);
-        if let Some(id) = self.find_indexed(parent, query, hash) {
-            return id;
-        }
+    }
+
+    /// A new unused entry for `query` under `parent`, whose children are indexed.
+    fn append_indexed(&mut self, parent: u32, query: &[u8], hash: u32) -> u32 {
         let id = self.append(parent, query, NONE);
         self.index
             .insert_unique(spread(hash), (hash, id), |&(h, _)| spread(h));

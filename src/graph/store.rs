@@ -162,20 +162,34 @@ impl NodeStore {
     }
 }
 
+impl<T> std::ops::Index<usize> for Segmented<T> {
+    type Output = T;
+    /// Panics on an index out of range, as a slice does.
+    fn index(&self, i: usize) -> &T {
+        let (k, off) = locate(i);
+        &self.segments[k][off]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Segmented<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        let (k, off) = locate(i);
+        &mut self.segments[k][off]
+    }
+}
+
 impl std::ops::Index<usize> for NodeStore {
     type Output = Node;
     /// Panics on an id out of range, as a slice does: callers index only with ids they
     /// checked or that the graph handed out.
     fn index(&self, i: usize) -> &Node {
-        let (k, off) = locate(i);
-        &self.nodes.segments[k][off]
+        &self.nodes[i]
     }
 }
 
 impl std::ops::IndexMut<usize> for NodeStore {
     fn index_mut(&mut self, i: usize) -> &mut Node {
-        let (k, off) = locate(i);
-        &mut self.nodes.segments[k][off]
+        &mut self.nodes[i]
     }
 }
 
