@@ -10,8 +10,10 @@
 mod aggregate;
 mod hessians;
 pub mod registry;
+mod template;
 
 pub use hessians::hessians;
+pub(crate) use template::Templates;
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -566,6 +568,7 @@ fn backprop(
                 };
                 let in_grads = match entry {
                     GradEntry::Builtin(f) => f(&ctx, &out_grads)?,
+                    GradEntry::Structural(f) => template::differentiate(&ctx, f, &out_grads)?,
                     GradEntry::Dyn(f) => f.call(&ctx, &out_grads)?,
                     GradEntry::NotDifferentiable => vec![None; facts.inputs.len()],
                 };

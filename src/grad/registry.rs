@@ -19,6 +19,11 @@ pub trait GradientFn: Send + Sync {
 #[derive(Clone)]
 pub enum GradEntry {
     Builtin(BuiltinGradFn),
+    /// A built-in rule whose ops depend only on its op's attributes, the static types of
+    /// the op's inputs, outputs and incoming gradients, and which of those are the same
+    /// tensor: what it builds for one op is replayed for the next of the same kind and types
+    /// (see `grad/template.rs`).
+    Structural(BuiltinGradFn),
     Dyn(Arc<dyn GradientFn>),
     NotDifferentiable,
 }
@@ -33,6 +38,16 @@ impl GradRegistry {
         self.map.insert(
             op_type.to_string(),
             (GradEntry::Builtin(f), format!("symgrad built-in {op_type}")),
+        );
+    }
+    /// Registers a structural rule (see `GradEntry::Structural`).
+    pub fn structural(&mut self, op_type: &str, f: BuiltinGradFn) {
+        self.map.insert(
+            op_type.to_string(),
+            (
+                GradEntry::Structural(f),
+                format!("symgrad built-in {op_type}"),
+            ),
         );
     }
     pub fn not_differentiable(&mut self, op_type: &str) {

@@ -7,6 +7,7 @@
 
 mod metas;
 mod names;
+mod recording;
 mod scope;
 mod store;
 
@@ -22,6 +23,7 @@ use smallvec::SmallVec;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+pub(crate) use recording::{Recording, Source};
 pub use scope::ScopeState;
 pub use store::NodeStore;
 
@@ -160,6 +162,8 @@ pub struct GraphData {
     version: u64,
     /// The buffer `add_op` builds each op's full name in before storing it.
     name_scratch: String,
+    /// What structural gradient rules built, by signature, to be replayed.
+    pub(crate) templates: crate::grad::Templates,
 }
 
 static NEXT_GRAPH_ID: AtomicU32 = AtomicU32::new(1);
@@ -243,6 +247,7 @@ impl Graph {
                 small_int_vectors: Default::default(),
                 version: 0,
                 name_scratch: String::new(),
+                templates: Default::default(),
             })),
         }
     }
@@ -548,6 +553,17 @@ impl GraphData {
         self.metas
             .get(*id)
             .ok_or_else(|| Error::internal("an op's output type is missing from its graph"))
+    }
+    /// The interned type of `t`, a tensor of this graph: equal ids mean equal types.
+    pub(crate) fn meta_id(&self, t: Tensor) -> Option<MetaId> {
+        if t.graph != self.id {
+            return None;
+        }
+        self.nodes
+            .get(t.node as usize)?
+            .output_types
+            .get(t.index as usize)
+            .copied()
     }
     /// The static type of `node`'s output `index` (`node` from this graph).
     pub fn output_meta(&self, node: &Node, index: usize) -> Option<&TensorMeta> {

@@ -472,6 +472,60 @@ impl NameTable {
         Ok(())
     }
 
+    /// How many entries the table holds: entries made later have higher ids.
+    pub(super) fn entries(&self) -> u32 {
+        self.uses.len() as u32
+    }
+
+    /// How many ops bear a case variant of another op's name.
+    pub(super) fn case_variants(&self) -> usize {
+        self.case_variants.len()
+    }
+
+    /// Whether scope `entry` has no names under it yet.
+    pub(super) fn is_empty_scope(&self, entry: u32) -> bool {
+        entry != ROOT && self.entry(entry).is_some_and(|u| u.last_child == NONE)
+    }
+
+    /// Entry `id` as (parent, folded component, use count, op or `None`).
+    pub(super) fn recorded(&self, id: u32) -> Option<(u32, &[u8], u32, Option<NodeId>)> {
+        let u = self.entry(id)?;
+        Some((
+            u.parent,
+            self.keys.key(u),
+            u.count,
+            (u.op != NO_OP).then_some(u.op),
+        ))
+    }
+
+    /// Adds an entry as `recorded` described it, under `parent`, where no name `key` is
+    /// yet and `siblings` names were made before it (the replay of a recording into an
+    /// empty scope): appended to the parent's list without searching it, while it is short.
+    pub(super) fn add_recorded(
+        &mut self,
+        parent: u32,
+        key: &[u8],
+        siblings: u32,
+        count: u32,
+        op: Option<NodeId>,
+    ) -> u32 {
+        let newest = self.children(parent);
+        let id = if newest != INDEXED && siblings < LIST_MAX {
+            let id = self.append(parent, key, newest);
+            if let Some(p) = self.uses.get_mut(parent as usize) {
+                p.last_child = id;
+            }
+            id
+        } else {
+            self.child(parent, key)
+        };
+        if let Some(u) = self.uses.get_mut(id as usize) {
+            u.count = count;
+            u.op = op.unwrap_or(NO_OP);
+        }
+        id
+    }
+
     /// Undoes the op record of `name_op` when the op could not be created after all.
     pub fn forget_op(&mut self, name: &str, id: NodeId) {
         if let Some(entry) = self.find_path(ROOT, name) {

@@ -224,6 +224,16 @@ impl ThreadScope {
         self.name_entry
     }
 
+    /// Whether only the name scope is set: no device, colocation, control-dependency or
+    /// gradient-override scope would change an op built here.
+    pub fn is_plain(&self) -> bool {
+        self.devices.is_empty()
+            && self.colocation.is_empty()
+            && self.colocation_saves.is_empty()
+            && self.controls.is_empty()
+            && self.overrides.is_empty()
+    }
+
     pub fn push_colocation(&mut self, op: Option<NodeId>, ignore_existing: bool) {
         let save = ColocationSave {
             pushed: op.is_some(),

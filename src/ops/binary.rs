@@ -962,20 +962,20 @@ fn reciprocal_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 }
 
 pub(crate) fn register_gradients(r: &mut GradRegistry) {
-    r.builtin("AddV2", add_grad);
-    r.builtin("Add", add_grad);
-    r.builtin("Sub", sub_grad);
-    r.builtin("Mul", mul_grad);
-    r.builtin("RealDiv", real_div_grad);
-    r.builtin("Div", real_div_grad);
-    r.builtin("DivNoNan", div_no_nan_grad);
-    r.builtin("FloorDiv", none_grads);
-    r.builtin("FloorMod", floor_mod_grad);
-    r.builtin("Pow", pow_grad);
-    r.builtin("Maximum", maximum_grad);
-    r.builtin("Minimum", minimum_grad);
-    r.builtin("SquaredDifference", squared_difference_grad);
-    r.builtin("Atan2", atan2_grad);
+    r.structural("AddV2", add_grad);
+    r.structural("Add", add_grad);
+    r.structural("Sub", sub_grad);
+    r.structural("Mul", mul_grad);
+    r.structural("RealDiv", real_div_grad);
+    r.structural("Div", real_div_grad);
+    r.structural("DivNoNan", div_no_nan_grad);
+    r.structural("FloorDiv", none_grads);
+    r.structural("FloorMod", floor_mod_grad);
+    r.structural("Pow", pow_grad);
+    r.structural("Maximum", maximum_grad);
+    r.structural("Minimum", minimum_grad);
+    r.structural("SquaredDifference", squared_difference_grad);
+    r.structural("Atan2", atan2_grad);
     for t in [
         "Less",
         "LessEqual",
@@ -988,11 +988,11 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     ] {
         r.not_differentiable(t);
     }
-    r.builtin("ReluGrad", relu_grad_grad);
-    r.builtin("SoftplusGrad", softplus_grad_grad);
-    r.builtin("TanhGrad", tanh_grad_grad);
-    r.builtin("SigmoidGrad", sigmoid_grad_grad);
-    r.builtin("SqrtGrad", sqrt_grad_grad);
-    r.builtin("RsqrtGrad", rsqrt_grad_grad);
-    r.builtin("ReciprocalGrad", reciprocal_grad_grad);
+    r.structural("ReluGrad", relu_grad_grad);
+    r.structural("SoftplusGrad", softplus_grad_grad);
+    r.structural("TanhGrad", tanh_grad_grad);
+    r.structural("SigmoidGrad", sigmoid_grad_grad);
+    r.structural("SqrtGrad", sqrt_grad_grad);
+    r.structural("RsqrtGrad", rsqrt_grad_grad);
+    r.structural("ReciprocalGrad", reciprocal_grad_grad);
 }
