@@ -167,6 +167,11 @@ impl OpKind {
         match self {
             OpKind::Unary(u) => Some((1 << 16) | *u as u32),
             OpKind::Binary(b) => Some((2 << 16) | *b as u32),
+            OpKind::MatMul {
+                transpose_a,
+                transpose_b,
+            } => Some((3 << 16) | u32::from(*transpose_a) | (u32::from(*transpose_b) << 1)),
+            OpKind::Reshape => Some(4 << 16),
             _ => None,
         }
     }
@@ -179,7 +184,7 @@ mod tests {
     use crate::graph::{Graph, Tensor};
     use crate::ops::binary::{self, BinaryOp, Operand};
     use crate::ops::unary::{self, UnaryOp};
-    use crate::ops::{control, reduce, source};
+    use crate::ops::{array, control, linalg, reduce, source};
     use crate::shape::Shape;
     use crate::Result;
 
@@ -229,8 +234,23 @@ mod tests {
                 terms.push(reduce::reduce_sum_all(g, t)?);
             }
         }
+        let m = source::placeholder(g, DType::F64, Shape::known(&[3, 3]), Some("m"))?;
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            for (l, r) in [(m, m), (m, a), (a, m)] {
+                let Ok(t) = linalg::matmul(g, l, r, ta, tb) else {
+                    continue;
+                };
+                terms.push(reduce::reduce_sum_all(g, t)?);
+            }
+        }
+        for input in [a, c, a] {
+            for shape in [&[6i64][..], &[3, -1], &[-1]] {
+                let t = array::reshape(g, input, shape)?;
+                terms.push(reduce::reduce_sum_all(g, t)?);
+            }
+        }
         let loss = control::add_n(g, &terms)?;
-        let xs = [x, a, b, c];
+        let xs = [x, a, b, c, m];
         let first = gradients(g, &[chain, loss], &xs, &GradientOptions::default())?;
         let dense: Vec<Tensor> = first
             .into_iter()

@@ -77,21 +77,12 @@ struct KeyArena {
 impl KeyArena {
     /// Stores `query` folded (see `NameTable::find`); returns (chunk, start).
     fn push(&mut self, query: &[u8]) -> (u32, u32) {
-        let fits = self
+        let (chunk, start) = self.push_folded(query);
+        if let Some(key) = self
             .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= query.len());
-        if !fits {
-            self.chunks
-                .push(Vec::with_capacity(ARENA_CHUNK.max(query.len())));
-        }
-        let chunk = self.chunks.len().saturating_sub(1);
-        let Some(c) = self.chunks.last_mut() else {
-            return (0, 0);
-        };
-        let start = c.len();
-        c.extend_from_slice(query);
-        if let Some(key) = c.get_mut(start..) {
+            .last_mut()
+            .and_then(|c| c.get_mut(start as usize..))
+        {
             let mut words = key.chunks_exact_mut(8);
             for w in &mut words {
                 let folded = fold_word(<[u8; 8]>::try_from(&*w).map_or(0, u64::from_le_bytes));
@@ -99,6 +90,25 @@ impl KeyArena {
             }
             words.into_remainder().make_ascii_lowercase();
         }
+        (chunk, start)
+    }
+
+    /// Stores `key`, already folded; returns (chunk, start).
+    fn push_folded(&mut self, key: &[u8]) -> (u32, u32) {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= key.len());
+        if !fits {
+            self.chunks
+                .push(Vec::with_capacity(ARENA_CHUNK.max(key.len())));
+        }
+        let chunk = self.chunks.len().saturating_sub(1);
+        let Some(c) = self.chunks.last_mut() else {
+            return (0, 0);
+        };
+        let start = c.len();
+        c.extend_from_slice(key);
         (chunk as u32, start as u32)
     }
 
@@ -278,13 +288,18 @@ impl NameTable {
 
     /// A new unused entry for `query` under `parent`.
     fn append(&mut self, parent: u32, query: &[u8], sibling: u32) -> u32 {
+        let key = self.keys.push(query);
+        self.append_key(parent, key, query.len(), sibling)
+    }
+
+    /// A new unused entry under `parent` whose folded key lies at `(chunk, start)`.
+    fn append_key(&mut self, parent: u32, (chunk, start): (u32, u32), len: usize, sibling: u32) -> u32 {
         let id = self.uses.len() as u32;
-        let (chunk, start) = self.keys.push(query);
         self.uses.push(NameUse {
             parent,
             chunk,
             start,
-            len: query.len() as u32,
+            len: len as u32,
             count: 0,
             op: NO_OP,
             sibling,
@@ -511,7 +526,8 @@ impl NameTable {
     ) -> u32 {
         let newest = self.children(parent);
         let id = if newest != INDEXED && siblings < LIST_MAX {
-            let id = self.append(parent, key, newest);
+            let folded = self.keys.push_folded(key);
+            let id = self.append_key(parent, folded, key.len(), newest);
             if let Some(p) = self.uses.get_mut(parent as usize) {
                 p.last_child = id;
             }

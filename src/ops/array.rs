@@ -2407,7 +2407,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Cast", cast_grad);
     r.builtin("Select", select_grad);
     r.builtin("SelectV2", select_v2_grad);
-    r.builtin("Reshape", reshape_grad);
+    r.structural("Reshape", reshape_grad);
     r.builtin("ExpandDims", reshape_like_input_grad);
     r.builtin("Squeeze", reshape_like_input_grad);
     r.builtin("Transpose", transpose_grad);

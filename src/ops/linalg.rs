@@ -735,7 +735,7 @@ pub(crate) fn unbroadcast(g: &Graph, grad: Tensor, x: Tensor) -> Result<Tensor> 
 }
 
 pub(crate) fn register_gradients(r: &mut GradRegistry) {
-    r.builtin("MatMul", matmul_grad);
+    r.structural("MatMul", matmul_grad);
     r.builtin("BatchMatMulV2", batch_matmul_grad);
     // TF registers the same rule under the older and newer names.
     r.builtin("BatchMatMul", batch_matmul_grad);
