@@ -6,6 +6,7 @@
 //!     cargo bench --bench construct -- --quick    # small sizes
 //!     cargo bench --bench construct -- build      # only gradient construction (or: run)
 //!     cargo bench --bench construct -- --chain 1000000   # one chain size alone
+//!     cargo bench --bench construct -- --fan-out 1000     # one fan-out size alone
 //!     cargo bench --bench construct -- --beside 100000   # 100 steps beside a 100k chain alone
 //!     cargo bench --bench construct -- --quick build --reps 5  # best of 5 per workload
 //!
@@ -115,6 +116,17 @@ fn report_gradients(
     Ok(())
 }
 
+/// `add_n(sin(x * c_i))` for `n` constants `c_i`.
+fn fan_out_graph(n: usize) -> BenchResult<(Graph, Vec<Tensor>, Vec<Tensor>)> {
+    let g = Graph::new();
+    let x = vector_placeholder(&g, "x")?;
+    let terms = (0..n)
+        .map(|i| unary::sin(&g, binary::mul(&g, x, scalar(&g, 1.0 + i as f64 * 1e-3)?)?))
+        .collect::<symgrad::Result<Vec<_>>>()?;
+    let total = control::add_n(&g, &terms)?;
+    Ok((g, vec![total], vec![x]))
+}
+
 fn chain_graph(n: usize) -> BenchResult<(Graph, Vec<Tensor>, Vec<Tensor>)> {
     let g = Graph::new();
     let x = vector_placeholder(&g, "x")?;
@@ -149,15 +161,7 @@ fn build_benches(quick: bool, reps: usize) -> BenchResult<()> {
         &[1_000, 10_000, 100_000]
     };
     for &n in fanouts {
-        report_gradients(&format!("fan-out N={n}"), reps, || {
-            let g = Graph::new();
-            let x = vector_placeholder(&g, "x")?;
-            let terms = (0..n)
-                .map(|i| unary::sin(&g, binary::mul(&g, x, scalar(&g, 1.0 + i as f64 * 1e-3)?)?))
-                .collect::<symgrad::Result<Vec<_>>>()?;
-            let total = control::add_n(&g, &terms)?;
-            Ok((g, vec![total], vec![x]))
-        })?;
+        report_gradients(&format!("fan-out N={n}"), reps, || fan_out_graph(n))?;
     }
     let depths: &[usize] = if quick { &[10, 100] } else { &[10, 100, 1000] };
     for &layers in depths {
@@ -305,6 +309,9 @@ fn main() -> BenchResult<()> {
     let reps = value_of("--reps")?.unwrap_or(1);
     if let Some(n) = value_of("--chain")? {
         return report_gradients(&format!("chain N={n}"), reps, || chain_graph(n));
+    }
+    if let Some(n) = value_of("--fan-out")? {
+        return report_gradients(&format!("fan-out N={n}"), reps, || fan_out_graph(n));
     }
     if let Some(n) = value_of("--beside")? {
         return report_gradients(&format!("100 steps beside a {n}-step chain"), reps, || {

@@ -24,10 +24,15 @@ pub(super) fn aggregate_outputs(
             "Invalid `aggregation_method` specified {method}. Accepted values are [0, 1, 2]."
         )));
     }
-    received
-        .into_iter()
-        .map(|terms| aggregate(g, op_name, terms, method))
-        .collect()
+    let mut out = Vec::with_capacity(received.len());
+    for terms in received {
+        out.push(match terms.len() {
+            0 => None,
+            1 => Some(terms[0]),
+            _ => aggregate(g, op_name, terms, method)?,
+        });
+    }
+    Ok(out)
 }
 
 fn aggregate(

@@ -554,6 +554,11 @@ impl GraphData {
             .get(*id)
             .ok_or_else(|| Error::internal("an op's output type is missing from its graph"))
     }
+    /// Makes room for `additional` more names in large scopes (see `NameTable`).
+    pub(crate) fn reserve_names(&mut self, additional: usize) {
+        self.scope.names.reserve_indexed(additional);
+    }
+
     /// The interned type of `t`, a tensor of this graph: equal ids mean equal types.
     pub(crate) fn meta_id(&self, t: Tensor) -> Option<MetaId> {
         if t.graph != self.id {

@@ -293,7 +293,13 @@ impl NameTable {
     }
 
     /// A new unused entry under `parent` whose folded key lies at `(chunk, start)`.
-    fn append_key(&mut self, parent: u32, (chunk, start): (u32, u32), len: usize, sibling: u32) -> u32 {
+    fn append_key(
+        &mut self,
+        parent: u32,
+        (chunk, start): (u32, u32),
+        len: usize,
+        sibling: u32,
+    ) -> u32 {
         let id = self.uses.len() as u32;
         self.uses.push(NameUse {
             parent,
@@ -485,6 +491,12 @@ impl NameTable {
             u.op = id;
         }
         Ok(())
+    }
+
+    /// Makes room in the hash table for `additional` names, so that a run of scopes named
+    /// one after another (a gradient's `<op>_grad/`) does not regrow it step by step.
+    pub(super) fn reserve_indexed(&mut self, additional: usize) {
+        self.index.reserve(additional, |&(h, _)| spread(h));
     }
 
     /// How many entries the table holds: entries made later have higher ids.
