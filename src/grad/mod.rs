@@ -504,6 +504,8 @@ fn backprop(
 
     // (5) the reverse walk.
     let mut facts = OpFacts::default();
+    // Each op type's rule, looked up once per call rather than once per op.
+    let mut rules: FxHashMap<Box<str>, Option<GradEntry>> = FxHashMap::default();
     let mut scope_name = String::new();
     while let Some(op) = queue.pop_front() {
         facts.refill(g, op)?;
@@ -525,7 +527,15 @@ fn backprop(
         let has_out_grads = out_grads.iter().any(Option::is_some);
         let stopped = marks.has(op, STOPPED);
         let entry = if has_out_grads && !stopped && !facts.inputs.is_empty() {
-            match registry::lookup(facts.gradient_type()) {
+            let rule = match rules.get(facts.gradient_type()) {
+                Some(rule) => rule.clone(),
+                None => {
+                    let rule = registry::lookup(facts.gradient_type());
+                    rules.insert(facts.gradient_type().into(), rule.clone());
+                    rule
+                }
+            };
+            match rule {
                 Some(GradEntry::NotDifferentiable) => None,
                 Some(e) => Some(e),
                 None => return Err(no_gradient_error(&facts)),

@@ -96,7 +96,8 @@ pub struct Node {
 /// An op's control inputs, device, colocation and gradient override.
 #[derive(Debug, Default)]
 struct Placement {
-    control_inputs: Vec<NodeId>,
+    /// Inline up to two: most control edges are a gradient's one on its incoming gradient.
+    control_inputs: SmallVec<[NodeId; 2]>,
     device: Box<str>,
     /// Explicit colocation groups (`_class`), e.g. `loc:@w`; empty means "its own group".
     colocation: Vec<Box<str>>,
@@ -441,10 +442,7 @@ impl Graph {
     }
     /// Returns to a scope saved by `push_name_scope`.
     pub(crate) fn restore_name_scope(&self, saved: SavedNameScope) {
-        self.write()
-            .scope
-            .here_mut()
-            .restore_name_stack(saved.stack, saved.entry);
+        self.write().scope.restore_saved(saved.stack, saved.entry);
     }
     pub fn set_name_scope(&self, scope: &str) {
         self.write()
@@ -711,9 +709,7 @@ impl GraphData {
         let (previous, previous_entry) = self.scope.push_name_scope_saved(Some(requested));
         let scope = self.scope.here().name_stack().to_string();
         let result = self.add_consts_then(op, inputs, &scope);
-        self.scope
-            .here_mut()
-            .restore_name_stack(previous, previous_entry);
+        self.scope.restore_saved(previous, previous_entry);
         result
     }
 
@@ -811,6 +807,7 @@ impl GraphData {
         for t in spec.inputs {
             self.nodes[t.node as usize].consumers.push((id, t.index));
         }
+        let control_inputs = SmallVec::from_vec(control_inputs);
         let placement = (!control_inputs.is_empty()
             || !device.is_empty()
             || !colocation.is_empty()

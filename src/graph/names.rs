@@ -66,6 +66,23 @@ struct NameUse {
     last_child: u32,
 }
 
+/// Where a stored key lies in the key arena.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyAt {
+    chunk: u32,
+    start: u32,
+}
+
+/// One entry as a recording of it needs it (see `graph/recording.rs`).
+pub(super) struct RecordedEntry<'a> {
+    pub parent: u32,
+    /// The folded component, and where it is stored.
+    pub key: &'a [u8],
+    pub key_at: KeyAt,
+    pub count: u32,
+    pub op: Option<NodeId>,
+}
+
 /// Chunks never move once allocated: a growing table of long names is never copied.
 const ARENA_CHUNK: usize = 1 << 16;
 
@@ -514,32 +531,36 @@ impl NameTable {
         entry != ROOT && self.entry(entry).is_some_and(|u| u.last_child == NONE)
     }
 
-    /// Entry `id` as (parent, folded component, use count, op or `None`).
-    pub(super) fn recorded(&self, id: u32) -> Option<(u32, &[u8], u32, Option<NodeId>)> {
+    /// Entry `id`, as a recording keeps it.
+    pub(super) fn recorded(&self, id: u32) -> Option<RecordedEntry<'_>> {
         let u = self.entry(id)?;
-        Some((
-            u.parent,
-            self.keys.key(u),
-            u.count,
-            (u.op != NO_OP).then_some(u.op),
-        ))
+        Some(RecordedEntry {
+            parent: u.parent,
+            key: self.keys.key(u),
+            key_at: KeyAt {
+                chunk: u.chunk,
+                start: u.start,
+            },
+            count: u.count,
+            op: (u.op != NO_OP).then_some(u.op),
+        })
     }
 
     /// Adds an entry as `recorded` described it, under `parent`, where no name `key` is
     /// yet and `siblings` names were made before it (the replay of a recording into an
-    /// empty scope): appended to the parent's list without searching it, while it is short.
+    /// empty scope): appended to the parent's list without searching it while that is
+    /// short, and sharing the recorded entry's stored key (keys never change once stored).
     pub(super) fn add_recorded(
         &mut self,
         parent: u32,
-        key: &[u8],
+        (key, at): (&[u8], KeyAt),
         siblings: u32,
         count: u32,
         op: Option<NodeId>,
     ) -> u32 {
         let newest = self.children(parent);
         let id = if newest != INDEXED && siblings < LIST_MAX {
-            let folded = self.keys.push_folded(key);
-            let id = self.append_key(parent, folded, key.len(), newest);
+            let id = self.append_key(parent, (at.chunk, at.start), key.len(), newest);
             if let Some(p) = self.uses.get_mut(parent as usize) {
                 p.last_child = id;
             }

@@ -15,6 +15,7 @@
 //! control-dependency or gradient-override scope around it. A replay checks the same of the
 //! scope it appends to, so a replayed subgraph is the one a run would have built.
 
+use super::names::KeyAt;
 use super::{GraphData, MetaId, Node, NodeId, Placement, Tensor};
 use crate::error::{Error, Result};
 use crate::ops::OpKind;
@@ -44,8 +45,9 @@ struct RecordedOp {
 struct RecordedName {
     /// The recorded entry it lies under; `None` for the scope itself.
     parent: Option<u32>,
-    /// Its folded component.
+    /// Its folded component, and where the recorded entry stored it.
     key: Box<[u8]>,
+    key_at: KeyAt,
     /// How many names were made under its parent before it.
     siblings: u32,
     count: u32,
@@ -185,7 +187,13 @@ impl GraphData {
         }
         let mut recorded_names: Vec<RecordedName> = Vec::new();
         for id in start.names..names.entries() {
-            let (parent, key, count, op) = names.recorded(id)?;
+            let super::names::RecordedEntry {
+                parent,
+                key,
+                key_at,
+                count,
+                op,
+            } = names.recorded(id)?;
             let parent = if parent == start.scope {
                 None
             } else if (start.names..id).contains(&parent) {
@@ -202,6 +210,7 @@ impl GraphData {
             recorded_names.push(RecordedName {
                 parent,
                 key: key.into(),
+                key_at,
                 siblings,
                 count,
                 op,
@@ -246,11 +255,13 @@ impl GraphData {
                 Some(p) => entries.get(p as usize).copied().unwrap_or(start.scope),
             };
             let op = n.op.map(|k| first + k);
-            entries.push(
-                self.scope
-                    .names
-                    .add_recorded(parent, &n.key, n.siblings, n.count, op),
-            );
+            entries.push(self.scope.names.add_recorded(
+                parent,
+                (&n.key, n.key_at),
+                n.siblings,
+                n.count,
+                op,
+            ));
         }
         self.version += rec.ops.len() as u64;
         Ok(Some(first))
@@ -280,7 +291,8 @@ impl GraphData {
             for s in &op.inputs {
                 inputs.push(tensor(*s));
             }
-            let controls: Vec<NodeId> = op.controls.iter().map(|s| tensor(*s).node).collect();
+            let controls: SmallVec<[NodeId; 2]> =
+                op.controls.iter().map(|s| tensor(*s).node).collect();
             name.truncate(prefix);
             name.push_str(&op.name);
             let name_ref = self

@@ -16,6 +16,9 @@ pub struct ScopeState {
     pub names: NameTable,
     /// Each building thread's stacks; a thread without an entry has none open.
     threads: FxHashMap<ThreadId, ThreadScope>,
+    /// The buffer of the last name scope left, reused for the next one entered: a
+    /// gradient enters and leaves a scope for every op it differentiates.
+    spare_stack: String,
 }
 
 static NO_SCOPES: ThreadScope = ThreadScope {
@@ -86,7 +89,7 @@ impl ScopeState {
     ) -> Option<u32> {
         full.clear();
         // One look-up of the thread's stacks serves the scope's entry and its prefix.
-        let Self { names, threads } = self;
+        let Self { names, threads, .. } = self;
         let mut here = if threads.is_empty() {
             None
         } else {
@@ -139,6 +142,12 @@ impl ScopeState {
         (self.here().name_stack.clone(), previous)
     }
 
+    /// Returns the calling thread to a scope saved by `push_name_scope_saved`.
+    pub fn restore_saved(&mut self, stack: String, entry: Option<u32>) {
+        let left = self.here_mut().restore_name_stack(stack, entry);
+        self.spare_stack = left;
+    }
+
     /// `enter_name_scope` for a caller that needs only the scope it replaces.
     pub fn push_name_scope(&mut self, name: Option<&str>) -> String {
         self.push_name_scope_saved(name).0
@@ -152,7 +161,8 @@ impl ScopeState {
             Some(n) if n.ends_with('/') => (n.to_string(), None),
             Some(n) => {
                 // Room for the '/' up front: the name is handed out as it was built.
-                let (mut scope, entry) = self.unique_in_scope(n, true, NodeId::MAX, 1);
+                let mut scope = std::mem::take(&mut self.spare_stack);
+                let entry = self.unique_in_scope_into(n, true, NodeId::MAX, 1, &mut scope);
                 scope.push('/');
                 (scope, entry)
             }
@@ -212,10 +222,11 @@ impl ThreadScope {
         std::mem::replace(&mut self.name_stack, stack)
     }
 
-    /// Sets the name scope back to one saved with its entry by `push_name_scope_saved`.
-    pub fn restore_name_stack(&mut self, stack: String, entry: Option<u32>) {
-        self.name_stack = stack;
+    /// Sets the name scope back to one saved with its entry by `push_name_scope_saved`;
+    /// hands back the one it replaces.
+    pub fn restore_name_stack(&mut self, stack: String, entry: Option<u32>) -> String {
         self.name_entry = entry;
+        std::mem::replace(&mut self.name_stack, stack)
     }
 
     /// The name table entry of the current scope when known (for naming an op exactly
