@@ -445,3 +445,42 @@ def test_gradient_output_tensor_names_match_tf():
         with tf.Graph().as_default():
             names[key] = program(tf)
     assert names["symgrad"] == names["tf"]
+
+
+def test_replayed_gradient_graphs_match_tf_under_scopes_and_name_clashes():
+    """Gradient rules replayed from templates (every step of a chain after the first) build
+    the graph TF builds, op for op with inputs and control inputs: also where a gradient
+    scope already holds a name, inside control_dependencies, with colocation, and under a
+    gradient override."""
+    def program(tf):
+        g = tf.get_default_graph()
+        x = tf.placeholder(tf.float32, [16], name="x")
+        y = x
+        for _ in range(3):
+            y = tf.tanh(y * 1.0001 + 0.1)
+        with g.name_scope("gradients/mul_1_grad/"):
+            tf.constant(1, name="Shape")
+        with g.name_scope("gradients/add_grad/Sum/"):
+            tf.constant(1, name="c")
+        loss = tf.reduce_sum(y)
+        first = len(g.get_operations())
+        with tf.control_dependencies([x.op]):
+            tf.gradients(loss, x)
+        tf.gradients(loss, x, colocate_gradients_with_ops=True)
+        tf.gradients(loss, x)
+        with g.gradient_override_map({"Tanh": "Sigmoid"}):
+            z = tf.tanh(x)
+        tf.gradients(tf.reduce_sum(z * z), x)
+        return [
+            (op.name, op.type, [t.name for t in op.inputs],
+             sorted(c.name for c in op.control_inputs))
+            for op in g.get_operations()[first:]
+        ]
+
+    graphs = {}
+    for key, tf in BACKENDS.items():
+        with tf.Graph().as_default():
+            graphs[key] = program(tf)
+    assert len(graphs["symgrad"]) == len(graphs["tf"]) > 100
+    for got, expected in zip(graphs["symgrad"], graphs["tf"]):
+        assert got == expected
