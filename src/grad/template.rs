@@ -11,7 +11,6 @@ use super::registry::BuiltinGradFn;
 use super::{Grad, GradCtx};
 use crate::error::Result;
 use crate::graph::{GraphData, Recording, Source, Tensor};
-use crate::ops::OpKind;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::Arc;
@@ -158,23 +157,6 @@ pub(super) fn differentiate(
         data.templates.by_signature.insert(sig, template);
     }
     Ok(out)
-}
-
-impl OpKind {
-    /// The op's kind and attributes as one word, for the kinds whose structural rules a
-    /// template may stand in for; `None` for the others.
-    pub(crate) fn template_key(&self) -> Option<u32> {
-        match self {
-            OpKind::Unary(u) => Some((1 << 16) | *u as u32),
-            OpKind::Binary(b) => Some((2 << 16) | *b as u32),
-            OpKind::MatMul {
-                transpose_a,
-                transpose_b,
-            } => Some((3 << 16) | u32::from(*transpose_a) | (u32::from(*transpose_b) << 1)),
-            OpKind::Reshape => Some(4 << 16),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -92,14 +92,23 @@ struct KeyArena {
 }
 
 impl KeyArena {
-    /// Stores `query` folded (see `NameTable::find`); returns (chunk, start).
-    fn push(&mut self, query: &[u8]) -> (u32, u32) {
-        let (chunk, start) = self.push_folded(query);
-        if let Some(key) = self
+    /// Stores `query` folded (see `NameTable::find`).
+    fn push(&mut self, query: &[u8]) -> KeyAt {
+        let fits = self
             .chunks
-            .last_mut()
-            .and_then(|c| c.get_mut(start as usize..))
-        {
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= query.len());
+        if !fits {
+            self.chunks
+                .push(Vec::with_capacity(ARENA_CHUNK.max(query.len())));
+        }
+        let chunk = self.chunks.len().saturating_sub(1);
+        let Some(c) = self.chunks.last_mut() else {
+            return KeyAt { chunk: 0, start: 0 };
+        };
+        let start = c.len();
+        c.extend_from_slice(query);
+        if let Some(key) = c.get_mut(start..) {
             let mut words = key.chunks_exact_mut(8);
             for w in &mut words {
                 let folded = fold_word(<[u8; 8]>::try_from(&*w).map_or(0, u64::from_le_bytes));
@@ -107,26 +116,10 @@ impl KeyArena {
             }
             words.into_remainder().make_ascii_lowercase();
         }
-        (chunk, start)
-    }
-
-    /// Stores `key`, already folded; returns (chunk, start).
-    fn push_folded(&mut self, key: &[u8]) -> (u32, u32) {
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= key.len());
-        if !fits {
-            self.chunks
-                .push(Vec::with_capacity(ARENA_CHUNK.max(key.len())));
+        KeyAt {
+            chunk: chunk as u32,
+            start: start as u32,
         }
-        let chunk = self.chunks.len().saturating_sub(1);
-        let Some(c) = self.chunks.last_mut() else {
-            return (0, 0);
-        };
-        let start = c.len();
-        c.extend_from_slice(key);
-        (chunk as u32, start as u32)
     }
 
     fn key(&self, u: &NameUse) -> &[u8] {
@@ -281,11 +274,8 @@ impl NameTable {
         match self.find_listed(newest, query) {
             Ok(id) => id,
             Err(listed) if listed < LIST_MAX => {
-                let id = self.append(parent, query, newest);
-                if let Some(p) = self.uses.get_mut(parent as usize) {
-                    p.last_child = id;
-                }
-                id
+                let key = self.keys.push(query);
+                self.append_listed(parent, key, query.len(), newest)
             }
             Err(_) => {
                 // The walk just showed `query` is not among the children being moved.
@@ -309,14 +299,18 @@ impl NameTable {
         self.append_key(parent, key, query.len(), sibling)
     }
 
-    /// A new unused entry under `parent` whose folded key lies at `(chunk, start)`.
-    fn append_key(
-        &mut self,
-        parent: u32,
-        (chunk, start): (u32, u32),
-        len: usize,
-        sibling: u32,
-    ) -> u32 {
+    /// A new unused entry at the head of `parent`'s list, whose newest child was `newest`.
+    fn append_listed(&mut self, parent: u32, key: KeyAt, len: usize, newest: u32) -> u32 {
+        let id = self.append_key(parent, key, len, newest);
+        if let Some(p) = self.uses.get_mut(parent as usize) {
+            p.last_child = id;
+        }
+        id
+    }
+
+    /// A new unused entry under `parent` whose folded key is stored at `key`.
+    fn append_key(&mut self, parent: u32, key: KeyAt, len: usize, sibling: u32) -> u32 {
+        let KeyAt { chunk, start } = key;
         let id = self.uses.len() as u32;
         self.uses.push(NameUse {
             parent,
@@ -560,11 +554,7 @@ impl NameTable {
     ) -> u32 {
         let newest = self.children(parent);
         let id = if newest != INDEXED && siblings < LIST_MAX {
-            let id = self.append_key(parent, (at.chunk, at.start), key.len(), newest);
-            if let Some(p) = self.uses.get_mut(parent as usize) {
-                p.last_child = id;
-            }
-            id
+            self.append_listed(parent, at, key.len(), newest)
         } else {
             self.child(parent, key)
         };

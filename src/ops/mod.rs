@@ -287,6 +287,21 @@ pub type Outputs = SmallVec<[Value; 1]>;
 pub type Inputs = SmallVec<[Value; 4]>;
 
 impl OpKind {
+    /// The op's kind and attributes as one word, for the kinds whose structural gradient
+    /// rules a template may stand in for (see `grad/template.rs`); `None` for the others.
+    pub(crate) fn template_key(&self) -> Option<u32> {
+        match self {
+            OpKind::Unary(u) => Some((1 << 16) | *u as u32),
+            OpKind::Binary(b) => Some((2 << 16) | *b as u32),
+            OpKind::MatMul {
+                transpose_a,
+                transpose_b,
+            } => Some((3 << 16) | u32::from(*transpose_a) | (u32::from(*transpose_b) << 1)),
+            OpKind::Reshape => Some(4 << 16),
+            _ => None,
+        }
+    }
+
     /// TF's op type name (`op.type`), also the gradient-registry key.
     pub fn type_name(&self) -> &'static str {
         match self {
