@@ -16,6 +16,6 @@ fn per_op_records_stay_small() {
     for (name, size) in sizes {
         println!("{name}: {size} bytes");
     }
-    assert!(std::mem::size_of::<OpKind>() <= 48, "{sizes:?}");
-    assert!(std::mem::size_of::<Node>() <= 152, "{sizes:?}");
+    assert!(std::mem::size_of::<OpKind>() <= 24, "{sizes:?}");
+    assert!(std::mem::size_of::<Node>() <= 112, "{sizes:?}");
 }

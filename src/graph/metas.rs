@@ -125,3 +125,85 @@ mod tests {
         assert_eq!(table.intern(&v16), Some(0));
     }
 }
+
+/// An op's output types: two inline (nearly every op has one or two outputs), more on the
+/// heap. Sixteen bytes against a `SmallVec`'s twenty-four, in every op of the graph.
+#[derive(Debug, Clone)]
+pub enum OutputTypes {
+    Inline {
+        len: u8,
+        ids: [MetaId; 2],
+    },
+    /// A thin pointer, so that this variant is no wider than the inline one.
+    Spilled(Box<Vec<MetaId>>),
+}
+
+impl Default for OutputTypes {
+    fn default() -> Self {
+        OutputTypes::Inline {
+            len: 0,
+            ids: [0; 2],
+        }
+    }
+}
+
+impl OutputTypes {
+    pub fn as_slice(&self) -> &[MetaId] {
+        match self {
+            OutputTypes::Inline { len, ids } => ids.get(..*len as usize).unwrap_or(&[]),
+            OutputTypes::Spilled(v) => v,
+        }
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [MetaId] {
+        match self {
+            OutputTypes::Inline { len, ids } => ids.get_mut(..*len as usize).unwrap_or(&mut []),
+            OutputTypes::Spilled(v) => v,
+        }
+    }
+
+    pub fn push(&mut self, id: MetaId) {
+        match self {
+            OutputTypes::Inline { len, ids } if (*len as usize) < ids.len() => {
+                ids[*len as usize] = id;
+                *len += 1;
+            }
+            OutputTypes::Inline { len, ids } => {
+                let mut v = Vec::with_capacity(*len as usize + 1);
+                v.extend_from_slice(&ids[..*len as usize]);
+                v.push(id);
+                *self = OutputTypes::Spilled(Box::new(v));
+            }
+            OutputTypes::Spilled(v) => v.push(id),
+        }
+    }
+}
+
+impl std::ops::Deref for OutputTypes {
+    type Target = [MetaId];
+    fn deref(&self) -> &[MetaId] {
+        self.as_slice()
+    }
+}
+
+impl std::ops::DerefMut for OutputTypes {
+    fn deref_mut(&mut self) -> &mut [MetaId] {
+        self.as_mut_slice()
+    }
+}
+
+impl Extend<MetaId> for OutputTypes {
+    fn extend<I: IntoIterator<Item = MetaId>>(&mut self, iter: I) {
+        for id in iter {
+            self.push(id);
+        }
+    }
+}
+
+impl FromIterator<MetaId> for OutputTypes {
+    fn from_iter<I: IntoIterator<Item = MetaId>>(iter: I) -> Self {
+        let mut out = OutputTypes::default();
+        out.extend(iter);
+        out
+    }
+}

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::ops::{InferCtx, OpKind};
 use crate::shape::Shape;
 use crate::value::Value;
-pub use metas::{MetaId, MetaTable};
+pub use metas::{MetaId, MetaTable, OutputTypes};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -86,7 +86,7 @@ pub struct Node {
     pub op: OpKind,
     pub inputs: SmallVec<[Tensor; 2]>,
     /// Its outputs' static types, interned in the graph's `MetaTable`.
-    output_types: SmallVec<[MetaId; 2]>,
+    output_types: OutputTypes,
     /// (consumer, output index consumed), one entry per data edge.
     pub consumers: SmallVec<[(NodeId, u32); 2]>,
     /// What the scopes added, absent for most ops: boxed so a plain op stays small.
@@ -784,7 +784,7 @@ impl GraphData {
             let ids = metas
                 .iter()
                 .map(|m| self.intern_meta(m))
-                .collect::<Result<SmallVec<[MetaId; 2]>>>()?;
+                .collect::<Result<OutputTypes>>()?;
             let name_ref = self
                 .nodes
                 .store_name(name)

@@ -16,7 +16,7 @@
 //! scope it appends to, so a replayed subgraph is the one a run would have built.
 
 use super::names::KeyAt;
-use super::{GraphData, MetaId, Node, NodeId, Placement, Tensor};
+use super::{GraphData, Node, NodeId, OutputTypes, Placement, Tensor};
 use crate::error::{Error, Result};
 use crate::ops::OpKind;
 use smallvec::SmallVec;
@@ -35,7 +35,7 @@ struct RecordedOp {
     kind: OpKind,
     inputs: SmallVec<[Source; 2]>,
     controls: SmallVec<[Source; 1]>,
-    outputs: SmallVec<[MetaId; 2]>,
+    outputs: OutputTypes,
     /// Its name after the scope's prefix.
     name: Box<str>,
 }

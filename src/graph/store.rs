@@ -14,11 +14,13 @@ use super::{Node, NodeId};
 /// instead of one per op.
 const NAME_CHUNK: usize = 1 << 16;
 
-/// Where an op's name lies in its store's name chunks.
+/// Where an op's name lies in its store's name chunks: the chunk in the high 16 bits of
+/// `at`, the offset in it in the low 16 (a name longer than a chunk gets a chunk of its own,
+/// at offset 0). Eight bytes in every op; the cost is a limit of 65,536 chunks, 4 GiB of
+/// names.
 #[derive(Debug, Clone, Copy)]
 pub struct NameRef {
-    chunk: u32,
-    start: u32,
+    at: u32,
     len: u32,
 }
 
@@ -126,13 +128,17 @@ impl NodeStore {
         self.nodes.push(node);
     }
 
-    /// Stores an op name for `push`. `None` past 4 GiB of names in one chunk list.
+    /// Stores an op name for `push`. `None` past 4 GiB of names.
     pub fn store_name(&mut self, name: &str) -> Option<NameRef> {
+        // A name starts inside the chunk's first 64 KiB, so that its offset fits 16 bits.
         let fits = self
             .names
             .last()
-            .is_some_and(|c| c.capacity() - c.len() >= name.len());
+            .is_some_and(|c| c.len() < NAME_CHUNK && c.capacity() - c.len() >= name.len());
         if !fits {
+            if self.names.len() >= 1 << 16 {
+                return None;
+            }
             self.names
                 .push(String::with_capacity(NAME_CHUNK.max(name.len())));
         }
@@ -141,19 +147,21 @@ impl NodeStore {
         let start = u32::try_from(c.len()).ok()?;
         c.push_str(name);
         Some(NameRef {
-            chunk,
-            start,
+            at: chunk << 16 | start,
             len: u32::try_from(name.len()).ok()?,
         })
     }
 
     /// The name of `node`, an op of this store.
     pub fn name_of(&self, node: &Node) -> &str {
-        let r = node.name;
-        let (start, end) = (r.start as usize, r.start as usize + r.len as usize);
+        self.name_at(node.name)
+    }
+
+    fn name_at(&self, r: NameRef) -> &str {
+        let (chunk, start) = ((r.at >> 16) as usize, (r.at & 0xffff) as usize);
         self.names
-            .get(r.chunk as usize)
-            .and_then(|c| c.get(start..end))
+            .get(chunk)
+            .and_then(|c| c.get(start..start + r.len as usize))
             .unwrap_or("")
     }
 
@@ -203,7 +211,25 @@ impl<'a> IntoIterator for &'a NodeStore {
 
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    use super::{locate, NodeStore, NAME_CHUNK};
+
+    #[test]
+    fn names_read_back_across_chunks_and_past_a_chunks_size() {
+        let mut store = NodeStore::default();
+        let long = "x".repeat(NAME_CHUNK + 10);
+        let mut names: Vec<String> = (0..10_000)
+            .map(|i| format!("scope/op_{i}_grad/Mul"))
+            .collect();
+        names.insert(5_000, long.clone());
+        names.push(long);
+        names.push("after".into());
+        let refs: Vec<_> = names.iter().map(|n| store.store_name(n)).collect();
+        for (name, r) in names.iter().zip(refs) {
+            let r = r.expect("stored");
+            assert_eq!(store.name_at(r), name);
+        }
+        assert!(store.names.len() >= 5, "{} chunks", store.names.len());
+    }
 
     #[test]
     fn segments_double_and_tile_the_ids() {

@@ -1696,13 +1696,7 @@ pub fn expand_dims(g: &Graph, x: Tensor, axis: i64) -> Result<Tensor> {
 }
 
 pub fn squeeze(g: &Graph, x: Tensor, axes: &[i64]) -> Result<Tensor> {
-    g.add1(
-        OpKind::Squeeze {
-            dims: axes.to_vec(),
-        },
-        &[x],
-        Some("Squeeze"),
-    )
+    g.add1(OpKind::Squeeze { dims: axes.into() }, &[x], Some("Squeeze"))
 }
 
 /// `shape(x)`: a `Const` when the static shape is fully known (TF's `optimize=True`).

@@ -60,8 +60,8 @@ pub enum IndexOp {
     GatherNd,
     ScatterNd,
     UnsortedSegmentSum,
-    StridedSlice(Masks),
-    StridedSliceGrad(Masks),
+    StridedSlice(Box<Masks>),
+    StridedSliceGrad(Box<Masks>),
     OneHot {
         axis: i64,
     },
@@ -90,8 +90,10 @@ impl Family for IndexOp {
             "GatherNd" => Ok(IndexOp::GatherNd),
             "ScatterNd" => Ok(IndexOp::ScatterNd),
             "UnsortedSegmentSum" => Ok(IndexOp::UnsortedSegmentSum),
-            "StridedSlice" => Masks::from_attrs(attrs).map(IndexOp::StridedSlice),
-            "StridedSliceGrad" => Masks::from_attrs(attrs).map(IndexOp::StridedSliceGrad),
+            "StridedSlice" => Masks::from_attrs(attrs).map(|m| IndexOp::StridedSlice(Box::new(m))),
+            "StridedSliceGrad" => {
+                Masks::from_attrs(attrs).map(|m| IndexOp::StridedSliceGrad(Box::new(m)))
+            }
             "OneHot" => attrs
                 .int_or("axis", -1)
                 .map(|axis| IndexOp::OneHot { axis }),
@@ -155,8 +157,8 @@ impl Family for IndexOp {
             IndexOp::GatherNd => infer_gather_nd(ctx),
             IndexOp::ScatterNd => infer_scatter_nd(ctx),
             IndexOp::UnsortedSegmentSum => infer_segment_sum(ctx),
-            IndexOp::StridedSlice(m) => infer_strided_slice(ctx, *m),
-            IndexOp::StridedSliceGrad(m) => infer_strided_slice_grad(ctx, *m),
+            IndexOp::StridedSlice(m) => infer_strided_slice(ctx, **m),
+            IndexOp::StridedSliceGrad(m) => infer_strided_slice_grad(ctx, **m),
             IndexOp::OneHot { axis } => infer_one_hot(ctx, *axis),
             IndexOp::Where => {
                 ctx.expect_inputs(1)?;
@@ -180,7 +182,7 @@ impl Family for IndexOp {
             IndexOp::ScatterNd => scatter_nd_kernel(input(0)?, input(1)?, input(2)?)?,
             IndexOp::UnsortedSegmentSum => segment_sum_kernel(input(0)?, input(1)?, input(2)?)?,
             IndexOp::StridedSlice(m) => {
-                strided_slice_kernel(input(0)?, input(1)?, input(2)?, input(3)?, *m)?
+                strided_slice_kernel(input(0)?, input(1)?, input(2)?, input(3)?, **m)?
             }
             IndexOp::StridedSliceGrad(m) => strided_slice_grad_kernel(
                 input(0)?,
@@ -188,7 +190,7 @@ impl Family for IndexOp {
                 input(2)?,
                 input(3)?,
                 input(4)?,
-                *m
+                **m
             )?,
             IndexOp::OneHot { axis } => {
                 one_hot_kernel(input(0)?, input(1)?, input(2)?, input(3)?, *axis)?
@@ -1131,7 +1133,7 @@ pub(crate) fn fold(
         vals.push(v);
     }
     match vals.as_slice() {
-        [x, b, e, s] => strided_slice_kernel(x, b, e, s, *m).ok(),
+        [x, b, e, s] => strided_slice_kernel(x, b, e, s, **m).ok(),
         _ => None,
     }
 }
@@ -1204,7 +1206,7 @@ pub fn strided_slice(
             });
         }
         g.add1(
-            OpKind::Index(IndexOp::StridedSlice(m)),
+            OpKind::Index(IndexOp::StridedSlice(Box::new(m))),
             &[x, ts[0], ts[1], ts[2]],
             Some(&scope),
         )
@@ -1459,7 +1461,7 @@ fn ones_vector(g: &Graph, n: Tensor) -> Result<Tensor> {
 fn masks_of(ctx: &GradCtx<'_>) -> Result<Masks> {
     match &ctx.kind {
         OpKind::Index(IndexOp::StridedSlice(m)) | OpKind::Index(IndexOp::StridedSliceGrad(m)) => {
-            Ok(*m)
+            Ok(**m)
         }
         _ => Err(Error::internal("strided-slice gradient on another op")),
     }
@@ -1488,7 +1490,7 @@ fn strided_slice_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let shape = folded(g, x_shape, "shape");
     let out = g
         .add_with_consts(
-            OpKind::Index(IndexOp::StridedSliceGrad(m)),
+            OpKind::Index(IndexOp::StridedSliceGrad(Box::new(m))),
             &[
                 shape,
                 folded(g, begin, "begin"),

@@ -1072,7 +1072,7 @@ fn extract_patches_kernel(x: &Value, a: &PatchAttrs) -> Result<Value> {
 
 fn add(g: &Graph, op: LayoutOp, inputs: &[Tensor]) -> Result<Tensor> {
     let name = op.type_name();
-    g.add1(OpKind::Layout(op), inputs, Some(name))
+    g.add1(OpKind::Layout(Box::new(op)), inputs, Some(name))
 }
 
 pub fn space_to_depth_op(g: &Graph, x: Tensor, block_size: usize) -> Result<Tensor> {
@@ -1125,7 +1125,7 @@ type GradOut = Result<Vec<Option<Grad>>>;
 
 fn own(ctx: &GradCtx<'_>) -> Result<LayoutOp> {
     match &ctx.kind {
-        OpKind::Layout(op) => Ok(op.clone()),
+        OpKind::Layout(op) => Ok((**op).clone()),
         other => Err(Error::internal(format!(
             "layout gradient called for {}",
             other.type_name()

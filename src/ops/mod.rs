@@ -129,7 +129,7 @@ pub enum OpKind {
     InvertPermutation,
     ExpandDims,
     Squeeze {
-        dims: Vec<i64>,
+        dims: Box<[i64]>,
     },
     Shape {
         out_type: DType,
@@ -192,10 +192,10 @@ pub enum OpKind {
     Conv(Box<conv::ConvOp>),
     Index(index::IndexOp),
     AxisOps(axis_ops::AxisOp),
-    Random(random::RandomOp),
+    Random(Box<random::RandomOp>),
     State(Box<state::StateOp>),
     Flow(Box<flow::FlowOp>),
-    Layout(layout::LayoutOp),
+    Layout(Box<layout::LayoutOp>),
     Special(special::SpecialOp),
     Matrix(matrix::MatrixOp),
     Segment(segment::SegmentOp),
@@ -206,7 +206,7 @@ pub enum OpKind {
     Loop(Box<while_loop::WhileOp>),
     Summary(Box<summary::SummaryOp>),
     Bitwise(bitwise::BitwiseOp),
-    RandomDists(random_dists::DistOp),
+    RandomDists(Box<random_dists::DistOp>),
     ExtraMath(extra_math::ExtraMathOp),
 }
 
@@ -453,7 +453,7 @@ impl OpKind {
             "InvertPermutation" => OpKind::InvertPermutation,
             "ExpandDims" => OpKind::ExpandDims,
             "Squeeze" => OpKind::Squeeze {
-                dims: attrs.ints_or("squeeze_dims", vec![])?,
+                dims: attrs.ints_or("squeeze_dims", vec![])?.into(),
             },
             "Shape" => OpKind::Shape {
                 out_type: attrs.dtype_opt("out_type")?.unwrap_or(DType::I32),
@@ -599,7 +599,7 @@ impl OpKind {
             }
             OpKind::Squeeze { dims } => {
                 push_t(&mut out, 0);
-                out.push(("squeeze_dims", AttrValue::Ints(dims.clone())));
+                out.push(("squeeze_dims", AttrValue::Ints(dims.to_vec())));
             }
             OpKind::Shape { out_type } | OpKind::Size { out_type } => {
                 push_t(&mut out, 0);

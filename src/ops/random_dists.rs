@@ -481,7 +481,7 @@ fn random_gamma_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Op
         let new_shape = array::concat(g, &[ones, alpha_shape], 0)?;
         let alpha_broadcastable = array::reshape_t(g, alpha, new_shape)?;
         let partial_a = g.add1(
-            OpKind::RandomDists(DistOp::RandomGammaGrad),
+            OpKind::RandomDists(Box::new(DistOp::RandomGammaGrad)),
             &[alpha_broadcastable, sample],
             Some("RandomGammaGrad"),
         )?;
