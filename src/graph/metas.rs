@@ -96,36 +96,6 @@ impl MetaTable {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::MetaTable;
-    use crate::dtype::DType;
-    use crate::graph::TensorMeta;
-    use crate::shape::Shape;
-
-    #[test]
-    fn equal_metas_share_one_id() {
-        let mut table = MetaTable::default();
-        let v16 = TensorMeta::new(DType::F32, Shape::known(&[16]));
-        let a = table.intern(&v16);
-        let b = table.intern(&TensorMeta::new(DType::F64, Shape::known(&[16])));
-        let c = table.intern(&TensorMeta::new(DType::F32, Shape::unknown()));
-        let d = table.intern(&TensorMeta::new(DType::F32, Shape(Some(vec![None].into()))));
-        assert_eq!((a, b, c, d), (Some(0), Some(1), Some(2), Some(3)));
-        assert_eq!(table.intern(&v16), Some(0));
-        assert_eq!(table.get(0), Some(&v16));
-        assert_eq!(table.get(4), None);
-        assert_eq!(table.len(), 4);
-        assert!(!table.has_strings());
-        assert_eq!(
-            table.intern(&TensorMeta::new(DType::Str, Shape::scalar())),
-            Some(4)
-        );
-        assert!(table.has_strings());
-        assert_eq!(table.intern(&v16), Some(0));
-    }
-}
-
 /// An op's output types: two inline (nearly every op has one or two outputs), more on the
 /// heap. Sixteen bytes against a `SmallVec`'s twenty-four, in every op of the graph.
 #[derive(Debug, Clone)]
@@ -205,5 +175,51 @@ impl FromIterator<MetaId> for OutputTypes {
         let mut out = OutputTypes::default();
         out.extend(iter);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MetaTable, OutputTypes};
+    use crate::dtype::DType;
+    use crate::graph::TensorMeta;
+    use crate::shape::Shape;
+
+    #[test]
+    fn equal_metas_share_one_id() {
+        let mut table = MetaTable::default();
+        let v16 = TensorMeta::new(DType::F32, Shape::known(&[16]));
+        let a = table.intern(&v16);
+        let b = table.intern(&TensorMeta::new(DType::F64, Shape::known(&[16])));
+        let c = table.intern(&TensorMeta::new(DType::F32, Shape::unknown()));
+        let d = table.intern(&TensorMeta::new(DType::F32, Shape(Some(vec![None].into()))));
+        assert_eq!((a, b, c, d), (Some(0), Some(1), Some(2), Some(3)));
+        assert_eq!(table.intern(&v16), Some(0));
+        assert_eq!(table.get(0), Some(&v16));
+        assert_eq!(table.get(4), None);
+        assert_eq!(table.len(), 4);
+        assert!(!table.has_strings());
+        assert_eq!(
+            table.intern(&TensorMeta::new(DType::Str, Shape::scalar())),
+            Some(4)
+        );
+        assert!(table.has_strings());
+        assert_eq!(table.intern(&v16), Some(0));
+    }
+
+    #[test]
+    fn output_types_spill_past_two_and_read_back() {
+        assert_eq!(std::mem::size_of::<OutputTypes>(), 16);
+        let mut types: OutputTypes = [7].into_iter().collect();
+        assert_eq!(&*types, &[7]);
+        types.push(8);
+        assert!(matches!(types, OutputTypes::Inline { len: 2, .. }));
+        types.extend([9, 10]);
+        assert!(matches!(types, OutputTypes::Spilled(_)));
+        assert_eq!(&*types, &[7, 8, 9, 10]);
+        types[1] = 80;
+        assert_eq!(types.get(1), Some(&80));
+        assert_eq!(types.len(), 4);
+        assert!(OutputTypes::default().is_empty());
     }
 }
