@@ -5,7 +5,7 @@
 //! gradients are built only from ops that have gradients themselves, so they differentiate
 //! again (Hessians).
 
-use super::{array, axis_ops, binary, elementwise, one, source, InferCtx, OpKind, Outputs};
+use super::{array, axis_ops, binary, elementwise, index, one, source, InferCtx, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
@@ -690,6 +690,11 @@ pub fn range_from(g: &Graph, start: i64, limit: Tensor, delta: i64) -> Result<Te
 /// TF's `reduce_sum(x)` with no axis (`_ReductionDims`): the axes are a `Const` when the
 /// rank is known and positive, else `range(0, rank(x))`.
 pub fn reduce_sum_all(g: &Graph, x: Tensor) -> Result<Tensor> {
+    reduce_all(g, ReduceOp::Sum, x)
+}
+
+/// TF's `reduce_<op>(x)` with no axis; see `reduce_sum_all`.
+pub fn reduce_all(g: &Graph, op: ReduceOp, x: Tensor) -> Result<Tensor> {
     let axes = match g.shape(x)?.rank() {
         Some(r) if r > 0 => source::const_ints(g, &(0..r as i64).collect::<Vec<_>>())?,
         _ => {
@@ -697,7 +702,7 @@ pub fn reduce_sum_all(g: &Graph, x: Tensor) -> Result<Tensor> {
             range_from(g, 0, rank, 1)?
         }
     };
-    sum_t(g, x, axes, false)
+    reduce(g, op, x, axes, false, None)
 }
 
 /// `math_ops.reduced_shape`'s result: numbers when the input shape and the axes are
@@ -849,11 +854,15 @@ fn mean_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
             source::scalar_const(g, dtype, (n_in / n_out.max(1)) as f64, None, None)?
         }
         _ => {
-            let n_in = size_folded(g, x, DType::I32)?;
-            let n_out = size_folded(g, y, DType::I32)?;
-            let n_out =
-                binary::gen_binary(g, binary::BinaryOp::Maximum, n_out, binary::Operand::S(1.0))?;
-            let n = binary::operator(g, binary::BinaryOp::FloorDiv, n_in, n_out)?;
+            // TF 2.21: the product of the reduced dimensions, `prod(gather(shape(x), (axes +
+            // rank) % rank))`; so an empty input still divides by the reduced count.
+            let input_shape = array::shape_of(g, x, DType::I32, None)?;
+            let input_rank = size_folded(g, input_shape, DType::I32)?;
+            let axes = array::cast(g, ctx.input(1)?, DType::I32)?;
+            let axes = binary::operator(g, binary::BinaryOp::AddV2, axes, input_rank)?;
+            let axes = binary::operator(g, binary::BinaryOp::FloorMod, axes, input_rank)?;
+            let reduced_dims = index::gather(g, input_shape, axes, 0)?;
+            let n = reduce_all(g, ReduceOp::Prod, reduced_dims)?;
             array::cast(g, n, dtype)?
         }
     };
