@@ -47,16 +47,20 @@ def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: Any = None,
                      keep_dims: Any = None) -> Tensor:
     axis = _pick_deprecated("axis", axis, "reduction_indices", reduction_indices)
     keepdims = bool(_pick_deprecated("keepdims", keepdims, "keep_dims", keep_dims))
-    from .array_ops import reshape, shape, stop_gradient, zeros_like
+    from .array_ops import reshape, stop_gradient
+    from .special_math_ops import is_finite
     with op_scope(name, "ReduceLogSumExp", [input_tensor]) as scope:
         x = convert_to_tensor(input_tensor)
         raw_max = reduce_max(x, axis=axis, keepdims=True)
-        # TF keeps the max only where it is finite (IsFinite); x - x is 0 exactly there.
-        finite = equal(subtract(raw_max, raw_max), zeros_like(raw_max))
-        my_max = stop_gradient(where_v2(finite, raw_max, zeros_like(raw_max)))
+        # TF 2.21's ops: the max only where it is finite, else 0 (`SelectV2/e`).
+        my_max = stop_gradient(where_v2(is_finite(raw_max), raw_max, 0))
         result = log(reduce_sum(exp(subtract(x, my_max)), axis=axis, keepdims=keepdims))
         if not keepdims:
-            my_max = reshape(my_max, shape(result))
+            # `gen_array_ops.shape`: a `Shape` op even when the shape is static.
+            with op_scope(None, "Shape", [result]) as shape_scope:
+                result_shape = create_tensor("Shape", [result], {"out_type": "int32"},
+                                             shape_scope)
+            my_max = reshape(my_max, result_shape)
         return add(result, my_max, name=scope or None)
 
 

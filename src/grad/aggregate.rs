@@ -66,11 +66,7 @@ fn aggregate(
     }
     // Some contribution is sparse: dense terms force a dense sum, else concatenate slices.
     if terms.iter().any(|t| matches!(t, Grad::Dense(_))) {
-        let dense: Vec<Tensor> = terms
-            .iter()
-            .map(|t| super::densify(g, *t))
-            .collect::<Result<_>>()?;
-        return Ok(Some(Grad::Dense(ops::control::add_n(g, &dense)?)));
+        return Ok(Some(Grad::Dense(add_n_densifying(g, &terms)?)));
     }
     let slices: Vec<IndexedSlices> = terms
         .iter()
@@ -83,6 +79,34 @@ fn aggregate(
         })
         .collect();
     Ok(Some(Grad::Sparse(ops::array::concat_slices(g, &slices)?)))
+}
+
+/// TF's `add_n` over dense and sparse terms: its op helper converts the slices inside the
+/// op's own scope (`AddN/strided_slice`, then `AddN/inputs_<i>`), and the op takes the
+/// scope's name.
+fn add_n_densifying(g: &Graph, terms: &[Grad]) -> Result<Tensor> {
+    let scope = ScopeGuard::enter(g, "AddN");
+    let op_name = g.name_scope();
+    let mut dense = Vec::with_capacity(terms.len());
+    for (i, term) in terms.iter().enumerate() {
+        dense.push(match term {
+            Grad::Dense(t) => *t,
+            Grad::Sparse(s) => {
+                let shape = s.dense_shape.ok_or_else(|| {
+                    Error::invalid("Tensor conversion requested for IndexedSlices for argument `value` without dense_shape")
+                })?;
+                ops::index::densify_slices_named(
+                    g,
+                    s.values,
+                    s.indices,
+                    shape,
+                    &format!("inputs_{i}"),
+                )?
+            }
+        });
+    }
+    drop(scope);
+    g.add1(ops::OpKind::AddN, &dense, Some(&op_name))
 }
 
 /// ADD_N: one `AddN` per device (colocated with its first term), then one across devices.

@@ -855,20 +855,22 @@ fn atan2_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (y, x) = (ctx.input(0)?, ctx.input(1)?);
-    // d/dy atan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2).
-    let (gy, gx) = with_control_dependency(gr, g, || {
+    // d/dy atan2(y, x) = x / (y^2 + x^2), d/dx = -y / (y^2 + x^2); y squared first, as in
+    // TF 2.21, so the ops are named as TF names them.
+    // TF returns `_ReduceGradientArgs` inside the control-dependency block, so the shape
+    // ops of the reduction wait on the gradient too.
+    with_control_dependency(gr, g, || {
         let denom = operator(
             gr,
             BinaryOp::AddV2,
-            unary::square(gr, x)?,
             unary::square(gr, y)?,
+            unary::square(gr, x)?,
         )?;
         let grad_inv = operator(gr, BinaryOp::RealDiv, g, denom)?;
         let gy = operator(gr, BinaryOp::Mul, x, grad_inv)?;
         let gx = operator(gr, BinaryOp::Mul, unary::neg(gr, y)?, grad_inv)?;
-        Ok((gy, gx))
-    })?;
-    reduce_to_inputs(ctx, g, Some(gy), Some(gx), false)
+        reduce_to_inputs(ctx, g, Some(gy), Some(gx), false)
+    })
 }
 fn none_grads(_ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
     Ok(vec![None, None])

@@ -1243,8 +1243,24 @@ pub fn densify_slices(
     indices: Tensor,
     dense_shape: Tensor,
 ) -> Result<Tensor> {
+    densify_slices_named(g, values, indices, dense_shape, "UnsortedSegmentSum")
+}
+
+/// `densify_slices` with the sum named `name` (TF names a converted op input after the
+/// argument, `inputs_<i>`).
+pub fn densify_slices_named(
+    g: &Graph,
+    values: Tensor,
+    indices: Tensor,
+    dense_shape: Tensor,
+    name: &str,
+) -> Result<Tensor> {
     let rows = vector_elem(g, dense_shape, 0)?;
-    unsorted_segment_sum(g, values, indices, rows)
+    g.add1(
+        OpKind::Index(IndexOp::UnsortedSegmentSum),
+        &[values, indices, rows],
+        Some(name),
+    )
 }
 
 pub(crate) fn concat_ints(g: &Graph, parts: &[Tensor]) -> Result<Tensor> {

@@ -413,11 +413,27 @@ fn runtime_mask(axes: &Value, rank: usize) -> Result<Vec<bool>> {
         )));
     }
     let axes = axes.to_i64_vec()?;
-    axis_mask(&axes, rank).map_err(|bad| {
+    let mask = axis_mask(&axes, rank).map_err(|bad| {
         Error::op_invalid(format!(
             "Invalid reduction dimension ({bad} for input with {rank} dimension(s)"
         ))
-    })
+    })?;
+    // Shape inference lets duplicates through; TF's kernels refuse them.
+    if mask.iter().filter(|&&m| m).count() < axes.len() {
+        let mut seen = vec![false; rank];
+        for &a in &axes {
+            let i = if a < 0 { a + rank as i64 } else { a } as usize;
+            if let Some(s) = seen.get_mut(i) {
+                if *s {
+                    return Err(Error::op_invalid(format!(
+                        "Invalid reduction arguments: Axes contains duplicate dimension: {i}"
+                    )));
+                }
+                *s = true;
+            }
+        }
+    }
+    Ok(mask)
 }
 
 fn reduce_value<T: Reducible>(
@@ -1081,7 +1097,7 @@ mod tests {
         );
         check(&run(ReduceOp::Sum, false, &x, &axes(&[0, 1])), &[], &[21.]);
         check(
-            &run(ReduceOp::Sum, true, &x, &axes(&[1, 0, 1])),
+            &run(ReduceOp::Sum, true, &x, &axes(&[1, 0])),
             &[1, 1],
             &[21.],
         );
@@ -1317,6 +1333,14 @@ mod tests {
                 .contains("Invalid reduction dimension (2 for input with 2 dimension(s)"),
             "{e}"
         );
+        for dup in [&[1, 1][..], &[-1, 1][..]] {
+            let e = compute(ReduceOp::Mean, false, &[x.clone(), axes(dup)]).expect_err("duplicate");
+            assert!(
+                e.to_string()
+                    .contains("Invalid reduction arguments: Axes contains duplicate dimension: 1"),
+                "{e}"
+            );
+        }
         let e =
             compute(ReduceOp::Sum, false, &[x.clone(), f64s(&[1], &[0.])]).expect_err("float axes");
         assert!(matches!(e, Error::Op { .. }));
