@@ -89,21 +89,7 @@ fn add_n_densifying(g: &Graph, terms: &[Grad]) -> Result<Tensor> {
     let op_name = g.name_scope();
     let mut dense = Vec::with_capacity(terms.len());
     for (i, term) in terms.iter().enumerate() {
-        dense.push(match term {
-            Grad::Dense(t) => *t,
-            Grad::Sparse(s) => {
-                let shape = s.dense_shape.ok_or_else(|| {
-                    Error::invalid("Tensor conversion requested for IndexedSlices for argument `value` without dense_shape")
-                })?;
-                ops::index::densify_slices_named(
-                    g,
-                    s.values,
-                    s.indices,
-                    shape,
-                    &format!("inputs_{i}"),
-                )?
-            }
-        });
+        dense.push(super::densify_named(g, *term, &format!("inputs_{i}"))?);
     }
     drop(scope);
     g.add1(ops::OpKind::AddN, &dense, Some(&op_name))

@@ -107,13 +107,18 @@ impl GradCtx<'_> {
 
 /// Converts a gradient to a dense tensor.
 pub fn densify(g: &Graph, grad: Grad) -> Result<Tensor> {
+    densify_named(g, grad, "UnsortedSegmentSum")
+}
+
+/// `densify` with the sum of the slices named `name`.
+pub(crate) fn densify_named(g: &Graph, grad: Grad, name: &str) -> Result<Tensor> {
     match grad {
         Grad::Dense(t) => Ok(t),
         Grad::Sparse(s) => {
             let shape = s.dense_shape.ok_or_else(|| {
                 Error::invalid("Tensor conversion requested for IndexedSlices for argument `value` without dense_shape")
             })?;
-            ops::array::unsorted_segment_sum_dense(g, s.values, s.indices, shape)
+            ops::index::densify_slices_named(g, s.values, s.indices, shape, name)
         }
     }
 }

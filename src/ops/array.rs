@@ -1962,15 +1962,6 @@ pub fn ones_like(g: &Graph, x: Tensor) -> Result<Tensor> {
     r
 }
 
-/// Densifies sparse rows into a tensor of `dense_shape` (TF's `UnsortedSegmentSum`).
-pub fn unsorted_segment_sum_dense(
-    g: &Graph,
-    values: Tensor,
-    indices: Tensor,
-    dense_shape: Tensor,
-) -> Result<Tensor> {
-    super::index::densify_slices(g, values, indices, dense_shape)
-}
 
 /// Several IndexedSlices of one tensor, concatenated (duplicates are kept, as in TF).
 pub fn concat_slices(g: &Graph, slices: &[IndexedSlices]) -> Result<IndexedSlices> {
