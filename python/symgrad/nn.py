@@ -144,40 +144,58 @@ def _require_named(fn: str, sentinel: Any, labels: Any, logits: Any) -> None:
                          f"Received unnamed argument: {sentinel}")
 
 
+def _flatten_outer_dims(t: Tensor) -> Tensor:
+    """TF's ``_flatten_outer_dims``: ``[-1, last]``, with the static shape set when the
+    outer dims are all known."""
+    from .array_ops import concat, rank, slice as _slice
+    from .math_ops import subtract
+    t_rank = rank(t)
+    last = _slice(_shape(t), [subtract(t_rank, 1)], [1])
+    out = reshape(t, concat([[-1], last], 0))
+    dims = t.shape.as_list() if t.shape.rank is not None else None
+    if dims is not None and all(d is not None for d in dims[:-1]):
+        product = 1
+        for d in dims[:-1]:
+            product *= d
+        out.set_shape([product, dims[-1]])
+    return out
+
+
 def _xent_v2(labels: Any, logits: Any, axis: int, name: Optional[str]) -> Tensor:
+    """TF's ``softmax_cross_entropy_with_logits_v2_helper``, op for op: the class axis moved
+    to the end, both flattened to 2-D, the fused op, the loss reshaped to the outer dims.
+    Half-precision logits are computed in float32."""
+    from .array_ops import concat, rank, slice as _slice
+    from .math_ops import range as _range, subtract
     with op_scope(name, "softmax_cross_entropy_with_logits", [logits, labels]) as scope:
         tlogits = convert_to_tensor(logits, name="logits")
-        tlabels = convert_to_tensor(labels, dtype=tlogits.dtype, name="labels")
+        tlabels = convert_to_tensor(labels, name="labels")
+        half = tlogits.dtype.name in ("float16", "bfloat16")
+        precise = cast(tlogits, _dtypes.float32) if half else tlogits
+        tlabels = cast(tlabels, precise.dtype)
         ndims = tlogits.shape.rank
-        if ndims is None:
-            raise NotImplementedError(
-                "softmax_cross_entropy_with_logits needs logits of known rank in symgrad")
         if ndims == 0:
             raise ValueError("logits must have rank >= 1")
-        if axis != -1 and axis % ndims != ndims - 1:
-            perm = list(range(ndims))
-            perm[axis % ndims], perm[-1] = perm[-1], perm[axis % ndims]
-            tlogits, tlabels = transpose(tlogits, perm), transpose(tlabels, perm)
-        # As TF: flatten the outer dims to 2-D (always, even when already 2-D), then give
-        # the loss the outer shape back.
-        from .array_ops import concat, rank, slice as _slice
-        from .math_ops import subtract
-        input_rank = rank(tlogits)
-        input_shape = _shape(tlogits)
+        input_rank = rank(precise)
+        if axis != -1:
+            # TF leaves a negative axis as it is; taken modulo a known rank it means what
+            # it says instead of building an invalid permutation.
+            at = axis % ndims if ndims is not None else axis
 
-        def flatten(t: Tensor) -> Tensor:
-            t_rank = rank(t)
-            last = _slice(_shape(t), [subtract(t_rank, 1)], [1])
-            return reshape(t, concat([[-1], last], 0))
-
-        flat_logits = flatten(tlogits)
-        flat_labels = flatten(tlabels)
+            def to_end(t: Tensor) -> Tensor:
+                return transpose(t, concat([_range(at), _range(at + 1, input_rank), [at]], 0))
+            precise, tlabels = to_end(precise), to_end(tlabels)
+        input_shape = _shape(precise)
+        flat_logits = _flatten_outer_dims(precise)
+        flat_labels = _flatten_outer_dims(tlabels)
         op = create_op("SoftmaxCrossEntropyWithLogits", [flat_logits, flat_labels], {}, scope)
         output_shape = _slice(input_shape, [0], [subtract(input_rank, 1)])
-        loss = reshape(op.outputs[0], output_shape)
-        # TF's shape inference folds the sliced shape; keep the static outer dims the same way.
-        loss.set_shape(tlogits.shape.as_list()[:-1])
-        return loss
+        cost = reshape(op.outputs[0], output_shape)
+        if ndims is not None:
+            dims = tlogits.shape.as_list()
+            del dims[axis]
+            cost.set_shape(dims)
+        return cast(cost, tlogits.dtype) if half else cost
 
 
 def softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
@@ -202,29 +220,53 @@ def softmax_cross_entropy_with_logits_v2(labels: Any, logits: Any, axis: Optiona
 def sparse_softmax_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,
                                              logits: Any = None,
                                              name: Optional[str] = None) -> Tensor:
+    """TF 2.21's, op for op: 2-D logits go straight to the fused op; others are checked
+    against the labels' shape at run time when not statically, flattened to 2-D, and the
+    loss is reshaped to the labels' shape. The fused op is named ``name`` (default
+    ``SparseSoftmaxCrossEntropyWithLogits``) inside the scope of the same name."""
     _require_named("sparse_softmax_cross_entropy_with_logits", _sentinel, labels, logits)
-    with op_scope(name, "SparseSoftmaxCrossEntropyWithLogits", [labels, logits]) as scope:
+    from .array_ops import rank
+    from .check_ops import assert_equal
+    from .control_flow_ops import control_dependencies
+    with op_scope(name, "SparseSoftmaxCrossEntropyWithLogits", [labels, logits]):
         tlabels = convert_to_tensor(labels)
         tlogits = convert_to_tensor(logits)
-        lr, gr = tlabels.shape.rank, tlogits.shape.rank
-        if gr == 0:
-            raise ValueError(f"Logits cannot be scalars - received shape {tlogits.shape}.")
-        if lr is not None and gr is not None and lr != gr - 1:
-            raise ValueError(
-                f"Rank mismatch: Rank of labels (received {lr}) should equal rank of logits "
-                f"minus 1 (received {gr}).")
-        if gr == 2 or gr is None:
-            # TF names the fused op inside its scope: `<scope>/SparseSoftmaxCrossEntropyWithLogits`.
-            op = create_op("SparseSoftmaxCrossEntropyWithLogits", [tlogits, tlabels], {},
-                           name or "SparseSoftmaxCrossEntropyWithLogits")
-            return op.outputs[0]
+        half = tlogits.dtype.name == "float16"
+        precise = cast(tlogits, _dtypes.float32) if half else tlogits
+        labels_static = tlabels.shape
         labels_shape = _shape(tlabels)
-        classes = tlogits.shape[-1] if tlogits.shape[-1] is not None else -1
-        flat_logits = reshape(tlogits, [-1, classes])
-        flat_labels = reshape(tlabels, [-1])
-        op = create_op("SparseSoftmaxCrossEntropyWithLogits", [flat_logits, flat_labels], {},
-                       "SparseSoftmaxCrossEntropyWithLogits")
-        return reshape(op.outputs[0], labels_shape, name=scope or None)
+        logits_static = tlogits.shape
+        outer = logits_static[:-1] if logits_static.rank is not None else logits_static
+        fully_defined = labels_static.is_fully_defined() and outer.is_fully_defined()
+        if logits_static.rank == 0:
+            raise ValueError(f"`logits` cannot be a scalar. Received logits={tlogits}`")
+        if (logits_static.rank is not None and labels_static.rank is not None
+                and labels_static.rank != logits_static.rank - 1):
+            raise ValueError(
+                "`labels.shape.rank` must equal `logits.shape.rank - 1`. "
+                f"Received: labels.shape={labels_static} of rank {labels_static.rank} "
+                f"and logits.shape={logits_static} of rank {logits_static.rank}")
+        if fully_defined and labels_static != outer:
+            raise ValueError(
+                "`labels.shape` must equal `logits.shape` except for the last dimension. "
+                f"Received: labels.shape={labels_static} and logits.shape={logits_static}")
+        op_name = name or "SparseSoftmaxCrossEntropyWithLogits"
+        if logits_static.rank == 2:
+            cost = create_op("SparseSoftmaxCrossEntropyWithLogits", [precise, tlabels], {},
+                             op_name).outputs[0]
+            return cast(cost, _dtypes.float16) if half else cost
+        checks = []
+        if not fully_defined:
+            checks.append(assert_equal(_shape(tlabels), _shape(tlogits)[:-1]))
+        with control_dependencies(checks):
+            num_classes = _shape(tlogits)[rank(tlogits) - 1]
+            flat_logits = reshape(precise, [-1, num_classes])
+            flat_labels = reshape(tlabels, [-1])
+            cost = create_op("SparseSoftmaxCrossEntropyWithLogits",
+                             [flat_logits, flat_labels], {}, op_name).outputs[0]
+            cost = reshape(cost, labels_shape)
+            cost.set_shape(labels_static)
+            return cast(cost, _dtypes.float16) if half else cost
 
 
 def sigmoid_cross_entropy_with_logits(_sentinel: Any = None, labels: Any = None,

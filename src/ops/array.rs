@@ -7,7 +7,7 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx, IndexedSlices};
-use crate::graph::{Graph, GraphData, Input, Metas, OpSpec, Tensor, TensorMeta};
+use crate::graph::{Graph, Input, Metas, OpSpec, Tensor, TensorMeta};
 use crate::map_same;
 use crate::shape::{
     broadcast_dims, broadcast_static, checked_num_elements, normalize_axis, Dims, Shape,
@@ -186,9 +186,8 @@ fn int_input(ctx: &InferCtx<'_>, i: usize, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The static shape a 1-D shape tensor describes: exact when it is constant, partly known
-/// when it is a `Pack` of scalars or a `Shape` (see `partial_ints`), else its rank when its
-/// length is known.
+/// The static shape a 1-D shape tensor describes, as far as shape inference knows it (see
+/// `partial_ints`).
 fn shape_from_input(ctx: &InferCtx<'_>, i: usize) -> Result<Shape> {
     if let Some(v) = partial_ints(ctx, i) {
         return Ok(Shape(Some(
@@ -561,73 +560,10 @@ fn infer_concat(ctx: &InferCtx<'_>) -> Result<Metas> {
 
 // ----- slice, pad, concat offsets, split by sizes -----
 
-/// The elements of a 1-D integer input as far as they are known while building: a
-/// constant, a `Pack` of scalars (some of them constant), or a `Shape`/`ShapeN` output of a
-/// partly known shape (TF's partial evaluation of shape tensors).
+/// The elements of a 1-D integer input as far as shape inference knows them (see
+/// `fold::partial_shape`).
 fn partial_ints(ctx: &InferCtx<'_>, i: usize) -> Option<Vec<Option<i64>>> {
-    partial_vector(ctx.graph, *ctx.inputs.get(i)?)
-}
-
-fn partial_vector(graph: &GraphData, t: Tensor) -> Option<Vec<Option<i64>>> {
-    partial_vector_at(graph, t, 0)
-}
-
-/// `partial_vector` looking at most a few ops deep (no unbounded recursion): shape vectors
-/// built by `ConcatV2` of parts and `ExpandDims` of scalars, as TF's shape inference sees
-/// through them.
-fn partial_vector_at(graph: &GraphData, t: Tensor, depth: usize) -> Option<Vec<Option<i64>>> {
-    if let Some(v) = graph.constant_value(t) {
-        return v
-            .to_i64_vec()
-            .ok()
-            .map(|v| v.into_iter().map(Some).collect());
-    }
-    let node = graph.node(t.node)?;
-    match &node.op {
-        OpKind::Pack { axis: 0 | -1 } => {
-            let mut out = Vec::with_capacity(node.inputs.len());
-            for x in &node.inputs {
-                if graph.meta(*x).ok()?.shape.rank() != Some(0) {
-                    return None;
-                }
-                out.push(
-                    graph
-                        .constant_value(*x)
-                        .and_then(|v| v.to_i64_vec().ok())
-                        .and_then(|v| v.first().copied()),
-                );
-            }
-            Some(out)
-        }
-        OpKind::ConcatV2 if depth < 8 => {
-            let (axis, parts) = node.inputs.split_last()?;
-            if !matches!(
-                graph.constant_value(*axis)?.to_i64_vec().ok()?.as_slice(),
-                [0] | [-1]
-            ) {
-                return None;
-            }
-            let mut out = Vec::new();
-            for p in parts {
-                out.extend(partial_vector_at(graph, *p, depth + 1)?);
-            }
-            Some(out)
-        }
-        OpKind::ExpandDims => {
-            let x = *node.inputs.first()?;
-            if graph.meta(x).ok()?.shape.rank() != Some(0) {
-                return None;
-            }
-            let v = graph.constant_value(x).and_then(|v| v.to_i64_vec().ok());
-            Some(vec![v.and_then(|v| v.first().copied())])
-        }
-        OpKind::Shape { .. } | OpKind::ShapeN { .. } => {
-            let src = *node.inputs.get(t.index as usize)?;
-            let dims = graph.meta(src).ok()?.shape.dims()?.to_vec();
-            Some(dims.iter().map(|d| d.map(|d| d as i64)).collect())
-        }
-        _ => None,
-    }
+    super::fold::partial_shape(ctx.graph, *ctx.inputs.get(i)?)
 }
 
 /// The rank an op's input must have, from its static shape and the length of an index

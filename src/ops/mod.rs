@@ -9,6 +9,7 @@ pub mod control;
 pub mod conv;
 pub mod elementwise;
 pub mod flow;
+pub mod fold;
 pub mod host;
 pub mod image;
 pub mod index;
@@ -234,11 +235,11 @@ impl InferCtx<'_> {
     pub fn shape(&self, i: usize) -> Result<&Shape> {
         Ok(&self.input(i)?.shape)
     }
-    /// The input's value when it is known at build time.
+    /// The input's value when shape inference can know it (see `fold`).
     pub fn const_value(&self, i: usize) -> Option<Value> {
         self.inputs
             .get(i)
-            .and_then(|t| self.graph.constant_value(*t))
+            .and_then(|t| fold::inferred_value(self.graph, *t))
     }
     /// A constant integer input as i64s.
     pub fn const_ints(&self, i: usize) -> Option<Vec<i64>> {

@@ -159,8 +159,8 @@ def test_cross_entropy_rank3_and_axis():
         sp = _run(tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=np.array([[0, 1, 3], [2, 2, 0]], np.int32), logits=logits))
     np.testing.assert_allclose(got, -(labels * np.log(_softmax(logits))).sum(-1), rtol=1e-12)
-    # As TF: the class axis is swapped with the last one, so the loss comes out transposed.
-    np.testing.assert_allclose(got0, -(labels * np.log(_softmax(logits, 0))).sum(0).T,
+    # As TF: the class axis moves to the end, the other axes keep their order.
+    np.testing.assert_allclose(got0, -(labels * np.log(_softmax(logits, 0))).sum(0),
                                rtol=1e-12)
     assert sp.shape == (2, 3)
 
@@ -309,9 +309,20 @@ def test_errors():
         x = tf.placeholder(tf.float64, [2, 3])
         with pytest.raises(ValueError, match="named arguments"):
             tf.nn.softmax_cross_entropy_with_logits(x, x)
-        with pytest.raises(ValueError, match="Rank mismatch"):
+        # TF 2.21's texts.
+        with pytest.raises(ValueError, match=r"^`labels.shape.rank` must equal `logits.shape"
+                           r".rank - 1`. Received: labels.shape=\(2, 3\) of rank 2 and "
+                           r"logits.shape=\(2, 3\) of rank 2$"):
             tf.nn.sparse_softmax_cross_entropy_with_logits(
                 labels=tf.placeholder(tf.int32, [2, 3]), logits=x)
+        with pytest.raises(ValueError, match=r"^`labels.shape` must equal `logits.shape` "
+                           r"except for the last dimension. Received: labels.shape=\(3,\) "
+                           r"and logits.shape=\(2, 3\)$"):
+            tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.placeholder(tf.int32, [3]), logits=x)
+        with pytest.raises(ValueError, match="`logits` cannot be a scalar"):
+            tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=tf.placeholder(tf.int32, []), logits=tf.placeholder(tf.float64, []))
         with pytest.raises(ValueError):
             tf.nn.softmax(x, axis=1, dim=1)
         with pytest.raises(TypeError):
@@ -416,3 +427,32 @@ def test_gelu_builds_tfs_erfc_form_and_keeps_tiny_tail_values():
         with tf.Session() as sess:
             out = sess.run(y, {x: [-10.0, -40.0, 1.0]})
     np.testing.assert_allclose(out, [-7.61986619e-23, -0.0, 8.41344742e-01], rtol=1e-8)
+
+
+def test_cross_entropy_with_logits_of_unknown_rank():
+    """TF builds both losses for logits of unknown rank: the dense one flattens through
+    Rank/Shape/Slice ops, the sparse one checks the labels' shape at run time."""
+    rng = np.random.RandomState(5)
+    logits = rng.randn(2, 3, 4)
+    labels = _softmax(rng.randn(2, 3, 4))
+    sparse = np.array([[0, 1, 3], [2, 2, 0]], np.int32)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64)
+        y = tf.placeholder(tf.float64)
+        s = tf.placeholder(tf.int32)
+        dense = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=x)
+        sp = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=s, logits=x)
+        assert dense.shape.rank is None and sp.shape.rank is None
+        d_dense = tf.gradients(tf.reduce_sum(dense), x)[0]
+        d_sp = tf.gradients(tf.reduce_sum(sp), x)[0]
+        with tf.Session() as sess:
+            got = sess.run([dense, sp, d_dense, d_sp], {x: logits, y: labels, s: sparse})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="Condition x == y"):
+                sess.run(sp, {x: logits, s: sparse[:, :2]})
+    p = _softmax(logits)
+    onehot = np.eye(4)[sparse]
+    np.testing.assert_allclose(got[0], -(labels * np.log(p)).sum(-1), rtol=1e-12)
+    np.testing.assert_allclose(got[1], -np.log((p * onehot).sum(-1)), rtol=1e-12)
+    # d/dlogits of the summed loss: softmax times the label mass, minus the labels.
+    np.testing.assert_allclose(got[2], p * labels.sum(-1, keepdims=True) - labels, rtol=1e-10)
+    np.testing.assert_allclose(got[3], p - onehot, rtol=1e-10)
