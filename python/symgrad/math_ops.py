@@ -604,6 +604,18 @@ def argmin(input: Any, axis: Any = None, name: Optional[str] = None, dimension: 
     return _arg_reduce("ArgMin", input, axis, name, dimension, output_type)
 
 
+def arg_max(input: Any, dimension: Any, output_type: Any = _dtypes.int64,
+            name: Optional[str] = None) -> Tensor:
+    """TF 1's ``arg_max``: ``argmax`` along ``dimension``."""
+    return _arg_reduce("ArgMax", input, dimension, name, None, output_type)
+
+
+def arg_min(input: Any, dimension: Any, output_type: Any = _dtypes.int64,
+            name: Optional[str] = None) -> Tensor:
+    """TF 1's ``arg_min``: ``argmin`` along ``dimension``."""
+    return _arg_reduce("ArgMin", input, dimension, name, None, output_type)
+
+
 def top_k(input: Any, k: Any = 1, sorted: bool = True,  # noqa: A002 - TF's name
           name: Optional[str] = None) -> tuple[Tensor, Tensor]:
     """``TopKV2``: the ``k`` largest values of the last dimension and their indices."""
@@ -788,56 +800,115 @@ def _contract_pair(a: Tensor, la: str, b: Tensor, lb: str, out: str) -> tuple[Te
         return multiply(a, b), result_letters
     da = dict(zip(la, _dims_of(a)))
     db = dict(zip(lb, _dims_of(b)))
-    batch_dims = [da[c] for c in batch]
+    batch_a, batch_b = [da[c] for c in batch], [db[c] for c in batch]
     a = _permute(a, la, batch + a_free + contract)
     b = _permute(b, lb, batch + contract + b_free)
     fa, fc, fb = (_product([da[c] for c in a_free]), _product([da[c] for c in contract]),
                   _product([db[c] for c in b_free]))
-    a = reshape(a, _shape_of_dims(batch_dims + [fa, fc]))
-    b = reshape(b, _shape_of_dims(batch_dims + [fc, fb]))
+    a = reshape(a, _shape_of_dims(batch_a + [fa, fc]))
+    b = reshape(b, _shape_of_dims(batch_b + [fc, fb]))
+    # BatchMatMulV2 broadcasts the batch dims (an ellipsis's size-1 dims); the result's are
+    # read back from it unless both sides' are known.
     product = matmul(a, b)
+    if all(isinstance(d, int) for d in batch_a + batch_b):
+        batch_dims: list[Any] = [x if y == 1 else y for x, y in zip(batch_a, batch_b)]
+    else:
+        batch_dims = _dims_of(product)[:len(batch)]
     final = batch_dims + [da[c] for c in a_free] + [db[c] for c in b_free]
     return reshape(product, _shape_of_dims(final)), result_letters
 
 
-def _parse_einsum(equation: str, count: int) -> tuple[list[str], str]:
+def _parse_einsum(equation: str, count: int) -> tuple[list[str], Optional[str]]:
+    """The input terms and the output term (``None`` in implicit mode), ``...`` kept."""
     eq = equation.replace(" ", "")
-    if "." in eq:
-        raise ValueError(f"einsum: ellipses are not supported by symgrad: {equation!r}")
-    if "->" in eq:
-        lhs, out = eq.split("->")
-    else:
-        lhs = eq
-        letters = lhs.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    lhs, out = eq.split("->", 1) if "->" in eq else (eq, None)
     terms = lhs.split(",")
     if len(terms) != count:
         raise ValueError(f"Expected {len(terms)} input tensors, received {count}")
-    for t in terms + [out]:
-        if not all(c.isalpha() for c in t):
+    for t in terms + ([out] if out is not None else []):
+        letters = t.replace("...", "", 1)
+        if not all(c.isalpha() for c in letters):
             raise ValueError(f"Invalid character in einsum equation {equation!r}")
-        if len(set(t)) != len(t):
+        if len(set(letters)) != len(letters):
             raise ValueError(f"einsum: repeated subscripts in one term are not supported by "
                              f"symgrad: {equation!r}")
-    if any(c not in "".join(terms) for c in out):
-        raise ValueError(f"einsum: output subscripts must appear in the inputs: {equation!r}")
     return terms, out
+
+
+def _expand_ellipses(terms: list[str], out: Optional[str],
+                     tensors: list[Tensor]) -> tuple[list[str], str, list[Tensor]]:
+    """Letters for the dims ``...`` stands for, aligned from the right across operands as
+    broadcasting aligns them, and the implicit output (the letters used once, sorted). A
+    size-1 ellipsis dim broadcast against a larger one is squeezed out of its
+    operand, so the letter belongs to the others alone."""
+    from .array_ops import squeeze
+    explicit = "".join(terms) + (out or "")
+    pool = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            if c not in explicit]
+    widths = []
+    for t, x in zip(terms, tensors):
+        if "..." not in t:
+            widths.append(0)
+            continue
+        if x.shape.rank is None:
+            raise ValueError("einsum: an operand with an ellipsis needs a known rank in "
+                             f"symgrad: {t!r}")
+        w = x.shape.rank - (len(t) - 3)
+        if w < 0:
+            raise ValueError(f"einsum: operand for {t!r} has rank {x.shape.rank}")
+        widths.append(w)
+    width = max(widths, default=0)
+    ell = "".join(pool[:width])
+    terms = [t.replace("...", ell[width - w:]) for t, w in zip(terms, widths)]
+    if out is None:
+        # As TF: the implicit output is the letters used once, sorted; no ellipsis dims.
+        letters = "".join(terms)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    if width and ell[0] not in out:
+        # TF's Einsum shape function: dims under an ellipsis the output lacks must be none.
+        raise ValueError(f"Shape must be at most rank 0 but is rank {width}")
+    # Broadcast ellipsis dims: drop the size-1 ones where another operand's is larger.
+    tensors = list(tensors)
+    for c in ell:
+        sizes = [dict(zip(t, x.shape.as_list())).get(c) if c in t else None
+                 for t, x in zip(terms, tensors)]
+        if not any(d is not None and d != 1 for d in sizes):
+            continue
+        for i, d in enumerate(sizes):
+            if d == 1:
+                tensors[i] = squeeze(tensors[i], [terms[i].index(c)])
+                terms[i] = terms[i].replace(c, "")
+    return terms, out, tensors
 
 
 def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
     """Einstein summation as a composite of ``Transpose``, ``Reshape``, ``MatMul``/
     ``BatchMatMulV2``, ``Sum`` and ``Mul`` (TF has one ``Einsum`` op; the values and
     gradients agree, the op names differ). Differentiable to any order. Operands are
-    contracted left to right; ellipses and repeated subscripts in one term are not
-    supported."""
+    contracted left to right; ``...`` broadcasts as in TF; repeated subscripts in one term
+    are not supported."""
+    from .array_ops import identity
     name = kwargs.pop("name", None)
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(kwargs)}")
-    terms, out = _parse_einsum(equation, len(inputs))
+    terms, out_term = _parse_einsum(equation, len(inputs))
     with op_scope(name, "einsum", list(inputs)):
         tensors = [convert_to_tensor(x, name=f"input_{i}") for i, x in enumerate(inputs)]
-        for t, letters in zip(tensors, terms):
-            if t.shape.rank is not None and t.shape.rank != len(letters):
+        terms, out, tensors = _expand_ellipses(terms, out_term, tensors)
+        if len(set(out)) != len(out):
+            raise ValueError(f"einsum: repeated subscripts in one term are not supported by "
+                             f"symgrad: {equation!r}")
+        if any(c not in "".join(terms) for c in out):
+            raise ValueError(f"einsum: output subscripts must appear in the inputs: "
+                             f"{equation!r}")
+        for i, (t, letters) in enumerate(zip(tensors, terms)):
+            if t.shape.rank is None:
+                # The equation gives the rank, as TF's Einsum shape function takes it.
+                tensors[i] = identity(t)
+                tensors[i].set_shape([None] * len(letters))
+            elif t.shape.rank != len(letters):
                 raise ValueError(f"einsum: operand for {letters!r} has rank {t.shape.rank}")
         acc, acc_letters = tensors[0], terms[0]
         for i in builtins.range(1, len(tensors)):

@@ -10,7 +10,7 @@ use crate::grad::{Grad, GradCtx, IndexedSlices};
 use crate::graph::{Graph, Input, Metas, OpSpec, Tensor, TensorMeta};
 use crate::map_same;
 use crate::shape::{
-    broadcast_dims, broadcast_static, checked_num_elements, normalize_axis, Dims, Shape,
+    broadcast_dims, broadcast_static, checked_num_elements, normalize_axis, Dim, Dims, Shape,
 };
 use crate::value::{reshape_arr, Arr, Value};
 use ndarray::{ArcArray, Axis, IxDyn, Slice};
@@ -231,59 +231,96 @@ fn infer_reshape(ctx: &InferCtx<'_>) -> Result<Metas> {
     ctx.expect_inputs(2)?;
     int_input(ctx, 1, "shape")?;
     let dtype = ctx.dtype(0)?;
-    let Some(req) = ctx.const_ints(1) else {
-        return one(dtype, shape_from_input(ctx, 1)?);
-    };
-    let unknown: Vec<usize> = req
-        .iter()
-        .enumerate()
-        .filter(|(_, &d)| d == -1)
-        .map(|(i, _)| i)
-        .collect();
-    if unknown.len() > 1 {
-        return Err(ctx.err(format!(
-            "Cannot infer multiple unknown dimensions in shape {req:?}"
-        )));
-    }
-    if let Some(bad) = req.iter().find(|&&d| d < -1) {
-        return Err(ctx.err(format!("Size {bad} must be non-negative, not {bad}")));
-    }
-    let mut dims: Dims = req
-        .iter()
-        .map(|&d| if d < 0 { None } else { Some(d as usize) })
-        .collect();
-    if let Some(n) = ctx.shape(0)?.num_elements() {
-        let known_dims: Vec<usize> = req
-            .iter()
-            .filter(|&&d| d >= 0)
-            .map(|&d| d as usize)
-            .collect();
-        let known = checked_num_elements(&known_dims).map_err(|(a, b)| {
-            ctx.err(format!(
-                "Negative dimension size caused by overflow when multiplying {a} and {b}"
-            ))
-        })?;
-        match unknown.first() {
-            Some(&u) => {
-                if known == 0 || n % known != 0 {
-                    if !(known == 0 && n == 0) {
-                        return Err(ctx.err(format!(
-                            "Cannot reshape a tensor with {n} elements to shape {req:?} ({known} elements)"
-                        )));
+    let target = match partial_ints(ctx, 1) {
+        Some(v) => {
+            let mut dims = Dims::with_capacity(v.len());
+            for d in v {
+                dims.push(match d {
+                    Some(-1) | None => None,
+                    Some(d) if d < 0 => {
+                        return Err(ctx.err(format!("Invalid value in tensor used for shape: {d}")))
                     }
-                } else {
-                    dims[u] = Some(n / known);
-                }
+                    Some(d) => Some(d as usize),
+                });
             }
-            None if known != n => {
-                return Err(ctx.err(format!(
-                    "Cannot reshape a tensor with {n} elements to shape {req:?} ({known} elements)"
-                )));
-            }
-            None => {}
+            dims
         }
-    }
+        None => return one(dtype, shape_from_input(ctx, 1)?),
+    };
+    let dims = match ctx.shape(0)?.dims() {
+        Some(input) => reshape_dims(ctx, input, target)?,
+        None => target,
+    };
     one(dtype, Shape(Some(dims)))
+}
+
+/// TF's `SetOutputShapeForReshape` once both ranks are known: with at most one unknown
+/// dimension on each side, the element counts either must match or give the output's
+/// unknown dimension (a `-1`, or a size not known while building).
+fn reshape_dims(ctx: &InferCtx<'_>, input: &[Dim], mut out: Dims) -> Result<Dims> {
+    // The product of the known dims, and where the one unknown dim is; `None` past one.
+    let count = |dims: &[Dim]| -> Result<Option<(usize, Option<usize>)>> {
+        let (mut known, mut unknown) = (1usize, None);
+        for (i, d) in dims.iter().enumerate() {
+            match d {
+                Some(d) => {
+                    known = checked_num_elements(&[known, *d]).map_err(|_| {
+                        ctx.err(format!(
+                            "Negative dimension size caused by overflow when multiplying {known} and {d}"
+                        ))
+                    })?;
+                }
+                None if unknown.is_some() => return Ok(None),
+                None => unknown = Some(i),
+            }
+        }
+        Ok(Some((known, unknown)))
+    };
+    let (Some((known_in, in_unknown)), Some((known_out, out_unknown))) =
+        (count(input)?, count(&out)?)
+    else {
+        return Ok(out);
+    };
+    let not_divisible = |by: usize, size: usize| {
+        ctx.err(format!("Dimension size must be evenly divisible by {by} but is {size}"))
+    };
+    match (in_unknown, out_unknown) {
+        (None, None) if known_in != known_out => {
+            return Err(ctx.err(format!(
+                "Cannot reshape a tensor with {known_in} elements to shape {} ({known_out} elements)",
+                debug_dims(&out)
+            )))
+        }
+        (None, Some(_)) if known_out == 0 && known_in != 0 => {
+            return Err(ctx.err(format!(
+                "Cannot reshape a tensor with {known_in} elements to shape {} (0 elements)",
+                debug_dims(&out)
+            )));
+        }
+        (None, Some(_)) if known_out == 0 => {}
+        (None, Some(u)) => {
+            if known_in % known_out != 0 {
+                return Err(not_divisible(known_out, known_in));
+            }
+            if let Some(d) = out.get_mut(u) {
+                *d = Some(known_in / known_out);
+            }
+        }
+        (Some(_), None) if known_in != 0 && known_out % known_in != 0 => {
+            return Err(not_divisible(known_in, known_out));
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// A shape as TF's `InferenceContext::DebugString` writes it: `[2,?,3]`.
+fn debug_dims(dims: &[Dim]) -> String {
+    let parts: Vec<String> = dims
+        .iter()
+        .map(|d| d.map_or_else(|| "?".to_string(), |d| d.to_string()))
+        .collect();
+    format!("[{}]", parts.join(","))
 }
 
 fn infer_transpose(ctx: &InferCtx<'_>) -> Result<Metas> {
@@ -991,7 +1028,10 @@ pub(crate) fn resolve_reshape(n: usize, req: &[i64]) -> Result<Vec<usize>> {
     for (i, &d) in req.iter().enumerate() {
         if d == -1 {
             if unknown.is_some() {
-                return Err(Error::op_invalid("Only one input size may be -1, not both"));
+                return Err(Error::op_invalid(format!(
+                    "Only one input size may be -1, not both {} and {i}",
+                    unknown.unwrap_or(0)
+                )));
             }
             unknown = Some(i);
         } else if d < 0 {

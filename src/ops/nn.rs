@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Node, Tensor, TensorMeta};
-use crate::shape::Shape;
+use crate::shape::{Dims, Shape};
 use crate::value::{Arr, Elem, Value};
 use binary::{BinaryOp, Operand};
 use smallvec::smallvec;
@@ -269,23 +269,33 @@ impl Family for NnOp {
                 let dtype = ctx.same_dtype(name, 0, 1, ("value", "bias"))?;
                 numeric_only(name, "value", dtype)?;
                 let (value, bias) = (ctx.shape(0)?, ctx.shape(1)?);
-                if let Some(r) = value.rank().filter(|&r| r < 2) {
-                    return Err(ctx.err(format!("Shape must be at least rank 2 but is rank {r}")));
+                let min_rank = if *nchw { 3 } else { 2 };
+                if let Some(r) = value.rank().filter(|&r| r < min_rank) {
+                    return Err(ctx.err(format!(
+                        "Shape must be at least rank {min_rank} but is rank {r}"
+                    )));
                 }
                 if let Some(r) = bias.rank().filter(|&r| r != 1) {
                     return Err(ctx.err(format!("Shape must be rank 1 but is rank {r}")));
                 }
-                if let (Some(dims), Some(b)) = (value.dims(), bias.dim(0)) {
-                    let c = if *nchw { dims.get(1) } else { dims.last() };
-                    if let Some(Some(c)) = c {
-                        if *c != b {
+                let Some(dims) = value.dims() else {
+                    return one(dtype, Shape::unknown());
+                };
+                // The channel dimension is the bias's length, known from either side.
+                let mut out: Dims = dims.iter().copied().collect();
+                let at = if *nchw { 1 } else { dims.len() - 1 };
+                if let (Some(c), b) = (out.get_mut(at), bias.dim(0)) {
+                    match (*c, b) {
+                        (Some(x), Some(y)) if x != y => {
                             return Err(
-                                ctx.err(format!("Dimensions must be equal, but are {c} and {b}"))
+                                ctx.err(format!("Dimensions must be equal, but are {x} and {y}"))
                             );
                         }
+                        (None, Some(y)) => *c = Some(y),
+                        _ => {}
                     }
                 }
-                one(dtype, value.clone())
+                one(dtype, Shape(Some(out)))
             }
             NnOp::BiasAddGrad { nchw } => {
                 ctx.expect_inputs(1)?;

@@ -158,6 +158,13 @@ EINSUM_CASES = [
     ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 2, 4)]),
     ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
     ("ij,jk", [(2, 3), (3, 4)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 2)]),
+    ("...ij,jk->...ik", [(2, 3, 4), (4, 2)]),
+    ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 2)]),
+    ("ij...,jk...->ik...", [(3, 4, 2), (4, 2, 2)]),
+    ("...i,...i->...", [(2, 3, 4), (3, 4)]),
+    ("b...d,bd->b...", [(2, 3, 2, 4), (2, 4)]),
+    ("...ij->...ji", [(2, 3, 4)]),
 ]
 
 
@@ -181,6 +188,15 @@ def test_einsum_errors():
             tf.einsum("ii->i", a)
         with pytest.raises(ValueError):
             tf.einsum("ijk->i", a)
+        # As TF: dims under an ellipsis must reach the output (the implicit output has none).
+        b = tf.constant(np.ones((2, 3, 3)))
+        with pytest.raises(ValueError, match="Shape must be at most rank 0 but is rank 1"):
+            tf.einsum("...ij,...jk", b, b)
+        with pytest.raises(ValueError, match="Shape must be at most rank 0 but is rank 1"):
+            tf.einsum("...ij->ij", b)
+        # Without an ellipsis the equation gives an operand of unknown rank its rank.
+        y = tf.einsum("abc,cd->abd", tf.placeholder(tf.float32), tf.ones([4, 2]))
+        assert y.shape.as_list() == [None, None, 2]
 
 
 @pytest.mark.parametrize("axes", [1, [[0, 1], [1, 0]], [[0], [1]], [[1, 0], [0, 1]], 0])

@@ -123,6 +123,17 @@ def test_bias_add_values_and_formats():
     np.testing.assert_array_equal(nchw, v + np.array([10, 20, 30])[None, :, None])
     np.testing.assert_array_equal(ints, [[4, 6]])
     with tf.Graph().as_default():
+        # As TF: NCHW needs a channel dim between batch and spatial dims, and the static
+        # channel dim comes from the bias when the value's is unknown.
+        with pytest.raises(ValueError, match="Shape must be at least rank 3 but is rank 2"):
+            tf.nn.bias_add(tf.placeholder(tf.float32, [None, 4]), tf.ones([4]),
+                           data_format="NCHW")
+        x = tf.placeholder(tf.float32, [None, None, None])
+        assert tf.nn.bias_add(x, tf.ones([4]), data_format="NCHW").shape.as_list() == [
+            None, 4, None]
+        assert tf.nn.bias_add(x, tf.ones([4])).shape.as_list() == [None, None, 4]
+        assert tf.nn.bias_add(tf.placeholder(tf.float32), tf.ones([4])).shape.rank is None
+    with tf.Graph().as_default():
         with pytest.raises(ValueError):
             tf.nn.bias_add(v, np.array([1.0, 2.0]))
         with pytest.raises(ValueError):
@@ -250,7 +261,7 @@ def test_gradients_two_inputs():
     _check(lambda x, y: tf.atan2(x, y), [([3, 4], a), ([4], b + 1.0)])
     _check(lambda x, y: tf.square(tf.nn.bias_add(x, y)), [([None, 4], a), ([4], b)])
     _check(lambda x, y: tf.square(tf.nn.bias_add(x, y, data_format="NCHW")),
-           [([4, 3], a.T.copy()), ([3], b[:3])])
+           [([2, 3, 2], a.T.reshape(2, 3, 2).copy()), ([3], b[:3])])
     labels = _softmax(_vals((3, 4), 5))
     _check(lambda x, y: tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=x),
            [([3, 4], a), ([3, 4], labels)])

@@ -169,6 +169,33 @@ def _cases():
         x = tf.placeholder(tf.float32, [2, 3, 4, 1])
         return tf.image.resize_images(x, [6, 6], preserve_aspect_ratio=True)
 
+    @case((2, 3))
+    def reshape_partial_target_gets_its_unknown_dim(tf):
+        n = tf.placeholder(tf.int32, [])
+        return tf.reshape(tf.zeros([6]), tf.stack([2, n]))
+
+    @case((2, 3))
+    def reshape_to_the_shape_of_partial_labels(tf):
+        labels = tf.placeholder(tf.int32, [None, 3])
+        return tf.reshape(tf.zeros([6]), tf.shape(labels))
+
+    @case((2, 3))
+    def reshape_partial_input_to_a_known_shape(tf):
+        return tf.reshape(tf.placeholder(tf.float32, [None, 3]), [2, 3])
+
+    @case((None, None))
+    def reshape_two_minus_ones_left_to_the_run(tf):
+        return tf.reshape(tf.zeros([6]), [-1, -1])
+
+    @case((0, None))
+    def reshape_empty_to_empty(tf):
+        return tf.reshape(tf.zeros([0, 3]), [0, -1])
+
+    @case((None, 4, None))
+    def bias_add_channel_from_the_bias(tf):
+        return tf.nn.bias_add(tf.placeholder(tf.float32, [None, None, None]), tf.ones([4]),
+                              data_format="NCHW")
+
     return c
 
 
@@ -200,3 +227,32 @@ def test_a_folded_shape_that_cannot_hold_the_input_is_refused():
         x = symgrad.zeros([6])
         with pytest.raises(ValueError, match="Cannot reshape a tensor with 6 elements"):
             symgrad.reshape(x, symgrad.constant([4, 6]) - 1)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda tf: tf.reshape(tf.zeros([7]), tf.stack([2, tf.placeholder(tf.int32, [])])),
+     "Dimension size must be evenly divisible by 2 but is 7"),
+    (lambda tf: tf.reshape(tf.placeholder(tf.float32, [None, 4]), [2, 3]),
+     "Dimension size must be evenly divisible by 4 but is 6"),
+    (lambda tf: tf.reshape(tf.zeros([6]), [4, -1, 6]),
+     "Dimension size must be evenly divisible by 24 but is 6"),
+    (lambda tf: tf.reshape(tf.zeros([6]), [4, 6]),
+     r"Cannot reshape a tensor with 6 elements to shape \[4,6\] \(24 elements\)"),
+    (lambda tf: tf.reshape(tf.zeros([2, 3]), [0, -1]),
+     r"Cannot reshape a tensor with 6 elements to shape \[0,\?\] \(0 elements\)"),
+    (lambda tf: tf.reshape(tf.zeros([6]), [-2, 3]), "Invalid value in tensor used for shape: -2"),
+])
+def test_reshape_refuses_what_tf_refuses_while_building(build, message):
+    with symgrad.Graph().as_default():
+        with pytest.raises(ValueError, match=message):
+            build(symgrad)
+
+
+def test_two_minus_ones_fail_at_run_time():
+    import numpy as np
+    with symgrad.Graph().as_default():
+        y = symgrad.reshape(symgrad.constant(np.zeros(6, np.float32)), [-1, -1])
+        with symgrad.Session() as sess:
+            with pytest.raises(symgrad.errors.InvalidArgumentError,
+                               match="Only one input size may be -1, not both 0 and 1"):
+                sess.run(y)
