@@ -141,6 +141,9 @@ _NATIVE += ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue", 
             "sparse_reduce_sum", "sparse_add"]
 _NATIVE += ["bitwise", "multinomial", "random_gamma", "random_poisson"]
 _NATIVE += ["histogram_fixed_width", "meshgrid"]
+_NATIVE += ["dimension_value", "dimension_at_index", "is_tensor", "arg_max", "arg_min",
+            "initialize_all_tables", "initialize_local_variables", "model_variables",
+            "no_regularizer"]
 
 __all__ = _PURE + _NATIVE
 
@@ -295,6 +298,11 @@ if _NATIVE_IMPORT_ERROR is None:
     from . import bitwise
     from .random_sampling import multinomial, random_gamma, random_poisson
     from .extra_math_ops import histogram_fixed_width, meshgrid
+    from .compat import dimension_at_index, dimension_value
+    from .framework import is_tensor
+    from .math_ops import arg_max, arg_min
+    from .train.monitored_session import tables_initializer as initialize_all_tables
+    from .variables import initialize_local_variables, model_variables, no_regularizer
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -826,3 +826,12 @@ def set_random_seed(seed: Optional[int]) -> None:
     """Sets the default graph's graph-level seed (TF1's ``tf.set_random_seed``): random ops
     built afterwards without an op seed become deterministic (see ``random_ops.get_seed``)."""
     get_default_graph().seed = None if seed is None else int(seed)
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a graph value: a ``Tensor``, a ``Variable``, a ``SparseTensor`` or
+    ``IndexedSlices`` (TF's ``tf.is_tensor``); numpy arrays and ops are not."""
+    from .indexed_slices import IndexedSlices
+    from .sparse_tensor import SparseTensor
+    from .variables import Variable
+    return isinstance(x, (Tensor, Variable, SparseTensor, IndexedSlices))

@@ -340,9 +340,14 @@ __all__ += _windows_all
 from .nn_extra import __all__ as _extra_all  # noqa: E402
 from .nn_extra import (crelu, log_poisson_loss, normalize_moments, relu_layer,  # noqa: E402,F401
                        silu, softsign, sufficient_statistics, swish,
-                       weighted_cross_entropy_with_logits, xw_plus_b)
+                       weighted_cross_entropy_with_logits, weighted_moments, xw_plus_b)
 
 __all__ += _extra_all
+from .nn_more import __all__ as _more_all  # noqa: E402
+from .nn_more import (atrous_conv2d, avg_pool1d, avg_pool_v2, conv1d_transpose,  # noqa: E402,F401
+                      conv_transpose, convolution, max_pool1d, max_pool_v2)
+
+__all__ += _more_all
 
 from .partition_ops import in_top_k, zero_fraction  # noqa: E402,F401
 

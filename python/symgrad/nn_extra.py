@@ -13,6 +13,7 @@ from .framework import Tensor
 __all__ = [
     "softsign", "swish", "silu", "crelu", "relu_layer", "xw_plus_b", "log_poisson_loss",
     "weighted_cross_entropy_with_logits", "sufficient_statistics", "normalize_moments",
+    "weighted_moments",
 ]
 
 
@@ -177,3 +178,33 @@ def normalize_moments(counts: Any, mean_ss: Any, variance_ss: Any, shift: Any,
         variance = subtract(multiply(variance_ss, divisor), square(shifted_mean),
                             name="variance")
     return mean, variance
+
+
+def weighted_moments(x: Any, axes: Any, frequency_weights: Any, name: Optional[str] = None,
+                     keep_dims: Optional[bool] = None,
+                     keepdims: Optional[bool] = None) -> tuple[Tensor, Tensor]:
+    """The frequency-weighted mean and variance of ``x`` over ``axes``, op for op as TF
+    builds them (two passes; a zero total weight gives 0 through ``DivNoNan``)."""
+    from .array_ops import squeeze, zeros_like
+    from .math_ops import cast, div_no_nan, reduce_sum, squared_difference
+    if keep_dims is not None and keepdims is not None:
+        raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with op_scope(name, "weighted_moments", [x, frequency_weights, axes]):
+        tx = convert_to_tensor(x, name="x")
+        weights = convert_to_tensor(frequency_weights, name="frequency_weights")
+        if weights.dtype != tx.dtype:
+            weights = cast(weights, tx.dtype)
+        weighted_sum = reduce_sum(weights * tx, axes, name="weighted_input_sum",
+                                  keepdims=True)
+        broadcast_weights = weights + zeros_like(tx)
+        sum_of_weights = reduce_sum(broadcast_weights, axes, name="sum_of_weights",
+                                    keepdims=True)
+        mean = div_no_nan(weighted_sum, sum_of_weights)
+        distsq = reduce_sum(weights * squared_difference(tx, mean), axes,
+                            name="weighted_distsq", keepdims=True)
+        variance = div_no_nan(distsq, sum_of_weights)
+        if not keep:
+            mean = squeeze(mean, axis=axes)
+            variance = squeeze(variance, axis=axes)
+        return mean, variance

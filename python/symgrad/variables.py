@@ -56,6 +56,21 @@ class GraphKeys:
     SUMMARY_OP = "summary_op"
     TABLE_INITIALIZERS = "table_initializer"
     QUEUE_RUNNERS = "queue_runners"
+    VARIABLES = "variables"
+    MODEL_VARIABLES = "model_variables"
+    CONCATENATED_VARIABLES = "concatenated_variables"
+    TRAINABLE_RESOURCE_VARIABLES = "trainable_resource_variables"
+    ASSET_FILEPATHS = "asset_filepaths"
+    WEIGHTS = "weights"
+    BIASES = "biases"
+    ACTIVATIONS = "activations"
+    SAVEABLE_OBJECTS = "saveable_objects"
+    RESOURCES = "resources"
+    LOCAL_RESOURCES = "local_resources"
+    EVAL_STEP = "eval_step"
+    TRAIN_OP = "train_op"
+    COND_CONTEXT = "cond_context"
+    WHILE_CONTEXT = "while_context"
 
 
 def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorShape:
@@ -538,6 +553,20 @@ initialize_all_variables = global_variables_initializer
 
 def local_variables_initializer() -> Operation:
     return variables_initializer(local_variables(), name="init")
+
+
+initialize_local_variables = local_variables_initializer
+
+
+def model_variables(scope: Optional[str] = None) -> list[Any]:
+    """The ``GraphKeys.MODEL_VARIABLES`` collection (filtered by ``scope``)."""
+    from .framework import get_default_graph
+    return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
+
+
+def no_regularizer(_: Any) -> None:
+    """A regularizer that adds nothing (TF's ``tf.no_regularizer``)."""
+    return None
 
 
 def is_variable_initialized(variable: Variable) -> Tensor:
