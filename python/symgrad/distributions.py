@@ -467,7 +467,22 @@ def _logits_and_probs(logits: Any, probs: Any, multidimensional: bool, validate_
         return tf.log(t_probs) - tf.log1p(-1.0 * t_probs), t_probs
 
 
-class Bernoulli(Distribution):
+class _ByLogitsOrProbs(Distribution):
+    """A discrete distribution given by ``logits`` or ``probs`` (``_logits``, ``_probs``)."""
+
+    _logits: Tensor
+    _probs: Tensor
+
+    @property
+    def logits(self) -> Tensor:
+        return self._logits
+
+    @property
+    def probs(self) -> Tensor:
+        return self._probs
+
+
+class Bernoulli(_ByLogitsOrProbs):
     """Draws of 1 with probability ``probs`` (or ``sigmoid(logits)``), else 0."""
 
     def __init__(self, logits: Any = None, probs: Any = None, dtype: Any = _dtypes.int32,
@@ -479,14 +494,6 @@ class Bernoulli(Distribution):
             self._logits, self._probs = _logits_and_probs(logits, probs, False, validate_args)
         super().__init__(_dtypes.as_dtype(dtype), NOT_REPARAMETERIZED, validate_args,
                          allow_nan_stats, parameters, [self._logits, self._probs], scope)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._probs
 
     def _batch_shape(self) -> Any:
         return self._logits.shape
@@ -524,7 +531,7 @@ class Bernoulli(Distribution):
         return tf.cast(self.probs > 0.5, self.dtype)
 
 
-class Categorical(Distribution):
+class Categorical(_ByLogitsOrProbs):
     """Draws of a class index in ``[0, K)`` with probabilities along the last axis of
     ``probs`` (or ``softmax(logits)``)."""
 
@@ -565,14 +572,6 @@ class Categorical(Distribution):
     @property
     def event_size(self) -> Tensor:
         return self._event_size
-
-    @property
-    def logits(self) -> Tensor:
-        return self._logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._probs
 
     def _batch_shape(self) -> Any:
         shape = self.logits.shape
