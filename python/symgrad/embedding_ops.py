@@ -109,10 +109,14 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = _dtypes.bool,
             raise ValueError(
                 "Argument `maxlen` must be scalar for sequence_mask, received `maxlen` = "
                 f"{tmax} with shape '{tmax.shape}' instead")
-        row_vector = range(constant(0, tmax.dtype), tmax, constant(1, tmax.dtype))
+        # gen_math_ops._range in TF: a `Range` op by that name.
+        row_vector = create_tensor(
+            "Range", [constant(0, tmax.dtype), tmax, constant(1, tmax.dtype)],
+            {}, "Range")
         # gen_math_ops.cast in TF: a Cast op even when the dtypes already agree.
+        column = expand_dims(tlengths, -1)
         with name_scope(None, "Cast") as cast_scope:
-            matrix = create_tensor("Cast", [expand_dims(tlengths, -1)],
+            matrix = create_tensor("Cast", [column],
                                    {"DstT": tmax.dtype.name, "Truncate": False}, cast_scope)
         result = less(row_vector, matrix)
         if dtype is None or _dtypes.as_dtype(dtype) == result.dtype:
