@@ -144,7 +144,7 @@ _NATIVE += ["histogram_fixed_width", "meshgrid"]
 _NATIVE += ["dimension_value", "dimension_at_index", "is_tensor", "arg_max", "arg_min",
             "initialize_all_tables", "initialize_local_variables", "model_variables",
             "no_regularizer"]
-_NATIVE += ["distributions", "repeat"]
+_NATIVE += ["distributions", "repeat", "ensure_shape"]
 
 __all__ = _PURE + _NATIVE
 
@@ -306,6 +306,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .variables import initialize_local_variables, model_variables, no_regularizer
     from . import distributions
     from .repeat_ops import repeat
+    from .array_ops import ensure_shape
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -41,6 +41,18 @@ def placeholder(dtype: Any, shape: Any = None, name: Optional[str] = None) -> Te
     return get_default_graph()._create_op("Placeholder", [], attrs, name).outputs[0]
 
 
+def ensure_shape(x: Any, shape: Any, name: Optional[str] = None) -> Tensor:
+    """``x`` unchanged, its static shape merged with ``shape``; a value whose shape does not
+    fit ``shape`` fails the run (``EnsureShape``, gradient the identity)."""
+    with op_scope(name, "EnsureShape", [x]) as scope:
+        value = convert_to_tensor(x, name="x")
+        attrs: dict[str, Any] = {}
+        shape_attr = _shape_attr(shape)
+        if shape_attr is not None:
+            attrs["shape"] = shape_attr
+        return create_tensor("EnsureShape", [value], attrs, scope)
+
+
 def placeholder_with_default(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:
     with op_scope(name, "PlaceholderWithDefault", [input]) as scope:
         value = convert_to_tensor(input, name="input")

@@ -1,5 +1,5 @@
-"""``tf.compat.v1.distributions``: ``Normal``, ``Bernoulli``, ``Categorical`` and
-``Uniform`` with TF's methods, formulas and scopes (``Normal/log_prob/...``), the
+"""``tf.compat.v1.distributions``: ``Normal``, ``Bernoulli``, ``Categorical``, ``Uniform``,
+``Gamma``, ``Exponential`` and ``Laplace`` with TF's methods, formulas and scopes (``Normal/log_prob/...``), the
 ``Distribution`` base class, and ``kl_divergence`` with ``RegisterKL`` and TF's registered
 pairs among these.
 
@@ -21,7 +21,8 @@ from .tensor_shape import TensorShape
 
 __all__ = [
     "Distribution", "ReparameterizationType", "FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED",
-    "Normal", "Bernoulli", "Categorical", "Uniform", "kl_divergence", "RegisterKL",
+    "Normal", "Bernoulli", "Categorical", "Uniform", "Gamma", "Exponential", "Laplace",
+    "kl_divergence", "RegisterKL",
 ]
 
 
@@ -166,14 +167,15 @@ class Distribution:
             x = self._convert(value)
             if hasattr(self, "_survival_function"):
                 return self._survival_function(x)
-            return 1.0 - self._method("cdf")(x)
+            # TF falls back on the public cdf, which opens its own scope.
+            return 1.0 - self.cdf(x)
 
     def log_survival_function(self, value: Any, name: str = "log_survival_function") -> Tensor:
         with self._name_scope(name, values=[value]):
             x = self._convert(value)
             if hasattr(self, "_log_survival_function"):
                 return self._log_survival_function(x)
-            return _ops().log1p(-self._method("cdf")(x))
+            return _ops().log1p(-self.cdf(x))
 
     def entropy(self, name: str = "entropy") -> Tensor:
         with self._name_scope(name):
@@ -286,29 +288,50 @@ def _static_vector(t: Tensor) -> Optional[list[int]]:
     return [int(v) for v in np.reshape(value, [-1])]
 
 
-class Normal(Distribution):
-    """The normal distribution with mean ``loc`` and standard deviation ``scale``."""
+class _TwoParameters(Distribution):
+    """A distribution of two float parameters of one dtype, each an ``Identity`` named after
+    it in the distribution's scope (``Normal/loc``, ``Normal/scale``), the batch shape
+    their broadcast."""
 
-    def __init__(self, loc: Any, scale: Any, validate_args: bool = False,
-                 allow_nan_stats: bool = True, name: str = "Normal") -> None:
-        tf = _ops()
-        parameters = dict(locals())
-        parameters.pop("self")
-        parameters.pop("tf")
-        with name_scope(name, values=[loc, scale]) as scope:
-            checks = [tf.assert_positive(scale)] if validate_args else []
-            with control_dependencies(checks):
-                self._loc = tf.identity(loc, name="loc")
-                self._scale = tf.identity(scale, name="scale")
-            _same_float_dtype([self._loc, self._scale])
-        super().__init__(self._scale.dtype, FULLY_REPARAMETERIZED, validate_args,
-                         allow_nan_stats, parameters, [self._loc, self._scale], scope)
+    _params: tuple[Tensor, Tensor]
 
-    @staticmethod
-    def _param_shapes(sample_shape: Any) -> dict[str, Tensor]:
+    def _setup(self, name: str, first: tuple[str, Any], second: tuple[str, Any],
+               checks: Callable[[], list[Any]], reparameterization: ReparameterizationType,
+               validate_args: bool, allow_nan_stats: bool,
+               parameters: dict[str, Any]) -> tuple[Tensor, Tensor]:
         tf = _ops()
-        shape = tf.convert_to_tensor(sample_shape, dtype=_dtypes.int32)
-        return {"loc": shape, "scale": shape}
+        with name_scope(name, values=[first[1], second[1]]) as scope:
+            with control_dependencies(checks() if validate_args else []):
+                a = tf.identity(first[1], name=first[0])
+                b = tf.identity(second[1], name=second[0])
+            _same_float_dtype([a, b])
+        self._params = (a, b)
+        Distribution.__init__(self, a.dtype, reparameterization, validate_args,
+                              allow_nan_stats, parameters, [a, b], scope)
+        return a, b
+
+    def _batch_shape(self) -> Any:
+        a, b = self._params
+        return _ops().broadcast_static_shape(a.shape, b.shape)
+
+    def _batch_shape_tensor(self) -> Tensor:
+        tf = _ops()
+        a, b = self._params
+        return tf.broadcast_dynamic_shape(tf.shape(a), tf.shape(b))
+
+
+class _LocScale(_TwoParameters):
+    """``loc`` and ``scale`` (``scale`` checked positive under ``validate_args``)."""
+
+    _loc: Tensor
+    _scale: Tensor
+
+    def _setup_loc_scale(self, name: str, loc: Any, scale: Any,
+                         reparameterization: ReparameterizationType, validate_args: bool,
+                         allow_nan_stats: bool, parameters: dict[str, Any]) -> None:
+        self._loc, self._scale = self._setup(
+            name, ("loc", loc), ("scale", scale), lambda: [_ops().assert_positive(scale)],
+            reparameterization, validate_args, allow_nan_stats, parameters)
 
     @property
     def loc(self) -> Tensor:
@@ -318,12 +341,22 @@ class Normal(Distribution):
     def scale(self) -> Tensor:
         return self._scale
 
-    def _batch_shape(self) -> Any:
-        return _ops().broadcast_static_shape(self.loc.shape, self.scale.shape)
 
-    def _batch_shape_tensor(self) -> Tensor:
+class Normal(_LocScale):
+    """The normal distribution with mean ``loc`` and standard deviation ``scale``."""
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool = False,
+                 allow_nan_stats: bool = True, name: str = "Normal") -> None:
+        parameters = dict(locals())
+        parameters.pop("self")
+        self._setup_loc_scale(name, loc, scale, FULLY_REPARAMETERIZED, validate_args,
+                              allow_nan_stats, parameters)
+
+    @staticmethod
+    def _param_shapes(sample_shape: Any) -> dict[str, Tensor]:
         tf = _ops()
-        return tf.broadcast_dynamic_shape(tf.shape(self.loc), tf.shape(self.scale))
+        shape = tf.convert_to_tensor(sample_shape, dtype=_dtypes.int32)
+        return {"loc": shape, "scale": shape}
 
     def _sample_n(self, n: Any, seed: Optional[int] = None) -> Tensor:
         tf = _ops()
@@ -640,7 +673,7 @@ def _broadcast_cat_event_and_params(event: Tensor, params: Tensor) -> tuple[Tens
     return event, params
 
 
-class Uniform(Distribution):
+class Uniform(_TwoParameters):
     """The continuous uniform distribution on ``[low, high)``."""
 
     def __init__(self, low: Any = 0.0, high: Any = 1.0, validate_args: bool = False,
@@ -649,16 +682,10 @@ class Uniform(Distribution):
         parameters = dict(locals())
         parameters.pop("self")
         parameters.pop("tf")
-        with name_scope(name, values=[low, high]) as scope:
-            checks = [tf.assert_less(low, high,
-                                     message="uniform not defined when low >= high.")] \
-                if validate_args else []
-            with control_dependencies(checks):
-                self._low = tf.identity(low, name="low")
-                self._high = tf.identity(high, name="high")
-            _same_float_dtype([self._low, self._high])
-        super().__init__(self._low.dtype, FULLY_REPARAMETERIZED, validate_args,
-                         allow_nan_stats, parameters, [self._low, self._high], scope)
+        self._low, self._high = self._setup(
+            name, ("low", low), ("high", high),
+            lambda: [tf.assert_less(low, high, message="uniform not defined when low >= high.")],
+            FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters)
 
     @property
     def low(self) -> Tensor:
@@ -672,13 +699,6 @@ class Uniform(Distribution):
         """``high - low``."""
         with self._name_scope(name):
             return self.high - self.low
-
-    def _batch_shape(self) -> Any:
-        return _ops().broadcast_static_shape(self.low.shape, self.high.shape)
-
-    def _batch_shape_tensor(self) -> Tensor:
-        tf = _ops()
-        return tf.broadcast_dynamic_shape(tf.shape(self.low), tf.shape(self.high))
 
     def _sample_n(self, n: Any, seed: Optional[int] = None) -> Tensor:
         tf = _ops()
@@ -714,6 +734,144 @@ class Uniform(Distribution):
 
     def _stddev(self) -> Tensor:
         return self.range() / _math.sqrt(12.0)
+
+
+class Gamma(_TwoParameters):
+    """The gamma distribution with shape ``concentration`` and inverse scale ``rate``."""
+
+    def __init__(self, concentration: Any, rate: Any, validate_args: bool = False,
+                 allow_nan_stats: bool = True, name: str = "Gamma") -> None:
+        tf = _ops()
+        parameters = dict(locals())
+        parameters.pop("self")
+        parameters.pop("tf")
+        self._concentration, self._rate = self._setup(
+            name, ("concentration", concentration), ("rate", rate),
+            lambda: [tf.assert_positive(concentration), tf.assert_positive(rate)],
+            NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters)
+
+    @property
+    def concentration(self) -> Tensor:
+        return self._concentration
+
+    @property
+    def rate(self) -> Tensor:
+        return self._rate
+
+    def _sample_n(self, n: Any, seed: Optional[int] = None) -> Tensor:
+        return _ops().random_gamma([n], self.concentration, self.rate, dtype=self.dtype,
+                                   seed=seed)
+
+    def _log_prob(self, x: Tensor) -> Tensor:
+        return self._log_unnormalized_prob(x) - self._log_normalization()
+
+    def _cdf(self, x: Tensor) -> Tensor:
+        return _ops().math.igamma(self.concentration, self.rate * x)
+
+    def _log_unnormalized_prob(self, x: Tensor) -> Tensor:
+        tf = _ops()
+        return tf.math.xlogy(self.concentration - 1.0, x) - self.rate * x
+
+    def _log_normalization(self) -> Tensor:
+        tf = _ops()
+        return tf.lgamma(self.concentration) - self.concentration * tf.log(self.rate)
+
+    def _entropy(self) -> Tensor:
+        tf = _ops()
+        return (self.concentration - tf.log(self.rate) + tf.lgamma(self.concentration)
+                + (1.0 - self.concentration) * tf.digamma(self.concentration))
+
+    def _mean(self) -> Tensor:
+        return self.concentration / self.rate
+
+    def _variance(self) -> Tensor:
+        return self.concentration / _ops().square(self.rate)
+
+    def _stddev(self) -> Tensor:
+        return _ops().sqrt(self.concentration) / self.rate
+
+    def _mode(self) -> Tensor:
+        """``(concentration - 1) / rate``, NaN where ``concentration <= 1``."""
+        tf = _ops()
+        mode = (self.concentration - 1.0) / self.rate
+        nan = tf.fill(self.batch_shape_tensor(),
+                      np.array(np.nan, dtype=self.dtype.as_numpy_dtype), name="nan")
+        return tf.where_v2(self.concentration > 1.0, mode, nan)
+
+
+class Exponential(Gamma):
+    """The exponential distribution with inverse scale ``rate``: ``Gamma(1, rate)``."""
+
+    def __init__(self, rate: Any, validate_args: bool = False, allow_nan_stats: bool = True,
+                 name: str = "Exponential") -> None:
+        tf = _ops()
+        with name_scope(name, values=[rate]) as scope:
+            self._exp_rate = tf.convert_to_tensor(rate, name="rate")
+        super().__init__(tf.ones([], dtype=self._exp_rate.dtype), self._exp_rate,
+                         validate_args=validate_args, allow_nan_stats=allow_nan_stats,
+                         name=scope)
+        self._parameters = {"rate": rate, "validate_args": validate_args,
+                            "allow_nan_stats": allow_nan_stats, "name": name}
+
+    def _sample_n(self, n: Any, seed: Optional[int] = None) -> Tensor:
+        """``-log(u) / rate`` for ``u`` uniform on ``[tiny, 1)``."""
+        tf = _ops()
+        shape = tf.concat([[n], tf.shape(self._exp_rate)], 0)
+        tiny = float(np.finfo(self.dtype.as_numpy_dtype).tiny)
+        sampled = tf.random_uniform(shape, minval=tiny, maxval=1.0, seed=seed,
+                                    dtype=self.dtype)
+        return -tf.log(sampled) / self._exp_rate
+
+
+class Laplace(_LocScale):
+    """The Laplace distribution with location ``loc`` and scale ``scale``."""
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool = False,
+                 allow_nan_stats: bool = True, name: str = "Laplace") -> None:
+        parameters = dict(locals())
+        parameters.pop("self")
+        self._setup_loc_scale(name, loc, scale, FULLY_REPARAMETERIZED, validate_args,
+                              allow_nan_stats, parameters)
+
+    def _sample_n(self, n: Any, seed: Optional[int] = None) -> Tensor:
+        """``loc - scale * sign(u) * log1p(-|u|)`` for ``u`` uniform on ``(-1, 1)``."""
+        tf = _ops()
+        shape = tf.concat([[n], self.batch_shape_tensor()], 0)
+        np_dtype = self.dtype.as_numpy_dtype
+        low = float(np.nextafter(np_dtype(-1.0), np_dtype(0.0)))
+        u = tf.random_uniform(shape, minval=low, maxval=1.0, dtype=self.dtype, seed=seed)
+        return self.loc - self.scale * tf.sign(u) * tf.log1p(-tf.abs(u))
+
+    def _log_prob(self, x: Tensor) -> Tensor:
+        return self._log_unnormalized_prob(x) - self._log_normalization()
+
+    def _cdf(self, x: Tensor) -> Tensor:
+        tf = _ops()
+        z = self._z(x)
+        return 0.5 + 0.5 * tf.sign(z) * (1.0 - tf.exp(-tf.abs(z)))
+
+    def _log_unnormalized_prob(self, x: Tensor) -> Tensor:
+        return -_ops().abs(self._z(x))
+
+    def _log_normalization(self) -> Tensor:
+        return _ops().log(2.0 * self.scale)
+
+    def _entropy(self) -> Tensor:
+        tf = _ops()
+        scale = self.scale + tf.zeros_like(self.loc)
+        return _math.log(2.0) + 1.0 + tf.log(scale)
+
+    def _mean(self) -> Tensor:
+        return self.loc + _ops().zeros_like(self.scale)
+
+    def _stddev(self) -> Tensor:
+        return _math.sqrt(2.0) * self.scale + _ops().zeros_like(self.loc)
+
+    def _mode(self) -> Tensor:
+        return self._mean()
+
+    def _z(self, x: Tensor) -> Tensor:
+        return (x - self.loc) / self.scale
 
 
 # ----- KL divergence -----
@@ -785,6 +943,17 @@ def _kl_normal_normal(a: Normal, b: Normal, name: Optional[str] = None) -> Tenso
         ratio = s_a_squared / s_b_squared
         return (tf.squared_difference(a.loc, b.loc) / (two * s_b_squared)
                 + half * (ratio - one - tf.log(ratio)))
+
+
+@RegisterKL(Gamma, Gamma)
+def _kl_gamma_gamma(g0: Gamma, g1: Gamma, name: Optional[str] = None) -> Tensor:
+    tf = _ops()
+    with name_scope(name, "kl_gamma_gamma", values=[g0.concentration, g0.rate,
+                                                    g1.concentration, g1.rate]):
+        return ((g0.concentration - g1.concentration) * tf.digamma(g0.concentration)
+                + tf.lgamma(g1.concentration) - tf.lgamma(g0.concentration)
+                + g1.concentration * tf.log(g0.rate) - g1.concentration * tf.log(g1.rate)
+                + g0.concentration * (g1.rate / g0.rate - 1.0))
 
 
 @RegisterKL(Bernoulli, Bernoulli)

@@ -27,6 +27,11 @@ pub fn infer(op: &OpKind, ctx: &InferCtx<'_>) -> Result<Metas> {
         OpKind::IdentityN => (0..ctx.num_inputs())
             .map(|i| ctx.input(i).cloned())
             .collect(),
+        OpKind::EnsureShape { shape } => {
+            ctx.expect_inputs(1)?;
+            let x = ctx.input(0)?;
+            one(x.dtype, ensured_shape(ctx, shape, &x.shape)?)
+        }
         OpKind::Cast { to, .. } => {
             ctx.expect_inputs(1)?;
             one(*to, ctx.shape(0)?.clone())
@@ -288,13 +293,13 @@ fn reshape_dims(ctx: &InferCtx<'_>, input: &[Dim], mut out: Dims) -> Result<Dims
         (None, None) if known_in != known_out => {
             return Err(ctx.err(format!(
                 "Cannot reshape a tensor with {known_in} elements to shape {} ({known_out} elements)",
-                debug_dims(&out)
+                Shape(Some(out.clone())).bracketed()
             )))
         }
         (None, Some(_)) if known_out == 0 && known_in != 0 => {
             return Err(ctx.err(format!(
                 "Cannot reshape a tensor with {known_in} elements to shape {} (0 elements)",
-                debug_dims(&out)
+                Shape(Some(out.clone())).bracketed()
             )));
         }
         (None, Some(_)) if known_out == 0 => {}
@@ -314,13 +319,31 @@ fn reshape_dims(ctx: &InferCtx<'_>, input: &[Dim], mut out: Dims) -> Result<Dims
     Ok(out)
 }
 
-/// A shape as TF's `InferenceContext::DebugString` writes it: `[2,?,3]`.
-fn debug_dims(dims: &[Dim]) -> String {
-    let parts: Vec<String> = dims
-        .iter()
-        .map(|d| d.map_or_else(|| "?".to_string(), |d| d.to_string()))
-        .collect();
-    format!("[{}]", parts.join(","))
+/// `EnsureShape`'s static shape: the input's merged with the expected one, or TF's message
+/// for a rank or a dimension that cannot match.
+fn ensured_shape(ctx: &InferCtx<'_>, expected: &Shape, input: &Shape) -> Result<Shape> {
+    let (Some(want), Some(have)) = (expected.dims(), input.dims()) else {
+        return Ok(input.merge(expected).unwrap_or_else(|_| expected.clone()));
+    };
+    if want.len() != have.len() {
+        return Err(ctx.err(format!(
+            "Shape must be rank {} but is rank {}",
+            want.len(),
+            have.len()
+        )));
+    }
+    for (i, (w, h)) in want.iter().zip(have).enumerate() {
+        if let (Some(w), Some(h)) = (w, h) {
+            if w != h {
+                return Err(ctx.err(format!(
+                    "Dimension {i} in both shapes must be equal, but are {w} and {h}. Shapes are {} and {}.",
+                    expected.bracketed(),
+                    input.bracketed()
+                )));
+            }
+        }
+    }
+    input.merge(expected)
 }
 
 fn infer_transpose(ctx: &InferCtx<'_>) -> Result<Metas> {
@@ -844,6 +867,18 @@ pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
     Ok(match op {
         OpKind::Identity | OpKind::StopGradient => smallvec![arg(inputs, 0)?.clone()],
         OpKind::IdentityN => inputs.iter().cloned().collect(),
+        OpKind::EnsureShape { shape } => {
+            let x = arg(inputs, 0)?;
+            let dims = Shape::known(x.shape());
+            if dims.merge(shape).is_err() {
+                return Err(Error::op_invalid(format!(
+                    "Shape of tensor {} is not compatible with expected shape {}.",
+                    dims.bracketed(),
+                    shape.bracketed()
+                )));
+            }
+            smallvec![x.clone()]
+        }
         OpKind::Cast { to, .. } => smallvec![arg(inputs, 0)?.cast(*to)],
         OpKind::Select => smallvec![select_kernel(
             arg(inputs, 0)?,
@@ -2364,6 +2399,7 @@ fn split_v_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 pub(crate) fn register_gradients(r: &mut GradRegistry) {
     r.builtin("Identity", identity_grad);
     r.builtin("IdentityN", identity_n_grad);
+    r.builtin("EnsureShape", identity_grad);
     r.not_differentiable("StopGradient");
     r.builtin("Cast", cast_grad);
     r.builtin("Select", select_grad);

@@ -119,6 +119,10 @@ pub enum OpKind {
     Identity,
     IdentityN,
     StopGradient,
+    /// An identity that checks its input against `shape` (TF's `tf.ensure_shape`).
+    EnsureShape {
+        shape: Box<Shape>,
+    },
     Cast {
         to: DType,
         truncate: bool,
@@ -313,6 +317,7 @@ impl OpKind {
             OpKind::Binary(b) => b.type_name(),
             OpKind::Identity => "Identity",
             OpKind::IdentityN => "IdentityN",
+            OpKind::EnsureShape { .. } => "EnsureShape",
             OpKind::StopGradient => "StopGradient",
             OpKind::Cast { .. } => "Cast",
             OpKind::Select => "Select",
@@ -442,6 +447,9 @@ impl OpKind {
             },
             "Identity" => OpKind::Identity,
             "IdentityN" => OpKind::IdentityN,
+            "EnsureShape" => OpKind::EnsureShape {
+                shape: Box::new(attrs.shape_or_unknown("shape")?),
+            },
             "StopGradient" => OpKind::StopGradient,
             "Cast" => OpKind::Cast {
                 to: attrs.dtype("DstT")?,
@@ -583,6 +591,10 @@ impl OpKind {
             | OpKind::Identity
             | OpKind::StopGradient
             | OpKind::ExpandDims => push_t(&mut out, 0),
+            OpKind::EnsureShape { shape } => {
+                out.push(("shape", AttrValue::Shape(Shape::clone(shape))));
+                push_t(&mut out, 0);
+            }
             OpKind::Cast { to, truncate } => {
                 if let Some(src) = input_types.first() {
                     out.push(("SrcT", AttrValue::Type(*src)));

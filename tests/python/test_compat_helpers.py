@@ -125,3 +125,25 @@ def test_weighted_moments_as_tf():
         wp = tf.placeholder(tf.float64, [1, 3])
         mean_t, var_t = tf.nn.weighted_moments(xp, [1], wp)
         assert_gradients_close([xp, wp], mean_t + 2.0 * var_t, [x, w[None, :]])
+
+
+def test_ensure_shape():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, [None, 3])
+        y = tf.ensure_shape(x, [2, None])
+        assert (y.name, y.op.type, y.shape.as_list()) == ("EnsureShape:0", "EnsureShape", [2, 3])
+        z = tf.ensure_shape(tf.placeholder(tf.float32), [None, 3], name="e")
+        assert z.name == "e:0" and z.shape.as_list() == [None, 3]
+        with pytest.raises(ValueError, match=r"Dimension 1 in both shapes must be equal, but "
+                                             r"are 4 and 3. Shapes are \[2,4\] and \[\?,3\]."):
+            tf.ensure_shape(x, [2, 4])
+        with pytest.raises(ValueError, match="Shape must be rank 1 but is rank 2"):
+            tf.ensure_shape(x, [2])
+        v = np.arange(6.0).reshape(2, 3)
+        assert_gradients_close([x], y * y, [v])
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(y, {x: v}), v)
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"Shape of tensor \[3,3\] is not compatible with "
+                                     r"expected shape \[2,\?\]."):
+                sess.run(y, {x: np.ones([3, 3])})

@@ -41,6 +41,52 @@ def _build():
     }
 
 
+def _build_gamma_family():
+    g = D.Gamma(concentration=[0.5, 2.0, 3.0], rate=[1.0, 2.0, 0.5])
+    g2 = D.Gamma(concentration=1.5, rate=1.2)
+    e = D.Exponential(rate=[0.5, 2.0])
+    lp = D.Laplace(loc=[0.0, 1.0], scale=[1.0, 2.0])
+    x = tf.constant([0.3, 1.1, 4.0])
+    return {
+        "g.lp": g.log_prob(x), "g.cdf": g.cdf(x), "g.ent": g.entropy(), "g.mean": g.mean(),
+        "g.var": g.variance(), "g.std": g.stddev(), "g.mode": g.mode(),
+        "kl_gg": D.kl_divergence(g, g2), "e.lp": e.log_prob([0.5, 2.0]),
+        "e.cdf": e.cdf([0.5, 2.0]), "e.ent": e.entropy(), "e.mean": e.mean(),
+        "e.mode": e.mode(), "l.lp": lp.log_prob([0.5, -1.0]),
+        "l.cdf": lp.cdf([[0.5, -1.0], [-2.0, 3.0]]), "l.ent": lp.entropy(),
+        "l.mean": lp.mean(), "l.std": lp.stddev(), "l.surv": lp.survival_function([0.5, -1.0]),
+    }
+
+
+TF_GAMMA_FAMILY = {
+    "g.lp": [-0.27038, -0.7184, -2.0], "g.cdf": [0.56142, 0.64543, 0.32332],
+    "g.ent": [0.09061, 0.88407, 2.54073], "g.mean": [0.5, 1.0, 6.0], "g.var": [0.5, 0.5, 12.0],
+    "g.std": [0.70711, 0.70711, 3.4641], "g.mode": [np.nan, 0.5, 4.0],
+    "kl_gg": [1.09688, 0.05685, 3.45704], "e.lp": [-0.94315, -3.30685],
+    "e.cdf": [0.2212, 0.98168], "e.ent": [1.69315, 0.30685], "e.mean": [2.0, 0.5],
+    "e.mode": [np.nan, np.nan], "l.lp": [-1.19315, -2.38629],
+    "l.cdf": [[0.69673, 0.18394], [0.06767, 0.81606]], "l.ent": [1.69315, 2.38629],
+    "l.mean": [0.0, 1.0], "l.std": [1.41421, 2.82843], "l.surv": [0.30327, 0.81606],
+}
+
+
+def test_gamma_exponential_laplace_values_as_tf():
+    with tf.Graph().as_default():
+        ts = _build_gamma_family()
+        with tf.Session() as sess:
+            got = sess.run(ts)
+            e = D.Exponential(rate=[0.5, 2.0])
+            g = D.Gamma(concentration=3.0, rate=0.5)
+            lp = D.Laplace(loc=1.0, scale=2.0)
+            es, gs, ls = sess.run([e.sample(40000, seed=2), g.sample(40000, seed=1),
+                                   lp.sample(40000, seed=3)])
+    for k, want in TF_GAMMA_FAMILY.items():
+        np.testing.assert_allclose(got[k], want, atol=2e-5, err_msg=k)
+    np.testing.assert_allclose(es.mean(0), [2.0, 0.5], rtol=0.03)
+    np.testing.assert_allclose([gs.mean(), gs.std()], [6.0, np.sqrt(12.0)], rtol=0.03)
+    np.testing.assert_allclose([ls.mean(), ls.std()], [1.0, 2.0 * np.sqrt(2.0)], atol=0.05)
+
+
 TF_VALUES = {
     "n.log_prob": [[-0.96394, -2.21709], [-2.91894, -1.71334]],
     "n.prob": [[0.38139, 0.10893], [0.05399, 0.18026]],
@@ -129,6 +175,18 @@ def test_gradients_of_log_prob_kl_and_reparameterized_samples():
         c = D.Categorical(logits=logits)
         yc = c.log_prob([2, 0]) + c.entropy() + D.kl_divergence(c, D.Categorical(logits=2 * logits))
         assert_gradients_close([logits], yc, [np.array([[1.0, 2.0, 0.5], [0.1, 0.1, 3.0]])])
+        conc = tf.placeholder(tf.float64, [2])
+        rate = tf.placeholder(tf.float64, [2])
+        ga = D.Gamma(conc, rate)
+        yg = (ga.log_prob(x) + ga.entropy()
+              + D.kl_divergence(ga, D.Gamma(conc + 1.0, 2.0 * rate)))
+        gamma_values = [np.array([1.5, 2.5]), np.array([0.7, 1.3]), values[2]]
+        assert_gradients_close([conc, rate, x], yg, gamma_values)
+        # IgammaGradA has no gradient in TF either: the cdf is checked to first order.
+        assert_gradients_close([conc, rate, x], ga.cdf(x), gamma_values, second_order=False)
+        la = D.Laplace(loc, scale)
+        yl = la.log_prob(x) + la.cdf(x) + la.entropy()
+        assert_gradients_close([loc, scale, x], yl, values)
         # A Normal sample is loc + scale * eps: d/dloc = 1, d/dscale = eps.
         s = D.Normal(loc, scale).sample(seed=7)
         dl, ds = tf.gradients(tf.reduce_sum(s), [loc, scale])

@@ -17,12 +17,12 @@ import test_distributions  # noqa: E402
 tf1.disable_eager_execution()
 
 
-def _values(module):
+def _values(module, build=None):
     saved = test_distributions.tf, test_distributions.D
     test_distributions.tf, test_distributions.D = module, module.distributions
     try:
         with module.Graph().as_default():
-            ts = test_distributions._build()
+            ts = (build or test_distributions._build)()
             names = {k: v.name for k, v in ts.items()}
             with module.Session() as sess:
                 return sess.run(ts), names
@@ -33,6 +33,14 @@ def _values(module):
 def test_values_and_names_match_tf():
     want, want_names = _values(tf1)
     got, got_names = _values(symgrad)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6, err_msg=k)
+    assert got_names == want_names
+
+
+def test_gamma_family_values_and_names_match_tf():
+    want, want_names = _values(tf1, test_distributions._build_gamma_family)
+    got, got_names = _values(symgrad, test_distributions._build_gamma_family)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6, err_msg=k)
     assert got_names == want_names
