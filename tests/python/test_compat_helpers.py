@@ -147,3 +147,40 @@ def test_ensure_shape():
                                match=r"Shape of tensor \[3,3\] is not compatible with "
                                      r"expected shape \[2,\?\]."):
                 sess.run(y, {x: np.ones([3, 3])})
+
+
+def test_get_static_value_as_tf():
+    """TF's tensor_util.constant_value: what the graph alone determines, and the tensor can
+    no longer be fed once its value was read; expected values printed by TF 2.21."""
+    with tf.Graph().as_default() as g:
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [2, 3])
+        c = tf.constant([1, 2])
+        known = {
+            "const": (c, [1, 2], "int32"), "shape_full": (tf.shape(y), [2, 3], "int32"),
+            "size": (tf.size(y), 6, "int32"), "rank": (tf.rank(x), 2, "int32"),
+            "range": (tf.range(2, 8, 2), [2, 4, 6], "int32"),
+            "cast": (tf.cast(c, tf.float32), [1.0, 2.0], "float32"),
+            "concat": (tf.concat([c, [5]], 0), [1, 2, 5], "int32"),
+            "pack": (tf.stack([1, 2, 3]), [1, 2, 3], "int32"),
+            "unpack": (tf.unstack(c)[1], 2, "int32"),
+            "fill": (tf.fill([2, 2], 7), [[7, 7], [7, 7]], "int32"),
+            "equal": (tf.equal(c, [1, 3]), [True, False], "bool"),
+            "not_equal": (tf.not_equal(c, [1, 3]), [False, True], "bool"),
+            "identity": (tf.identity(c), [1, 2], "int32"),
+            "stop": (tf.stop_gradient(c), [1, 2], "int32"),
+        }
+        for name, (t, want, dtype) in known.items():
+            got = tf.get_static_value(t)
+            assert got is not None, name
+            np.testing.assert_array_equal(got, want, err_msg=name)
+            assert np.asarray(got).dtype.name == dtype, name
+            assert not g.is_feedable(t), name
+        unknown = [tf.shape(x), c + 1, tf.shape(y)[1], x, tf.stack([tf.shape(x)[0], 3])]
+        for t in unknown:
+            assert tf.get_static_value(t) is None
+            assert g.is_feedable(t)
+        partial = tf.get_static_value(unknown[-1], partial=True)
+        assert partial[0] is None and int(partial[1]) == 3 and not g.is_feedable(unknown[-1])
+        assert tf.get_static_value(5) == 5
+        np.testing.assert_array_equal(tf.get_static_value(np.ones(2)), [1.0, 1.0])
