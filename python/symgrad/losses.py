@@ -19,14 +19,16 @@ from .constant_op import constant, convert_to_tensor
 from .control_flow_ops import no_op
 from .framework import (Operation, Tensor, control_dependencies, get_default_graph,
                         name_scope)
-from .math_ops import (abs, add, add_n, cast, div_no_nan, equal, log, minimum, multiply,
-                       reduce_sum, squared_difference, subtract, where)
+from .math_ops import (abs, add, add_n, cast, div_no_nan, equal, log, maximum, minimum,
+                       multiply, range as _range, reduce_sum, square, squared_difference,
+                       subtract, where)
 from .variables import GraphKeys
 
 __all__ = [
     "Reduction", "compute_weighted_loss", "absolute_difference", "mean_squared_error",
     "log_loss", "hinge_loss", "huber_loss", "sigmoid_cross_entropy", "softmax_cross_entropy",
-    "sparse_softmax_cross_entropy", "cosine_distance", "add_loss", "get_losses",
+    "sparse_softmax_cross_entropy", "cosine_distance", "mean_pairwise_squared_error",
+    "add_loss", "get_losses",
     "get_regularization_loss", "get_regularization_losses", "get_total_loss",
 ]
 
@@ -114,11 +116,16 @@ def _safe_mean(losses: Tensor, num_present: Tensor) -> Tensor:
     return div_no_nan(total_loss, num_present, name="value")
 
 
-def _num_present(losses: Tensor, weights: Tensor) -> Tensor:
+def _num_present(losses: Tensor, weights: Tensor, per_batch: bool = False) -> Tensor:
+    """How many weights are not zero, per batch entry (summed over every dim but the first,
+    kept) or in all."""
     with name_scope(None, "num_present", (losses, weights)) as scope:
         weights = cast(weights, dtype=_dtypes.float32)
         present = where(equal(weights, 0.0), zeros_like(weights), ones_like(weights))
         present = _broadcast_weights(present, losses)
+        if per_batch:
+            return reduce_sum(present, axis=_range(1, rank(present)), keepdims=True,
+                              name=scope)
         return reduce_sum(present, name=scope)
 
 
@@ -320,6 +327,36 @@ def cosine_distance(labels: Any, predictions: Any, axis: Optional[int] = None,
         radial_diffs = multiply(predictions, labels)
         losses = 1 - reduce_sum(radial_diffs, axis=(axis,), keepdims=True)
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
+
+
+def mean_pairwise_squared_error(labels: Any, predictions: Any, weights: Any = 1.0,
+                                scope: Optional[str] = None,
+                                loss_collection: Optional[str] = _LOSSES) -> Tensor:
+    """The weighted mean over the batch of each entry's mean squared difference between all
+    pairs of its elements' errors, as TF computes it: ``2 * sum(d^2) / (n - 1) -
+    2 * sum(d)^2 / (n * (n - 1))`` per entry, for ``d = predictions - labels`` and ``n`` its
+    non-zero weights."""
+    _check_given(labels=labels, predictions=predictions)
+    with name_scope(scope, "mean_pairwise_squared_error", (predictions, labels, weights)):
+        weights = cast(weights, dtype=_dtypes.float32)
+        labels = cast(labels, dtype=_dtypes.float32)
+        with control_dependencies((_assert_broadcastable(weights, labels),)):
+            predictions = cast(predictions, dtype=_dtypes.float32)
+            predictions.shape.assert_is_compatible_with(labels.shape)
+            diffs = subtract(predictions, labels)
+            axis = _range(1, rank(diffs))
+            sum_squares = reduce_sum(square(diffs), axis=axis, keepdims=True)
+            num_present = _num_present(diffs, weights, per_batch=True)
+            term1 = 2.0 * div_no_nan(sum_squares, maximum(num_present - 1, 0), name="value")
+            sum_diff = reduce_sum(diffs, axis=axis, keepdims=True)
+            term2 = 2.0 * div_no_nan(square(sum_diff),
+                                     maximum(multiply(num_present, num_present - 1), 0),
+                                     name="value")
+            loss = reduce_sum(multiply(term1 - term2, weights))
+            mean_loss = where(reduce_sum(num_present) > 0, loss, zeros_like(loss),
+                              name="value")
+            add_loss(mean_loss, loss_collection)
+            return mean_loss
 
 
 def add_loss(loss: Any, loss_collection: Optional[str] = _LOSSES) -> None:

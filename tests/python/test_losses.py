@@ -168,3 +168,50 @@ def test_divide_no_nan_values_names_and_gradients():
     np.testing.assert_array_equal(out[1], [0.5, 0.0, 0.0, -0.25])
     np.testing.assert_array_equal(out[2], [-0.25, 0.0, 0.0, -5.0 / 16.0])
     np.testing.assert_array_equal(out[3], [1.5, 0.0])
+
+
+def test_mean_pairwise_squared_error_as_tf():
+    """Values printed by TF 2.21 on the same inputs, the loss's name, the LOSSES collection,
+    the definition, and the gradient's closed form."""
+    rng = np.random.RandomState(0)
+    labels = rng.randn(3, 4).astype(np.float32)
+    predictions = rng.randn(3, 4).astype(np.float32)
+    with tf.Graph().as_default():
+        a = tf.losses.mean_pairwise_squared_error(labels, predictions)
+        b = tf.losses.mean_pairwise_squared_error(labels, predictions,
+                                                  weights=[[1.0], [0.0], [2.0]])
+        x = tf.placeholder(tf.float32, [None, 4])
+        c = tf.losses.mean_pairwise_squared_error(x, predictions[:2],
+                                                  weights=tf.constant([[1.0], [3.0]]))
+        d = tf.losses.mean_pairwise_squared_error(
+            labels[:, :, None] * np.ones(2, np.float32),
+            predictions[:, :, None] * np.array([2.0, 3.0], np.float32))
+        none = tf.losses.mean_pairwise_squared_error(labels, predictions, weights=0.0)
+        assert a.name == "mean_pairwise_squared_error/value_2:0"
+        assert len(tf.get_collection(tf.GraphKeys.LOSSES)) == 5
+        with tf.Session() as sess:
+            got = sess.run([a, b, c, d, none], {x: labels[:2]})
+    np.testing.assert_allclose(got[:4], [7.31183, 11.71125, 3.85499, 33.27887], rtol=2e-6)
+    assert got[4] == 0.0
+    # By the definition: the mean over pairs (i, j) of ((d_i - d_j)^2), doubled over
+    # ordered pairs as TF counts them.
+    diffs = (predictions - labels).astype(np.float64)
+    per_entry = [np.mean([(u - v) ** 2 for i, u in enumerate(row) for j, v in enumerate(row)
+                          if i != j]) * 2 for row in diffs]
+    np.testing.assert_allclose(got[0], sum(per_entry) / 2, rtol=1e-5)
+    # The loss is computed in float32 (TF casts its inputs), too coarse for finite
+    # differences: the gradient is checked against its closed form instead,
+    # w * (4 d_k / (n - 1) - 4 sum(d) / (n (n - 1))) for predictions, minus that for labels.
+    pv, qv = rng.randn(2, 3).astype(np.float32), rng.randn(2, 3).astype(np.float32)
+    w = np.array([[1.0], [2.0]])
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float32, [2, 3])
+        q = tf.placeholder(tf.float32, [2, 3])
+        loss = tf.losses.mean_pairwise_squared_error(q, p, weights=w)
+        dp, dq = tf.gradients(loss, [p, q])
+        with tf.Session() as sess:
+            dpv, dqv = sess.run([dp, dq], {p: pv, q: qv})
+    dd = (pv - qv).astype(np.float64)
+    want = w * (4 * dd / 2 - 4 * dd.sum(1, keepdims=True) / 6)
+    np.testing.assert_allclose(dpv, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dqv, -want, rtol=1e-5, atol=1e-6)
