@@ -144,7 +144,8 @@ _NATIVE += ["histogram_fixed_width", "meshgrid"]
 _NATIVE += ["dimension_value", "dimension_at_index", "is_tensor", "arg_max", "arg_min",
             "initialize_all_tables", "initialize_local_variables", "model_variables",
             "no_regularizer"]
-_NATIVE += ["distributions", "repeat", "ensure_shape", "get_static_value"]
+_NATIVE += ["distributions", "repeat", "ensure_shape", "get_static_value", "import_graph_def",
+            "make_ndarray", "make_tensor_proto"]
 
 __all__ = _PURE + _NATIVE
 
@@ -308,6 +309,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .repeat_ops import repeat
     from .array_ops import ensure_shape
     from .static_value import get_static_value
+    from .importer import import_graph_def, make_ndarray, make_tensor_proto
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:
