@@ -348,6 +348,12 @@ from .nn_more import (atrous_conv2d, avg_pool1d, avg_pool_v2, conv1d_transpose, 
                       conv_transpose, convolution, max_pool1d, max_pool_v2)
 
 __all__ += _more_all
+from .candidate_sampling import __all__ as _sampling_all  # noqa: E402
+from .candidate_sampling import (compute_accidental_hits,  # noqa: E402,F401
+                                 log_uniform_candidate_sampler, nce_loss,
+                                 sampled_softmax_loss, uniform_candidate_sampler)
+
+__all__ += _sampling_all
 
 from .partition_ops import in_top_k, zero_fraction  # noqa: E402,F401
 

@@ -14,4 +14,6 @@ from .random_sampling import random_gamma as gamma  # noqa: F401
 from .random_sampling import random_poisson as poisson  # noqa: F401
 
 __all__ = ["normal", "uniform", "truncated_normal", "shuffle", "set_random_seed", "get_seed",
-           "categorical", "multinomial", "gamma", "poisson"]
+           "categorical", "multinomial", "gamma", "poisson", "log_uniform_candidate_sampler",
+           "uniform_candidate_sampler"]
+from .candidate_sampling import log_uniform_candidate_sampler, uniform_candidate_sampler  # noqa: F401,E402
