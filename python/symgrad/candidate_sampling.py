@@ -179,9 +179,12 @@ def _sum_rows(x: Tensor) -> Tensor:
 
 def _compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any,
                             num_sampled: int, num_classes: int, num_true: int,
-                            sampled_values: Any, subtract_log_q: bool,
-                            remove_accidental_hits: bool, partition_strategy: str,
-                            name: Optional[str], seed: Optional[int]) -> tuple[Tensor, Tensor]:
+                            sampled_values: Any, remove_accidental_hits: bool,
+                            partition_strategy: str, name: Optional[str],
+                            seed: Optional[int]) -> tuple[Tensor, Tensor]:
+    """TF's: the logits of the true and the sampled classes, each less the log of its
+    expected count (``subtract_log_q``, which both sampled losses ask for), and their
+    labels."""
     tf = _ops()
     weights = list(weights) if isinstance(weights, (list, tuple)) else [weights]
     with name_scope(name, "compute_sampled_logits", weights + [biases, inputs, labels]):
@@ -231,25 +234,12 @@ def _compute_sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any,
             sampled_logits += tf.sparse_to_dense(sparse_indices, sampled_logits_shape,
                                                  acc_weights, default_value=0.0,
                                                  validate_indices=False)
-        if subtract_log_q:
-            true_logits -= tf.log(true_expected_count)
-            sampled_logits -= tf.log(sampled_expected_count)
+        true_logits -= tf.log(true_expected_count)
+        sampled_logits -= tf.log(sampled_expected_count)
         out_logits = tf.concat([true_logits, sampled_logits], 1)
         out_labels = tf.concat([tf.ones_like(true_logits) / num_true,
                                 tf.zeros_like(sampled_logits)], 1)
         return out_logits, out_labels
-
-
-def _sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
-                    num_classes: int, num_true: int, sampled_values: Any,
-                    remove_accidental_hits: bool, partition_strategy: str, name: str,
-                    seed: Optional[int]) -> tuple[Tensor, Tensor]:
-    return _compute_sampled_logits(
-        weights=weights, biases=biases, labels=labels, inputs=inputs,
-        num_sampled=num_sampled, num_classes=num_classes, num_true=num_true,
-        sampled_values=sampled_values, subtract_log_q=True,
-        remove_accidental_hits=remove_accidental_hits, partition_strategy=partition_strategy,
-        name=name, seed=seed)
 
 
 def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int,
@@ -259,9 +249,10 @@ def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: i
     """The noise-contrastive estimation loss per example: logistic losses of the true
     classes against ``num_sampled`` sampled ones, corrected by their sampling odds."""
     tf = _ops()
-    logits, labels = _sampled_logits(weights, biases, labels, inputs, num_sampled,
-                                     num_classes, num_true, sampled_values,
-                                     remove_accidental_hits, partition_strategy, name, None)
+    logits, labels = _compute_sampled_logits(weights, biases, labels, inputs, num_sampled,
+                                             num_classes, num_true, sampled_values,
+                                             remove_accidental_hits, partition_strategy, name,
+                                             None)
     sampled_losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits,
                                                              name="sampled_losses")
     return _sum_rows(sampled_losses)
@@ -275,8 +266,9 @@ def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any,
     """The softmax cross-entropy over the true classes and ``num_sampled`` sampled ones,
     corrected by their sampling odds; sampled hits of a true class are masked out."""
     tf = _ops()
-    logits, labels = _sampled_logits(weights, biases, labels, inputs, num_sampled,
-                                     num_classes, num_true, sampled_values,
-                                     remove_accidental_hits, partition_strategy, name, seed)
+    logits, labels = _compute_sampled_logits(weights, biases, labels, inputs, num_sampled,
+                                             num_classes, num_true, sampled_values,
+                                             remove_accidental_hits, partition_strategy, name,
+                                             seed)
     labels = tf.stop_gradient(labels, name="labels_stop_gradient")
     return tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)

@@ -11,7 +11,8 @@ symgrad's random ops: the same distributions, not TF's exact random streams.
 from __future__ import annotations
 
 import math as _math
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -248,36 +249,22 @@ class Distribution:
     def _convert(self, value: Any) -> Tensor:
         return _ops().convert_to_tensor(value, name="value")
 
-    def _name_scope(self, name: Optional[str] = None, values: Optional[list[Any]] = None) -> Any:
-        return _nested_scope(self.name, name)
+    @contextmanager
+    def _name_scope(self, name: Optional[str] = None,
+                    values: Optional[list[Any]] = None) -> Iterator[Any]:
+        """The distribution's scope re-entered, then ``name`` inside it."""
+        outer = self.name if self.name.endswith("/") else self.name + "/"
+        with name_scope(outer) as scope:
+            if not name:
+                yield scope
+                return
+            with name_scope(name) as inner:
+                yield inner
 
     def __repr__(self) -> str:
         return (f"<tf.distributions.{type(self).__name__} '{self.name}' "
                 f"batch_shape={self.batch_shape} event_shape={self.event_shape} "
                 f"dtype={self.dtype.name}>")
-
-
-class _nested_scope:
-    """The distribution's scope re-entered, then ``name`` inside it."""
-
-    def __init__(self, outer: str, inner: Optional[str]) -> None:
-        self._outer = outer if outer.endswith("/") else outer + "/"
-        self._inner = inner
-        self._stack: list[Any] = []
-
-    def __enter__(self) -> Any:
-        first = name_scope(self._outer)
-        self._stack.append(first)
-        scope = first.__enter__()
-        if self._inner:
-            second = name_scope(self._inner)
-            self._stack.append(second)
-            scope = second.__enter__()
-        return scope
-
-    def __exit__(self, *exc: Any) -> None:
-        while self._stack:
-            self._stack.pop().__exit__(*exc)
 
 
 def _static_vector(t: Tensor) -> Optional[list[int]]:
