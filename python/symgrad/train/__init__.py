@@ -77,3 +77,5 @@ __all__ += ["Coordinator", "QueueRunner", "add_queue_runner", "start_queue_runne
             "limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
             "slice_input_producer", "batch", "batch_join", "shuffle_batch",
             "shuffle_batch_join"]
+from .supervisor import Supervisor  # noqa: E402
+__all__ += ["Supervisor"]
