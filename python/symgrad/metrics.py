@@ -30,6 +30,7 @@ __all__ = [
     "true_negatives", "false_negatives", "auc", "true_positives_at_thresholds",
     "false_positives_at_thresholds", "true_negatives_at_thresholds",
     "false_negatives_at_thresholds", "precision_at_thresholds", "recall_at_thresholds",
+    "mean_iou",
 ]
 
 
@@ -366,3 +367,54 @@ def recall_at_thresholds(labels: Any, predictions: Any, thresholds: Any, weights
                          name: Optional[str] = None) -> tuple[Tensor, Tensor]:
     return _ratio_at_thresholds("recall", "fn", labels, predictions, thresholds, weights,
                                 metrics_collections, updates_collections, name)
+
+
+def _streaming_confusion_matrix(labels: Any, predictions: Any, num_classes: int,
+                                weights: Any = None) -> tuple[Variable, Tensor]:
+    """A float64 ``[num_classes, num_classes]`` confusion matrix summed over every batch
+    (flattened labels against flattened predictions), and the op adding a batch to it."""
+    from .partition_ops import confusion_matrix
+    total_cm = metric_variable([num_classes, num_classes], _dtypes.float64,
+                               name="total_confusion_matrix")
+    predictions = cast(predictions, _dtypes.int64)
+    labels = cast(labels, _dtypes.int64)
+    classes = cast(num_classes, _dtypes.int64)
+    if (predictions.shape.rank or 0) > 1:
+        predictions = reshape(predictions, [-1])
+    if (labels.shape.rank or 0) > 1:
+        labels = reshape(labels, [-1])
+    if weights is not None:
+        weights = convert_to_tensor(weights)
+        if (weights.shape.rank or 0) > 1:
+            weights = reshape(weights, [-1])
+    current_cm = confusion_matrix(labels, predictions, classes, weights=weights,
+                                  dtype=_dtypes.float64)
+    return total_cm, total_cm.assign_add(current_cm)
+
+
+def mean_iou(labels: Any, predictions: Any, num_classes: int, weights: Any = None,
+             metrics_collections: Any = None, updates_collections: Any = None,
+             name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """The mean intersection-over-union over the classes seen in labels or predictions,
+    from a streaming confusion matrix: ``diag / (row sum + column sum - diag)``. The update
+    op returns the updated confusion matrix, as TF's."""
+    from .array_ops import ones_like
+    from .linalg import diag_part
+    from .math_ops import not_equal
+    with variable_scope(name, "mean_iou", (predictions, labels, weights)):
+        predictions = convert_to_tensor(predictions)
+        labels = convert_to_tensor(labels)
+        predictions.shape.assert_is_compatible_with(labels.shape)
+        total_cm, update_op = _streaming_confusion_matrix(labels, predictions, num_classes,
+                                                          weights)
+        sum_over_row = cast(reduce_sum(total_cm, 0), _dtypes.float32)
+        sum_over_col = cast(reduce_sum(total_cm, 1), _dtypes.float32)
+        cm_diag = cast(diag_part(total_cm), _dtypes.float32)
+        denominator = sum_over_row + sum_over_col - cm_diag
+        # Only classes that appear in labels or predictions count; an absent one has 0.
+        num_valid_entries = reduce_sum(cast(not_equal(denominator, 0), _dtypes.float32))
+        denominator = where(greater(denominator, 0), denominator, ones_like(denominator))
+        iou = divide(cm_diag, denominator)
+        value = where(greater(num_valid_entries, 0),
+                      reduce_sum(iou, name="mean_iou") / num_valid_entries, 0)
+        return _collect(value, update_op, metrics_collections, updates_collections)

@@ -220,3 +220,30 @@ def test_precision_recall_at_thresholds(fn, kind, other, expected):
         out = _run_updates(value, update, [{}])
         np.testing.assert_allclose(out[1][0], expected, rtol=1e-6)
         np.testing.assert_allclose(out[1][1], expected, rtol=1e-6)
+
+
+def test_mean_iou_as_tf():
+    """Values printed by TF 2.21 for the same two batches, weighted and not."""
+    with tf.Graph().as_default():
+        labels = tf.placeholder(tf.int32, [None, 2])
+        preds = tf.placeholder(tf.int32, [None, 2])
+        w = tf.placeholder(tf.float32, [None, 2])
+        miou, update = tf.metrics.mean_iou(labels, preds, 4)
+        weighted, update_w = tf.metrics.mean_iou(labels, preds, 4, weights=w, name="weighted")
+        assert miou.name == "mean_iou/Select_1:0" and weighted.name == "weighted/Select_1:0"
+        assert [v.name for v in tf.local_variables()] == [
+            "mean_iou/total_confusion_matrix:0", "weighted/total_confusion_matrix:0"]
+        with tf.Session() as sess:
+            sess.run(tf.local_variables_initializer())
+            assert sess.run(miou) == 0.0
+            first = {labels: [[0, 1], [2, 2]], preds: [[0, 2], [2, 1]],
+                     w: [[1, 0.5], [2, 1]]}
+            cm = sess.run([update, update_w], first)[0]
+            np.testing.assert_array_equal(cm, [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0],
+                                               [0, 0, 0, 0]])
+            np.testing.assert_allclose(sess.run([miou, weighted]), [0.44444445, 0.5238095],
+                                       rtol=1e-6)
+            second = {labels: [[3, 1], [1, 0]], preds: [[3, 1], [0, 0]], w: [[1, 1], [1, 1]]}
+            sess.run([update, update_w], second)
+            np.testing.assert_allclose(sess.run([miou, weighted]), [0.5625, 0.6309524],
+                                       rtol=1e-6)
