@@ -17,8 +17,8 @@ fn x(g: &Graph) -> Tensor {
 #[test]
 fn a_computed_constant_shape_is_run_while_building() {
     let g = Graph::new();
-    let doubled = binary::binary(&g, BinaryOp::Mul, ints(&g, &[2, 3]), ints(&g, &[2]), None)
-        .expect("mul");
+    let doubled =
+        binary::binary(&g, BinaryOp::Mul, ints(&g, &[2, 3]), ints(&g, &[2]), None).expect("mul");
     let minus_one = binary::binary(&g, BinaryOp::Sub, doubled, ints(&g, &[1]), None).expect("sub");
     let y = array::reshape_t(&g, x(&g), minus_one).expect("reshape");
     assert_eq!(g.shape(y).expect("shape"), Shape::known(&[3, 5]));
@@ -68,8 +68,14 @@ fn a_deep_constant_subgraph_is_not_run() {
 fn a_failing_constant_subgraph_leaves_the_shape_unknown() {
     // An integer division by zero fails when run; building goes on, as in TF.
     let g = Graph::new();
-    let bad = binary::binary(&g, BinaryOp::FloorDiv, ints(&g, &[4, 6]), ints(&g, &[0]), None)
-        .expect("floordiv builds");
+    let bad = binary::binary(
+        &g,
+        BinaryOp::FloorDiv,
+        ints(&g, &[4, 6]),
+        ints(&g, &[0]),
+        None,
+    )
+    .expect("floordiv builds");
     let y = array::reshape_t(&g, x(&g), bad).expect("reshape");
     assert_eq!(g.shape(y).expect("shape"), Shape::unknown_dims(2));
 }

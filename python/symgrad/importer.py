@@ -25,8 +25,8 @@ __all__ = ["import_graph_def", "make_ndarray", "make_tensor_proto"]
 
 def make_ndarray(tensor: TensorProto) -> np.ndarray:
     """The numpy value a ``TensorProto`` holds."""
-    from .io_ops import _array_from_proto
-    return _array_from_proto(tensor.SerializeToString(), _dtypes.as_dtype(int(tensor.dtype)))
+    from .io_ops import _array_of_proto
+    return _array_of_proto(tensor, _dtypes.as_dtype(int(tensor.dtype)))
 
 
 def make_tensor_proto(values: Any, dtype: Any = None, shape: Any = None,

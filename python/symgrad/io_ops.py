@@ -130,6 +130,11 @@ def _array_from_proto(data: bytes, dtype: Any) -> np.ndarray:
         raise errors.InvalidArgumentError(
             None, None, f"Could not parse `serialized` as TensorProto, base64: {text}") \
             from None
+    return _array_of_proto(proto, dtype)
+
+
+def _array_of_proto(proto: Any, dtype: Any) -> np.ndarray:
+    """The value a parsed ``TensorProto`` holds, which must be of ``dtype``."""
     try:
         parsed = _dtypes.as_dtype(int(proto.dtype))
     except (TypeError, ValueError, KeyError):

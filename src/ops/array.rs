@@ -287,23 +287,21 @@ fn reshape_dims(ctx: &InferCtx<'_>, input: &[Dim], mut out: Dims) -> Result<Dims
         return Ok(out);
     };
     let not_divisible = |by: usize, size: usize| {
-        ctx.err(format!("Dimension size must be evenly divisible by {by} but is {size}"))
+        ctx.err(format!(
+            "Dimension size must be evenly divisible by {by} but is {size}"
+        ))
     };
+    // Every dim of the input known: the counts must agree unless one output dim is open
+    // to a non-empty remainder.
+    if in_unknown.is_none() && known_in != known_out && (out_unknown.is_none() || known_out == 0) {
+        let target = Shape(Some(out.clone())).bracketed();
+        return Err(ctx.err(format!(
+            "Cannot reshape a tensor with {known_in} elements to shape {target} \
+             ({known_out} elements)"
+        )));
+    }
     match (in_unknown, out_unknown) {
-        (None, None) if known_in != known_out => {
-            return Err(ctx.err(format!(
-                "Cannot reshape a tensor with {known_in} elements to shape {} ({known_out} elements)",
-                Shape(Some(out.clone())).bracketed()
-            )))
-        }
-        (None, Some(_)) if known_out == 0 && known_in != 0 => {
-            return Err(ctx.err(format!(
-                "Cannot reshape a tensor with {known_in} elements to shape {} (0 elements)",
-                Shape(Some(out.clone())).bracketed()
-            )));
-        }
-        (None, Some(_)) if known_out == 0 => {}
-        (None, Some(u)) => {
+        (None, Some(u)) if known_out != 0 => {
             if known_in % known_out != 0 {
                 return Err(not_divisible(known_out, known_in));
             }
@@ -323,7 +321,8 @@ fn reshape_dims(ctx: &InferCtx<'_>, input: &[Dim], mut out: Dims) -> Result<Dims
 /// for a rank or a dimension that cannot match.
 fn ensured_shape(ctx: &InferCtx<'_>, expected: &Shape, input: &Shape) -> Result<Shape> {
     let (Some(want), Some(have)) = (expected.dims(), input.dims()) else {
-        return Ok(input.merge(expected).unwrap_or_else(|_| expected.clone()));
+        // An unknown rank on either side merges without conflict.
+        return input.merge(expected);
     };
     if want.len() != have.len() {
         return Err(ctx.err(format!(
@@ -1972,7 +1971,6 @@ pub fn ones_like(g: &Graph, x: Tensor) -> Result<Tensor> {
     g.set_name_scope(&previous);
     r
 }
-
 
 /// Several IndexedSlices of one tensor, concatenated (duplicates are kept, as in TF).
 pub fn concat_slices(g: &Graph, slices: &[IndexedSlices]) -> Result<IndexedSlices> {

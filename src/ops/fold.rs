@@ -81,13 +81,13 @@ fn value_from_shapes(graph: &GraphData, node: &Node, index: usize) -> Option<Val
             if !matches!(shape_op.op, OpKind::Shape { .. }) {
                 return None;
             }
-            let rank = graph.meta(*shape_op.inputs.first()?).ok()?.shape.rank()? as i64;
+            let of = &graph.meta(*shape_op.inputs.first()?).ok()?.shape;
+            let rank = of.rank()? as i64;
             let ix = shape_index(graph, node, index)?;
             if ix < -rank || ix >= rank {
                 return None;
             }
-            let of = graph.meta(*shape_op.inputs.first()?).ok()?;
-            scalar(of.shape.dim((ix + rank) as usize % rank as usize)? as i64)
+            scalar(of.dim(((ix + rank) % rank) as usize)? as i64)
         }
     }
 }
@@ -98,7 +98,11 @@ fn shape_index(graph: &GraphData, node: &Node, index: usize) -> Option<i64> {
     match &node.op {
         OpKind::Unpack { axis: 0, .. } => Some(index as i64),
         OpKind::Index(IndexOp::StridedSlice(m))
-            if m.begin == 0 && m.end == 0 && m.ellipsis == 0 && m.new_axis == 0 && m.shrink == 1 =>
+            if m.begin == 0
+                && m.end == 0
+                && m.ellipsis == 0
+                && m.new_axis == 0
+                && m.shrink == 1 =>
         {
             let begin = graph.node(node.inputs.get(1)?.node)?;
             match &begin.op {
@@ -199,18 +203,25 @@ pub(crate) fn partial_shape(graph: &GraphData, t: Tensor) -> Option<Vec<Option<i
 }
 
 fn partial_shape_at(graph: &GraphData, t: Tensor, depth: usize) -> Option<Vec<Option<i64>>> {
-    if let Some(v) = inferred_value(graph, t) {
-        // A scalar reads as one dimension, as the shape rules have always taken it.
-        if v.shape().len() <= 1 {
-            return v.to_i64_vec().ok().map(|v| v.into_iter().map(Some).collect());
+    // The whole vector run as a constant, when it is one (a scalar reads as one dimension,
+    // as the shape rules have always taken it).
+    let evaluated = || {
+        let v = inferred_value(graph, t)?;
+        if v.shape().len() > 1 {
+            return None;
         }
-    }
+        v.to_i64_vec()
+            .ok()
+            .map(|v| v.into_iter().map(Some).collect())
+    };
     let unknown_dims = || {
         let n = graph.meta(t).ok()?.shape.dims()?.first().copied()??;
         Some(vec![None; n])
     };
     let node = graph.node(t.node)?;
     let deeper = depth < MAX_PARTIAL_DEPTH;
+    // TF's order: the op kinds it follows dimension by dimension first, so that a `Shape` of
+    // a partly known shape is read off, not first run (and refused) as a subgraph.
     match &node.op {
         OpKind::Shape { .. } | OpKind::ShapeN { .. } => {
             let src = match node.op {
@@ -237,25 +248,20 @@ fn partial_shape_at(graph: &GraphData, t: Tensor, depth: usize) -> Option<Vec<Op
             }
             Some(out)
         }
-        OpKind::Cast { to, .. } if deeper => {
+        OpKind::Cast { to, .. } if deeper => evaluated().or_else(|| {
             let from = partial_shape_at(graph, *node.inputs.first()?, depth + 1)?;
             if matches!(to, DType::I32 | DType::I64) {
                 Some(from)
             } else {
                 Some(vec![None; from.len()])
             }
-        }
+        }),
         OpKind::Index(IndexOp::StridedSlice(m)) if deeper => {
-            strided_slice_shape(graph, node, m, depth).or_else(unknown_dims)
+            strided_slice_shape(graph, node, m, depth)
+                .or_else(evaluated)
+                .or_else(unknown_dims)
         }
-        OpKind::ExpandDims => {
-            let x = *node.inputs.first()?;
-            if graph.meta(x).ok()?.shape.rank() != Some(0) {
-                return unknown_dims();
-            }
-            Some(vec![inferred_int(graph, x)])
-        }
-        _ => unknown_dims(),
+        _ => evaluated().or_else(unknown_dims),
     }
 }
 
@@ -276,7 +282,13 @@ fn strided_slice_shape(
         return None;
     }
     for i in 1..=3 {
-        let len = graph.meta(*node.inputs.get(i)?).ok()?.shape.dims()?.first().copied()?;
+        let len = graph
+            .meta(*node.inputs.get(i)?)
+            .ok()?
+            .shape
+            .dims()?
+            .first()
+            .copied()?;
         if len != Some(1) {
             return None;
         }
@@ -330,7 +342,10 @@ mod tests {
     #[test]
     fn subshape_is_python_slicing() {
         let d = [Some(1), None, Some(3), Some(4)];
-        assert_eq!(subshape(&d, 1, i64::MAX, 1), Some(vec![None, Some(3), Some(4)]));
+        assert_eq!(
+            subshape(&d, 1, i64::MAX, 1),
+            Some(vec![None, Some(3), Some(4)])
+        );
         assert_eq!(subshape(&d, 0, -2, 1), Some(vec![Some(1), None]));
         assert_eq!(subshape(&d, -1, i64::MIN, -1).map(|v| v.len()), Some(4));
         assert_eq!(subshape(&d, 0, 4, 2), Some(vec![Some(1), Some(3)]));

@@ -21,19 +21,11 @@ from ..framework import get_default_graph
 from ..summary_pb2 import SessionLog, Summary
 from ..variables import GraphKeys
 from .coordinator import Coordinator
+from .monitored_session import USE_DEFAULT as _USE_DEFAULT
 from .session_manager import SessionManager
 
 __all__ = ["Supervisor"]
 
-
-class _Default:
-    """``Supervisor.USE_DEFAULT``: build the standard object for this argument."""
-
-    def __repr__(self) -> str:
-        return "USE_DEFAULT"
-
-
-_USE_DEFAULT = _Default()
 
 
 def _first_in(graph: Any, key: str) -> Any:
