@@ -82,7 +82,7 @@ _NATIVE = [
     "tables_initializer", "report_uninitialized_variables", "make_template",
     "orthogonal_initializer", "py_function", "disable_v2_behavior",
     "enable_v2_behavior",
-    "clip_by_global_norm", "add_to_collection", "get_collection", "get_collection_ref",
+    "clip_by_global_norm", "add_to_collection", "add_to_collections", "get_collection", "get_collection_ref",
     # tf.compat.v1 namespaces and helpers that TF 1 programs reach for
     "compat", "math", "random", "logging", "losses", "app", "flags", "clip_by_norm", "sequence_mask",
     "boolean_mask", "logical_xor",
@@ -207,6 +207,9 @@ if _NATIVE_IMPORT_ERROR is None:
     def add_to_collection(name: str, value: Any) -> None:
         get_default_graph().add_to_collection(name, value)
 
+    def add_to_collections(names: Any, value: Any) -> None:
+        get_default_graph().add_to_collections(names, value)
+
     def get_collection(key: str, scope: Any = None) -> list[Any]:
         return get_default_graph().get_collection(key, scope)
 
@@ -222,6 +225,7 @@ if _NATIVE_IMPORT_ERROR is None:
                         eager_mode, enable_eager_execution, executing_eagerly, function,
                         graph_mode)
     from . import app, compat, logging, losses, math, random
+    from . import graph_util
     from . import debugging
     from .check_ops import (Assert, Print, assert_equal, assert_greater, assert_greater_equal,
                             assert_less, assert_less_equal, assert_negative,

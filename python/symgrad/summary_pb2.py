@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ._proto import DecodeError, Field, Message
+from .example_pb2 import BytesList, FloatList, Int64List
 
 __all__ = ["Summary", "SummaryMetadata", "SummaryDescription", "HistogramProto",
            "TensorProto", "TensorShapeProto", "Event", "SessionLog", "LogMessage",
            "TaggedRunMetadata", "SourceMetadata", "AttrValue", "NodeDef", "VersionDef",
-           "GraphDef", "MetaGraphDef", "DecodeError"]
+           "GraphDef", "MetaGraphDef", "SaverDef", "VariableDef", "SaveSliceInfoDef",
+           "CollectionDef", "DecodeError"]
 
 
 class _EnumType:
@@ -221,12 +223,61 @@ class GraphDef(Message):
                Field("version", 3, "int32"))
 
 
+class SaverDef(Message):
+    """TF's ``SaverDef`` (``saver.proto``): where a ``Saver``'s ops lie in its graph."""
+
+    CheckpointFormatVersion = _EnumType({"LEGACY": 0, "V1": 1, "V2": 2})
+    LEGACY, V1, V2 = 0, 1, 2
+    _FIELDS = (Field("filename_tensor_name", 1, "string"),
+               Field("save_tensor_name", 2, "string"), Field("restore_op_name", 3, "string"),
+               Field("max_to_keep", 4, "int32"), Field("sharded", 5, "bool"),
+               Field("keep_checkpoint_every_n_hours", 6, "float"),
+               Field("version", 7, "enum"))
+    _ENUMS: ClassVar[dict[str, dict[str, int]]] = {
+        "version": dict(CheckpointFormatVersion.items())}
+
+
+class SaveSliceInfoDef(Message):
+    _FIELDS = (Field("full_name", 1, "string"), Field("full_shape", 2, "int64", repeated=True),
+               Field("var_offset", 3, "int64", repeated=True),
+               Field("var_shape", 4, "int64", repeated=True))
+
+
+class VariableDef(Message):
+    """TF's ``VariableDef`` (``variable.proto``): a variable's ops by name."""
+
+    _FIELDS = (Field("variable_name", 1, "string"), Field("initializer_name", 2, "string"),
+               Field("snapshot_name", 3, "string"),
+               Field("save_slice_info_def", 4, SaveSliceInfoDef),
+               Field("is_resource", 5, "bool"), Field("initial_value_name", 6, "string"),
+               Field("trainable", 7, "bool"), Field("synchronization", 8, "enum"),
+               Field("aggregation", 9, "enum"))
+
+
+class CollectionDef(Message):
+    """One graph collection (``meta_graph.proto``): names of graph elements, or values."""
+
+    class NodeList(Message):
+        _FIELDS = (Field("value", 1, "string", repeated=True),)
+
+    # The same messages as Example's value lists (one repeated field `value = 1`).
+    BytesList, Int64List, FloatList = BytesList, Int64List, FloatList
+
+    _FIELDS = (Field("node_list", 1, NodeList, oneof="kind"),
+               Field("bytes_list", 2, BytesList, oneof="kind"),
+               Field("int64_list", 3, Int64List, oneof="kind"),
+               Field("float_list", 4, FloatList, oneof="kind"))
+
+
 class MetaGraphDef(Message):
     class MetaInfoDef(Message):
         _FIELDS = (Field("meta_graph_version", 1, "string"),
                    Field("tags", 4, "string", repeated=True),
                    Field("tensorflow_version", 5, "string"),
-                   Field("tensorflow_git_version", 6, "string"))
+                   Field("tensorflow_git_version", 6, "string"),
+                   Field("stripped_default_attrs", 7, "bool"))
 
-    _FIELDS = (Field("meta_info_def", 1, MetaInfoDef), Field("graph_def", 2, GraphDef))
+    _FIELDS = (Field("meta_info_def", 1, MetaInfoDef), Field("graph_def", 2, GraphDef),
+               Field("saver_def", 3, SaverDef),
+               Field("collection_def", 4, ("map", "string", CollectionDef)))
 

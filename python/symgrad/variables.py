@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import threading
 from typing import Any, Callable, Iterator, Optional, Sequence
 
@@ -98,7 +99,10 @@ class Variable:
                  synchronization: Any = None, aggregation: Any = None,
                  shape: Any = None) -> None:
         if variable_def is not None:
-            raise NotImplementedError("symgrad does not build Variables from a variable_def")
+            if initial_value is not None:
+                raise ValueError("variable_def and initial_value are mutually exclusive.")
+            self._init_from_proto(variable_def, import_scope)
+            return
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         trainable = True if trainable is None else bool(trainable)
@@ -176,6 +180,75 @@ class Variable:
         self._is_initialized_op = None
         self._graph_element = None
         self._save_slice_info = None
+
+    def _init_from_proto(self, variable_def: Any, import_scope: Optional[str]) -> None:
+        """Wraps the ops a ``VariableDef`` names in the default graph (imported from a
+        ``MetaGraphDef``, under ``import_scope``), as TF's ``_init_from_proto``."""
+        from .summary_pb2 import VariableDef
+        if not isinstance(variable_def, VariableDef):
+            raise TypeError(f"variable_def must be a VariableDef, got {variable_def!r}")
+        if not variable_def.is_resource:
+            raise ValueError(
+                f"The VariableDef of {variable_def.variable_name!r} is not a resource "
+                "variable's: symgrad's variables are resource variables (VarHandleOp).")
+        graph = get_default_graph()
+
+        def element(name: str) -> Any:
+            return graph.as_graph_element(prepend_name_scope(name, import_scope))
+
+        handle = element(variable_def.variable_name)
+        if not isinstance(handle, Tensor) or handle.op.type != "VarHandleOp":
+            raise ValueError(f"{handle!r} is not a VarHandleOp's output: a VariableDef's "
+                             "variable_name names the variable's handle")
+        self._graph = graph
+        self._handle = handle
+        self._trainable = bool(variable_def.trainable)
+        self._constraint = None
+        self._dtype = _dtypes.as_dtype(handle.op.get_attr("dtype"))
+        self._shape = as_shape(handle.op.get_attr("shape"))
+        self._initializer_op = element(variable_def.initializer_name)
+        self._initial_value = (element(variable_def.initial_value_name)
+                               if variable_def.initial_value_name else None)
+        self._graph_element = (element(variable_def.snapshot_name)
+                               if variable_def.snapshot_name else None)
+        checks = [c for c in handle.consumers() if c.type == "VarIsInitializedOp"]
+        if checks:
+            self._is_initialized_op = checks[0].outputs[0]
+        else:
+            with graph.control_dependencies(None), graph.name_scope(handle.op.name + "/"), \
+                    graph.name_scope("IsInitialized") as s:
+                self._is_initialized_op = graph._create_op(
+                    "VarIsInitializedOp", [handle], {}, s + "VarIsInitializedOp/").outputs[0]
+        if self._graph_element is None:
+            with graph.control_dependencies(None), graph.name_scope(handle.op.name + "/"):
+                self._graph_element = self.read_value()
+        self._save_slice_info = (variable_def.save_slice_info_def
+                                 if variable_def.HasField("save_slice_info_def") else None)
+
+    def to_proto(self, export_scope: Optional[str] = None) -> Any:
+        """This variable's ``VariableDef``, names relative to ``export_scope``; ``None`` when
+        the variable lies outside that scope."""
+        from .summary_pb2 import VariableDef
+        if self._eager:
+            raise RuntimeError("to_proto not supported in EAGER mode.")
+        if export_scope is not None and not self._handle.name.startswith(export_scope):
+            return None
+        var_def = VariableDef(variable_name=strip_name_scope(self._handle.name, export_scope))
+        if self._initial_value is not None:
+            var_def.initial_value_name = strip_name_scope(self._initial_value.name,
+                                                          export_scope)
+        var_def.initializer_name = strip_name_scope(self._initializer_op.name, export_scope)
+        var_def.snapshot_name = strip_name_scope(self._graph_element.name, export_scope)
+        var_def.is_resource = True
+        var_def.trainable = self._trainable
+        if self._save_slice_info is not None and hasattr(self._save_slice_info, "full_name"):
+            var_def.save_slice_info_def.CopyFrom(self._save_slice_info)
+        return var_def
+
+    @staticmethod
+    def from_proto(variable_def: Any, import_scope: Optional[str] = None) -> "Variable":
+        """The Variable a ``VariableDef`` describes, over ops already in the default graph."""
+        return Variable(variable_def=variable_def, import_scope=import_scope)
 
     def _make_handle(self, graph: Graph) -> Tensor:
         """A ``VarHandleOp`` for this (eager) variable in ``graph``."""
@@ -357,10 +430,13 @@ class Variable:
     def _update(self, op_type: str, value: Any, use_locking: Any, name: Optional[str],
                 read_value: bool) -> Any:
         graph = self._op_graph()
+        # The value converts in the caller's scope, as TF's `convert_to_tensor` before the
+        # assign op (a `Const` beside it, not inside its name).
+        with graph.as_default():
+            delta = convert_to_tensor(
+                value, dtype=None if isinstance(value, Tensor) else self._dtype)
         with graph.name_scope(name or op_type) as scope:
             # Python and numpy values take the variable's dtype; tensors must already have it.
-            delta = convert_to_tensor(
-                value, dtype=None if isinstance(value, Tensor) else self._dtype, name="value")
             if delta.dtype is not self._dtype:
                 raise TypeError(
                     f"Cannot {op_type} variable {self.name!r} of dtype {self._dtype.name} with "
@@ -515,6 +591,26 @@ def variable_reads(variable: Variable) -> list[Tensor]:
         reads = getattr(get_default_graph(), "_captured_reads", {})
         return [reads[id(variable)]] if id(variable) in reads else []
     return [c.outputs[0] for c in variable.handle.consumers() if c.type == "ReadVariableOp"]
+
+
+# ----- names relative to a scope (MetaGraphDef export and import) -----
+
+def prepend_name_scope(name: str, import_scope: Optional[str]) -> str:
+    """``name`` (an op or tensor name, ``^name`` or ``loc:@name``) under ``import_scope``."""
+    if not import_scope:
+        return name
+    scope = import_scope[:-1] if import_scope.endswith("/") else import_scope
+    return re.sub(r"([\^]|loc:@|^)(.*)", lambda m: f"{m.group(1)}{scope}/{m.group(2)}",
+                  name, count=1)
+
+
+def strip_name_scope(name: str, export_scope: Optional[str]) -> str:
+    """``name`` without its leading ``export_scope/`` (also after ``^`` or ``loc:@``)."""
+    if not export_scope:
+        return name
+    scope = export_scope[:-1] if export_scope.endswith("/") else export_scope
+    return re.sub(r"([\^]|loc:@|^)" + re.escape(scope) + r"[\/]+(.*)", r"\1\2", name,
+                  count=1)
 
 
 # ----- collections and initializers -----

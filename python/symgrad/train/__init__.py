@@ -79,3 +79,5 @@ __all__ += ["Coordinator", "QueueRunner", "add_queue_runner", "start_queue_runne
             "shuffle_batch_join"]
 from .supervisor import Supervisor  # noqa: E402
 __all__ += ["Supervisor"]
+from ..meta_graph import export_meta_graph, import_meta_graph  # noqa: E402
+__all__ += ["export_meta_graph", "import_meta_graph"]

@@ -17,17 +17,17 @@ import os
 import re
 import tempfile
 import zipfile
-from typing import Any, ClassVar, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 from .. import errors
-from .._proto import Field, Message
-from ..summary_pb2 import _EnumType
+from ..summary_pb2 import SaverDef
 from ..array_ops import placeholder
 from ..control_flow_ops import group
 from ..framework import Tensor, get_default_graph
-from ..variables import Variable, global_variables
+from ..constant_op import constant
+from ..variables import Variable, global_variables, prepend_name_scope, strip_name_scope
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists",
            "CheckpointState", "SaverDef"]
@@ -49,21 +49,6 @@ def _atomic_write(path: str, write: Any) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-class SaverDef(Message):
-    """TF's ``SaverDef`` message; programs mostly use its format constants
-    (``Saver(write_version=tf.train.SaverDef.V2)``), which symgrad's one format ignores."""
-
-    CheckpointFormatVersion = _EnumType({"LEGACY": 0, "V1": 1, "V2": 2})
-    LEGACY, V1, V2 = 0, 1, 2
-    _FIELDS = (Field("filename_tensor_name", 1, "string"),
-               Field("save_tensor_name", 2, "string"), Field("restore_op_name", 3, "string"),
-               Field("max_to_keep", 4, "int32"), Field("sharded", 5, "bool"),
-               Field("keep_checkpoint_every_n_hours", 6, "float"),
-               Field("version", 7, "enum"))
-    _ENUMS: ClassVar[dict[str, dict[str, int]]] = {
-        "version": dict(CheckpointFormatVersion.items())}
 
 
 class CheckpointState:
@@ -108,6 +93,12 @@ def get_checkpoint_state(checkpoint_dir: str,
     return CheckpointState(latest, all_paths)
 
 
+def meta_graph_filename(checkpoint_filename: str, meta_graph_suffix: str = "meta") -> str:
+    """The ``.meta`` file saved beside checkpoint ``checkpoint_filename``."""
+    basename = re.sub(r"-[\d\?]+-of-\d+$", "", checkpoint_filename)
+    return ".".join([basename, meta_graph_suffix])
+
+
 def checkpoint_exists(checkpoint_prefix: str) -> bool:
     return os.path.isfile(checkpoint_prefix + _SUFFIX)
 
@@ -131,6 +122,15 @@ class Saver:
                  allow_empty: bool = False, write_version: Any = None,
                  pad_step_number: bool = False, save_relative_paths: bool = False,
                  filename: Optional[str] = None) -> None:
+        self._max_to_keep = max_to_keep
+        self._keep_every_n_hours = keep_checkpoint_every_n_hours
+        self._sharded = bool(sharded)
+        self._pad_step_number = pad_step_number
+        self._last: list[str] = []
+        self._graph = get_default_graph()
+        if saver_def is not None and var_list is None:
+            self._init_from_saver_def(saver_def, name)
+            return
         if var_list is None:
             var_list = global_variables()
         if isinstance(var_list, dict):
@@ -151,19 +151,91 @@ class Saver:
         if not items and not allow_empty:
             raise ValueError("No variables to save")
         self._vars = dict(items)
-        self._max_to_keep = max_to_keep
-        self._pad_step_number = pad_step_number
-        self._last: list[str] = []
-        graph = get_default_graph()
-        self._graph = graph
+        graph = self._graph
         self._feeds: dict[str, Tensor] = {}
         assigns = []
         with graph.name_scope(name or "save"):
+            if self._vars:
+                # The checkpoint keys, in the order of the restore ops, so that a Saver
+                # rebuilt from this one's SaverDef (`import_meta_graph`) finds them.
+                constant(np.array([k.encode("utf-8") for k in self._vars], dtype=object),
+                         name="tensor_names")
             for key, v in self._vars.items():
                 ph = placeholder(v.dtype, shape=v.shape, name="restore_value")
                 self._feeds[key] = ph
                 assigns.append(v.assign(ph, read_value=False))
             self._restore_op = group(*assigns, name="restore_all") if assigns else None
+
+    def _init_from_saver_def(self, saver_def: SaverDef, scope: Optional[str]) -> None:
+        """Takes over the restore ops a ``SaverDef`` names (a saver imported with its
+        graph, its names under ``scope``)."""
+        if not isinstance(saver_def, SaverDef):
+            raise TypeError(f"saver_def must be a SaverDef, got {saver_def!r}")
+        graph = self._graph
+        self._max_to_keep = saver_def.max_to_keep  # 0 keeps every checkpoint, as in TF
+        self._keep_every_n_hours = saver_def.keep_checkpoint_every_n_hours or 10000.0
+        self._sharded = saver_def.sharded
+        restore_name = prepend_name_scope(saver_def.restore_op_name, scope)
+        try:
+            restore = graph.get_operation_by_name(restore_name)
+            names_op = graph.get_operation_by_name(
+                restore_name.rsplit("/", 1)[0] + "/tensor_names")
+        except KeyError:
+            raise ValueError(f"The SaverDef's restore op {restore_name!r} is not a restore "
+                             "op of a symgrad Saver in this graph") from None
+        keys = [k.decode("utf-8") if isinstance(k, bytes) else str(k)
+                for k in np.asarray(names_op.get_attr("value")).ravel()]
+        assigns = restore.control_inputs
+        if len(keys) != len(assigns):
+            raise ValueError(f"The SaverDef's restore op {restore_name!r} assigns "
+                             f"{len(assigns)} variables for {len(keys)} names")
+        by_handle = {v.handle.name: v for v in global_variables()
+                     if isinstance(v, Variable) and not v._eager}
+        self._vars, self._feeds = {}, {}
+        for key, assign in zip(keys, assigns):
+            handle, value = assign.inputs[0], assign.inputs[1]
+            if handle.name not in by_handle:
+                raise ValueError(f"The variable {handle.op.name!r} the SaverDef restores is "
+                                 "not in the graph's global variables")
+            self._vars[key] = by_handle[handle.name]
+            self._feeds[key] = value
+        self._restore_op = restore
+
+    @property
+    def saver_def(self) -> SaverDef:
+        """Where this saver's ops are (TF's ``SaverDef``; symgrad keeps one format, V2)."""
+        return self.as_saver_def()
+
+    def as_saver_def(self) -> SaverDef:
+        return SaverDef(
+            restore_op_name="" if self._restore_op is None else self._restore_op.name,
+            max_to_keep=0 if self._max_to_keep is None else int(self._max_to_keep),
+            sharded=self._sharded,
+            keep_checkpoint_every_n_hours=float(self._keep_every_n_hours),
+            version=SaverDef.V2)
+
+    def to_proto(self, export_scope: Optional[str] = None) -> SaverDef:
+        saver_def = self.as_saver_def()
+        saver_def.restore_op_name = strip_name_scope(saver_def.restore_op_name, export_scope)
+        return saver_def
+
+    @staticmethod
+    def from_proto(saver_def: SaverDef, import_scope: Optional[str] = None) -> "Saver":
+        return Saver(saver_def=saver_def, name=import_scope)
+
+    def export_meta_graph(self, filename: Optional[str] = None,
+                          collection_list: Optional[Sequence[str]] = None,
+                          as_text: bool = False, export_scope: Optional[str] = None,
+                          clear_devices: bool = False, clear_extraneous_savers: bool = False,
+                          strip_default_attrs: bool = False,
+                          save_debug_info: bool = False) -> Any:
+        """The default graph's ``MetaGraphDef`` with this saver's ``SaverDef`` (written to
+        ``filename`` when given)."""
+        from ..meta_graph import export_meta_graph
+        return export_meta_graph(
+            filename=filename, saver_def=self.saver_def, collection_list=collection_list,
+            as_text=as_text, export_scope=export_scope, clear_devices=clear_devices,
+            strip_default_attrs=strip_default_attrs)
 
     @property
     def last_checkpoints(self) -> list[str]:
@@ -195,6 +267,11 @@ class Saver:
             np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types allow_pickle
 
         _atomic_write(prefix + _SUFFIX, write)
+        if write_meta_graph:
+            from ..meta_graph import export_meta_graph
+            export_meta_graph(meta_graph_filename(prefix, meta_graph_suffix),
+                              graph=getattr(sess, "graph", None) or self._graph,
+                              saver_def=self.saver_def, strip_default_attrs=strip_default_attrs)
         if write_state:
             if prefix in self._last:
                 self._last.remove(prefix)
@@ -202,8 +279,9 @@ class Saver:
             if self._max_to_keep is not None and self._max_to_keep > 0:
                 while len(self._last) > self._max_to_keep:
                     old = self._last.pop(0)
-                    if os.path.exists(old + _SUFFIX):
-                        os.unlink(old + _SUFFIX)
+                    for path in (old + _SUFFIX, meta_graph_filename(old)):
+                        if os.path.exists(path):
+                            os.unlink(path)
             self._write_state(os.path.dirname(os.path.abspath(prefix)), prefix,
                               latest_filename)
         return prefix
