@@ -146,6 +146,10 @@ _NATIVE += ["dimension_value", "dimension_at_index", "is_tensor", "arg_max", "ar
             "no_regularizer"]
 _NATIVE += ["distributions", "repeat", "ensure_shape", "get_static_value", "import_graph_def",
             "make_ndarray", "make_tensor_proto"]
+_NATIVE += ["graph_util", "config", "get_logger", "init_scope", "get_seed", "dynamic_stitch",
+            "VariableSynchronization", "VariableAggregation", "assert_near", "assert_integer",
+            "assert_rank_in", "assert_same_float_dtype", "assert_proper_iterable",
+            "is_numeric_tensor", "is_non_decreasing", "is_strictly_increasing"]
 
 __all__ = _PURE + _NATIVE
 
@@ -225,7 +229,6 @@ if _NATIVE_IMPORT_ERROR is None:
                         eager_mode, enable_eager_execution, executing_eagerly, function,
                         graph_mode)
     from . import app, compat, logging, losses, math, random
-    from . import graph_util
     from . import debugging
     from .check_ops import (Assert, Print, assert_equal, assert_greater, assert_greater_equal,
                             assert_less, assert_less_equal, assert_negative,
@@ -314,6 +317,15 @@ if _NATIVE_IMPORT_ERROR is None:
     from .array_ops import ensure_shape
     from .static_value import get_static_value
     from .importer import import_graph_def, make_ndarray, make_tensor_proto
+    from . import config, graph_util
+    from .logging import get_logger
+    from .framework import init_scope
+    from .random_ops import get_seed
+    from .partition_ops import dynamic_stitch
+    from .variables import VariableAggregation, VariableSynchronization
+    from .check_ops import (assert_integer, assert_near, assert_proper_iterable,
+                            assert_rank_in, assert_same_float_dtype, is_non_decreasing,
+                            is_numeric_tensor, is_strictly_increasing)
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

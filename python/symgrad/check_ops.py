@@ -23,6 +23,9 @@ __all__ = [
     "assert_greater", "assert_greater_equal", "assert_positive", "assert_negative",
     "assert_non_negative", "assert_non_positive", "assert_rank", "assert_rank_at_least",
     "assert_type", "assert_scalar", "check_numerics", "verify_tensor_all_finite", "Print",
+    "assert_near", "assert_integer", "assert_rank_in", "assert_same_float_dtype",
+    "assert_proper_iterable", "is_numeric_tensor", "is_non_decreasing",
+    "is_strictly_increasing",
 ]
 
 
@@ -328,3 +331,149 @@ def Print(input_: Any, data: Sequence[Any], message: Optional[str] = None,
                  "summarize": 3 if summarize is None else int(summarize)}
         return value.graph._create_op("Print", [value] + tensors, attrs,
                                       scope or None).outputs[0]
+
+
+def assert_near(x: Any, y: Any, rtol: Any = None, atol: Any = None, data: Any = None,
+                summarize: Optional[int] = None, message: Optional[str] = None,
+                name: Optional[str] = None) -> Operation:
+    """Asserts ``|x - y| < atol + rtol * |y|`` everywhere; both tolerances default to ten
+    machine epsilons of the dtype."""
+    from ._nn_math import reduce_all
+    from .math_ops import abs as abs_, add, less, multiply, subtract
+    prefix = _message_prefix(message)
+    with op_scope(name, "assert_near", [x, y, rtol, atol, data]):
+        x = convert_to_tensor(x, name="x")
+        y = convert_to_tensor(y, name="y", dtype=x.dtype)
+        eps = float(np.finfo(x.dtype.as_numpy_dtype).eps) if x.dtype.is_floating else 0.0
+        rtol_t = convert_to_tensor(10 * eps if rtol is None else rtol, name="rtol",
+                                   dtype=x.dtype)
+        atol_t = convert_to_tensor(10 * eps if atol is None else atol, name="atol",
+                                   dtype=x.dtype)
+        if data is None:
+            data = [prefix, f"x and y not equal to tolerance rtol = {rtol_t}, "
+                            f"atol = {atol_t}", f"x ({x.name}) = ", x, f"y ({y.name}) = ", y]
+        tolerance = add(atol_t, multiply(rtol_t, abs_(y)))
+        difference = abs_(subtract(x, y))
+        condition = reduce_all(less(difference, tolerance))
+        return Assert(condition, data, summarize=summarize)
+
+
+def assert_integer(x: Any, message: Optional[str] = None,
+                   name: Optional[str] = None) -> Operation:
+    """``TypeError`` unless ``x`` has an integer dtype (decided while building)."""
+    from .control_flow_ops import no_op
+    with op_scope(name, "assert_integer", [x]):
+        x = convert_to_tensor(x, name="x")
+        if not x.dtype.is_integer:
+            raise TypeError(f'{_message_prefix(message)}Expected "x" to be integer type.  '
+                            f"Found: {x.name} of dtype {x.dtype}")
+        return no_op("statically_determined_was_integer")
+
+
+def assert_rank_in(x: Any, ranks: Sequence[Any], data: Any = None,
+                   summarize: Optional[int] = None, message: Optional[str] = None,
+                   name: Optional[str] = None) -> Operation:
+    """Asserts that ``x``'s rank is one of ``ranks`` (a ``ValueError`` while building when
+    both are known)."""
+    from .array_ops import rank as rank_of, shape
+    from .control_flow_ops import no_op, with_dependencies
+    from .math_ops import equal, logical_or
+    with op_scope(name, "assert_rank_in", [x] + list(ranks) + list(data or [])):
+        x = convert_to_tensor(x, name="x")
+        ranks_t = [convert_to_tensor(r, name="rank") for r in ranks]
+        prefix = _message_prefix(message)
+        if data is None:
+            data = [prefix, f"Tensor {x.name} must have rank in"] + list(ranks_t) + [
+                "Received shape: ", shape(x)]
+        for r in ranks_t:
+            assert_type(r, dtypes.int32)
+        statics = [_static_value(r) for r in ranks_t]
+        if all(v is not None for v in statics):
+            if any(v.ndim != 0 for v in statics):
+                raise ValueError("Rank must be a scalar.")
+            x_rank = x.shape.ndims
+            if x_rank is not None:
+                if x_rank not in [int(v) for v in statics]:
+                    raise ValueError(
+                        f"{prefix}Tensor {x.name} must have rank in "
+                        f"{tuple(int(v) for v in statics)}.  Received rank {x_rank}, "
+                        f"shape {x.shape}")
+                return no_op(name="static_checks_determined_all_ok")
+        actual = rank_of(x)
+        condition = convert_to_tensor(False) if not ranks_t else equal(ranks_t[0], actual)
+        for r in ranks_t[1:]:
+            condition = logical_or(condition, equal(r, actual))
+        for r, v in zip(ranks_t, statics):
+            if v is None:
+                check = assert_rank(r, 0, data=["Rank must be a scalar. Received rank: ", r])
+                condition = with_dependencies([check], condition)
+        return Assert(condition, data, summarize=summarize)
+
+
+def assert_same_float_dtype(tensors: Any = None, dtype: Any = None) -> dtypes.DType:
+    """The one floating dtype of ``tensors`` (and ``dtype``), float32 when there are none;
+    ``ValueError`` for a mix or a non-floating dtype."""
+    expected = None if dtype is None else dtypes.as_dtype(dtype)
+    first_name = None
+    for item in tensors or []:
+        if item is None:
+            continue
+        item_type = item.dtype
+        if expected is None:
+            expected, first_name = item_type, getattr(item, "name", str(item))
+        elif item_type != expected:
+            name = getattr(item, "name", str(item))
+            known = f" as {first_name}" if first_name else ""
+            raise ValueError(f"{name}, type={item_type}, must be of the same type "
+                             f"({expected}){known}.")
+    if expected is None:
+        return dtypes.float32
+    if not expected.is_floating:
+        raise ValueError(f"Expected floating point type, got {expected}.")
+    return expected
+
+
+def assert_proper_iterable(values: Any) -> None:
+    """``TypeError`` for a tensor, array or string (iterable by accident) or a non-iterable."""
+    from .sparse_tensor import SparseTensor
+    if isinstance(values, (Tensor, SparseTensor, np.ndarray, str, bytes)):
+        raise TypeError('Expected argument "values" to be a "proper" iterable.  Found: '
+                        f"{type(values)}")
+    if not hasattr(values, "__iter__"):
+        raise TypeError(f'Expected argument "values" to be iterable.  Found: {type(values)}')
+
+
+def is_numeric_tensor(tensor: Any) -> bool:
+    return isinstance(tensor, Tensor) and tensor.dtype in (
+        dtypes.float32, dtypes.float64, dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64,
+        dtypes.uint8)
+
+
+def _neighbours(x: Any, compare: Callable[..., Tensor]) -> Tensor:
+    """``compare(x[1:], x[:-1])`` over ``x`` flattened; empty below two elements."""
+    from .array_ops import reshape, shape, size, strided_slice
+    from .cond_ops import cond
+    from .math_ops import add, less
+    x = reshape(x, [-1])
+    if not is_numeric_tensor(x):
+        raise TypeError(f"Expected x to be numeric, instead found: {x}")
+    last = add(shape(x), -1)
+    return cond(less(size(x), 2), lambda: convert_to_tensor([], dtype=dtypes.bool),
+                lambda: compare(strided_slice(x, [1], add([1], last)),
+                                strided_slice(x, [0], last)))
+
+
+def is_non_decreasing(x: Any, name: Optional[str] = None) -> Tensor:
+    """Whether ``x`` (flattened) never decreases; True below two elements."""
+    from ._nn_math import reduce_all
+    from .math_ops import greater_equal
+    with op_scope(name, "is_non_decreasing", [x]):
+        return reduce_all(_neighbours(convert_to_tensor(x, name="x"), greater_equal))
+
+
+def is_strictly_increasing(x: Any, name: Optional[str] = None) -> Tensor:
+    """Whether ``x`` (flattened) always increases; True below two elements."""
+    from ._nn_math import reduce_all
+    from .math_ops import greater
+    with op_scope(name, "is_strictly_increasing", [x]):
+        return reduce_all(_neighbours(convert_to_tensor(x, name="x"), greater))

@@ -27,6 +27,7 @@ __all__ = [
     "Graph", "Operation", "Tensor", "get_default_graph", "reset_default_graph",
     "name_scope", "device", "colocate_with", "control_dependencies", "get_name_scope",
     "register_tensor_conversion_function", "graph_for_native_id", "set_random_seed",
+    "init_scope",
 ]
 
 # Native graph id -> Python Graph; the gradient trampoline maps ids back to graphs.
@@ -801,6 +802,22 @@ def colocate_with(op: Any, ignore_existing: bool = False) -> Iterator[None]:
 @contextlib.contextmanager
 def control_dependencies(control_inputs: Optional[Iterable[Any]]) -> Iterator[None]:
     with get_default_graph().control_dependencies(control_inputs):
+        yield
+
+
+@contextlib.contextmanager
+def init_scope() -> Iterator[None]:
+    """TF's ``init_scope``: the block builds outside the control dependencies, loops and
+    conds around it (keeping the name scope), and outside a ``function`` being traced (in
+    the eager context), as variables and their initializers are built."""
+    graph = get_default_graph()
+    if hasattr(graph, "capture_variable_read"):
+        from .eager import eager_mode
+        with eager_mode():
+            yield
+        return
+    from ._lifting import lifted
+    with graph.control_dependencies(None), lifted():
         yield
 
 

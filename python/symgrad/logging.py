@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "set_verbosity", "get_verbosity", "debug", "info",
     "warn", "warning", "error", "fatal", "log", "log_first_n", "log_every_n", "log_if",
+    "vlog", "flush", "TaskLevelStatusMessage", "get_logger",
 ]
 
 DEBUG = _logging.DEBUG
@@ -102,3 +103,23 @@ def log_first_n(level: int, msg: Any, n: int, *args: Any) -> None:
     """Logs only the first `n` calls from the same line."""
     if _call_count(level) < n:
         _get_logger().log(level, msg, *args)
+
+
+def vlog(level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+    """``log`` under TF's verbose-logging name."""
+    _get_logger().log(level, msg, *args, **kwargs)
+
+
+def flush() -> None:
+    for handler in _get_logger().handlers:
+        handler.flush()
+
+
+def TaskLevelStatusMessage(msg: Any) -> None:  # noqa: N802 - TF's name
+    """A status line, logged at ``ERROR`` as TF does."""
+    error(msg)
+
+
+def get_logger() -> _logging.Logger:
+    """The logger symgrad's messages go to (``tf.get_logger``), ready to configure."""
+    return _get_logger()

@@ -76,3 +76,5 @@ __all__ += ["bincount", "confusion_matrix", "in_top_k", "zero_fraction"]
 from .extra_math_ops import cumulative_logsumexp  # noqa: E402,F401
 
 __all__ += ["cumulative_logsumexp"]
+from .check_ops import is_non_decreasing, is_strictly_increasing  # noqa: E402,F401
+__all__ += ["is_non_decreasing", "is_strictly_increasing"]

@@ -13,7 +13,7 @@ from .constant_op import convert_to_tensor
 from .framework import Tensor
 
 __all__ = [
-    "dynamic_partition", "unique", "unique_with_counts", "in_top_k", "bincount",
+    "dynamic_partition", "dynamic_stitch", "unique", "unique_with_counts", "in_top_k", "bincount",
     "confusion_matrix", "searchsorted", "zero_fraction",
 ]
 
@@ -32,6 +32,25 @@ def dynamic_partition(data: Any, partitions: Any, num_partitions: int,
         op = create_op("DynamicPartition", [data_t, parts],
                        {"num_partitions": int(num_partitions)}, scope)
         return list(op.outputs)
+
+
+def dynamic_stitch(indices: Any, data: Any, name: Optional[str] = None) -> Tensor:
+    """``DynamicStitch``: interleaves the ``data`` tensors into one, ``data[m][i]`` going to
+    row ``indices[m][i]`` (int32); a later list wins where indices repeat."""
+    with op_scope(name, "DynamicStitch", [indices, data]) as scope:
+        indices, data = list(indices), list(data)
+        if not indices:
+            raise ValueError("List argument 'indices' to 'dynamic_stitch' Op with length 0 "
+                             "shorter than minimum length 1.")
+        if len(data) != len(indices):
+            raise ValueError(f"List argument 'data' to 'dynamic_stitch' Op with length "
+                             f"{len(data)} must match length {len(indices)} of argument "
+                             "'indices'.")
+        index_ts = convert_same_type(
+            "DynamicStitch", [("indices", i) for i in indices], dtype=_dtypes.int32)
+        data_ts = convert_same_type("DynamicStitch", [("data", d) for d in data])
+        return create_tensor("DynamicStitch", list(index_ts) + list(data_ts),
+                             {"N": len(indices)}, scope)
 
 
 def _unique(op_type: str, x: Any, out_idx: Any, name: Optional[str]) -> list[Tensor]:

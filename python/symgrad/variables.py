@@ -10,6 +10,7 @@ its reads, which is what TF gets by differentiating through the reads to the han
 from __future__ import annotations
 
 import contextlib
+import enum
 import math
 import re
 import threading
@@ -34,6 +35,7 @@ __all__ = [
     "truncated_normal_initializer", "random_uniform_initializer",
     "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
     "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "AUTO_REUSE",
+    "VariableSynchronization", "VariableAggregation",
 ]
 
 
@@ -85,6 +87,44 @@ def _variable_shape(init: Tensor, shape: Any, validate_shape: bool) -> TensorSha
     return var_shape
 
 
+class VariableSynchronization(enum.Enum):
+    """When a distributed variable's copies are brought together (kept, not acted on: symgrad
+    has one copy)."""
+
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class VariableAggregation(enum.Enum):
+    """How a distributed variable's updates combine (TF 1's enum; kept, not acted on)."""
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+    ONLY_FIRST_TOWER = 3  # TF 1's older name for ONLY_FIRST_REPLICA
+
+
+def _distribution_modes(synchronization: Any, aggregation: Any, name: Optional[str]
+                        ) -> tuple[VariableSynchronization, VariableAggregation]:
+    """The enums a variable was given (their defaults for ``None``), with TF's errors."""
+    try:
+        mode = VariableSynchronization(
+            VariableSynchronization.AUTO if synchronization is None else synchronization)
+    except ValueError:
+        raise ValueError(f"Invalid variable synchronization mode: {synchronization} for "
+                         f"variable: {name}") from None
+    try:
+        how = VariableAggregation(
+            VariableAggregation.NONE if aggregation is None else aggregation)
+    except ValueError:
+        raise ValueError(f"Invalid variable aggregation mode: {aggregation} for "
+                         f"variable: {name}") from None
+    return mode, how
+
+
 class Variable:
     """A resource variable in a graph (``tf.compat.v1.Variable``); in eager mode, a
     variable whose value lives in the eager context (TF 2's eager resource variable)."""
@@ -105,6 +145,10 @@ class Variable:
             return
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
+        self._synchronization, self._aggregation = _distribution_modes(
+            synchronization, aggregation, name)
+        if trainable is None:
+            trainable = self._synchronization is not VariableSynchronization.ON_READ
         trainable = True if trainable is None else bool(trainable)
         if collections is None:
             collections = [GraphKeys.GLOBAL_VARIABLES]
@@ -203,6 +247,8 @@ class Variable:
         self._graph = graph
         self._handle = handle
         self._trainable = bool(variable_def.trainable)
+        self._synchronization = VariableSynchronization(variable_def.synchronization)
+        self._aggregation = VariableAggregation(variable_def.aggregation)
         self._constraint = None
         self._dtype = _dtypes.as_dtype(handle.op.get_attr("dtype"))
         self._shape = as_shape(handle.op.get_attr("shape"))
@@ -241,6 +287,8 @@ class Variable:
         var_def.snapshot_name = strip_name_scope(self._graph_element.name, export_scope)
         var_def.is_resource = True
         var_def.trainable = self._trainable
+        var_def.synchronization = self.synchronization.value
+        var_def.aggregation = self.aggregation.value
         if self._save_slice_info is not None and hasattr(self._save_slice_info, "full_name"):
             var_def.save_slice_info_def.CopyFrom(self._save_slice_info)
         return var_def
@@ -324,6 +372,14 @@ class Variable:
     @property
     def trainable(self) -> bool:
         return self._trainable
+
+    @property
+    def synchronization(self) -> VariableSynchronization:
+        return getattr(self, "_synchronization", VariableSynchronization.AUTO)
+
+    @property
+    def aggregation(self) -> VariableAggregation:
+        return getattr(self, "_aggregation", VariableAggregation.NONE)
 
     @property
     def constraint(self) -> Any:
@@ -1071,7 +1127,8 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
         with lifted():  # made in a loop body (an RNN cell's first call), as TF's init_scope
             v = Variable(initial, trainable=trainable, collections=collections,
                          validate_shape=validate_shape, name=full, dtype=var_dtype,
-                         constraint=constraint)
+                         constraint=constraint, synchronization=synchronization,
+                         aggregation=aggregation)
     finally:
         graph._native.set_name_scope(outer)
     store[full] = v
