@@ -107,22 +107,23 @@ class VariableAggregation(enum.Enum):
     ONLY_FIRST_TOWER = 3  # TF 1's older name for ONLY_FIRST_REPLICA
 
 
+def _mode(kind: type[enum.Enum], value: Any, default: enum.Enum, what: str,
+          name: Optional[str]) -> Any:
+    """``value`` as the enum ``kind`` (``default`` for ``None``), with TF's error."""
+    try:
+        return kind(default if value is None else value)
+    except ValueError:
+        raise ValueError(f"Invalid variable {what} mode: {value} for variable: "
+                         f"{name}") from None
+
+
 def _distribution_modes(synchronization: Any, aggregation: Any, name: Optional[str]
                         ) -> tuple[VariableSynchronization, VariableAggregation]:
-    """The enums a variable was given (their defaults for ``None``), with TF's errors."""
-    try:
-        mode = VariableSynchronization(
-            VariableSynchronization.AUTO if synchronization is None else synchronization)
-    except ValueError:
-        raise ValueError(f"Invalid variable synchronization mode: {synchronization} for "
-                         f"variable: {name}") from None
-    try:
-        how = VariableAggregation(
-            VariableAggregation.NONE if aggregation is None else aggregation)
-    except ValueError:
-        raise ValueError(f"Invalid variable aggregation mode: {aggregation} for "
-                         f"variable: {name}") from None
-    return mode, how
+    """The enums a variable was given (their defaults for ``None``)."""
+    return (_mode(VariableSynchronization, synchronization, VariableSynchronization.AUTO,
+                  "synchronization", name),
+            _mode(VariableAggregation, aggregation, VariableAggregation.NONE, "aggregation",
+                  name))
 
 
 class Variable:
