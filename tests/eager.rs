@@ -233,3 +233,36 @@ fn per_op_overhead_figure() {
     println!("eager Tanh on [4] from Rust: {per_op:.2} us/op");
     assert!(x.value.to_f64_vec().iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn string_variables_are_assigned_and_read_whole() {
+    let ctx = EagerContext::new();
+    let str_type = Attrs::new().with("dtype", AttrValue::Type(DType::Str));
+    let handle = ctx
+        .execute(
+            "VarHandleOp",
+            &[],
+            &str_type
+                .clone()
+                .with("shared_name", AttrValue::Str("words".into())),
+        )
+        .unwrap()
+        .remove(0);
+    let words = vec![b"alpha".to_vec(), vec![0xff, 0x00], Vec::new()];
+    let value = EagerTensor::new(Value::from_strings(&[3], words.clone()).unwrap());
+    ctx.execute("AssignVariableOp", &[handle.clone(), value], &str_type)
+        .unwrap();
+    let read = ctx
+        .execute("ReadVariableOp", &[handle.clone()], &str_type)
+        .unwrap()
+        .remove(0);
+    match &read.value {
+        Value::Str(a) => assert_eq!(a.iter().cloned().collect::<Vec<_>>(), words),
+        other => panic!("not a string tensor: {other:?}"),
+    }
+    // Adding to a string variable stays refused, as in TF.
+    let one = EagerTensor::new(Value::from_strings(&[3], vec![Vec::new(); 3]).unwrap());
+    assert!(ctx
+        .execute("AssignAddVariableOp", &[handle, one], &str_type)
+        .is_err());
+}

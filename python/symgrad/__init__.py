@@ -146,7 +146,7 @@ _NATIVE += ["dimension_value", "dimension_at_index", "is_tensor", "arg_max", "ar
             "no_regularizer"]
 _NATIVE += ["distributions", "repeat", "ensure_shape", "get_static_value", "import_graph_def",
             "make_ndarray", "make_tensor_proto"]
-_NATIVE += ["graph_util", "config", "get_logger", "init_scope", "get_seed", "dynamic_stitch",
+_NATIVE += ["saved_model", "graph_util", "config", "get_logger", "init_scope", "get_seed", "dynamic_stitch",
             "VariableSynchronization", "VariableAggregation", "assert_near", "assert_integer",
             "assert_rank_in", "assert_same_float_dtype", "assert_proper_iterable",
             "is_numeric_tensor", "is_non_decreasing", "is_strictly_increasing"]
@@ -317,7 +317,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .array_ops import ensure_shape
     from .static_value import get_static_value
     from .importer import import_graph_def, make_ndarray, make_tensor_proto
-    from . import config, graph_util
+    from . import config, graph_util, saved_model
     from .logging import get_logger
     from .framework import init_scope
     from .random_ops import get_seed

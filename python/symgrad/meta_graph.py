@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from . import logging as _logging
 from .framework import Graph, Operation, Tensor, get_default_graph
+from .summary_pb2 import Any as AnyProto
 from .summary_pb2 import (CollectionDef, DecodeError, GraphDef, MetaGraphDef, SaverDef,
                           VariableDef)
 from .variables import GraphKeys, Variable, prepend_name_scope, strip_name_scope
@@ -39,6 +40,8 @@ _UNBOUND_INPUTS_KEY = "unbound_inputs"
 
 
 def _kind_of(item: Any) -> str:
+    if isinstance(item, AnyProto):
+        return "any_list"
     if isinstance(item, (str, bytes)):
         return "bytes_list"
     if isinstance(item, int):
@@ -91,6 +94,9 @@ def _add_collection_def(meta: MetaGraphDef, key: Any, graph: Graph,
             elif kind == "bytes_list":
                 col.bytes_list.value.extend(
                     x.encode("utf-8") if isinstance(x, str) else x for x in items)
+            elif kind == "any_list":
+                for x in items:
+                    col.any_list.value.add().CopyFrom(x)
             else:
                 getattr(col, kind).value.extend(items)
     except (TypeError, ValueError, AttributeError) as e:
@@ -216,6 +222,9 @@ def _restore_collections(meta: MetaGraphDef, graph: Graph, scope: str,
         elif kind == "float_list":
             for value in col.float_list.value:
                 graph.add_to_collection(key, float(value))
+        elif kind == "any_list":
+            for value in col.any_list.value:
+                graph.add_to_collection(key, value)
         else:
             # TF puts even plain strings under the import scope (as text then).
             for value in col.bytes_list.value:

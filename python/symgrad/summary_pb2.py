@@ -17,7 +17,8 @@ __all__ = ["Summary", "SummaryMetadata", "SummaryDescription", "HistogramProto",
            "TensorProto", "TensorShapeProto", "Event", "SessionLog", "LogMessage",
            "TaggedRunMetadata", "SourceMetadata", "AttrValue", "NodeDef", "VersionDef",
            "GraphDef", "MetaGraphDef", "SaverDef", "VariableDef", "SaveSliceInfoDef",
-           "CollectionDef", "DecodeError"]
+           "CollectionDef", "TensorInfo", "SignatureDef", "AssetFileDef", "SavedModel", "Any",
+           "DecodeError"]
 
 
 class _EnumType:
@@ -254,6 +255,12 @@ class VariableDef(Message):
                Field("aggregation", 9, "enum"))
 
 
+class Any(Message):
+    """protobuf's ``google.protobuf.Any``: a serialized message and its type's URL."""
+
+    _FIELDS = (Field("type_url", 1, "string"), Field("value", 2, "bytes"))
+
+
 class CollectionDef(Message):
     """One graph collection (``meta_graph.proto``): names of graph elements, or values."""
 
@@ -263,10 +270,42 @@ class CollectionDef(Message):
     # The same messages as Example's value lists (one repeated field `value = 1`).
     BytesList, Int64List, FloatList = BytesList, Int64List, FloatList
 
+    class AnyList(Message):
+        _FIELDS = (Field("value", 1, Any, repeated=True),)
+
     _FIELDS = (Field("node_list", 1, NodeList, oneof="kind"),
                Field("bytes_list", 2, BytesList, oneof="kind"),
                Field("int64_list", 3, Int64List, oneof="kind"),
-               Field("float_list", 4, FloatList, oneof="kind"))
+               Field("float_list", 4, FloatList, oneof="kind"),
+               Field("any_list", 5, AnyList, oneof="kind"))
+
+
+class TensorInfo(Message):
+    """TF's ``TensorInfo`` (``meta_graph.proto``): a signature's tensor, by name."""
+
+    class CooSparse(Message):
+        _FIELDS = (Field("values_tensor_name", 1, "string"),
+                   Field("indices_tensor_name", 2, "string"),
+                   Field("dense_shape_tensor_name", 3, "string"))
+
+    _FIELDS = (Field("name", 1, "string", oneof="encoding"),
+               Field("coo_sparse", 4, CooSparse, oneof="encoding"),
+               Field("dtype", 2, "enum"), Field("tensor_shape", 3, TensorShapeProto))
+    _ENUMS: ClassVar[dict[str, dict[str, int]]] = {"dtype": _DATA_TYPES}
+
+
+class SignatureDef(Message):
+    """TF's ``SignatureDef``: a model's named inputs and outputs and its method."""
+
+    _FIELDS = (Field("inputs", 1, ("map", "string", TensorInfo)),
+               Field("outputs", 2, ("map", "string", TensorInfo)),
+               Field("method_name", 3, "string"))
+
+
+class AssetFileDef(Message):
+    """An asset file a SavedModel carries, and the tensor that holds its path."""
+
+    _FIELDS = (Field("tensor_info", 1, TensorInfo), Field("filename", 2, "string"))
 
 
 class MetaGraphDef(Message):
@@ -279,5 +318,14 @@ class MetaGraphDef(Message):
 
     _FIELDS = (Field("meta_info_def", 1, MetaInfoDef), Field("graph_def", 2, GraphDef),
                Field("saver_def", 3, SaverDef),
-               Field("collection_def", 4, ("map", "string", CollectionDef)))
+               Field("collection_def", 4, ("map", "string", CollectionDef)),
+               Field("signature_def", 5, ("map", "string", SignatureDef)),
+               Field("asset_file_def", 6, AssetFileDef, repeated=True))
+
+
+class SavedModel(Message):
+    """TF's ``SavedModel`` (``saved_model.proto``): the file ``saved_model.pb``."""
+
+    _FIELDS = (Field("saved_model_schema_version", 1, "int64"),
+               Field("meta_graphs", 2, MetaGraphDef, repeated=True))
 

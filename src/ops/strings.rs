@@ -77,6 +77,8 @@ const TAKES_STRINGS: &[&str] = &[
     // Python callbacks take any dtype (dataset iterator handles and text elements are strings).
     "PyFunc",
     "PyFuncStateless",
+    // A string variable (a file name, a vocabulary entry) is set whole, as in TF.
+    "AssignVariableOp",
 ];
 
 /// TF's build-time type error for a string input to an op without a string kernel.

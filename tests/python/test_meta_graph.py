@@ -213,3 +213,14 @@ def test_import_options_and_errors(tmp_path):
     (tmp_path / "bad.meta").write_bytes(b"\xff\xff\xff")
     with pytest.raises(OSError, match="Cannot parse file"):
         tf.train.import_meta_graph(str(tmp_path / "bad.meta"))
+
+
+def test_string_variables_save_and_restore(tmp_path):
+    with tf.Graph().as_default():
+        words = tf.Variable([b"alpha", b"\xff\x00beta", b""], name="words")
+        with tf.Session() as sess:
+            sess.run(words.initializer)
+            prefix = tf.train.Saver().save(sess, str(tmp_path / "s"))
+            sess.run(words.assign([b"x", b"y", b"z"]))
+            tf.train.Saver().restore(sess, prefix)
+            assert list(sess.run(words)) == [b"alpha", b"\xff\x00beta", b""]

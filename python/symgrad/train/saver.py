@@ -21,6 +21,7 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
+from .. import dtypes as _dtypes
 from .. import errors
 from ..summary_pb2 import SaverDef
 from ..array_ops import placeholder
@@ -33,6 +34,14 @@ __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "checkpoint_exi
            "CheckpointState", "SaverDef"]
 
 _SUFFIX = ".npz"
+
+
+def _storable(value: np.ndarray) -> np.ndarray:
+    """A variable's value as the checkpoint stores it: strings (numpy objects holding
+    bytes) as fixed-width bytes, which the file keeps without pickling."""
+    if value.dtype == object:
+        return np.array(value.tolist(), dtype=bytes).reshape(value.shape)
+    return value
 
 
 def _atomic_write(path: str, write: Any) -> None:
@@ -175,6 +184,9 @@ class Saver:
         self._max_to_keep = saver_def.max_to_keep  # 0 keeps every checkpoint, as in TF
         self._keep_every_n_hours = saver_def.keep_checkpoint_every_n_hours or 10000.0
         self._sharded = saver_def.sharded
+        if not saver_def.restore_op_name:  # a saver of no variables (allow_empty)
+            self._vars, self._feeds, self._restore_op = {}, {}, None
+            return
         restore_name = prepend_name_scope(saver_def.restore_op_name, scope)
         try:
             restore = graph.get_operation_by_name(restore_name)
@@ -261,7 +273,7 @@ class Saver:
                 f"{save_path}-{int(step)}"
         keys = list(self._vars)
         values = sess.run([self._vars[k] for k in keys]) if keys else []
-        arrays = {k: np.asarray(v) for k, v in zip(keys, values)}
+        arrays = {k: _storable(np.asarray(v)) for k, v in zip(keys, values)}
 
         def write(f: Any) -> None:
             np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types allow_pickle
@@ -313,6 +325,8 @@ class Saver:
                 raise errors.NotFoundError(
                     None, None, f"Key {key} not found in checkpoint {save_path}")
             value = stored[key]
+            if v.dtype is _dtypes.string and value.dtype.kind == "S":
+                value = value.astype(object)
             if value.dtype != v.dtype.as_numpy_dtype:
                 raise errors.InvalidArgumentError(
                     None, None,
