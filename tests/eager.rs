@@ -253,7 +253,7 @@ fn string_variables_are_assigned_and_read_whole() {
     ctx.execute("AssignVariableOp", &[handle.clone(), value], &str_type)
         .unwrap();
     let read = ctx
-        .execute("ReadVariableOp", &[handle.clone()], &str_type)
+        .execute("ReadVariableOp", std::slice::from_ref(&handle), &str_type)
         .unwrap()
         .remove(0);
     match &read.value {

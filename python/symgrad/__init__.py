@@ -149,7 +149,7 @@ _NATIVE += ["distributions", "repeat", "ensure_shape", "get_static_value", "impo
 _NATIVE += ["saved_model", "graph_util", "config", "get_logger", "init_scope", "get_seed", "dynamic_stitch",
             "VariableSynchronization", "VariableAggregation", "assert_near", "assert_integer",
             "assert_rank_in", "assert_same_float_dtype", "assert_proper_iterable",
-            "is_numeric_tensor", "is_non_decreasing", "is_strictly_increasing"]
+            "is_numeric_tensor", "is_non_decreasing", "is_strictly_increasing", "setdiff1d"]
 
 __all__ = _PURE + _NATIVE
 
@@ -322,6 +322,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .framework import init_scope
     from .random_ops import get_seed
     from .partition_ops import dynamic_stitch
+    from .math_ops import setdiff1d
     from .variables import VariableAggregation, VariableSynchronization
     from .check_ops import (assert_integer, assert_near, assert_proper_iterable,
                             assert_rank_in, assert_same_float_dtype, is_non_decreasing,

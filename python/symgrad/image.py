@@ -33,6 +33,14 @@ from .image_ops import (adjust_brightness, adjust_contrast, central_crop,  # noq
 
 __all__ += [n for n in _helpers_all if n != "saturate_cast"]
 
+from .image_colour import __all__ as _colour_all  # noqa: E402
+from .image_colour import (adjust_gamma, adjust_hue, adjust_saturation,  # noqa: E402,F401
+                           hsv_to_rgb, image_gradients, psnr, random_hue, random_saturation,
+                           rgb_to_hsv, rgb_to_yiq, rgb_to_yuv, sobel_edges, ssim,
+                           ssim_multiscale, yiq_to_rgb, yuv_to_rgb)
+
+__all__ += _colour_all
+
 
 def extract_patches(images: Any, sizes: Any, strides: Any, rates: Any, padding: Any,
                     name: Optional[str] = None) -> Tensor:

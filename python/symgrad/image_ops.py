@@ -558,12 +558,16 @@ def random_brightness(image: Any, max_delta: Any, seed: Optional[int] = None) ->
 def random_contrast(image: Any, lower: Any, upper: Any, seed: Optional[int] = None
                     ) -> Tensor:
     """``adjust_contrast`` by a factor drawn uniformly from ``[lower, upper)``."""
+    return adjust_contrast(image, _random_factor(lower, upper, seed))
+
+
+def _random_factor(lower: Any, upper: Any, seed: Optional[int]) -> Tensor:
+    """A factor drawn uniformly from ``[lower, upper)``, with TF's checks of the range."""
     if upper <= lower:
         raise ValueError("upper must be > lower.")
     if lower < 0:
         raise ValueError("lower must be non-negative.")
-    factor = random_uniform([], lower, upper, seed=seed)
-    return adjust_contrast(image, factor)
+    return random_uniform([], lower, upper, seed=seed)
 
 
 def total_variation(images: Any, name: Optional[str] = None) -> Tensor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import collections
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -919,39 +920,123 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
         return _permute(acc, acc_letters, out)
 
 
+def _tensordot_reshape(a: Tensor, axes: Any, flipped: bool = False
+                       ) -> tuple[Tensor, Any, Optional[list[Optional[int]]]]:
+    """``a`` transposed and reshaped to a matrix with the contracted ``axes`` last (first
+    when ``flipped``), its free dims (ints when ``a``'s shape is static, else a tensor) and
+    their static values (TF's ``_tensordot_reshape``)."""
+    from .array_ops import concat, gather, rank, reshape, shape, stack, transpose
+    if a.shape.is_fully_defined() and isinstance(axes, (list, tuple)):
+        dims = a.shape.as_list()
+        axes = [i if i >= 0 else i + len(dims) for i in axes]
+        free = [i for i in builtins.range(len(dims)) if i not in axes]
+        free_dims = [dims[i] for i in free]
+        prod_free = int(np.prod([dims[i] for i in free]))
+        prod_axes = int(np.prod([dims[i] for i in axes]))
+        perm = list(axes) + free if flipped else free + list(axes)
+        new_shape = [prod_axes, prod_free] if flipped else [prod_free, prod_axes]
+        moved = transpose(a, perm) if perm != list(builtins.range(len(dims))) else a
+        reshaped = reshape(moved, new_shape) if moved.shape.as_list() != new_shape else moved
+        return reshaped, free_dims, free_dims
+    if a.shape.ndims is not None and isinstance(axes, (list, tuple)):
+        dims = a.shape.as_list()
+        axes = [i if i >= 0 else i + len(dims) for i in axes]
+        free = [i for i in builtins.range(len(dims)) if i not in axes]
+        free_static: Optional[list[Optional[int]]] = [dims[i] for i in free]
+        axes_t = convert_to_tensor(axes, dtype=_dtypes.int32, name="axes")
+        free_t = convert_to_tensor(free, dtype=_dtypes.int32, name="free")
+        shape_a = shape(a)
+    else:
+        free_static = None
+        shape_a = shape(a)
+        rank_a = rank(a)
+        axes_t = convert_to_tensor(axes, dtype=_dtypes.int32, name="axes")
+        axes_t = where(axes_t >= 0, axes_t, axes_t + rank_a)
+        free_t, _ = setdiff1d(range(rank_a), axes_t, _dtypes.int32)
+    free_dims = gather(shape_a, free_t)
+    axes_dims = gather(shape_a, axes_t)
+    prod_free, prod_axes = reduce_prod(free_dims), reduce_prod(axes_dims)
+    if flipped:
+        perm_t = concat([axes_t, free_t], 0)
+        new_shape_t = stack([prod_axes, prod_free])
+    else:
+        perm_t = concat([free_t, axes_t], 0)
+        new_shape_t = stack([prod_free, prod_axes])
+    return reshape(transpose(a, perm_t), new_shape_t), free_dims, free_static
+
+
+def _tensordot_axes(a: Tensor, axes: Any) -> tuple[Any, Any]:
+    """The contracted axes of ``a`` and of ``b`` (TF's ``_tensordot_axes``)."""
+    ndims = a.shape.ndims
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
+        if axes < 0:
+            raise ValueError(f"`axes` must be at least 0. Received: {axes}.")
+        if ndims is not None:
+            if axes > ndims:
+                raise ValueError(f"`axes` must not be larger than the number of dimensions "
+                                 f"of tensor {a}.  Received {axes}, vs tensor dimensions "
+                                 f"{ndims}.")
+            return list(builtins.range(ndims - axes, ndims)), list(builtins.range(axes))
+        from .array_ops import rank
+        rank_a = rank(a)
+        return (range(rank_a - axes, rank_a, dtype=_dtypes.int32),
+                range(axes, dtype=_dtypes.int32))
+    if isinstance(axes, (list, tuple)):
+        if len(axes) != 2:
+            raise ValueError(f"`axes` must be an integer or have length 2. Received {axes}.")
+        a_axes, b_axes = axes[0], axes[1]
+        if isinstance(a_axes, (int, np.integer)) and isinstance(b_axes, (int, np.integer)):
+            a_axes, b_axes = [a_axes], [b_axes]
+        if len(a_axes) != len(b_axes):
+            raise ValueError(f"Different number of contraction axes `a` and `b`, "
+                             f"{len(a_axes)} != {len(b_axes)}.")
+        return a_axes, b_axes
+    axes_t = convert_to_tensor(axes, name="axes", dtype=_dtypes.int32)
+    return axes_t[0], axes_t[1]
+
+
 def tensordot(a: Any, b: Any, axes: Any, name: Optional[str] = None) -> Tensor:
     """Sums the products of ``a`` and ``b`` over ``axes`` (an int: the last ``axes`` of a with
-    the first of b; or two lists). Built like TF: transpose, reshape to matrices, ``MatMul``,
-    reshape back. Needs the ranks of a and b to be known."""
-    with op_scope(name, "Tensordot", [a, b]):
+    the first of b; two lists; or an int32 tensor ``[2, k]``). Built op for op as TF: each
+    operand transposed and reshaped to a matrix (with ``Shape``/``Gather``/``Prod`` where
+    shapes are not static, ``ListDiff`` where ranks are not), one ``MatMul``, a reshape
+    back."""
+    from .array_ops import concat, reshape
+    with op_scope(name, "Tensordot", [a, b, axes]) as scope:
         ta = convert_to_tensor(a, name="a")
-        tb = convert_to_tensor(b, name="b", preferred_dtype=ta.dtype)
-        ra, rb = ta.shape.rank, tb.shape.rank
-        if ra is None or rb is None:
-            raise ValueError("tensordot in symgrad needs inputs of known rank")
-        if isinstance(axes, (int, np.integer)):
-            n = int(axes)
-            if n < 0:
-                raise ValueError(f"'axes' must be at least 0, got {n}.")
-            if n > ra or n > rb:
-                raise ValueError(f"'axes' must not be larger than the number of dimensions "
-                                 f"of tensor {ta if n > ra else tb}.")
-            a_axes, b_axes = list(builtins.range(ra - n, ra)), list(builtins.range(n))
-        else:
-            pair = list(axes)
-            if len(pair) != 2:
-                raise ValueError(f"'axes' must be an integer or have length 2, got {axes}.")
-            a_axes = [int(v) for v in np.reshape(pair[0], -1)]
-            b_axes = [int(v) for v in np.reshape(pair[1], -1)]
-            if len(a_axes) != len(b_axes):
-                raise ValueError(f"Different number of contraction axes 'a' and 'b', "
-                                 f"{len(a_axes)} != {len(b_axes)}.")
-        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        la = letters[:ra]
-        lb = list(letters[ra:ra + rb])
-        for i, j in zip(a_axes, b_axes):
-            lb[j % rb] = la[i % ra]
-        lb_s = "".join(lb)
-        out = "".join(c for c in la if c not in lb_s) + "".join(c for c in lb_s if c not in la)
-        result, result_letters = _contract_pair(ta, la, tb, lb_s, out)
-        return _permute(result, result_letters, out)
+        tb = convert_to_tensor(b, name="b")
+        a_axes, b_axes = _tensordot_axes(ta, axes)
+        a_matrix, a_free, a_static = _tensordot_reshape(ta, a_axes)
+        b_matrix, b_free, b_static = _tensordot_reshape(tb, b_axes, True)
+        product = matmul(a_matrix, b_matrix)
+        if isinstance(a_free, list) and isinstance(b_free, list):
+            if product.shape.is_fully_defined() and \
+                    product.shape.as_list() == a_free + b_free:
+                return product
+            return reshape(product, a_free + b_free, name=scope)
+        a_free_t = convert_to_tensor(a_free, dtype=_dtypes.int32)
+        b_free_t = convert_to_tensor(b_free, dtype=_dtypes.int32)
+        result = reshape(product, concat([a_free_t, b_free_t], 0), name=scope)
+        if a_static is not None and b_static is not None:
+            result.set_shape(a_static + b_static)
+        return result
+
+
+SetDiffOutput = collections.namedtuple("ListDiff", ["out", "idx"])
+
+
+def setdiff1d(x: Any, y: Any, index_dtype: Any = _dtypes.int32,
+              name: Optional[str] = None) -> Any:
+    """``ListDiff``: ``(out, idx)``, the values of the vector ``x`` that are not in ``y``, in
+    their order, and their positions in ``x``."""
+    with op_scope(name, "ListDiff", [x, y]) as scope:
+        tx = convert_to_tensor(x, name="x")
+        ty = convert_to_tensor(y, name="y", dtype=tx.dtype) if not isinstance(y, Tensor) \
+            else y
+        if ty.dtype is not tx.dtype:
+            raise TypeError(f"Input 'y' of 'ListDiff' Op has type {ty.dtype.name} that does "
+                            f"not match type {tx.dtype.name} of argument 'x'.")
+        op = tx.graph._create_op(
+            "ListDiff", [tx, ty], {"out_idx": _dtypes.as_dtype(index_dtype).name},
+            scope or None)
+        return SetDiffOutput(*op.outputs)

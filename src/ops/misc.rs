@@ -1,5 +1,6 @@
 //! Partitioning, counting and searching ops: `DynamicPartition`, `Unique`,
-//! `UniqueWithCounts`, `InTopKV2`, `DenseBincount`, `LowerBound` and `UpperBound`.
+//! `UniqueWithCounts`, `ListDiff`, `InTopKV2`, `DenseBincount`, `LowerBound` and
+//! `UpperBound`.
 //!
 //! Per op, side by side: shape rule, kernel (every dtype TF registers that symgrad has) and
 //! gradient. Only `DynamicPartition` is differentiable (TF's `_DynamicPartitionGrads`); the
@@ -31,6 +32,9 @@ pub enum MiscOp {
     DenseBincount { binary_output: bool },
     /// `LowerBound` (`upper == false`) or `UpperBound(sorted_inputs, values)`.
     Bound { upper: bool, out_type: DType },
+    /// `ListDiff(x, y)` -> (out, idx): the values of the vector `x` not in `y`, in order,
+    /// and their positions in `x` (`tf.setdiff1d`).
+    ListDiff { out_idx: DType },
 }
 
 fn int_dtype(attrs: &Attrs, name: &str) -> Result<DType> {
@@ -51,7 +55,7 @@ impl MiscOp {
                 out.extend(t(0).map(|v| ("T", v)));
                 out.push(("num_partitions", AttrValue::Int(*num as i64)));
             }
-            MiscOp::Unique { out_idx, .. } => {
+            MiscOp::Unique { out_idx, .. } | MiscOp::ListDiff { out_idx } => {
                 out.extend(t(0).map(|v| ("T", v)));
                 out.push(("out_idx", AttrValue::Type(*out_idx)));
             }
@@ -111,6 +115,17 @@ impl MiscOp {
                     metas.push(TensorMeta::new(*out_idx, Shape(Some(smallvec![None]))));
                 }
                 Ok(metas)
+            }
+            MiscOp::ListDiff { out_idx } => {
+                ctx.expect_inputs(2)?;
+                let dtype = ctx.same_dtype(name, 0, 1, ("x", "y"))?;
+                rank_at_most(self, ctx, 0, 1, true)?;
+                rank_at_most(self, ctx, 1, 1, true)?;
+                let vector = || Shape(Some(smallvec![None]));
+                Ok(smallvec![
+                    TensorMeta::new(dtype, vector()),
+                    TensorMeta::new(*out_idx, vector())
+                ])
             }
             MiscOp::InTopK => {
                 ctx.expect_inputs(3)?;
@@ -194,11 +209,12 @@ impl Family for MiscOp {
             MiscOp::DenseBincount { .. } => "DenseBincount",
             MiscOp::Bound { upper: false, .. } => "LowerBound",
             MiscOp::Bound { upper: true, .. } => "UpperBound",
+            MiscOp::ListDiff { .. } => "ListDiff",
         }
     }
 
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
-        const TYPES: [&str; 7] = [
+        const TYPES: [&str; 8] = [
             "DynamicPartition",
             "Unique",
             "UniqueWithCounts",
@@ -206,6 +222,7 @@ impl Family for MiscOp {
             "DenseBincount",
             "LowerBound",
             "UpperBound",
+            "ListDiff",
         ];
         TYPES.contains(&op_type).then(|| parse_def(op_type, attrs))
     }
@@ -237,6 +254,7 @@ impl Family for MiscOp {
             MiscOp::Bound { upper, out_type } => {
                 bounds(input(0)?, input(1)?, *upper, *out_type).map(|v| smallvec![v])
             }
+            MiscOp::ListDiff { out_idx } => list_diff(input(0)?, input(1)?, *out_idx),
         }
     }
 
@@ -268,6 +286,9 @@ fn parse_def(op_type: &str, attrs: &Attrs) -> Result<MiscOp> {
         "InTopKV2" => MiscOp::InTopK,
         "DenseBincount" => MiscOp::DenseBincount {
             binary_output: attrs.bool_or("binary_output", false)?,
+        },
+        "ListDiff" => MiscOp::ListDiff {
+            out_idx: int_dtype(attrs, "out_idx")?,
         },
         "LowerBound" | "UpperBound" => MiscOp::Bound {
             upper: op_type == "UpperBound",
@@ -437,6 +458,37 @@ fn unique(x: &Value, out_idx: DType, with_counts: bool) -> Result<Outputs> {
         out.push(Value::int_vector(out_idx, &counts));
     }
     Ok(out)
+}
+
+fn list_diff(x: &Value, y: &Value, out_idx: DType) -> Result<Outputs> {
+    for (v, what) in [(x, "x"), (y, "y")] {
+        if v.shape().len() != 1 {
+            return Err(Error::op_invalid(format!(
+                "{what} should be a 1D vector.{}",
+                fmt_dims(v.shape())
+            )));
+        }
+    }
+    fn run<T: UniqueKey>(x: &Arr<T>, y: &Arr<T>) -> (Vec<T>, Vec<i64>) {
+        let excluded: std::collections::HashSet<u64> = y.iter().filter_map(|v| v.key()).collect();
+        let (mut kept, mut idx) = (Vec::new(), Vec::new());
+        for (i, &v) in x.iter().enumerate() {
+            if !v.key().is_some_and(|k| excluded.contains(&k)) {
+                kept.push(v);
+                idx.push(i as i64);
+            }
+        }
+        (kept, idx)
+    }
+    let mismatch = || Error::op_invalid("ListDiff needs x and y of one dtype");
+    // Strings are refused when the op is built (`strings::check_inputs`).
+    let strings = Err(Error::internal("ListDiff got string data"));
+    let (out, idx) = crate::with_fixed!(x, return strings, a => {
+        let b = y.as_array().ok_or_else(mismatch)?;
+        let (kept, idx) = run(a, b);
+        (to_value(&[kept.len()], kept)?, idx)
+    });
+    Ok(smallvec![out, Value::int_vector(out_idx, &idx)])
 }
 
 fn in_top_k(predictions: &Value, targets: &Value, k: &Value) -> Result<Value> {

@@ -32,6 +32,7 @@ pub mod vmath;
 pub mod while_loop;
 // Added with the random-ops branch.
 pub mod bitwise;
+pub mod colour;
 pub mod extra_math;
 pub mod random_dists;
 
@@ -81,6 +82,7 @@ macro_rules! family_dispatch {
             OpKind::Host($f) => $body,
             OpKind::Strings($f) => $body,
             OpKind::Image($f) => $body,
+            OpKind::Colour($f) => $body,
             OpKind::Misc($f) => $body,
             OpKind::Loop($f) => $body,
             OpKind::Summary($f) => $body,
@@ -207,6 +209,7 @@ pub enum OpKind {
     Host(Box<host::HostOp>),
     Strings(Box<strings::StringOp>),
     Image(image::ImageOp),
+    Colour(colour::ColourOp),
     Misc(misc::MiscOp),
     Loop(Box<while_loop::WhileOp>),
     Summary(Box<summary::SummaryOp>),
@@ -366,6 +369,7 @@ impl OpKind {
             OpKind::Host(f) => f.type_name(),
             OpKind::Strings(f) => f.type_name(),
             OpKind::Image(f) => f.type_name(),
+            OpKind::Colour(f) => f.type_name(),
             OpKind::Misc(f) => f.type_name(),
             OpKind::Loop(f) => f.type_name(),
             OpKind::Summary(f) => f.type_name(),
@@ -400,6 +404,7 @@ impl OpKind {
             Host => host::HostOp,
             Strings => strings::StringOp,
             Image => image::ImageOp,
+            Colour => colour::ColourOp,
             Misc => misc::MiscOp,
             Loop => while_loop::WhileOp,
             Summary => summary::SummaryOp,
@@ -721,6 +726,7 @@ impl OpKind {
             OpKind::Host(f) => return f.attrs(node, input_types),
             OpKind::Strings(f) => return f.attrs(node, input_types),
             OpKind::Image(f) => return f.attrs(node, input_types),
+            OpKind::Colour(f) => return f.attrs(node, input_types),
             OpKind::Misc(f) => return f.attrs(node, input_types),
             OpKind::Loop(f) => return f.attrs(node, input_types),
             OpKind::Summary(f) => return f.attrs(node, input_types),
@@ -769,6 +775,7 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <host::HostOp as Family>::register_gradients(r);
     <strings::StringOp as Family>::register_gradients(r);
     <image::ImageOp as Family>::register_gradients(r);
+    <colour::ColourOp as Family>::register_gradients(r);
     <misc::MiscOp as Family>::register_gradients(r);
     <while_loop::WhileOp as Family>::register_gradients(r);
     <summary::SummaryOp as Family>::register_gradients(r);

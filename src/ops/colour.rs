@@ -1,0 +1,460 @@
+//! Colour-space ops on the last axis of an image (`[..., 3]`): `RGBToHSV`, `HSVToRGB`,
+//! `AdjustHue` and `AdjustSaturation`, computed per pixel as TF's CPU kernels do.
+//!
+//! `RGBToHSV` is differentiable (as in TF, whose `_RGBToHSVGrad` is the same piecewise
+//! derivative); `HSVToRGB` is not (TF marks it so); `AdjustHue` and `AdjustSaturation` have
+//! no gradient, so differentiating through them is a `LookupError`, as in TF.
+
+use super::binary::{self, BinaryOp, Operand};
+use super::{array, linalg, one, Family, InferCtx, KernelCtx, OpKind, Outputs};
+use crate::attr::{AttrValue, Attrs};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::grad::registry::GradRegistry;
+use crate::grad::{Grad, GradCtx};
+use crate::graph::{Graph, Metas, Node, Tensor};
+use crate::shape::Shape;
+use crate::value::{Arr, Value};
+use ndarray::Axis;
+use num_traits::Float;
+use smallvec::smallvec;
+
+/// An op of the colour family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourOp {
+    /// `RGBToHSV(images)`: hue in `[0, 1)`, saturation and value, for float32/float64.
+    RgbToHsv,
+    /// `HSVToRGB(images)`: the inverse of `RGBToHSV`.
+    HsvToRgb,
+    /// `AdjustHue(images, delta)`: the hue turned by `delta` (a float32 scalar, in turns).
+    AdjustHue,
+    /// `AdjustSaturation(images, scale)`: the saturation scaled and clamped to `[0, 1]`.
+    AdjustSaturation,
+}
+
+impl ColourOp {
+    fn attr_list(&self, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
+        input_types
+            .first()
+            .map(|t| ("T", AttrValue::Type(*t)))
+            .into_iter()
+            .collect()
+    }
+
+    fn shape_error(&self, ctx: &InferCtx<'_>, message: impl std::fmt::Display) -> Error {
+        linalg::shape_fn_error(ctx, self.type_name(), |t| self.attr_list(t), message)
+    }
+}
+
+impl Family for ColourOp {
+    fn type_name(&self) -> &'static str {
+        match self {
+            ColourOp::RgbToHsv => "RGBToHSV",
+            ColourOp::HsvToRgb => "HSVToRGB",
+            ColourOp::AdjustHue => "AdjustHue",
+            ColourOp::AdjustSaturation => "AdjustSaturation",
+        }
+    }
+
+    fn from_def(op_type: &str, _attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
+        let op = match op_type {
+            "RGBToHSV" => ColourOp::RgbToHsv,
+            "HSVToRGB" => ColourOp::HsvToRgb,
+            "AdjustHue" => ColourOp::AdjustHue,
+            "AdjustSaturation" => ColourOp::AdjustSaturation,
+            _ => return None,
+        };
+        Some(Ok(op))
+    }
+
+    fn attrs(&self, _node: &Node, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
+        self.attr_list(input_types)
+    }
+
+    fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
+        let name = self.type_name();
+        let dtype = ctx.dtype(0)?;
+        let images = ctx.shape(0)?;
+        match self {
+            ColourOp::RgbToHsv | ColourOp::HsvToRgb => {
+                ctx.expect_inputs(1)?;
+                if !matches!(dtype, DType::F32 | DType::F64) {
+                    return Err(Error::type_error(format!(
+                        "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, bfloat16, float32, float64"
+                    )));
+                }
+                if images.rank() == Some(0) {
+                    return Err(
+                        self.shape_error(ctx, "Shape must be at least rank 1 but is rank 0")
+                    );
+                }
+            }
+            ColourOp::AdjustHue | ColourOp::AdjustSaturation => {
+                ctx.expect_inputs(2)?;
+                if dtype != DType::F32 {
+                    return Err(Error::type_error(format!(
+                        "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, float32"
+                    )));
+                }
+                let (param, amount) = (ctx.dtype(1)?, self.amount_name());
+                if param != DType::F32 {
+                    return Err(Error::type_error(format!(
+                        "Input '{amount}' of '{name}' Op has type {param} that does not match expected type of float32."
+                    )));
+                }
+                if let Some(r) = images.rank().filter(|&r| r < 3) {
+                    return Err(self.shape_error(
+                        ctx,
+                        format!("Shape must be at least rank 3 but is rank {r}"),
+                    ));
+                }
+                if let Some(r) = ctx.shape(1)?.rank().filter(|&r| r != 0) {
+                    return Err(
+                        self.shape_error(ctx, format!("Shape must be rank 0 but is rank {r}"))
+                    );
+                }
+            }
+        }
+        // The last dim is 3: checked when known, set when not.
+        let out = match images.dims() {
+            Some([.., Some(c)]) if *c != 3 => {
+                return Err(self.shape_error(ctx, format!("Dimension must be 3 but is {c}")));
+            }
+            Some(dims) => {
+                let mut dims = dims.to_vec();
+                if let Some(last) = dims.last_mut() {
+                    *last = Some(3);
+                }
+                Shape::from_dims(&dims)
+            }
+            None => Shape::unknown(),
+        };
+        one(dtype, out)
+    }
+
+    fn compute(&self, _ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
+        let images = inputs
+            .first()
+            .ok_or_else(|| Error::internal(format!("{} needs its images", self.type_name())))?;
+        let shape = images.shape();
+        let min_rank = if matches!(self, ColourOp::RgbToHsv | ColourOp::HsvToRgb) {
+            1
+        } else {
+            3
+        };
+        if shape.len() < min_rank {
+            return Err(Error::op_invalid(if min_rank == 1 {
+                "input must be at least 1D".to_string()
+            } else {
+                format!(
+                    "input must be at least 3-D, got shape{}",
+                    Shape::known(shape).bracketed()
+                )
+            }));
+        }
+        let channels = shape.last().copied().unwrap_or(0);
+        if channels != 3 {
+            return Err(Error::op_invalid(match self {
+                ColourOp::RgbToHsv | ColourOp::HsvToRgb => {
+                    format!("input must have 3 channels but input only has {channels} channels.")
+                }
+                _ => format!("input must have 3 channels but instead has {channels} channels."),
+            }));
+        }
+        let out = match self {
+            ColourOp::RgbToHsv => {
+                let err = Error::op_invalid("RGBToHSV needs float input");
+                crate::map_float!(images, err, a => per_pixel(a, rgb_to_hsv))
+            }
+            ColourOp::HsvToRgb => {
+                let err = Error::op_invalid("HSVToRGB needs float input");
+                crate::map_float!(images, err, a => per_pixel(a, hsv_to_rgb))
+            }
+            ColourOp::AdjustHue | ColourOp::AdjustSaturation => {
+                let amount = inputs.get(1).ok_or_else(|| {
+                    Error::internal(format!("{} needs its amount", self.type_name()))
+                })?;
+                let [value] = amount.to_f64_vec()[..] else {
+                    return Err(Error::op_invalid(format!(
+                        "{} must be a scalar: {}",
+                        self.amount_name(),
+                        Shape::known(amount.shape()).bracketed()
+                    )));
+                };
+                if !amount.shape().is_empty() {
+                    return Err(Error::op_invalid(format!(
+                        "{} must be a scalar: {}",
+                        self.amount_name(),
+                        Shape::known(amount.shape()).bracketed()
+                    )));
+                }
+                let a = images.as_array::<f32>().ok_or_else(|| {
+                    Error::op_invalid(format!("{} needs float32 images", self.type_name()))
+                })?;
+                let amount = value as f32;
+                Value::F32(if matches!(self, ColourOp::AdjustHue) {
+                    per_pixel(a, |p| turn_hue(p, amount))
+                } else {
+                    per_pixel(a, |p| scale_saturation(p, amount))
+                })
+            }
+        };
+        Ok(smallvec![out])
+    }
+
+    fn register_gradients(r: &mut GradRegistry) {
+        r.builtin("RGBToHSV", rgb_to_hsv_grad);
+        r.not_differentiable("HSVToRGB");
+    }
+}
+
+impl ColourOp {
+    fn amount_name(&self) -> &'static str {
+        if matches!(self, ColourOp::AdjustHue) {
+            "delta"
+        } else {
+            "scale"
+        }
+    }
+}
+
+// ===== kernels =====
+
+/// `f` applied to each pixel (each length-3 lane of the last axis).
+fn per_pixel<T: Float>(a: &Arr<T>, f: impl Fn([T; 3]) -> [T; 3]) -> Arr<T> {
+    let mut out = a.to_owned();
+    let last = Axis(out.ndim().saturating_sub(1));
+    for mut lane in out.lanes_mut(last) {
+        let [x, y, z] = f([lane[0], lane[1], lane[2]]);
+        lane[0] = x;
+        lane[1] = y;
+        lane[2] = z;
+    }
+    out.into_shared()
+}
+
+fn c<T: Float>(v: f64) -> T {
+    T::from(v).unwrap_or_else(T::zero)
+}
+
+/// TF's `RGBToHSV` kernel: `V = max`, `S = range / V`, the hue a sixth per sector from
+/// the largest channel (red first on ties, then green), in `[0, 1)`.
+fn rgb_to_hsv<T: Float>([r, g, b]: [T; 3]) -> [T; 3] {
+    let v = r.max(g.max(b));
+    let range = v - r.min(g.min(b));
+    let s = if v > T::zero() { range / v } else { T::zero() };
+    let norm = T::one() / (c::<T>(6.0) * range);
+    let mut h = if r == v {
+        norm * (g - b)
+    } else if g == v {
+        norm * (b - r) + c(2.0 / 6.0)
+    } else {
+        norm * (r - g) + c(4.0 / 6.0)
+    };
+    if range <= T::zero() {
+        h = T::zero();
+    }
+    if h < T::zero() {
+        h = h + T::one();
+    }
+    [h, s, v]
+}
+
+/// TF's `HSVToRGB` kernel: each channel a clamped triangle wave of the hue, scaled by
+/// saturation and value.
+fn hsv_to_rgb<T: Float>([h, s, v]: [T; 3]) -> [T; 3] {
+    let dh = h * c(6.0);
+    let clamp = |x: T| x.max(T::zero()).min(T::one());
+    let dr = clamp((dh - c(3.0)).abs() - T::one());
+    let dg = clamp(c::<T>(2.0) - (dh - c(2.0)).abs());
+    let db = clamp(c::<T>(2.0) - (dh - c(4.0)).abs());
+    let one_minus_s = T::one() - s;
+    [
+        (one_minus_s + s * dr) * v,
+        (one_minus_s + s * dg) * v,
+        (one_minus_s + s * db) * v,
+    ]
+}
+
+/// `AdjustHue` per pixel, as TF's kernel: the hue in sixths `[0, 6)` with the channel
+/// extremes, turned by `delta * 6`, and mapped back (value and chroma kept).
+fn turn_hue([r, g, b]: [f32; 3], delta: f32) -> [f32; 3] {
+    // The sector (0..6) from the order of the channels; ties fall on either side.
+    let (v_max, v_mid, v_min, sector) = if r < g {
+        if b < r {
+            (g, r, b, 1)
+        } else if b > g {
+            (b, g, r, 3)
+        } else {
+            (g, b, r, 2)
+        }
+    } else if b < g {
+        (r, g, b, 0)
+    } else if b > r {
+        (b, r, g, 4)
+    } else {
+        (r, b, g, 5)
+    };
+    if v_max == v_min {
+        return [r, g, b];
+    }
+    let ratio = (v_mid - v_min) / (v_max - v_min);
+    let rising = sector % 2 == 0;
+    let mut h = sector as f32 + if rising { ratio } else { 1.0 - ratio };
+    h += delta * 6.0;
+    while h < 0.0 {
+        h += 6.0;
+    }
+    while h >= 6.0 {
+        h -= 6.0;
+    }
+    let sector = h as i32;
+    let mut ratio = h - sector as f32;
+    if sector % 2 != 0 {
+        ratio = 1.0 - ratio;
+    }
+    let v_mid = v_min + ratio * (v_max - v_min);
+    match sector {
+        0 => [v_max, v_mid, v_min],
+        1 => [v_mid, v_max, v_min],
+        2 => [v_min, v_max, v_mid],
+        3 => [v_min, v_mid, v_max],
+        4 => [v_mid, v_min, v_max],
+        _ => [v_max, v_min, v_mid],
+    }
+}
+
+/// `AdjustSaturation` per pixel, as TF's kernel: to HSV, the saturation scaled and clamped
+/// to `[0, 1]`, back to RGB through chroma.
+fn scale_saturation(rgb: [f32; 3], scale: f32) -> [f32; 3] {
+    let [h, s, v] = rgb_to_hsv(rgb);
+    let s = (s * scale).clamp(0.0, 1.0);
+    let chroma = s * v;
+    let m = v - chroma;
+    let dh = h * 6.0;
+    let sector = dh as i32;
+    let mut wave = dh;
+    while wave <= 0.0 {
+        wave += 2.0;
+    }
+    while wave >= 2.0 {
+        wave -= 2.0;
+    }
+    let x = chroma * (1.0 - (wave - 1.0).abs());
+    let [rr, gg, bb] = match sector {
+        0 => [chroma, x, 0.0],
+        1 => [x, chroma, 0.0],
+        2 => [0.0, chroma, x],
+        3 => [0.0, x, chroma],
+        4 => [x, 0.0, chroma],
+        5 => [chroma, 0.0, x],
+        _ => [0.0, 0.0, 0.0],
+    };
+    [rr + m, gg + m, bb + m]
+}
+
+// ===== gradients =====
+
+/// The gradient of `RGBToHSV`, the derivative of the kernel's piecewise formulas (with its
+/// tie-breaking: red is the largest channel on ties, then green; the smallest is taken
+/// from blue, then green, then red, as TF's `_RGBToHSVGrad`):
+/// `dV = e_max`; `dS = (min dV - V dmin) / V^2` where `V > 0`; and with
+/// `range = V - min` and the hue `(p - q) / (6 range)` of the max channel's sector,
+/// `dH = (d(p - q) range - (p - q)(dV - dmin)) / (6 range^2)` where `range > 0`.
+fn rgb_to_hsv_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> Result<Vec<Option<Grad>>> {
+    let g = ctx.graph;
+    let images = ctx.input(0)?;
+    let grad = ctx.grad(grads, 0)?;
+    let dtype = ctx.dtype(images)?;
+    let [r, gr, b]: [Tensor; 3] = array::unstack(g, images, 3, -1)?
+        .try_into()
+        .map_err(|_| Error::internal("RGBToHSV gradient: three channels expected"))?;
+    let [grad_h, grad_s, grad_v]: [Tensor; 3] = array::unstack(g, grad, 3, -1)?
+        .try_into()
+        .map_err(|_| Error::internal("RGBToHSV gradient: three channels expected"))?;
+    let bin = |op: BinaryOp, x: Tensor, y: Operand| binary::gen_binary(g, op, x, y);
+    let both = |x: Tensor, y: Tensor| bin(BinaryOp::LogicalAnd, x, y.into());
+    let mask = |x: Tensor| array::cast(g, x, dtype);
+    let cmp = |op: BinaryOp, x: Tensor, y: Tensor| bin(op, x, y.into());
+    use BinaryOp::{Greater, GreaterEqual, Less, LessEqual};
+    // Which channel is the largest (value) and which the smallest.
+    let r_max = mask(both(cmp(GreaterEqual, r, b)?, cmp(GreaterEqual, r, gr)?)?)?;
+    let g_max = mask(both(cmp(Greater, gr, r)?, cmp(GreaterEqual, gr, b)?)?)?;
+    let b_max = mask(both(cmp(Greater, b, r)?, cmp(Greater, b, gr)?)?)?;
+    let r_min = mask(both(cmp(Less, r, b)?, cmp(Less, r, gr)?)?)?;
+    let g_min = mask(both(cmp(LessEqual, gr, r)?, cmp(Less, gr, b)?)?)?;
+    let b_min = mask(both(cmp(LessEqual, b, r)?, cmp(LessEqual, b, gr)?)?)?;
+    let mul = |x: Tensor, y: Tensor| bin(BinaryOp::Mul, x, y.into());
+    let add = |x: Tensor, y: Tensor| bin(BinaryOp::AddV2, x, y.into());
+    let sub = |x: Tensor, y: Tensor| bin(BinaryOp::Sub, x, y.into());
+    let value = binary::gen_binary(
+        g,
+        BinaryOp::Maximum,
+        r,
+        bin(BinaryOp::Maximum, gr, b.into())?,
+    )?;
+    let least = binary::gen_binary(
+        g,
+        BinaryOp::Minimum,
+        r,
+        bin(BinaryOp::Minimum, gr, b.into())?,
+    )?;
+    let range = sub(value, least)?;
+    // Denominators made safe where they vanish; those pixels' terms are masked to zero.
+    let zeros = array::zeros_like(g, value)?;
+    let ones = array::ones_like(g, value)?;
+    let value_pos = bin(Greater, value, Operand::S(0.0))?;
+    let range_pos = bin(Greater, range, Operand::S(0.0))?;
+    let safe_value = array::select_v2(g, value_pos, value, ones)?;
+    let safe_range = array::select_v2(g, range_pos, range, ones)?;
+    let s_scale = array::select_v2(
+        g,
+        value_pos,
+        bin(BinaryOp::RealDiv, ones, mul(safe_value, safe_value)?.into())?,
+        zeros,
+    )?;
+    let h_scale = array::select_v2(
+        g,
+        range_pos,
+        bin(
+            BinaryOp::RealDiv,
+            ones,
+            bin(BinaryOp::Mul, mul(safe_range, safe_range)?, Operand::S(6.0))?.into(),
+        )?,
+        zeros,
+    )?;
+    // p - q of the max channel's sector, and its derivative per channel.
+    let diff = add(
+        add(mul(r_max, sub(gr, b)?)?, mul(g_max, sub(b, r)?)?)?,
+        mul(b_max, sub(r, gr)?)?,
+    )?;
+    let d_diff = [sub(b_max, g_max)?, sub(r_max, b_max)?, sub(g_max, r_max)?];
+    let d_value = [r_max, g_max, b_max];
+    let d_least = [r_min, g_min, b_min];
+    let mut channels = Vec::with_capacity(3);
+    for k in 0..3 {
+        let ds = mul(
+            sub(mul(least, d_value[k])?, mul(value, d_least[k])?)?,
+            s_scale,
+        )?;
+        let dh = mul(
+            sub(
+                mul(d_diff[k], range)?,
+                mul(diff, sub(d_value[k], d_least[k])?)?,
+            )?,
+            h_scale,
+        )?;
+        let total = add(
+            add(mul(grad_v, d_value[k])?, mul(grad_s, ds)?)?,
+            mul(grad_h, dh)?,
+        )?;
+        channels.push(total);
+    }
+    let dx = array::stack(g, &channels, -1)?;
+    Ok(vec![Some(Grad::Dense(dx))])
+}
+
+/// Builds `RGBToHSV`, `HSVToRGB`, `AdjustHue` or `AdjustSaturation` (Rust callers).
+pub fn colour(g: &Graph, op: ColourOp, inputs: &[Tensor]) -> Result<Tensor> {
+    g.add1(OpKind::Colour(op), inputs, None)
+}
