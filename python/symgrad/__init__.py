@@ -1,8 +1,9 @@
 """symgrad: TensorFlow-1.x-style graphs and symbolic gradients on a Rust core.
 
 ``import symgrad as tf`` gives the ``tf.compat.v1`` graph-mode surface. The submodules
-``symgrad.errors``, ``symgrad.dtypes``, ``symgrad.tensor_shape`` and ``symgrad.config_pb2`` are
-pure Python and import without the native module; everything else needs ``symgrad._symgrad``.
+``symgrad.errors``, ``symgrad.dtypes``, ``symgrad.tensor_shape``, ``symgrad.nest`` and
+``symgrad.config_pb2`` are pure Python and import without the native module; everything else
+needs ``symgrad._symgrad``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from . import dtypes, errors, tensor_shape
+from . import dtypes, errors, nest, tensor_shape
 from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata,
                          RunOptions)
 from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
@@ -24,7 +25,7 @@ _PURE = [
     "errors", "dtypes", "DType", "as_dtype", "float32", "float64", "double", "int8", "int16",
     "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
 ]
-_PURE += ["string"]
+_PURE += ["string", "nest"]
 
 _NATIVE = [
     # graph and names

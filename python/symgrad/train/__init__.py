@@ -81,3 +81,9 @@ from .supervisor import Supervisor  # noqa: E402
 __all__ += ["Supervisor"]
 from ..meta_graph import export_meta_graph, import_meta_graph  # noqa: E402
 __all__ += ["export_meta_graph", "import_meta_graph"]
+from .coordinator import LooperThread  # noqa: E402
+from .input import (maybe_batch, maybe_batch_join, maybe_shuffle_batch,  # noqa: E402
+                    maybe_shuffle_batch_join)
+from .supervisor import basic_train_loop  # noqa: E402
+__all__ += ["LooperThread", "basic_train_loop", "maybe_batch", "maybe_batch_join",
+            "maybe_shuffle_batch", "maybe_shuffle_batch_join"]

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from .. import errors
 
-__all__ = ["Coordinator"]
+__all__ = ["Coordinator", "LooperThread"]
 
 
 class Coordinator:
@@ -129,3 +129,58 @@ class Coordinator:
             if self._exc_info_to_raise:
                 _, value, tb = self._exc_info_to_raise
                 raise value.with_traceback(tb)
+
+
+class LooperThread(threading.Thread):
+    """A daemon thread that calls ``run_loop()`` (by default ``target(*args, **kwargs)``) at
+    once and then every ``timer_interval_secs`` seconds (back to back when None) until the
+    coordinator stops, with ``start_loop()``/``stop_loop()`` around the loop; an exception
+    is reported to the coordinator (TF's ``tf.train.LooperThread``)."""
+
+    def __init__(self, coord: Coordinator, timer_interval_secs: Optional[float],
+                 target: Any = None, args: Any = None, kwargs: Any = None) -> None:
+        if not isinstance(coord, Coordinator):
+            raise ValueError(f"'coord' argument must be a Coordinator: {coord}")
+        super().__init__(daemon=True)
+        self._coord = coord
+        self._timer_interval_secs = timer_interval_secs
+        self._target = target
+        if target:
+            self._args, self._kwargs = tuple(args or ()), dict(kwargs or {})
+        elif args or kwargs:
+            raise ValueError("'args' and 'kwargs' argument require that you also pass "
+                             "'target'")
+        coord.register_thread(self)
+
+    @staticmethod
+    def loop(coord: Coordinator, timer_interval_secs: Optional[float], target: Any,
+             args: Any = None, kwargs: Any = None) -> "LooperThread":
+        """A started ``LooperThread`` calling ``target``."""
+        looper = LooperThread(coord, timer_interval_secs, target=target, args=args,
+                              kwargs=kwargs)
+        looper.start()
+        return looper
+
+    def run(self) -> None:
+        with self._coord.stop_on_exception():
+            self.start_loop()
+            if self._timer_interval_secs is None:
+                while not self._coord.should_stop():
+                    self.run_loop()
+            else:
+                next_time = time.time()
+                while not self._coord.wait_for_stop(max(next_time - time.time(), 0.0)):
+                    next_time += self._timer_interval_secs
+                    self.run_loop()
+            self.stop_loop()
+
+    def start_loop(self) -> None:
+        """Called once before the loop (override to set up)."""
+
+    def stop_loop(self) -> None:
+        """Called once after the loop (override to clean up)."""
+
+    def run_loop(self) -> None:
+        """One step: ``target(*args, **kwargs)`` when a target was given."""
+        if self._target:
+            self._target(*self._args, **self._kwargs)

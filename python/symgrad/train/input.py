@@ -22,7 +22,8 @@ from .queue_runner import QueueRunner, add_queue_runner
 
 __all__ = ["match_filenames_once", "limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
            "slice_input_producer", "batch", "batch_join", "shuffle_batch",
-           "shuffle_batch_join"]
+           "shuffle_batch_join", "maybe_batch", "maybe_batch_join", "maybe_shuffle_batch",
+           "maybe_shuffle_batch_join"]
 
 
 def _count_up_to(variable: Any, limit: int) -> Tensor:
@@ -68,16 +69,16 @@ def limit_epochs(tensor: Any, num_epochs: Optional[int] = None, name: Optional[s
             return identity(tensor, name=scope)
 
 
-def match_filenames_once(pattern: Any, name: Optional[str] = None) -> Tensor:
-    """The files matching ``pattern`` (a glob or a vector of them), sorted, named
-    ``matching_filenames``. *Difference from TF:* a tensor evaluated at each use rather than
-    a local ``string`` variable (the core has no string variables), so it needs no
-    initializer and sees files made later."""
-    from ..array_ops import identity
+def match_filenames_once(pattern: Any, name: Optional[str] = None) -> Any:
+    """The files matching ``pattern`` (a glob or a vector of them), sorted: a local string
+    variable named ``matching_filenames``, set from ``MatchingFiles`` when
+    ``local_variables_initializer()`` runs, as in TF."""
     from ..io_ops import matching_files
+    from ..variables import GraphKeys, Variable
     with name_scope(name, "matching_filenames", [pattern] if isinstance(pattern, Tensor)
                     else []) as scope:
-        return identity(matching_files(pattern), name=scope)
+        return Variable(name=scope, initial_value=matching_files(pattern), trainable=False,
+                        validate_shape=False, collections=[GraphKeys.LOCAL_VARIABLES])
 
 
 def _fraction_summary(queue: Any, capacity: int, summary_name: str) -> None:
@@ -132,12 +133,12 @@ def string_input_producer(string_tensor: Any, num_epochs: Optional[int] = None,
     from ..array_ops import identity, size
     from ..check_ops import Assert
     from ..math_ops import greater
+    from ..variables import Variable
     not_null_err = "string_input_producer requires a non-null input tensor"
-    if not isinstance(string_tensor, Tensor) and not np.size(np.asarray(string_tensor,
-                                                                        dtype=object)):
+    symbolic = isinstance(string_tensor, (Tensor, Variable))
+    if not symbolic and not np.size(np.asarray(string_tensor, dtype=object)):
         raise ValueError(not_null_err)
-    with name_scope(name, "input_producer", [string_tensor] if isinstance(
-            string_tensor, Tensor) else []) as scope:
+    with name_scope(name, "input_producer", [string_tensor] if symbolic else []) as scope:
         string_tensor = convert_to_tensor(string_tensor, dtype=_dtypes.string)
         with control_dependencies([Assert(greater(size(string_tensor), 0), [not_null_err])]):
             string_tensor = identity(string_tensor)
@@ -212,10 +213,42 @@ def _queue_shapes(tensor_lists: list[list[Tensor]], shapes: Any, enqueue_many: b
     return merged
 
 
+def _keep_input(keep_input: Any, enqueue_many: bool) -> Tensor:
+    """``keep_input`` as a bool tensor, with TF's checks of its rank."""
+    keep = convert_to_tensor(keep_input)
+    if keep.shape.ndims is None:
+        raise ValueError("`keep_input` dimensions must be known at graph construction.")
+    if not enqueue_many and keep.shape.ndims == 1:
+        raise ValueError("`keep_input` cannot be a vector when `enqueue_many=False`.")
+    if keep.shape.ndims > 1:
+        raise ValueError("`keep_input` must be 0 or 1 dimensions.")
+    return keep
+
+
+def _enqueue_kept(queue: Any, group: list[Tensor], enqueue_many: bool, keep: Tensor) -> Any:
+    """The enqueue of ``group``, skipped where ``keep`` is False: a vector ``keep`` masks
+    the rows (``enqueue_many``), a scalar one conditions the enqueue (TF's ``smart_cond``:
+    a constant True enqueues plainly)."""
+    from ..cond_ops import cond
+    from ..control_flow_ops import no_op
+    from ..math_ops import cast
+    from ..partition_ops import dynamic_partition
+    from ..static_value import get_static_value
+    enqueue = queue.enqueue_many if enqueue_many else queue.enqueue
+    if keep.shape.ndims == 1:
+        # TF's `_select_which_to_enqueue`: the kept rows are partition 1 of 2.
+        select = cast(keep, _dtypes.int32)
+        return enqueue([dynamic_partition(t, select, num_partitions=2)[1] for t in group])
+    static = get_static_value(keep)
+    if static is not None:
+        return enqueue(group) if bool(static) else no_op()
+    return cond(keep, lambda: enqueue(group), no_op)
+
+
 def _batch(tensors_list: list[Any], original: Any, batch_size: Any, capacity: int,
            enqueue_many: bool, shapes: Any, dynamic_pad: bool, allow_smaller_final_batch: bool,
            shared_name: Any, name: Optional[str], default_name: str, threads: int,
-           shuffle: Optional[tuple[int, Optional[int]]]) -> Any:
+           shuffle: Optional[tuple[int, Optional[int]]], keep_input: Any = True) -> Any:
     from ..sparse_tensor import SparseTensor
     if any(isinstance(t, SparseTensor) for group in tensors_list for t in _flat(group)):
         raise TypeError("symgrad's queue-based batching does not take SparseTensors; batch "
@@ -223,8 +256,7 @@ def _batch(tensors_list: list[Any], original: Any, batch_size: Any, capacity: in
     flat_inputs = [t for group in tensors_list for t in _flat(group) if isinstance(t, Tensor)]
     with name_scope(name, default_name, flat_inputs) as scope:
         groups = [[convert_to_tensor(t) for t in _flat(group)] for group in tensors_list]
-        # TF's `keep_input` (which only maybe_batch sets): kept so that op names match.
-        constant(True)
+        keep = _keep_input(keep_input, enqueue_many)
         if not groups or not groups[0]:
             raise ValueError("Expected at least one tensor in batch().")
         types = [t.dtype for t in groups[0]]
@@ -243,7 +275,7 @@ def _batch(tensors_list: list[Any], original: Any, batch_size: Any, capacity: in
                                      shared_name=shared_name)
         else:
             queue = FIFOQueue(capacity, types, shapes=queue_shapes, shared_name=shared_name)
-        enqueue_ops = [queue.enqueue_many(group) if enqueue_many else queue.enqueue(group)
+        enqueue_ops = [_enqueue_kept(queue, group, enqueue_many, keep)
                        for group in groups] * threads
         add_queue_runner(QueueRunner(queue, enqueue_ops))
         if shuffle is None:
@@ -304,3 +336,46 @@ def shuffle_batch_join(tensors_list: Any, batch_size: Any, capacity: int,
     return _batch(list(tensors_list), tensors_list[0], batch_size, capacity, enqueue_many,
                   shapes, False, allow_smaller_final_batch, shared_name, name,
                   "shuffle_batch_join", 1, (int(min_after_dequeue), seed))
+
+
+def maybe_batch(tensors: Any, keep_input: Any, batch_size: Any, num_threads: int = 1,
+                capacity: int = 32, enqueue_many: bool = False, shapes: Any = None,
+                dynamic_pad: bool = False, allow_smaller_final_batch: bool = False,
+                shared_name: Any = None, name: Optional[str] = None) -> Any:
+    """``batch`` of the elements for which ``keep_input`` holds (a bool scalar, or with
+    ``enqueue_many`` a vector over the rows)."""
+    return _batch([tensors], tensors, batch_size, capacity, enqueue_many, shapes, dynamic_pad,
+                  allow_smaller_final_batch, shared_name, name, "batch", int(num_threads),
+                  None, keep_input)
+
+
+def maybe_batch_join(tensors_list: Any, keep_input: Any, batch_size: Any, capacity: int = 32,
+                     enqueue_many: bool = False, shapes: Any = None, dynamic_pad: bool = False,
+                     allow_smaller_final_batch: bool = False, shared_name: Any = None,
+                     name: Optional[str] = None) -> Any:
+    """``batch_join`` of the elements for which ``keep_input`` holds."""
+    return _batch(list(tensors_list), tensors_list[0], batch_size, capacity, enqueue_many,
+                  shapes, dynamic_pad, allow_smaller_final_batch, shared_name, name,
+                  "batch_join", 1, None, keep_input)
+
+
+def maybe_shuffle_batch(tensors: Any, batch_size: Any, capacity: int, min_after_dequeue: int,
+                        keep_input: Any, num_threads: int = 1, seed: Optional[int] = None,
+                        enqueue_many: bool = False, shapes: Any = None,
+                        allow_smaller_final_batch: bool = False, shared_name: Any = None,
+                        name: Optional[str] = None) -> Any:
+    """``shuffle_batch`` of the elements for which ``keep_input`` holds."""
+    return _batch([tensors], tensors, batch_size, capacity, enqueue_many, shapes, False,
+                  allow_smaller_final_batch, shared_name, name, "shuffle_batch",
+                  int(num_threads), (int(min_after_dequeue), seed), keep_input)
+
+
+def maybe_shuffle_batch_join(tensors_list: Any, batch_size: Any, capacity: int,
+                             min_after_dequeue: int, keep_input: Any,
+                             seed: Optional[int] = None, enqueue_many: bool = False,
+                             shapes: Any = None, allow_smaller_final_batch: bool = False,
+                             shared_name: Any = None, name: Optional[str] = None) -> Any:
+    """``shuffle_batch_join`` of the elements for which ``keep_input`` holds."""
+    return _batch(list(tensors_list), tensors_list[0], batch_size, capacity, enqueue_many,
+                  shapes, False, allow_smaller_final_batch, shared_name, name,
+                  "shuffle_batch_join", 1, (int(min_after_dequeue), seed), keep_input)

@@ -16,45 +16,21 @@ import threading
 import time
 from typing import Any, Callable, Iterator, Optional, Sequence
 
-from .. import logging
+from .. import errors, logging
 from ..framework import get_default_graph
 from ..summary_pb2 import SessionLog, Summary
 from ..variables import GraphKeys
-from .coordinator import Coordinator
+from .coordinator import Coordinator, LooperThread
 from .monitored_session import USE_DEFAULT as _USE_DEFAULT
 from .session_manager import SessionManager
 
-__all__ = ["Supervisor"]
+__all__ = ["Supervisor", "basic_train_loop"]
 
 
 
 def _first_in(graph: Any, key: str) -> Any:
     items = graph.get_collection(key)
     return items[0] if items else None
-
-
-class _LooperThread(threading.Thread):
-    """Calls ``step()`` at once and then every ``interval`` seconds until the coordinator
-    stops (TF's ``LooperThread``); an exception is reported to the coordinator."""
-
-    def __init__(self, coord: Coordinator, interval: Optional[float],
-                 step: Callable[[], None]) -> None:
-        super().__init__(daemon=True)
-        self._coord = coord
-        self._interval = interval
-        self._step = step
-        coord.register_thread(self)
-
-    def run(self) -> None:
-        with self._coord.stop_on_exception():
-            if self._interval is None:
-                while not self._coord.should_stop():
-                    self._step()
-                return
-            next_time = time.time()
-            while not self._coord.wait_for_stop(max(next_time - time.time(), 0.0)):
-                next_time += self._interval
-                self._step()
 
 
 class Supervisor:
@@ -272,13 +248,13 @@ class Supervisor:
         threads: list[threading.Thread] = []
         if self._save_summaries_secs and self._summary_writer:
             if self._summary_op is not None:
-                threads.append(_LooperThread(self._coord, self._save_summaries_secs,
-                                             lambda: self._write_summaries(sess)))
+                threads.append(LooperThread(self._coord, self._save_summaries_secs,
+                                            target=lambda: self._write_summaries(sess)))
             if self._global_step is not None:
                 threads.append(self._step_counter(sess))
         if self._saver and self._save_model_secs:
-            threads.append(_LooperThread(self._coord, self._save_model_secs,
-                                         lambda: self._checkpoint(sess)))
+            threads.append(LooperThread(self._coord, self._save_model_secs,
+                                        target=lambda: self._checkpoint(sess)))
         for t in threads:
             t.start()
         return threads
@@ -306,7 +282,7 @@ class Supervisor:
                     Summary(value=[Summary.Value(tag=tag, simple_value=rate)]), step)
             state["step"], state["time"] = step, now
 
-        return _LooperThread(self._coord, self._save_summaries_secs, count)
+        return LooperThread(self._coord, self._save_summaries_secs, target=count)
 
     def _checkpoint(self, sess: Any) -> None:
         if self._coord.should_stop():
@@ -335,11 +311,8 @@ class Supervisor:
              kwargs: Optional[dict[str, Any]] = None) -> threading.Thread:
         """A started thread calling ``target(*args, **kwargs)`` now and then every
         ``timer_interval_secs`` (back to back when None) until the supervisor stops."""
-        call_args, call_kwargs = list(args or []), dict(kwargs or {})
-        thread = _LooperThread(self._coord, timer_interval_secs,
-                               lambda: target(*call_args, **call_kwargs))
-        thread.start()
-        return thread
+        return LooperThread.loop(self._coord, timer_interval_secs, target, args=args,
+                                 kwargs=kwargs)
 
     def stop(self, threads: Optional[Sequence[threading.Thread]] = None,
              close_summary_writer: bool = True, ignore_live_threads: bool = False) -> None:
@@ -397,3 +370,19 @@ class Supervisor:
                 if sess is not None:
                     with contextlib.suppress(Exception):
                         sess.close()
+
+
+def basic_train_loop(supervisor: Supervisor, train_step_fn: Callable[..., Any],
+                     args: Optional[Sequence[Any]] = None,
+                     kwargs: Optional[dict[str, Any]] = None, master: str = "") -> None:
+    """Calls ``train_step_fn(sess, *args, **kwargs)`` in the supervisor's managed session
+    until it should stop; an ``AbortedError`` starts a new session (TF's retry)."""
+    call_args, call_kwargs = list(args or []), dict(kwargs or {})
+    while True:
+        try:
+            with supervisor.managed_session(master) as sess:
+                while not supervisor.should_stop():
+                    train_step_fn(sess, *call_args, **call_kwargs)
+            return
+        except errors.AbortedError:
+            continue
