@@ -30,7 +30,8 @@ __all__ = [
     "true_negatives", "false_negatives", "auc", "true_positives_at_thresholds",
     "false_positives_at_thresholds", "true_negatives_at_thresholds",
     "false_negatives_at_thresholds", "precision_at_thresholds", "recall_at_thresholds",
-    "mean_iou",
+    "mean_iou", "mean_per_class_accuracy", "mean_relative_error", "mean_cosine_distance",
+    "percentage_below", "mean_tensor",
 ]
 
 
@@ -417,4 +418,107 @@ def mean_iou(labels: Any, predictions: Any, num_classes: int, weights: Any = Non
         iou = divide(cm_diag, denominator)
         value = where(greater(num_valid_entries, 0),
                       reduce_sum(iou, name="mean_iou") / num_valid_entries, 0)
+        return _collect(value, update_op, metrics_collections, updates_collections)
+
+
+# ----- per-class accuracy, relative error, cosine distance, thresholds, tensors -----
+
+def mean_per_class_accuracy(labels: Any, predictions: Any, num_classes: int,
+                            weights: Any = None, metrics_collections: Any = None,
+                            updates_collections: Any = None,
+                            name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """The mean over classes of each class's accuracy (the share of its labels predicted
+    right), from per-class totals and hits kept with ``scatter_add``."""
+    from .array_ops import ones
+    from .math_ops import reduce_mean
+    from .variables import scatter_add
+    with variable_scope(name, "mean_accuracy", (predictions, labels, weights)):
+        labels = cast(labels, _dtypes.int64)
+        predictions = convert_to_tensor(predictions)
+        if (labels.shape.ndims or 0) > 1:
+            labels = reshape(labels, [-1])
+        if (predictions.shape.ndims or 0) > 1:
+            predictions = reshape(predictions, [-1])
+        predictions.shape.assert_is_compatible_with(labels.shape)
+        total = metric_variable([num_classes], _dtypes.float32, name="total")
+        count = metric_variable([num_classes], _dtypes.float32, name="count")
+        counts = ones(stack([size(labels)]), _dtypes.float32)
+        if labels.dtype is not predictions.dtype:
+            predictions = cast(predictions, labels.dtype)
+        is_correct = cast(equal(predictions, labels), _dtypes.float32)
+        if weights is not None:
+            weights = convert_to_tensor(weights)
+            if (weights.shape.ndims or 0) > 1:
+                weights = reshape(weights, [-1])
+            weights = cast(weights, _dtypes.float32)
+            is_correct *= weights
+            counts *= weights
+        update_total = scatter_add(total, labels, counts)
+        update_count = scatter_add(count, labels, is_correct)
+        per_class = div_no_nan(count, maximum(total, 0))
+        value = reduce_mean(per_class, name="mean_accuracy")
+        update_op = div_no_nan(update_count, maximum(update_total, 0), name="update_op")
+        return _collect(value, update_op, metrics_collections, updates_collections)
+
+
+def mean_relative_error(labels: Any, predictions: Any, normalizer: Any, weights: Any = None,
+                        metrics_collections: Any = None, updates_collections: Any = None,
+                        name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """The mean of ``|labels - predictions| / normalizer`` (0 where the normalizer is 0)."""
+    from .array_ops import zeros_like
+    predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels, weights)
+    predictions, normalizer, _ = _remove_squeezable_dimensions(predictions, normalizer, None)
+    predictions.shape.assert_is_compatible_with(normalizer.shape)
+    relative_errors = where(equal(normalizer, 0.0), zeros_like(labels),
+                            divide(abs(labels - predictions), normalizer))
+    return mean(relative_errors, weights, metrics_collections, updates_collections,
+                name or "mean_relative_error")
+
+
+def mean_cosine_distance(labels: Any, predictions: Any, dim: int, weights: Any = None,
+                         metrics_collections: Any = None, updates_collections: Any = None,
+                         name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """``1 - mean(sum(labels * predictions, dim))`` for unit-normalized inputs."""
+    from .math_ops import subtract
+    predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels, weights)
+    radial_diffs = reduce_sum(multiply(predictions, labels), axis=[dim], keepdims=True)
+    mean_distance, update_op = mean(radial_diffs, weights, None, None,
+                                    name or "mean_cosine_distance")
+    return _collect(subtract(1.0, mean_distance), subtract(1.0, update_op),
+                    metrics_collections, updates_collections)
+
+
+def percentage_below(values: Any, threshold: Any, weights: Any = None,
+                     metrics_collections: Any = None, updates_collections: Any = None,
+                     name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """The share of values below ``threshold``."""
+    from .math_ops import less
+    is_below = cast(less(values, threshold), _dtypes.float32)
+    return mean(is_below, weights, metrics_collections, updates_collections,
+                name or "percentage_below_threshold")
+
+
+def mean_tensor(values: Any, weights: Any = None, metrics_collections: Any = None,
+                updates_collections: Any = None,
+                name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """The element-wise (weighted) mean of every ``values`` tensor seen (one shape)."""
+    from .array_ops import ones_like
+    with variable_scope(name, "mean", (values, weights)):
+        values = cast(values, _dtypes.float32)
+        if not values.shape.is_fully_defined():
+            raise ValueError(f"Cannot convert a partially known TensorShape {values.shape} to "
+                             "a Tensor.")
+        total = metric_variable(values.shape.as_list(), _dtypes.float32, name="total_tensor")
+        count = metric_variable(values.shape.as_list(), _dtypes.float32, name="count_tensor")
+        num_values = ones_like(values)
+        if weights is not None:
+            values, _, weights = _remove_squeezable_dimensions(values, None, weights)
+            weights = _broadcast_weights(cast(weights, _dtypes.float32), values)
+            values = multiply(values, weights)
+            num_values = multiply(num_values, weights)
+        update_total = total.assign_add(values)
+        with control_dependencies([values]):
+            update_count = count.assign_add(num_values)
+        value = div_no_nan(total, maximum(count, 0), name="value")
+        update_op = div_no_nan(update_total, maximum(update_count, 0), name="update_op")
         return _collect(value, update_op, metrics_collections, updates_collections)

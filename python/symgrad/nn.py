@@ -359,6 +359,12 @@ from .partition_ops import in_top_k, zero_fraction  # noqa: E402,F401
 
 __all__ += ["in_top_k", "zero_fraction"]
 
+from .nn_batchnorm import __all__ as _batchnorm_all  # noqa: E402
+from .nn_batchnorm import (batch_norm_with_global_normalization,  # noqa: E402,F401
+                           compute_average_loss, fused_batch_norm, scale_regularization_loss)
+
+__all__ += _batchnorm_all
+
 from .nn_conv3d import __all__ as _conv3d_all  # noqa: E402
 from .nn_conv3d import (avg_pool3d, conv3d, conv3d_backprop_filter_v2,  # noqa: E402,F401
                         conv3d_transpose, max_pool3d)
