@@ -151,6 +151,12 @@ _NATIVE += ["saved_model", "graph_util", "config", "get_logger", "init_scope", "
             "VariableSynchronization", "VariableAggregation", "assert_near", "assert_integer",
             "assert_rank_in", "assert_same_float_dtype", "assert_proper_iterable",
             "is_numeric_tensor", "is_non_decreasing", "is_strictly_increasing", "setdiff1d"]
+_NATIVE += ["sparse_reshape", "sparse_concat", "sparse_split", "sparse_slice",
+            "sparse_transpose", "sparse_fill_empty_rows", "sparse_reduce_max",
+            "sparse_reduce_max_sparse", "sparse_reduce_sum_sparse", "sparse_softmax",
+            "sparse_to_indicator", "sparse_merge", "sparse_maximum", "sparse_minimum",
+            "sparse_reset_shape", "sparse_mask", "sparse_segment_sum", "sparse_segment_mean",
+            "sparse_segment_sqrt_n"]
 
 __all__ = _PURE + _NATIVE
 
@@ -324,6 +330,13 @@ if _NATIVE_IMPORT_ERROR is None:
     from .random_ops import get_seed
     from .partition_ops import dynamic_stitch
     from .math_ops import setdiff1d
+    from .sparse_more import (sparse_concat, sparse_fill_empty_rows, sparse_mask,
+                              sparse_maximum, sparse_merge, sparse_minimum, sparse_reduce_max,
+                              sparse_reduce_max_sparse, sparse_reduce_sum_sparse,
+                              sparse_reset_shape, sparse_reshape, sparse_segment_mean,
+                              sparse_segment_sqrt_n, sparse_segment_sum, sparse_slice,
+                              sparse_softmax, sparse_split, sparse_to_indicator,
+                              sparse_transpose)
     from .variables import VariableAggregation, VariableSynchronization
     from .check_ops import (assert_integer, assert_near, assert_proper_iterable,
                             assert_rank_in, assert_same_float_dtype, is_non_decreasing,
