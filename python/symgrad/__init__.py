@@ -157,6 +157,12 @@ _NATIVE += ["sparse_reshape", "sparse_concat", "sparse_split", "sparse_slice",
             "sparse_to_indicator", "sparse_merge", "sparse_maximum", "sparse_minimum",
             "sparse_reset_shape", "sparse_mask", "sparse_segment_sum", "sparse_segment_mean",
             "sparse_segment_sqrt_n"]
+_NATIVE += ["scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "count_up_to",
+            "get_local_variable", "uniform_unit_scaling_initializer", "clip_by_average_norm",
+            "op_scope", "variable_op_scope", "convert_to_tensor_or_sparse_tensor",
+            "assert_variables_initialized", "add_check_numerics_ops",
+            "histogram_fixed_width_bins", "batch_gather", "guarantee_const", "timestamp",
+            "is_symbolic_tensor", "cross"]
 
 __all__ = _PURE + _NATIVE
 
@@ -337,6 +343,13 @@ if _NATIVE_IMPORT_ERROR is None:
                               sparse_segment_sqrt_n, sparse_segment_sum, sparse_slice,
                               sparse_softmax, sparse_split, sparse_to_indicator,
                               sparse_transpose)
+    from .misc_ops import (add_check_numerics_ops, assert_variables_initialized, batch_gather,
+                           clip_by_average_norm, convert_to_tensor_or_sparse_tensor,
+                           count_up_to, get_local_variable, guarantee_const,
+                           histogram_fixed_width_bins, is_symbolic_tensor, op_scope,
+                           scatter_nd_add, scatter_nd_sub, scatter_nd_update, timestamp,
+                           uniform_unit_scaling_initializer, variable_op_scope)
+    from .linalg import cross
     from .variables import VariableAggregation, VariableSynchronization
     from .check_ops import (assert_integer, assert_near, assert_proper_iterable,
                             assert_rank_in, assert_same_float_dtype, is_non_decreasing,

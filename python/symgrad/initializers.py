@@ -22,3 +22,8 @@ __all__ = ["constant", "global_variables", "glorot_normal", "glorot_uniform", "h
            "he_uniform", "lecun_normal", "lecun_uniform", "local_variables", "ones",
            "random_normal", "random_uniform", "truncated_normal", "variables",
            "variance_scaling", "zeros", "orthogonal"]
+from .misc_ops import identity_initializer as identity  # noqa: E402
+from .misc_ops import uniform_unit_scaling_initializer as uniform_unit_scaling  # noqa: E402
+from .train.monitored_session import tables_initializer  # noqa: E402
+
+__all__ += ["identity", "uniform_unit_scaling", "tables_initializer"]

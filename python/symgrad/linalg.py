@@ -262,3 +262,89 @@ def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True,
                                               "full_matrices": bool(full_matrices)},
                             scope).outputs
         return (s, u, v) if compute_uv else s
+
+
+# ----- cross products, normalizing, rank and pseudo-inverse -----
+
+def cross(a: Any, b: Any, name: Optional[str] = None) -> Tensor:
+    """The cross product of the 3-vectors on the last axis of ``a`` and ``b``
+    (differentiable)."""
+    from .array_ops import stack, unstack
+    with op_scope(name, "Cross", [a, b]) as scope:
+        ta = convert_to_tensor(a, name="a")
+        tb = convert_to_tensor(b, name="b", dtype=ta.dtype)
+        for t, what in ((ta, "a"), (tb, "b")):
+            last = t.shape.as_list()[-1] if t.shape.ndims else None
+            if t.shape.ndims == 0:
+                raise ValueError(f"Shape must be at least rank 1 but is rank 0 for 'Cross' "
+                                 f"({what})")
+            if last is not None and last != 3:
+                raise ValueError(f"Dimension must be 3 but is {last} for 'Cross' ({what})")
+        a1, a2, a3 = unstack(ta, 3, axis=-1)
+        b1, b2, b3 = unstack(tb, 3, axis=-1)
+        # The result is named as TF's one `Cross` op.
+        return stack([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], axis=-1,
+                     name=scope or None)
+
+
+def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None,  # noqa: A002
+              name: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    """``(tensor / norm, norm)`` with the norm kept over ``axis``."""
+    with op_scope(name, "normalize", [tensor]):
+        t = convert_to_tensor(tensor)
+        n = norm(t, ord, axis, keepdims=True)
+        return t / n, n
+
+
+def matrix_rank(a: Any, tol: Any = None, validate_args: bool = False,
+                name: Optional[str] = None) -> Tensor:
+    """The number of singular values of each matrix above ``tol`` (default
+    ``max(rows, cols) * max(s) * eps``), as int32."""
+    import numpy as np
+    from .array_ops import shape
+    from .math_ops import cast, greater, maximum, reduce_max
+    del validate_args
+    with op_scope(name, "matrix_rank", [a, tol]):
+        t = convert_to_tensor(a, name="a")
+        s = svd(t, compute_uv=False)
+        if tol is None:
+            dims = shape(t)
+            eps = float(np.finfo(t.dtype.as_numpy_dtype).eps)
+            biggest = cast(maximum(dims[-2], dims[-1]), t.dtype)
+            tol = biggest * reduce_max(s, axis=-1, keepdims=True) * eps
+        else:
+            tol = expand_dims(convert_to_tensor(tol, dtype=t.dtype, name="tol"), -1)
+        return reduce_sum(cast(greater(s, tol), _dtypes.int32), axis=-1)
+
+
+def pinv(a: Any, rcond: Any = None, validate_args: bool = False,
+         name: Optional[str] = None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse from the SVD, singular values below ``rcond * max``
+    (default ``10 * max(rows, cols) * eps``) treated as zero; differentiable."""
+    import numpy as np
+    from .array_ops import shape
+    from .math_ops import cast, greater, maximum, reduce_max, reciprocal, where_v2
+    from .array_ops import zeros_like
+    del validate_args
+    with op_scope(name, "pinv", [a, rcond]):
+        t = convert_to_tensor(a, name="a")
+        if rcond is None:
+            dims = shape(t)
+            eps = float(np.finfo(t.dtype.as_numpy_dtype).eps)
+            rcond = 10.0 * cast(maximum(dims[-2], dims[-1]), t.dtype) * eps
+        rcond = convert_to_tensor(rcond, dtype=t.dtype, name="rcond")
+        s, u, v = svd(t, full_matrices=False, compute_uv=True)
+        cutoff = rcond * reduce_max(s, axis=-1)
+        keep = greater(s, expand_dims(cutoff, -1))
+        safe = where_v2(keep, s, _array_ops.ones_like(s))
+        inverted = where_v2(keep, reciprocal(safe), zeros_like(s))
+        return matmul(v * expand_dims(inverted, -2), u, adjoint_b=True)
+
+
+def global_norm(t_list: Any, name: Optional[str] = None) -> Tensor:
+    """``sqrt(sum of squared L2 norms)`` of the tensors (see ``clip_ops``)."""
+    from .clip_ops import global_norm as _global_norm
+    return _global_norm(t_list, name=name)
+
+
+__all__ += ["cross", "normalize", "matrix_rank", "pinv", "global_norm"]
