@@ -163,6 +163,8 @@ _NATIVE += ["scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "count_up_t
             "assert_variables_initialized", "add_check_numerics_ops",
             "histogram_fixed_width_bins", "batch_gather", "guarantee_const", "timestamp",
             "is_symbolic_tensor", "cross"]
+_NATIVE += ["string_split", "string_strip", "string_to_number", "string_to_hash_bucket_fast",
+            "regex_replace", "reduce_join"]
 
 __all__ = _PURE + _NATIVE
 
@@ -350,6 +352,10 @@ if _NATIVE_IMPORT_ERROR is None:
                            scatter_nd_add, scatter_nd_sub, scatter_nd_update, timestamp,
                            uniform_unit_scaling_initializer, variable_op_scope)
     from .linalg import cross
+    from .string_more import reduce_join, regex_replace, string_split
+    from .string_more import strip as string_strip
+    from .string_more import to_hash_bucket_fast as string_to_hash_bucket_fast
+    from .string_more import to_number as string_to_number
     from .variables import VariableAggregation, VariableSynchronization
     from .check_ops import (assert_integer, assert_near, assert_proper_iterable,
                             assert_rank_in, assert_same_float_dtype, is_non_decreasing,

@@ -162,8 +162,13 @@ def _length_v1(input: Any, name: Optional[str] = None, unit: str = "BYTE"  # noq
     return string_length(input, name=name, unit=unit)
 
 
+from . import string_more as _more  # noqa: E402
+
 strings = types.SimpleNamespace(
     join=string_join, as_string=as_string, format=string_format, length=_length_v1,
-    substr=substr,
+    substr=substr, lower=_more.lower, upper=_more.upper, strip=_more.strip,
+    to_number=_more.to_number, split=_more.split, reduce_join=_more.reduce_join,
+    regex_replace=_more.regex_replace, regex_full_match=_more.regex_full_match,
+    to_hash_bucket_fast=_more.to_hash_bucket_fast,
 )
 strings.__doc__ = "tf.strings: the string ops symgrad has."
