@@ -17,7 +17,8 @@ from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions
 from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
                      int64, uint8)
 from .dtypes import string
-from .tensor_shape import Dimension, TensorShape
+from .tensor_shape import (Dimension, TensorShape, disable_v2_tensorshape,
+                           enable_v2_tensorshape)
 
 __version__ = "0.1.0"
 
@@ -25,7 +26,7 @@ _PURE = [
     "errors", "dtypes", "DType", "as_dtype", "float32", "float64", "double", "int8", "int16",
     "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
 ]
-_PURE += ["string", "nest"]
+_PURE += ["string", "nest", "enable_v2_tensorshape", "disable_v2_tensorshape"]
 
 _NATIVE = [
     # graph and names

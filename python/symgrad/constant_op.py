@@ -174,12 +174,31 @@ def _reshape_for_constant(array: np.ndarray, shape: Any) -> np.ndarray:
     return flat.reshape(target)
 
 
+def _without_dimensions(value: Any) -> Any:
+    """``value`` with each ``tensor_shape.Dimension`` (TF 1 shapes' items) as its int."""
+    from .tensor_shape import Dimension
+    if isinstance(value, Dimension):
+        if value.value is None:
+            raise TypeError(f"Failed to convert elements of {value} to Tensor. Consider "
+                            "casting elements to a supported type. See "
+                            "https://www.tensorflow.org/api_docs/python/tf/dtypes for "
+                            "supported TF dtypes.")
+        return value.value
+    if isinstance(value, (list, tuple)) and any(
+            isinstance(v, (Dimension, list, tuple)) for v in value):
+        return type(value)(_without_dimensions(v) for v in value) \
+            if not hasattr(value, "_fields") else type(value)(
+                *(_without_dimensions(v) for v in value))
+    return value
+
+
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const",
              verify_shape: bool = False) -> Tensor:
     """A ``Const`` op holding ``value`` (TF1 signature)."""
     target = _dtypes.as_dtype(dtype) if dtype is not None else None
     if isinstance(value, Tensor):
         raise TypeError(f"Expected a constant value, got the symbolic tensor {value}")
+    value = _without_dimensions(value)
     array = _scalar_array(value, target) if shape is None else to_numpy(value, target)
     if shape is not None:
         if verify_shape and tuple(array.shape) != tuple(shape):

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import operator
+import sys
 from typing import Any, Iterator, Optional, Sequence, Union, overload
 
-__all__ = ["Dimension", "TensorShape", "as_shape", "unknown_shape", "dimension_value"]
+__all__ = ["Dimension", "TensorShape", "as_shape", "unknown_shape", "dimension_value",
+           "as_dimension", "enable_v2_tensorshape", "disable_v2_tensorshape"]
 
 
 class Dimension:
     """One dimension of a shape; ``value`` is an ``int`` or ``None`` (unknown).
 
-    Kept small: TF 2.x code mostly sees plain ints from ``shape[i]``; ``.dims`` and
-    ``as_dimension`` give these for code written against TF1.
+    TF 2 code sees plain ints from ``shape[i]``; after ``disable_v2_tensorshape()`` (which
+    ``disable_v2_behavior()`` calls) user code sees ``Dimension``s there, as TF 1 programs
+    expect (``x.shape[1].value``), with TF's arithmetic and comparisons: an unknown
+    operand makes an unknown result (``None`` for comparisons).
     """
 
     __slots__ = ("_value",)
@@ -31,17 +35,81 @@ class Dimension:
 
     __index__ = __int__
 
+    def __float__(self) -> float:
+        return float(int(self))
+
     def __eq__(self, other: Any) -> Any:
-        other_value = other.value if isinstance(other, Dimension) else other
-        if self._value is None or other_value is None:
-            return None
         try:
-            return self._value == _dim_value(other_value)
+            other_value = dimension_value(as_dimension(other))
         except (TypeError, ValueError):
             return NotImplemented
+        if self._value is None or other_value is None:
+            return None
+        return self._value == other_value
 
-    def __hash__(self) -> int:
-        return hash(self._value)
+    def __ne__(self, other: Any) -> Any:
+        equal = self.__eq__(other)
+        return equal if equal is None or equal is NotImplemented else not equal
+
+    def _compare(self, other: Any, op: Any) -> Optional[bool]:
+        other_value = dimension_value(as_dimension(other))
+        if self._value is None or other_value is None:
+            return None
+        return bool(op(self._value, other_value))
+
+    def __lt__(self, other: Any) -> Optional[bool]:
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other: Any) -> Optional[bool]:
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other: Any) -> Optional[bool]:
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other: Any) -> Optional[bool]:
+        return self._compare(other, operator.ge)
+
+    def _combine(self, other: Any, op: Any) -> "Dimension":
+        try:
+            other_value = dimension_value(as_dimension(other))
+        except (TypeError, ValueError):
+            return NotImplemented
+        if self._value is None or other_value is None:
+            return Dimension(None)
+        return Dimension(op(self._value, other_value))
+
+    def __add__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.add)
+
+    def __radd__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.add)
+
+    def __sub__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.sub)
+
+    def __rsub__(self, other: Any) -> "Dimension":
+        return as_dimension(other)._combine(self, operator.sub)
+
+    def __mul__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.mul)
+
+    def __rmul__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.mul)
+
+    def __floordiv__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.floordiv)
+
+    def __rfloordiv__(self, other: Any) -> "Dimension":
+        return as_dimension(other)._combine(self, operator.floordiv)
+
+    def __mod__(self, other: Any) -> "Dimension":
+        return self._combine(other, operator.mod)
+
+    def __rmod__(self, other: Any) -> "Dimension":
+        return as_dimension(other)._combine(self, operator.mod)
+
+    # Unhashable, as TF's (it defines equality without a hash).
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Dimension({self._value!r})"
@@ -49,9 +117,49 @@ class Dimension:
     def __str__(self) -> str:
         return "?" if self._value is None else str(self._value)
 
+    def __reduce__(self) -> Any:
+        return Dimension, (self._value,)
+
     def is_compatible_with(self, other: Any) -> bool:
         other_value = dimension_value(other)
         return self._value is None or other_value is None or self._value == other_value
+
+    def assert_is_compatible_with(self, other: Any) -> None:
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Dimensions {self} and {as_dimension(other)} are not "
+                             "compatible")
+
+    def merge_with(self, other: Any) -> "Dimension":
+        other = as_dimension(other)
+        self.assert_is_compatible_with(other)
+        return Dimension(other.value if self._value is None else self._value)
+
+
+def as_dimension(value: Any) -> Dimension:
+    """``value`` (an int, None or Dimension) as a ``Dimension``."""
+    return value if isinstance(value, Dimension) else Dimension(value)
+
+
+_V2_TENSORSHAPE = [True]
+
+
+def enable_v2_tensorshape() -> None:
+    """``shape[i]`` gives ints (``None`` when unknown), as TF 2."""
+    _V2_TENSORSHAPE[0] = True
+
+
+def disable_v2_tensorshape() -> None:
+    """``shape[i]`` gives ``Dimension``s (``.value``), as TF 1."""
+    _V2_TENSORSHAPE[0] = False
+
+
+def _dimensions_for_caller() -> bool:
+    """Whether ``shape[i]`` should give a ``Dimension``: TF 1 behaviour is on and the
+    caller is the program, not symgrad itself (whose code reads ints in both modes)."""
+    if _V2_TENSORSHAPE[0]:
+        return False
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    return not (caller == "symgrad" or caller.startswith("symgrad."))
 
 
 def _dim_value(value: Any) -> Optional[int]:
@@ -140,9 +248,11 @@ class TensorShape:
             raise ValueError("Cannot take the length of shape with unknown rank.")
         return len(self._dims)
 
-    def __iter__(self) -> Iterator[Optional[int]]:
+    def __iter__(self) -> Iterator[Any]:
         if self._dims is None:
             raise ValueError("Cannot iterate over a shape with unknown rank.")
+        if _dimensions_for_caller():
+            return iter([Dimension(d) for d in self._dims])
         return iter(self._dims)
 
     def __bool__(self) -> bool:
@@ -158,9 +268,8 @@ class TensorShape:
             if self._dims is None:
                 return TensorShape(None)
             return TensorShape(self._dims[key])
-        if self._dims is None:
-            return None
-        return self._dims[key]
+        value = None if self._dims is None else self._dims[key]
+        return Dimension(value) if _dimensions_for_caller() else value
 
     # ----- comparison and combination -----
     def __eq__(self, other: Any) -> Any:
@@ -250,14 +359,19 @@ class TensorShape:
     def __repr__(self) -> str:
         if self._dims is None:
             return "TensorShape(None)"
+        if not _V2_TENSORSHAPE[0]:
+            return f"TensorShape({[Dimension(d) for d in self._dims]!r})"
         return f"TensorShape({list(self._dims)!r})"
 
     def __str__(self) -> str:
         if self._dims is None:
             return "<unknown>"
-        if len(self._dims) == 1:
-            return f"({self._dims[0]},)"
-        return "(" + ", ".join(str(d) for d in self._dims) + ")"
+        # TF 1 shapes print an unknown dim as "?", TF 2 ones as "None".
+        shown = [("?" if d is None else str(d)) if not _V2_TENSORSHAPE[0] else str(d)
+                 for d in self._dims]
+        if len(shown) == 1:
+            return f"({shown[0]},)"
+        return "(" + ", ".join(shown) + ")"
 
     def _shape_text(self) -> str:
         """The C++ shape-inference spelling used in TF's error texts: ``[2,?]``."""

@@ -203,10 +203,16 @@ def test_py_function_gets_eager_tensors():
 
 
 def test_v2_behavior_switches():
-    tf.compat.v1.disable_v2_behavior()
-    assert not tf.executing_eagerly()
-    tf.disable_eager_execution()
-    assert not tf.executing_eagerly()
+    try:
+        tf.compat.v1.disable_v2_behavior()
+        assert not tf.executing_eagerly()
+        # TF 1 shapes: the program sees Dimensions.
+        assert tf.placeholder(tf.float32, [None, 3]).shape[1].value == 3
+        tf.disable_eager_execution()
+        assert not tf.executing_eagerly()
+    finally:
+        tf.enable_v2_tensorshape()
+    assert tf.placeholder(tf.float32, [None, 3]).shape[1] == 3
 
 
 def test_initialized_value_as_tf1():
