@@ -165,7 +165,11 @@ _NATIVE += ["scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "count_up_t
             "histogram_fixed_width_bins", "batch_gather", "guarantee_const", "timestamp",
             "is_symbolic_tensor", "cross"]
 _NATIVE += ["string_split", "string_strip", "string_to_number", "string_to_hash_bucket_fast",
-            "regex_replace", "reduce_join"]
+            "regex_replace", "reduce_join", "decode_base64", "encode_base64",
+            "resource_variables_enabled", "enable_resource_variables",
+            "disable_resource_variables", "control_flow_v2_enabled", "enable_control_flow_v2",
+            "disable_control_flow_v2", "enable_tensor_equality", "disable_tensor_equality",
+            "executing_eagerly_outside_functions"]
 
 __all__ = _PURE + _NATIVE
 
@@ -357,6 +361,12 @@ if _NATIVE_IMPORT_ERROR is None:
     from .string_more import strip as string_strip
     from .string_more import to_hash_bucket_fast as string_to_hash_bucket_fast
     from .string_more import to_number as string_to_number
+    from .string_more import decode_base64, encode_base64
+    from .v2_behavior import (control_flow_v2_enabled, disable_control_flow_v2,
+                              disable_resource_variables, disable_tensor_equality,
+                              enable_control_flow_v2, enable_resource_variables,
+                              enable_tensor_equality, executing_eagerly_outside_functions,
+                              resource_variables_enabled)
     from .variables import VariableAggregation, VariableSynchronization
     from .check_ops import (assert_integer, assert_near, assert_proper_iterable,
                             assert_rank_in, assert_same_float_dtype, is_non_decreasing,

@@ -21,6 +21,8 @@ __all__ = [
     "assert_proper_iterable", "assert_rank_in", "assert_same_float_dtype", "is_non_decreasing",
     "is_numeric_tensor", "is_strictly_increasing", "assert_all_finite", "is_finite", "is_inf",
     "is_nan", "set_log_device_placement", "get_log_device_placement",
+    "enable_traceback_filtering", "disable_traceback_filtering",
+    "is_traceback_filtering_enabled",
 ]
 
 _log_device_placement = [False]
@@ -33,3 +35,19 @@ def set_log_device_placement(enabled: bool) -> None:
 
 def get_log_device_placement() -> bool:
     return _log_device_placement[0]
+
+
+_traceback_filtering = [True]
+
+
+def enable_traceback_filtering() -> None:
+    """Kept and reported (symgrad's tracebacks show its frames either way)."""
+    _traceback_filtering[0] = True
+
+
+def disable_traceback_filtering() -> None:
+    _traceback_filtering[0] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    return _traceback_filtering[0]

@@ -16,3 +16,12 @@ __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
            "parse_example", "parse_single_example", "parse_single_sequence_example",
            "decode_raw", "decode_csv", "read_file",
            "write_file", "matching_files", "serialize_tensor", "parse_tensor", "gfile"]
+
+from .data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: E402,F401
+                            RandomShuffleQueue)
+from .event_file import write_graph  # noqa: E402,F401
+from .string_more import decode_base64, encode_base64  # noqa: E402,F401
+from .train.input import match_filenames_once  # noqa: E402,F401
+
+__all__ += ["FIFOQueue", "PaddingFIFOQueue", "QueueBase", "RandomShuffleQueue", "write_graph",
+            "decode_base64", "encode_base64", "match_filenames_once"]

@@ -23,7 +23,8 @@ from .framework import Tensor, name_scope
 from .sparse_tensor import SparseTensor
 
 __all__ = ["lower", "upper", "strip", "to_number", "split", "string_split", "reduce_join",
-           "regex_replace", "regex_full_match", "to_hash_bucket_fast"]
+           "regex_replace", "regex_full_match", "to_hash_bucket_fast", "encode_base64",
+           "decode_base64"]
 
 
 def _bytes(item: Any) -> bytes:
@@ -415,3 +416,34 @@ def to_hash_bucket_fast(input: Any, num_buckets: int,  # noqa: A002
                          "minimum 1")
     return _elementwise("StringToHashBucketFast", input, _dtypes.int64,
                         lambda s: fingerprint64(s) % buckets, name)
+
+
+def encode_base64(input: Any, pad: bool = False, name: Optional[str] = None  # noqa: A002
+                  ) -> Tensor:
+    """Web-safe base64 of each string (``-`` and ``_`` for ``+`` and ``/``), ``=`` padding
+    only with ``pad``."""
+    import base64
+
+    def encode(s: bytes) -> bytes:
+        text = base64.urlsafe_b64encode(s)
+        return text if pad else text.rstrip(b"=")
+
+    return _elementwise("EncodeBase64", input, _dtypes.string, encode, name)
+
+
+def decode_base64(input: Any, name: Optional[str] = None) -> Tensor:  # noqa: A002
+    """The strings web-safe base64 encodes (padded or not); TF's error for other text."""
+    import base64
+    import binascii
+
+    def decode(s: bytes) -> bytes:
+        if len(s) % 4 == 1 or not re.fullmatch(rb"[A-Za-z0-9_-]*=*", s):
+            raise errors.InvalidArgumentError(None, None, "Invalid character found in "
+                                                          "base64.")
+        try:
+            return base64.urlsafe_b64decode(s + b"=" * (-len(s) % 4))
+        except (binascii.Error, ValueError):
+            raise errors.InvalidArgumentError(None, None, "Invalid character found in "
+                                                          "base64.") from None
+
+    return _elementwise("DecodeBase64", input, _dtypes.string, decode, name)

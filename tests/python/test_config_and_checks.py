@@ -146,3 +146,25 @@ def test_static_checks():
             assert sess.run(checks) == [True, False, True, False, True]
         with pytest.raises(TypeError, match="Expected x to be numeric"):
             tf.is_non_decreasing([True, False])
+
+
+def test_tf1_compat_switches_report_what_symgrad_does():
+    assert tf.resource_variables_enabled() is True
+    assert tf.control_flow_v2_enabled() is False
+    assert tf.executing_eagerly_outside_functions() is False
+    for switch in (tf.enable_resource_variables, tf.disable_resource_variables,
+                   tf.enable_control_flow_v2, tf.disable_control_flow_v2,
+                   tf.enable_tensor_equality, tf.disable_tensor_equality):
+        switch()
+    assert tf.resource_variables_enabled() and not tf.control_flow_v2_enabled()
+    with tf.Graph().as_default():
+        a, b = tf.constant(1), tf.constant(1)
+        # Graph tensors compare by identity and hash by id, as TF's graph tensors.
+        assert a != b and a == a and {a: 1}[a] == 1
+    assert tf.debugging.is_traceback_filtering_enabled()
+    tf.debugging.disable_traceback_filtering()
+    assert not tf.debugging.is_traceback_filtering_enabled()
+    tf.debugging.enable_traceback_filtering()
+    assert tf.io.PaddingFIFOQueue is tf.PaddingFIFOQueue and tf.io.QueueBase is tf.QueueBase
+    assert tf.io.write_graph is tf.train.write_graph
+    assert tf.io.match_filenames_once is tf.train.match_filenames_once

@@ -100,3 +100,20 @@ def test_splitting_into_sparse_tensors():
         assert value.indices.tolist() == indices
         assert value.values.tolist() == values
         assert value.dense_shape.tolist() == shape
+
+
+def test_base64_is_web_safe_and_round_trips():
+    with tf.Graph().as_default():
+        encoded = tf.encode_base64(["hello", "a?>"], pad=True)
+        unpadded = tf.io.encode_base64(["a?>", "hello"])
+        decoded = tf.decode_base64(encoded)
+        decoded_unpadded = tf.io.decode_base64(unpadded)
+        with tf.Session() as sess:
+            got = sess.run([encoded, unpadded, decoded, decoded_unpadded])
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="Invalid character found in base64"):
+                sess.run(tf.decode_base64(["a+b/"]))
+    # TF 2.21's results.
+    assert got[0].tolist() == [b"aGVsbG8=", b"YT8-"]
+    assert got[1].tolist() == [b"YT8-", b"aGVsbG8"]
+    assert got[2].tolist() == [b"hello", b"a?>"] and got[3].tolist() == [b"a?>", b"hello"]
