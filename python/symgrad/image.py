@@ -174,3 +174,9 @@ def _aspect_preserving_size(images: Tensor, size: Tensor) -> Tensor:
     new_height = cast(_round(scale * height), _dtypes.int32)
     new_width = cast(_round(scale * width), _dtypes.int32)
     return convert_to_tensor(stack([new_height, new_width]), _dtypes.int32, name="size")
+
+from .image_boxes import __all__ as _boxes_all  # noqa: E402
+from .image_boxes import (crop_and_resize, non_max_suppression,  # noqa: E402,F401
+                          non_max_suppression_overlaps, non_max_suppression_with_scores)
+
+__all__ += _boxes_all
