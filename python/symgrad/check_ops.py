@@ -344,7 +344,8 @@ def assert_near(x: Any, y: Any, rtol: Any = None, atol: Any = None, data: Any = 
     with op_scope(name, "assert_near", [x, y, rtol, atol, data]):
         x = convert_to_tensor(x, name="x")
         y = convert_to_tensor(y, name="y", dtype=x.dtype)
-        eps = float(np.finfo(x.dtype.as_numpy_dtype).eps) if x.dtype.is_floating else 0.0
+        # As TF: numpy's finfo refuses integer dtypes with its ValueError, tolerances or not.
+        eps = float(np.finfo(x.dtype.as_numpy_dtype).eps)
         rtol_t = convert_to_tensor(10 * eps if rtol is None else rtol, name="rtol",
                                    dtype=x.dtype)
         atol_t = convert_to_tensor(10 * eps if atol is None else atol, name="atol",

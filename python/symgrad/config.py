@@ -161,6 +161,8 @@ threading = SimpleNamespace(
     get_inter_op_parallelism_threads=_getter("inter"),
     set_inter_op_parallelism_threads=_setter("inter"),
 )
+
+
 def _set_jit(enabled: Any) -> None:
     # TF reports True as its "autoclustering" mode and False as "".
     _settings["jit"] = "autoclustering" if enabled is True else (enabled or "")

@@ -21,7 +21,7 @@ __all__ = ["convert_variables_to_constants", "extract_sub_graph", "remove_traini
 
 _VARIABLE_OPS = {"Assign", "AssignAdd", "AssignSub", "Queue", "ScatterAdd", "ScatterSub",
                  "ScatterUpdate", "TruncatedNormal", "Variable", "VariableV2"}
-# Ops a `Const` can stand in for, and the read ops an `Identity` can.
+# The variable ops a `Const` can stand in for when a graph is frozen.
 _FREEZABLE = {"VarHandleOp", "Variable", "VariableV2"}
 
 

@@ -129,15 +129,18 @@ class identity_initializer:  # noqa: N801 - TF's name
         self.dtype = _dtypes.as_dtype(dtype)
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
+        from .array_ops import slice as slice_
         from .linalg import eye
         dtype = self.dtype if dtype is None else _dtypes.as_dtype(dtype)
         full = [int(d) for d in (shape if partition_info is None
                                  else partition_info.full_shape)]
         if len(full) != 2:
             raise ValueError("Identity matrix initializer can only be used for 2D matrices.")
+        matrix = eye(full[0], full[1], dtype=dtype)
         if partition_info is not None:
-            raise ValueError("symgrad's identity initializer takes no partition_info")
-        return self.gain * eye(full[0], full[1], dtype=dtype)
+            # This partition's block of the whole identity.
+            matrix = slice_(matrix, list(partition_info.var_offset), [int(d) for d in shape])
+        return self.gain * matrix
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "dtype": self.dtype.name}

@@ -87,23 +87,24 @@ def pack_sequence_as(structure: Any, flat_sequence: Any,
                          f"flat_sequence: {flat_sequence}.")
     items: Iterator[Any] = iter(flat)
     # Post-order without recursion: each structure is rebuilt once its children are.
-    root: list[Any] = []
-    stack: list[tuple[Any, list[Any], list[Any]]] = [(structure, _children(structure), root)]
+    # A frame's children wait reversed, so the next one is popped from the end.
+    stack: list[tuple[Any, list[Any]]] = [(structure, _children(structure)[::-1])]
     built: list[list[Any]] = [[]]
-    while stack:
-        node, pending, _ = stack[-1]
+    while True:
+        node, pending = stack[-1]
         if pending:
-            child = pending.pop(0)
+            child = pending.pop()
             if is_nested(child):
-                stack.append((child, _children(child), built[-1]))
+                stack.append((child, _children(child)[::-1]))
                 built.append([])
             else:
                 built[-1].append(next(items))
             continue
         stack.pop()
         made = _rebuild(node, built.pop())
-        (built[-1] if built else root).append(made)
-    return root[0]
+        if not stack:
+            return made
+        built[-1].append(made)
 
 
 class _Dot:

@@ -112,35 +112,41 @@ def compute_average_loss(per_example_loss: Any, sample_weight: Any = None,
     the batch dimension: symgrad has one replica)."""
     from .array_ops import shape as shape_op
     from .check_ops import assert_integer, assert_non_negative, assert_scalar
-    per_example_loss = convert_to_tensor(per_example_loss)
-    input_dtype = per_example_loss.dtype
-    loss_rank = per_example_loss.shape.ndims
-    if loss_rank == 0:
-        raise ValueError("Invalid value passed for `per_example_loss`. Expected a tensor with "
-                         f"at least rank 1. Received per_example_loss={per_example_loss} with "
-                         f"rank {loss_rank}")
-    if loss_rank is None:
-        check = assert_greater_equal(
-            rank(per_example_loss), cast(1, _dtypes.int32),
-            message="Invalid value passed for `per_example_loss`. Expected a tensor with at "
-                    "least rank 1.")
-        per_example_loss = with_dependencies([check], per_example_loss)
-    if sample_weight is not None:
-        from .metrics import _remove_squeezable_dimensions
-        losses = cast(per_example_loss, _dtypes.float32)
-        weights = cast(convert_to_tensor(sample_weight), _dtypes.float32)
-        losses, _, weights = _remove_squeezable_dimensions(losses, None, weights)
-        per_example_loss = multiply(losses, weights)
-    per_example_loss = cast(per_example_loss, input_dtype)
-    if global_batch_size is None:
-        global_batch_size = shape_op(per_example_loss)[0] * 1
-    assert_scalar(global_batch_size, message="global_batch_size must be scalar.")
-    assert_integer(global_batch_size, message="global_batch_size must be an integer.")
-    assert_non_negative(global_batch_size, message="global_batch_size must be non-negative.")
-    loss = reduce_sum(per_example_loss)
-    return div_no_nan(loss, cast(global_batch_size, input_dtype))
+    with op_scope(None, "compute_average_loss", [per_example_loss]):
+        per_example_loss = convert_to_tensor(per_example_loss)
+        input_dtype = per_example_loss.dtype
+        loss_rank = per_example_loss.shape.ndims
+        if loss_rank == 0:
+            raise ValueError("Invalid value passed for `per_example_loss`. Expected a tensor "
+                             "with at least rank 1. Received per_example_loss="
+                             f"{per_example_loss} with rank {loss_rank}")
+        if loss_rank is None:
+            check = assert_greater_equal(
+                rank(per_example_loss), cast(1, _dtypes.int32),
+                message="Invalid value passed for `per_example_loss`. Expected a tensor with "
+                        "at least rank 1.")
+            per_example_loss = with_dependencies([check], per_example_loss)
+        if sample_weight is not None:
+            from .metrics import _remove_squeezable_dimensions
+            losses = cast(per_example_loss, _dtypes.float32)
+            weights = cast(convert_to_tensor(sample_weight), _dtypes.float32)
+            losses, _, weights = _remove_squeezable_dimensions(losses, None, weights)
+            per_example_loss = multiply(losses, weights)
+        per_example_loss = cast(per_example_loss, input_dtype)
+        if global_batch_size is None:
+            # The per-replica batch times the replicas in sync: one here, kept as TF's Mul.
+            global_batch_size = shape_op(per_example_loss)[0] * 1
+        # As in TF's graph mode the checks are ops of their own that nothing depends on:
+        # wrong static types and ranks raise here, a negative size only if they are run.
+        assert_scalar(global_batch_size, message="global_batch_size must be scalar.")
+        assert_integer(global_batch_size, message="global_batch_size must be an integer.")
+        assert_non_negative(global_batch_size,
+                            message="global_batch_size must be non-negative.")
+        loss = reduce_sum(per_example_loss)
+        return div_no_nan(loss, cast(global_batch_size, input_dtype))
 
 
 def scale_regularization_loss(regularization_loss: Any) -> Tensor:
     """The summed regularization loss divided by the number of replicas (one here)."""
+    # TF divides by `num_replicas_in_sync` (a Python int): the same RealDiv by 1.
     return reduce_sum(regularization_loss) / 1

@@ -198,20 +198,19 @@ def is_valid_signature(signature_def: Any) -> bool:
         return False
     method = signature_def.method_name
     inputs, outputs = signature_def.inputs, signature_def.outputs
-    string, floats = _dtypes.string.as_datatype_enum, (_dtypes.float32.as_datatype_enum,
-                                                       _dtypes.float64.as_datatype_enum)
+    string, float32 = _dtypes.string.as_datatype_enum, _dtypes.float32.as_datatype_enum
     if method == PREDICT_METHOD_NAME:
         return bool(inputs) and bool(outputs)
     if method == CLASSIFY_METHOD_NAME:
-        keys_ok = set(inputs) == {CLASSIFY_INPUTS} and outputs and set(outputs) <= {
-            CLASSIFY_OUTPUT_CLASSES, CLASSIFY_OUTPUT_SCORES}
-        return bool(keys_ok) and inputs[CLASSIFY_INPUTS].dtype == string and all(
-            outputs[k].dtype == (string if k == CLASSIFY_OUTPUT_CLASSES else outputs[k].dtype)
-            and (k == CLASSIFY_OUTPUT_CLASSES or outputs[k].dtype in floats) for k in outputs)
+        # Classes must be strings and scores float32 (TF allows no other float).
+        wanted = {CLASSIFY_OUTPUT_CLASSES: string, CLASSIFY_OUTPUT_SCORES: float32}
+        return (set(inputs) == {CLASSIFY_INPUTS} and inputs[CLASSIFY_INPUTS].dtype == string
+                and bool(outputs) and set(outputs) <= set(wanted)
+                and all(outputs[k].dtype == wanted[k] for k in outputs))
     if method == REGRESS_METHOD_NAME:
         return (set(inputs) == {REGRESS_INPUTS} and set(outputs) == {REGRESS_OUTPUTS}
                 and inputs[REGRESS_INPUTS].dtype == string
-                and outputs[REGRESS_OUTPUTS].dtype in floats)
+                and outputs[REGRESS_OUTPUTS].dtype == float32)
     return False
 
 

@@ -57,9 +57,8 @@ def _rows(indices: np.ndarray) -> np.ndarray:
 
 def _order(indices: np.ndarray) -> np.ndarray:
     """The permutation that sorts index rows lexicographically (stable)."""
-    if len(indices) == 0:
-        return np.zeros([0], dtype=np.int64)
-    return np.lexsort(indices.T[::-1]).astype(np.int64)
+    from .sparse_ops import _row_major_order
+    return _row_major_order(indices)
 
 
 def _with_shape(indices: Tensor, values: Tensor, dense_shape: Tensor,
@@ -183,12 +182,14 @@ def sparse_transpose(sp_input: Any, perm: Any = None, name: Optional[str] = None
 
 
 def expand_dims(sp_input: Any, axis: Any = None, name: Optional[str] = None) -> SparseTensor:
-    """A size-1 dim inserted at ``axis`` (negative counts from the end, as ``expand_dims``)."""
+    """A size-1 dim inserted at ``axis`` (default -1, the end; negative counts from the end,
+    as ``expand_dims``)."""
     from .array_ops import concat, ones, zeros
     sp = _sparse(sp_input)
     rank = _rank(sp)
-    if axis is None or rank is None:
-        raise ValueError("sparse.expand_dims needs an axis and a known rank")
+    axis = -1 if axis is None else axis
+    if rank is None:
+        raise ValueError("symgrad's sparse.expand_dims needs a SparseTensor of known rank")
     axis = int(axis)
     if not -rank - 1 <= axis <= rank:
         raise ValueError(f"Axis {axis} out of range for a rank {rank} SparseTensor")
@@ -208,30 +209,48 @@ def _shape_of(t: Tensor) -> Tensor:
 
 
 def sparse_reset_shape(sp_input: Any, new_shape: Any = None) -> SparseTensor:
-    """The same entries with dense shape ``new_shape`` (which must hold them: a run-time
-    error otherwise), or the tightest shape that does when ``None``."""
+    """The same entries with dense shape ``new_shape``, which must be at least the input's
+    in every dim (TF's ``ValueError`` when both are known, a run-time error otherwise), or
+    the tightest shape that holds the entries when ``None``."""
+    from .static_value import get_static_value
     sp = _sparse(sp_input)
     with name_scope(None, "SparseResetShape", [sp.indices, sp.values]):
-        inputs = [sp.indices, sp.dense_shape]
-        if new_shape is not None:
-            inputs.append(convert_to_tensor(new_shape, dtype=_I64, name="new_shape"))
+        if new_shape is None:
+            def tight(indices: np.ndarray, dense: np.ndarray) -> tuple[np.ndarray]:
+                rows = _rows(indices)
+                rank = len(dense.reshape(-1))
+                return (rows.max(axis=0) + 1 if len(rows) else np.zeros(rank, np.int64),)
 
-        def reset(indices: np.ndarray, dense: np.ndarray, *wanted: np.ndarray):
-            rows = _rows(indices)
-            tight = rows.max(axis=0) + 1 if len(rows) else np.zeros(len(dense.reshape(-1)),
-                                                                    dtype=np.int64)
-            if not wanted:
-                return (tight,)
-            target = wanted[0].reshape(-1)
-            if len(target) != len(dense.reshape(-1)):
-                raise _invalid("new_shape must have the same rank as the input")
-            if np.any(target < tight):
-                raise _invalid("Condition x >= y did not hold element-wise: new_shape must "
-                               "be at least the input's bounding box")
-            return (target,)
+            (dense_shape,) = _host("SparseResetShape", [sp.indices, sp.dense_shape], 1,
+                                   tight)
+            return _with_shape(sp.indices, sp.values, dense_shape, _rank(sp))
+        target = convert_to_tensor(new_shape, dtype=_I64, name="new_shape")
+        target.shape.assert_has_rank(1)
+        rank = _rank(sp)
+        if target.shape[0] is not None and rank is not None and target.shape[0] != rank:
+            raise ValueError(f"Dimensions {rank} and {target.shape[0]} are not compatible")
+        wanted = get_static_value(target)
+        if wanted is not None and sp.shape.is_fully_defined():
+            current = np.array(sp.shape.as_list())
+            if not np.all(current <= wanted):
+                # TF's text, which names the two shapes the other way round.
+                raise ValueError("Requested new_shape should have dimension sizes >= "
+                                 f"sp_input.shape.  Found new_shape ({current}), "
+                                 f"sp_input.shape ({wanted}).")
 
-        (dense_shape,) = _host("SparseResetShape", inputs, 1, reset)
-        return _with_shape(sp.indices, sp.values, dense_shape, _rank(sp))
+        def check(dense: np.ndarray, requested: np.ndarray) -> tuple[np.ndarray]:
+            dense, requested = dense.reshape(-1), requested.reshape(-1)
+            if len(dense) != len(requested):
+                raise _invalid("Condition x == y did not hold element-wise: the ranks of "
+                               f"new_shape ({len(requested)}) and the input ({len(dense)})")
+            if np.any(dense > requested):
+                raise _invalid("Condition x <= y did not hold element-wise: new_shape "
+                               f"{requested.tolist()} is smaller than the input's shape "
+                               f"{dense.tolist()}")
+            return (requested,)
+
+        (dense_shape,) = _host("SparseResetShape", [sp.dense_shape, target], 1, check)
+        return _with_shape(sp.indices, sp.values, dense_shape, rank)
 
 
 # ----- concatenation, splits and slices -----
@@ -262,10 +281,10 @@ def sparse_concat(axis: Any, sp_inputs: Sequence[Any], name: Optional[str] = Non
             if not 0 <= dim < rank:
                 raise _invalid(f"Concat dimension must be in range [{-rank}, {rank}), got "
                                f"{axis}")
-            for s in shapes[1:]:
+            for position, s in enumerate(shapes[1:], start=1):
                 if len(s) != rank:
                     raise _invalid("Ranks of all input tensors must match: expected "
-                                   f"{rank} but got {len(s)} at position 1")
+                                   f"{rank} but got {len(s)} at position {position}")
             out_shape = shapes[0].copy()
             out_shape[dim] = sum(int(s[dim]) for s in shapes)
             for j in range(rank):
@@ -416,8 +435,8 @@ def sparse_fill_empty_rows(sp_input: Any, default_value: Any, name: Optional[str
         return _with_shape(indices, values, sp.dense_shape, _rank(sp)), empty_rows
 
 
-def _groups(sp: SparseTensor, axis: Any, keep: bool, scope: Optional[str] = None
-            ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+def _groups(sp: SparseTensor, axis: Any, keep: bool
+            ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """For a reduction over ``axis`` (all when ``None``): each entry's group, the groups'
     indices and count in the output (kept dims as size 1 with ``keep``), and the output's
     dense shape."""
@@ -445,10 +464,9 @@ def _groups(sp: SparseTensor, axis: Any, keep: bool, scope: Optional[str] = None
             out_rows, out_shape = keys, dense[kept]
         unique, segment = np.unique(out_rows, axis=0, return_inverse=True) if len(rows) else \
             (np.zeros((0, out_rows.shape[1]), np.int64), np.zeros(0, np.int64))
-        return (segment.reshape(-1), unique, np.asarray(len(unique)), out_shape,
-                np.asarray(out_rows.shape[1]))
+        return segment.reshape(-1), unique, np.asarray(len(unique)), out_shape
 
-    return tuple(_host("SparseReduce", inputs, 5, group, scope))  # type: ignore[return-value]
+    return tuple(_host("SparseReduce", inputs, 4, group))  # type: ignore[return-value]
 
 
 def _reduce_sparse(sp_input: Any, axis: Any, keepdims: Any, reduction_axes: Any,
@@ -458,7 +476,7 @@ def _reduce_sparse(sp_input: Any, axis: Any, keepdims: Any, reduction_axes: Any,
     axis = axis if axis is not None else reduction_axes
     keep = bool(keepdims if keepdims is not None else keep_dims)
     with name_scope(None, op_name, [sp.indices, sp.values]):
-        segment, indices, count, dense_shape, _ = _groups(sp, axis, keep)
+        segment, indices, count, dense_shape = _groups(sp, axis, keep)
         values = segment_fn(sp.values, segment, count)
         return _with_shape(indices, values, dense_shape, None)
 
@@ -488,10 +506,10 @@ def sparse_reduce_max(sp_input: Any, axis: Any = None, keepdims: Any = None,
     with no entries holds 0, as in TF."""
     from .sparse_tensor import sparse_to_dense
     sp = _sparse(sp_input)
-    reduced = sparse_reduce_max_sparse(sp, axis, keepdims, reduction_axes, keep_dims)
     if axis is None and reduction_axes is None and not (keepdims or keep_dims):
         from .math_ops import reduce_max
         return reduce_max(sp.values)
+    reduced = sparse_reduce_max_sparse(sp, axis, keepdims, reduction_axes, keep_dims)
     return sparse_to_dense(reduced.indices, reduced.dense_shape, reduced.values,
                            default_value=convert_to_tensor(0, dtype=sp.dtype),
                            validate_indices=False)
@@ -507,7 +525,7 @@ def sparse_softmax(sp_input: Any, name: Optional[str] = None) -> SparseTensor:
     with name_scope(name, "SparseSoftmax", [sp.indices, sp.values]):
         rank = _rank(sp)
         axis = -1 if rank is None else rank - 1
-        segment, _, count, _, _ = _groups(sp, [axis], False)
+        segment, _, count, _ = _groups(sp, [axis], False)
         peak = stop_gradient(unsorted_segment_max(sp.values, segment, count))
         shifted = exp(subtract(sp.values, gather(peak, segment)))
         total = unsorted_segment_sum(shifted, segment, count)
@@ -519,20 +537,14 @@ def sparse_softmax(sp_input: Any, name: Optional[str] = None) -> SparseTensor:
 
 def sparse_to_indicator(sp_input: Any, vocab_size: Any, name: Optional[str] = None) -> Tensor:
     """A dense bool tensor ``[..., vocab_size]`` that is True at each entry's row and the id
-    its value holds (an int ``SparseTensor``)."""
-    from .array_ops import concat, ones_like
-    from .math_ops import cast
-    from .sparse_ops import sparse_reorder
+    its value holds (an int ``SparseTensor``): TF's ``sparse_merge`` of all-True values."""
+    from .array_ops import ones_like
     from .sparse_tensor import sparse_to_dense
     sp = _sparse(sp_input)
     with name_scope(name, "SparseToIndicator", [sp.indices, sp.values]):
-        new_indices = concat([sp.indices[:, :-1],
-                              cast(sp.values, _I64)[:, None]], 1)
-        vocab = convert_to_tensor(vocab_size, dtype=_I64, name="vocab_size")
-        dense_shape = concat([sp.dense_shape[:-1], vocab[None]], 0)
-        ordered = sparse_reorder(SparseTensor(new_indices, ones_like(sp.values, _dtypes.bool),
-                                              dense_shape))
-        return sparse_to_dense(ordered.indices, ordered.dense_shape, True, False,
+        flags = SparseTensor(sp.indices, ones_like(sp.values, _dtypes.bool), sp.dense_shape)
+        merged = sparse_merge(sp, flags, vocab_size)
+        return sparse_to_dense(merged.indices, merged.dense_shape, True, False,
                                validate_indices=False)
 
 
@@ -629,24 +641,25 @@ def eye(num_rows: Any, num_columns: Any = None, dtype: Any = _dtypes.float32,
 
 def _segment(data: Any, indices: Any, segment_ids: Any, num_segments: Any, name: Optional[str],
              op_name: str, combine: str) -> Tensor:
-    from .array_ops import gather, ones_like, reshape, unsorted_segment_sum
-    from .math_ops import cast, maximum, reduce_max, sqrt, truediv
+    from .array_ops import (concat, expand_dims, gather, ones, ones_like, rank, reshape,
+                            shape, unsorted_segment_sum)
+    from .math_ops import maximum, reduce_max, sqrt, truediv
     with name_scope(name, op_name, [data, indices, segment_ids]):
         rows = gather(convert_to_tensor(data, name="data"),
                       convert_to_tensor(indices, name="indices"))
         ids = convert_to_tensor(segment_ids, name="segment_ids")
-        count = (cast(reduce_max(ids), ids.dtype) + 1) if num_segments is None else \
+        count = (reduce_max(ids) + 1) if num_segments is None else \
             convert_to_tensor(num_segments, dtype=ids.dtype)
         if num_segments is None:
             count = maximum(count, 0)
         total = unsorted_segment_sum(rows, ids, count)
         if combine == "sum":
             return total
-        ones = ones_like(ids, dtype=rows.dtype)
-        n = unsorted_segment_sum(ones, ids, count)
+        n = unsorted_segment_sum(ones_like(ids, dtype=rows.dtype), ids, count)
         n = maximum(n, 1) if combine == "mean" else sqrt(maximum(n, 1))
-        rank = rows.shape.rank
-        return truediv(total, reshape(n, [-1] + [1] * ((rank or 1) - 1)))
+        # One count per segment, broadcast over the rest of each row (any rank).
+        trailing = ones(expand_dims(rank(rows) - 1, 0), dtype=_dtypes.int32)
+        return truediv(total, reshape(n, concat([shape(n), trailing], 0)))
 
 
 def sparse_segment_sum(data: Any, indices: Any, segment_ids: Any, name: Optional[str] = None,

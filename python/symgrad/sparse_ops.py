@@ -91,6 +91,13 @@ def sparse_retain(sp_input: Any, to_retain: Any) -> SparseTensor:
                         identity(sp.dense_shape))
 
 
+def _row_major_order(indices: np.ndarray) -> np.ndarray:
+    """The permutation that sorts index rows lexicographically (stable)."""
+    if indices.size == 0:
+        return np.zeros([0], dtype=np.int64)
+    return np.lexsort(indices.reshape(len(indices), -1).T[::-1]).astype(np.int64)
+
+
 def sparse_reorder(sp_input: Any, name: Optional[str] = None) -> SparseTensor:
     """``sp_input`` with its entries in row-major order of their indices."""
     from .array_ops import gather
@@ -98,10 +105,7 @@ def sparse_reorder(sp_input: Any, name: Optional[str] = None) -> SparseTensor:
     sp = _sparse(sp_input)
 
     def order(arrays: list[np.ndarray]) -> list[np.ndarray]:
-        indices = np.asarray(arrays[0], dtype=np.int64)
-        if indices.size == 0:
-            return [np.zeros([0], dtype=np.int64)]
-        return [np.lexsort(indices.T[::-1]).astype(np.int64)]
+        return [_row_major_order(np.asarray(arrays[0], dtype=np.int64))]
 
     with name_scope(name, "SparseReorder", [sp.indices, sp.values]) as scope:
         permutation = _host_op("SparseReorder", [sp.indices], [_dtypes.int64], order,

@@ -158,9 +158,8 @@ def split(input: Any = None, sep: Any = None, maxsplit: int = -1,  # noqa: A002
     if result_type != "SparseTensor":
         raise ValueError("symgrad's strings.split returns a SparseTensor "
                          "(result_type='SparseTensor'); RaggedTensors are not supported")
-    separator = None if sep is None else _bytes(sep)
-    if separator == b"":
-        raise ValueError("sep must not be empty")
+    # An empty separator splits at runs of whitespace, as None does (TF's StringSplitV2).
+    separator = _bytes(sep) or None if sep is not None else None
     count = -1 if maxsplit is None or maxsplit < 0 else int(maxsplit)
     return _to_sparse("StringSplitV2", input, lambda s: s.split(separator, count), name)
 
@@ -216,7 +215,8 @@ def reduce_join(inputs: Any, axis: Any = None, keep_dims: Any = None, separator:
             kept = [d for d in range(data.ndim) if d not in picked]
             moved = np.transpose(data, kept + picked)
             lead = [data.shape[d] for d in kept]
-            flat = moved.reshape(int(np.prod(lead, dtype=np.int64)), -1)
+            reduced = int(np.prod([data.shape[d] for d in picked], dtype=np.int64))
+            flat = moved.reshape(int(np.prod(lead, dtype=np.int64)), reduced)
             joined = np.empty(len(flat), dtype=object)
             for i, row in enumerate(flat):
                 joined[i] = sep.join(_bytes(x) for x in row)

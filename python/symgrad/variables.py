@@ -148,9 +148,9 @@ class Variable:
             raise ValueError("initial_value must be specified.")
         self._synchronization, self._aggregation = _distribution_modes(
             synchronization, aggregation, name)
-        if trainable is None:
-            trainable = self._synchronization is not VariableSynchronization.ON_READ
-        trainable = True if trainable is None else bool(trainable)
+        # As TF: a variable read on each replica is not trained unless asked.
+        trainable = self._synchronization is not VariableSynchronization.ON_READ \
+            if trainable is None else bool(trainable)
         if collections is None:
             collections = [GraphKeys.GLOBAL_VARIABLES]
         collections = list(collections)
@@ -376,11 +376,11 @@ class Variable:
 
     @property
     def synchronization(self) -> VariableSynchronization:
-        return getattr(self, "_synchronization", VariableSynchronization.AUTO)
+        return self._synchronization
 
     @property
     def aggregation(self) -> VariableAggregation:
-        return getattr(self, "_aggregation", VariableAggregation.NONE)
+        return self._aggregation
 
     @property
     def constraint(self) -> Any:

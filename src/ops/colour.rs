@@ -9,7 +9,7 @@ use super::binary::{self, BinaryOp, Operand};
 use super::{array, linalg, one, Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Node, Tensor};
@@ -75,48 +75,40 @@ impl Family for ColourOp {
         let name = self.type_name();
         let dtype = ctx.dtype(0)?;
         let images = ctx.shape(0)?;
-        match self {
-            ColourOp::RgbToHsv | ColourOp::HsvToRgb => {
-                ctx.expect_inputs(1)?;
-                if !matches!(dtype, DType::F32 | DType::F64) {
-                    return Err(Error::type_error(format!(
-                        "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, bfloat16, float32, float64"
-                    )));
-                }
-                if images.rank() == Some(0) {
-                    return Err(
-                        self.shape_error(ctx, "Shape must be at least rank 1 but is rank 0")
-                    );
-                }
+        if matches!(self, ColourOp::AdjustHue | ColourOp::AdjustSaturation) {
+            // TF's shape rule is `UnchangedShapeWithRankAtLeast(3)`: the channels and the
+            // amount's rank are checked when the kernel runs.
+            ctx.expect_inputs(2)?;
+            if dtype != DType::F32 {
+                return Err(Error::type_error(format!(
+                    "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, float32"
+                )));
             }
-            ColourOp::AdjustHue | ColourOp::AdjustSaturation => {
-                ctx.expect_inputs(2)?;
-                if dtype != DType::F32 {
-                    return Err(Error::type_error(format!(
-                        "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, float32"
-                    )));
-                }
-                let (param, amount) = (ctx.dtype(1)?, self.amount_name());
-                if param != DType::F32 {
-                    return Err(Error::type_error(format!(
-                        "Input '{amount}' of '{name}' Op has type {param} that does not match expected type of float32."
-                    )));
-                }
-                if let Some(r) = images.rank().filter(|&r| r < 3) {
-                    return Err(self.shape_error(
-                        ctx,
-                        format!("Shape must be at least rank 3 but is rank {r}"),
-                    ));
-                }
-                if let Some(r) = ctx.shape(1)?.rank().filter(|&r| r != 0) {
-                    return Err(
-                        self.shape_error(ctx, format!("Shape must be rank 0 but is rank {r}"))
-                    );
-                }
+            let (param, amount) = (ctx.dtype(1)?, self.amount_name());
+            if param != DType::F32 {
+                return Err(Error::type_error(format!(
+                    "Input '{amount}' of '{name}' Op has type {param} that does not match expected type of float32."
+                )));
             }
+            if let Some(r) = images.rank().filter(|&r| r < 3) {
+                return Err(self.shape_error(
+                    ctx,
+                    format!("Shape must be at least rank 3 but is rank {r}"),
+                ));
+            }
+            return one(dtype, images.clone());
         }
-        // The last dim is 3: checked when known, set when not.
+        ctx.expect_inputs(1)?;
+        if !matches!(dtype, DType::F32 | DType::F64) {
+            return Err(Error::type_error(format!(
+                "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, bfloat16, float32, float64"
+            )));
+        }
+        // TF's `ColorspaceShapeFn`: rank at least 1, the last dim 3 (set when unknown).
         let out = match images.dims() {
+            Some([]) => {
+                return Err(self.shape_error(ctx, "Shape must be at least rank 1 but is rank 0"))
+            }
             Some([.., Some(c)]) if *c != 3 => {
                 return Err(self.shape_error(ctx, format!("Dimension must be 3 but is {c}")));
             }
@@ -137,65 +129,63 @@ impl Family for ColourOp {
             .first()
             .ok_or_else(|| Error::internal(format!("{} needs its images", self.type_name())))?;
         let shape = images.shape();
-        let min_rank = if matches!(self, ColourOp::RgbToHsv | ColourOp::HsvToRgb) {
-            1
-        } else {
-            3
-        };
-        if shape.len() < min_rank {
-            return Err(Error::op_invalid(if min_rank == 1 {
-                "input must be at least 1D".to_string()
-            } else {
-                format!(
-                    "input must be at least 3-D, got shape{}",
-                    Shape::known(shape).bracketed()
-                )
-            }));
-        }
-        let channels = shape.last().copied().unwrap_or(0);
-        if channels != 3 {
-            return Err(Error::op_invalid(match self {
-                ColourOp::RgbToHsv | ColourOp::HsvToRgb => {
-                    format!("input must have 3 channels but input only has {channels} channels.")
-                }
-                _ => format!("input must have 3 channels but instead has {channels} channels."),
-            }));
-        }
         let out = match self {
-            ColourOp::RgbToHsv => {
-                let err = Error::op_invalid("RGBToHSV needs float input");
-                crate::map_float!(images, err, a => per_pixel(a, rgb_to_hsv))
-            }
-            ColourOp::HsvToRgb => {
-                let err = Error::op_invalid("HSVToRGB needs float input");
-                crate::map_float!(images, err, a => per_pixel(a, hsv_to_rgb))
+            ColourOp::RgbToHsv | ColourOp::HsvToRgb => {
+                if shape.is_empty() {
+                    return Err(Error::op_invalid(format!(
+                        "input must be at least 1D{}",
+                        Shape::known(shape).bracketed()
+                    )));
+                }
+                let channels = shape.last().copied().unwrap_or(0);
+                if channels != 3 {
+                    return Err(Error::op(
+                        Code::FailedPrecondition,
+                        format!(
+                            "input must have 3 channels but input only has {channels} channels."
+                        ),
+                    ));
+                }
+                let err = Error::op_invalid(format!("{} needs float input", self.type_name()));
+                if matches!(self, ColourOp::RgbToHsv) {
+                    crate::map_float!(images, err, a => per_pixel(a, rgb_to_hsv)?)
+                } else {
+                    crate::map_float!(images, err, a => per_pixel(a, hsv_to_rgb)?)
+                }
             }
             ColourOp::AdjustHue | ColourOp::AdjustSaturation => {
+                if shape.len() < 3 {
+                    return Err(Error::op_invalid(format!(
+                        "input must be at least 3-D, got shape{}",
+                        Shape::known(shape).bracketed()
+                    )));
+                }
                 let amount = inputs.get(1).ok_or_else(|| {
                     Error::internal(format!("{} needs its amount", self.type_name()))
                 })?;
-                let [value] = amount.to_f64_vec()[..] else {
-                    return Err(Error::op_invalid(format!(
-                        "{} must be a scalar: {}",
-                        self.amount_name(),
-                        Shape::known(amount.shape()).bracketed()
-                    )));
+                let value = match (amount.shape(), amount.to_f64_vec().as_slice()) {
+                    ([], [v]) => *v as f32,
+                    (s, _) => {
+                        return Err(Error::op_invalid(format!(
+                            "{} must be scalar: {}",
+                            self.amount_name(),
+                            Shape::known(s).bracketed()
+                        )))
+                    }
                 };
-                if !amount.shape().is_empty() {
+                let channels = shape.last().copied().unwrap_or(0);
+                if channels != 3 {
                     return Err(Error::op_invalid(format!(
-                        "{} must be a scalar: {}",
-                        self.amount_name(),
-                        Shape::known(amount.shape()).bracketed()
+                        "input must have 3 channels but instead has {channels} channels."
                     )));
                 }
                 let a = images.as_array::<f32>().ok_or_else(|| {
                     Error::op_invalid(format!("{} needs float32 images", self.type_name()))
                 })?;
-                let amount = value as f32;
                 Value::F32(if matches!(self, ColourOp::AdjustHue) {
-                    per_pixel(a, |p| turn_hue(p, amount))
+                    per_pixel(a, |p| turn_hue(p, value))?
                 } else {
-                    per_pixel(a, |p| scale_saturation(p, amount))
+                    per_pixel(a, |p| scale_saturation(p, value))?
                 })
             }
         };
@@ -220,36 +210,42 @@ impl ColourOp {
 
 // ===== kernels =====
 
-/// `f` applied to each pixel (each length-3 lane of the last axis).
-fn per_pixel<T: Float>(a: &Arr<T>, f: impl Fn([T; 3]) -> [T; 3]) -> Arr<T> {
+/// `f` applied to each pixel (each length-3 lane of the last axis); an error for arrays
+/// whose last axis is not 3.
+fn per_pixel<T: Float>(a: &Arr<T>, f: impl Fn([T; 3]) -> [T; 3]) -> Result<Arr<T>> {
+    if a.shape().last() != Some(&3) {
+        return Err(Error::internal("colour kernels need pixels of 3 channels"));
+    }
     let mut out = a.to_owned();
-    let last = Axis(out.ndim().saturating_sub(1));
+    let last = Axis(out.ndim() - 1);
     for mut lane in out.lanes_mut(last) {
         let [x, y, z] = f([lane[0], lane[1], lane[2]]);
         lane[0] = x;
         lane[1] = y;
         lane[2] = z;
     }
-    out.into_shared()
+    Ok(out.into_shared())
 }
 
 fn c<T: Float>(v: f64) -> T {
     T::from(v).unwrap_or_else(T::zero)
 }
 
-/// TF's `RGBToHSV` kernel: `V = max`, `S = range / V`, the hue a sixth per sector from
-/// the largest channel (red first on ties, then green), in `[0, 1)`.
+/// TF's `RGBToHSV` kernel (Eigen, in `T`): `V = max`, `S = range / V`, the hue a sixth per
+/// sector from the largest channel (red first on ties, then green), in `[0, 1)`, with
+/// `norm = (1 / range) * (1 / 6)` as TF rounds it.
 fn rgb_to_hsv<T: Float>([r, g, b]: [T; 3]) -> [T; 3] {
     let v = r.max(g.max(b));
     let range = v - r.min(g.min(b));
     let s = if v > T::zero() { range / v } else { T::zero() };
-    let norm = T::one() / (c::<T>(6.0) * range);
+    let sixth = T::one() / c::<T>(6.0);
+    let norm = range.recip() * sixth;
     let mut h = if r == v {
         norm * (g - b)
     } else if g == v {
-        norm * (b - r) + c(2.0 / 6.0)
+        norm * (b - r) + c::<T>(2.0) / c::<T>(6.0)
     } else {
-        norm * (r - g) + c(4.0 / 6.0)
+        norm * (r - g) + c::<T>(4.0) / c::<T>(6.0)
     };
     if range <= T::zero() {
         h = T::zero();
@@ -300,14 +296,9 @@ fn turn_hue([r, g, b]: [f32; 3], delta: f32) -> [f32; 3] {
     }
     let ratio = (v_mid - v_min) / (v_max - v_min);
     let rising = sector % 2 == 0;
-    let mut h = sector as f32 + if rising { ratio } else { 1.0 - ratio };
-    h += delta * 6.0;
-    while h < 0.0 {
-        h += 6.0;
-    }
-    while h >= 6.0 {
-        h -= 6.0;
-    }
+    let h = sector as f32 + if rising { ratio } else { 1.0 - ratio };
+    // Into [0, 6) as TF's loops of +-6 do, without looping on a huge or infinite delta.
+    let h = (h + delta * 6.0).rem_euclid(6.0);
     let sector = h as i32;
     let mut ratio = h - sector as f32;
     if sector % 2 != 0 {
@@ -324,22 +315,37 @@ fn turn_hue([r, g, b]: [f32; 3], delta: f32) -> [f32; 3] {
     }
 }
 
-/// `AdjustSaturation` per pixel, as TF's kernel: to HSV, the saturation scaled and clamped
-/// to `[0, 1]`, back to RGB through chroma.
-fn scale_saturation(rgb: [f32; 3], scale: f32) -> [f32; 3] {
-    let [h, s, v] = rgb_to_hsv(rgb);
-    let s = (s * scale).clamp(0.0, 1.0);
+/// `AdjustSaturation` per pixel, as TF's kernel: its own float conversion to HSV
+/// (`1 / (6 range)`, the sector offsets added in double), the saturation scaled and clamped
+/// to `[0, 1]` (NaN to 0, as `std::min`/`std::max` do), back to RGB through chroma.
+fn scale_saturation([r, g, b]: [f32; 3], scale: f32) -> [f32; 3] {
+    let v = r.max(g.max(b));
+    let range = v - r.min(g.min(b));
+    let s = if v > 0.0 { range / v } else { 0.0 };
+    let norm = 1.0 / (6.0 * range);
+    let mut h = if r == v {
+        norm * (g - b)
+    } else if g == v {
+        (f64::from(norm * (b - r)) + 2.0 / 6.0) as f32
+    } else {
+        (f64::from(norm * (r - g)) + 4.0 / 6.0) as f32
+    };
+    if range <= 0.0 {
+        h = 0.0;
+    }
+    if h < 0.0 {
+        h += 1.0;
+    }
+    // Not `clamp`: TF's std::max(0, s) turns a NaN saturation into 0, as `f32::max` does.
+    #[allow(clippy::manual_clamp)]
+    let s = (s * scale).max(0.0).min(1.0);
     let chroma = s * v;
     let m = v - chroma;
     let dh = h * 6.0;
     let sector = dh as i32;
-    let mut wave = dh;
-    while wave <= 0.0 {
-        wave += 2.0;
-    }
-    while wave >= 2.0 {
-        wave -= 2.0;
-    }
+    // TF's `fmodu` loops bring dh into (0, 2] then [0, 2); `rem_euclid` gives the same for
+    // finite dh and cannot loop on a non-finite one.
+    let wave = dh.rem_euclid(2.0);
     let x = chroma * (1.0 - (wave - 1.0).abs());
     let [rr, gg, bb] = match sector {
         0 => [chroma, x, 0.0],

@@ -428,36 +428,62 @@ fn unique(x: &Value, out_idx: DType, with_counts: bool) -> Result<Outputs> {
     if x.shape().len() != 1 {
         return Err(Error::op_invalid("unique expects a 1D vector."));
     }
-    fn run<T: UniqueKey>(a: &Arr<T>) -> (Vec<T>, Vec<i64>, Vec<i64>) {
-        let mut seen: HashMap<u64, usize> = HashMap::new();
-        let (mut ys, mut idx, mut counts) = (Vec::new(), Vec::with_capacity(a.len()), Vec::new());
-        for &v in a.iter() {
-            let slot = match v.key().map(|k| *seen.entry(k).or_insert(ys.len())) {
-                Some(s) if s < ys.len() => s,
-                _ => {
-                    ys.push(v);
-                    counts.push(0);
-                    ys.len() - 1
-                }
+    // Each element's slot among the distinct values, in order of first appearance.
+    fn slots<K: Eq + std::hash::Hash>(keys: impl Iterator<Item = Option<K>>) -> Distinct {
+        let mut seen: HashMap<K, usize> = HashMap::new();
+        let mut d = Distinct::default();
+        for (i, key) in keys.enumerate() {
+            let fresh = d.firsts.len();
+            let slot = match key {
+                Some(k) => *seen.entry(k).or_insert(fresh),
+                None => fresh,
             };
-            idx.push(slot as i64);
-            if let Some(c) = counts.get_mut(slot) {
-                *c += 1;
+            if slot == fresh {
+                d.firsts.push(i);
+                d.counts.push(0);
             }
+            d.idx.push(slot as i64);
+            d.counts[slot] += 1;
         }
-        (ys, idx, counts)
+        d
     }
-    // Strings are refused when the op is built (`strings::check_inputs`).
-    let strings = Err(Error::internal("Unique got string data"));
-    let (y, idx, counts) = crate::with_fixed!(x, return strings, a => {
-        let (ys, idx, counts) = run(a);
-        (to_value(&[ys.len()], ys)?, idx, counts)
-    });
-    let mut out: Outputs = smallvec![y, Value::int_vector(out_idx, &idx)];
+    let d = match x {
+        Value::Str(a) => slots(a.iter().map(|s| Some(s.as_slice()))),
+        _ => crate::with_fixed!(x, unreachable_str()?, a => slots(a.iter().map(|v| v.key()))),
+    };
+    let mut out: Outputs = smallvec![pick(x, &d.firsts)?, Value::int_vector(out_idx, &d.idx)];
     if with_counts {
-        out.push(Value::int_vector(out_idx, &counts));
+        out.push(Value::int_vector(out_idx, &d.counts));
     }
     Ok(out)
+}
+
+#[derive(Default)]
+struct Distinct {
+    firsts: Vec<usize>,
+    idx: Vec<i64>,
+    counts: Vec<i64>,
+}
+
+/// The Str arm of `with_fixed!` after the string case was matched already.
+fn unreachable_str<T>() -> Result<T> {
+    Err(Error::internal("string data reached a fixed-size kernel"))
+}
+
+/// The elements of the vector `x` at `positions`, as a new vector.
+fn pick(x: &Value, positions: &[usize]) -> Result<Value> {
+    let shape = [positions.len()];
+    match x {
+        Value::Str(a) => {
+            let strings = positions.iter().map(|&p| a[[p]].clone()).collect();
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), strings)
+                .map(|a| Value::Str(a.into_shared()))
+                .map_err(|e| Error::internal(e.to_string()))
+        }
+        _ => crate::with_fixed!(x, unreachable_str(), a => {
+            to_value(&shape, positions.iter().map(|&p| a[[p]]).collect())
+        }),
+    }
 }
 
 fn list_diff(x: &Value, y: &Value, out_idx: DType) -> Result<Outputs> {
@@ -469,26 +495,36 @@ fn list_diff(x: &Value, y: &Value, out_idx: DType) -> Result<Outputs> {
             )));
         }
     }
-    fn run<T: UniqueKey>(x: &Arr<T>, y: &Arr<T>) -> (Vec<T>, Vec<i64>) {
-        let excluded: std::collections::HashSet<u64> = y.iter().filter_map(|v| v.key()).collect();
-        let (mut kept, mut idx) = (Vec::new(), Vec::new());
-        for (i, &v) in x.iter().enumerate() {
-            if !v.key().is_some_and(|k| excluded.contains(&k)) {
-                kept.push(v);
-                idx.push(i as i64);
-            }
-        }
-        (kept, idx)
+    fn kept<K: Eq + std::hash::Hash>(
+        xs: impl Iterator<Item = Option<K>>,
+        ys: impl Iterator<Item = Option<K>>,
+    ) -> Vec<usize> {
+        let excluded: std::collections::HashSet<K> = ys.flatten().collect();
+        xs.enumerate()
+            .filter(|(_, k)| !k.as_ref().is_some_and(|k| excluded.contains(k)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+    fn kept_numbers<T: UniqueKey>(a: &Arr<T>, b: &Arr<T>) -> Vec<usize> {
+        kept(a.iter().map(|v| v.key()), b.iter().map(|v| v.key()))
     }
     let mismatch = || Error::op_invalid("ListDiff needs x and y of one dtype");
-    // Strings are refused when the op is built (`strings::check_inputs`).
-    let strings = Err(Error::internal("ListDiff got string data"));
-    let (out, idx) = crate::with_fixed!(x, return strings, a => {
-        let b = y.as_array().ok_or_else(mismatch)?;
-        let (kept, idx) = run(a, b);
-        (to_value(&[kept.len()], kept)?, idx)
-    });
-    Ok(smallvec![out, Value::int_vector(out_idx, &idx)])
+    let positions = match (x, y) {
+        (Value::Str(a), Value::Str(b)) => kept(
+            a.iter().map(|s| Some(s.as_slice())),
+            b.iter().map(|s| Some(s.as_slice())),
+        ),
+        (Value::Str(_), _) => return Err(mismatch()),
+        _ => crate::with_fixed!(x, unreachable_str()?, a => {
+            let b = y.as_array().ok_or_else(mismatch)?;
+            kept_numbers(a, b)
+        }),
+    };
+    let idx: Vec<i64> = positions.iter().map(|&p| p as i64).collect();
+    Ok(smallvec![
+        pick(x, &positions)?,
+        Value::int_vector(out_idx, &idx)
+    ])
 }
 
 fn in_top_k(predictions: &Value, targets: &Value, k: &Value) -> Result<Value> {

@@ -18,6 +18,9 @@ use smallvec::{smallvec, SmallVec};
 /// type constraints do.
 const TAKES_STRINGS: &[&str] = &[
     "Const",
+    "Unique",
+    "UniqueWithCounts",
+    "ListDiff",
     "Placeholder",
     "PlaceholderWithDefault",
     "Identity",

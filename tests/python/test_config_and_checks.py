@@ -116,6 +116,9 @@ def test_assert_near_and_rank_in_at_run_time():
         assert tf.assert_rank_in(x, [0, 1]).name.endswith("static_checks_determined_all_ok")
         with pytest.raises(ValueError, match=r"must have rank in \(0, 2\)\.  Received rank 1"):
             tf.assert_rank_in(x, [0, 2])
+        # numpy's finfo refuses integers, as in TF, even with both tolerances given.
+        with pytest.raises(ValueError, match="not inexact"):
+            tf.assert_near([1, 2], [1, 2], rtol=1, atol=1)
 
 
 def test_static_checks():

@@ -91,9 +91,14 @@ def test_colour_ops_check_shapes_and_types():
         hsv = tf.image.rgb_to_hsv(p)
         assert hsv.shape.ndims is None
         with tf.Session() as sess:
-            with pytest.raises(tf.errors.InvalidArgumentError,
+            with pytest.raises(tf.errors.FailedPreconditionError,
                                match="input must have 3 channels but input only has 2"):
                 sess.run(hsv, {p: np.zeros((4, 2))})
+            # AdjustHue checks its channels when it runs, after the delta, as TF.
+            q4 = tf.placeholder(tf.float32, [1, 1, None])
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="input must have 3 channels but instead has 4"):
+                sess.run(tf.image.adjust_hue(q4, 0.1), {q4: np.zeros((1, 1, 4))})
         # HSVToRGB has no gradient (None, as TF marks it); AdjustHue none at all.
         q = tf.placeholder(tf.float32, [1, 1, 1, 3])
         assert tf.gradients(tf.image.hsv_to_rgb(q), q) == [None]
@@ -115,6 +120,8 @@ def test_random_hue_and_saturation_stay_in_range():
     # Hue and saturation changes keep each pixel's value (its largest channel).
     np.testing.assert_allclose(got_hue.max(-1), v, atol=1e-6)
     np.testing.assert_allclose(got_sat.max(-1), v, atol=1e-6)
+    # ... and do change the image (a delta drawn in [-0.2, 0.2), a factor in [0.5, 1.5)).
+    assert np.abs(got_hue - img).max() > 1e-3 and np.abs(got_sat - img).max() > 1e-3
 
 
 def test_gamma_yiq_yuv_and_gradients_of_images():
@@ -206,7 +213,8 @@ def test_setdiff1d():
         floats = tf.setdiff1d(tf.constant([1.0, -0.0, np.nan, 3.0]), [0.0, np.nan],
                               index_dtype=tf.int64)
         assert out.shape.as_list() == [None] and floats.idx.dtype is tf.int64
-        got = run_once([out, idx, floats.out, floats.idx])
+        words = tf.setdiff1d(["to", "be", "or", "not", "to", "be"], ["be", "xx"])
+        got = run_once([out, idx, floats.out, floats.idx, words.out, words.idx])
         with pytest.raises(ValueError, match="Shape must be rank 1 but is rank 2"):
             tf.setdiff1d([[1]], [1])
         p = tf.placeholder(tf.int32)
@@ -219,3 +227,5 @@ def test_setdiff1d():
     # -0.0 equals 0.0; NaN never equals itself, so it stays.
     np.testing.assert_array_equal(got[2], [1.0, np.nan, 3.0])
     np.testing.assert_array_equal(got[3], [0, 2, 3])
+    assert list(got[4]) == [b"to", b"or", b"not", b"to"]
+    np.testing.assert_array_equal(got[5], [0, 2, 3, 4])

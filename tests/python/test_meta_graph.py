@@ -95,17 +95,25 @@ def test_a_var_list_dict_keeps_its_keys_through_the_saver_def(tmp_path):
         np.testing.assert_array_equal(sess.run("v/Read/ReadVariableOp:0"), [5.0, 6.0])
 
 
-def test_max_to_keep_deletes_old_meta_files_and_write_meta_graph_false_writes_none(tmp_path):
+def _save_steps(prefix, max_to_keep, steps, suffix="meta", then_plain=None):
     with tf.Graph().as_default():
         v = tf.Variable(1.0, name="v")
-        saver = tf.train.Saver(max_to_keep=2)
+        saver = tf.train.Saver(max_to_keep=max_to_keep)
         with tf.Session() as sess:
             sess.run(v.initializer)
-            for step in range(4):
-                saver.save(sess, str(tmp_path / "m"), global_step=step)
-            saver.save(sess, str(tmp_path / "plain"), write_meta_graph=False)
+            for step in range(steps):
+                saver.save(sess, str(prefix), global_step=step, meta_graph_suffix=suffix)
+            if then_plain is not None:
+                saver.save(sess, str(then_plain), write_meta_graph=False)
+
+
+def test_max_to_keep_deletes_old_meta_files_and_write_meta_graph_false_writes_none(tmp_path):
+    _save_steps(tmp_path / "m", 2, 4, then_plain=tmp_path / "plain")
     # The checkpoint without a meta graph still counts among the two kept.
     assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-3.meta", "m-3.npz", "plain.npz"]
+    # Another suffix: the old meta graphs named with it go too.
+    _save_steps(tmp_path / "other" / "m", 1, 3, suffix="graph")
+    assert sorted(os.listdir(tmp_path / "other")) == ["checkpoint", "m-2.graph", "m-2.npz"]
 
 
 def test_saver_def_and_export_meta_graph(tmp_path):

@@ -4,6 +4,8 @@ gathers, and linalg cross / normalize / matrix_rank / pinv (values and derivativ
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from gradient_checker import check_on_placeholders, run_once
@@ -38,7 +40,11 @@ def test_initializers():
     with tf.Graph().as_default():
         uniform = tf.uniform_unit_scaling_initializer(2.0, seed=1)([400, 5])
         ident = tf.initializers.identity(3.0)([2, 3])
-        got_uniform, got_ident = run_once([uniform, ident])
+        # One partition of a 4x4 identity: its rows 2-3.
+        part = SimpleNamespace(full_shape=[4, 4], var_offset=[2, 0])
+        block = tf.initializers.identity(2.0)([2, 4], partition_info=part)
+        got_uniform, got_ident, got_block = run_once([uniform, ident, block])
+    np.testing.assert_array_equal(got_block, [[0, 0, 2, 0], [0, 0, 0, 2]])
     limit = np.sqrt(3 / 400) * 2
     assert np.abs(got_uniform).max() <= limit and np.abs(got_uniform).max() > 0.9 * limit
     np.testing.assert_array_equal(got_ident, [[3, 0, 0], [0, 3, 0]])

@@ -92,6 +92,13 @@ def test_unique_all_dtypes_as_tf():
     np.testing.assert_array_equal(out[2][2], [2, 1])
     np.testing.assert_array_equal(out[3][0], np.array([2.5, 1.0], np.float32))
     np.testing.assert_array_equal(out[3][2], [2, 1])
+    # Strings, as TF's kernels take them.
+    with tf.Graph().as_default():
+        s = tf.unique_with_counts(tf.constant(["b", "a", "b", "", "a"]))
+        out = run_once(s)
+    assert list(out[0]) == [b"b", b"a", b""]
+    np.testing.assert_array_equal(out[1], [0, 1, 0, 2, 1])
+    np.testing.assert_array_equal(out[2], [2, 2, 1])
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match=r"Shape must be rank 1 but is rank 2 for "
                            r"'\{\{node Unique\}\} = Unique\[T=DT_DOUBLE, out_idx=DT_INT32\]"):

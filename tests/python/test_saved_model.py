@@ -125,6 +125,12 @@ def test_signatures_and_tensor_infos():
         assert tf.saved_model.is_valid_signature(scores)
         regress = tf.saved_model.regression_signature_def(examples, x)
         assert tf.saved_model.is_valid_signature(regress)
+        # TF takes float32 scores and regressions only.
+        x64 = tf.placeholder(tf.float64, [None, 3])
+        assert not tf.saved_model.is_valid_signature(
+            tf.saved_model.regression_signature_def(examples, x64))
+        assert not tf.saved_model.is_valid_signature(
+            tf.saved_model.classification_signature_def(examples, None, x64))
         assert not tf.saved_model.is_valid_signature(
             tf.saved_model.build_signature_def({"a": info}, {}, "made/up"))
         with pytest.raises(ValueError, match="must be a string Tensor"):

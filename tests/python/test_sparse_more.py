@@ -170,7 +170,12 @@ def test_errors_match_tf():
             with pytest.raises(tf.errors.InvalidArgumentError,
                                match="Operands' shapes do not match"):
                 sess.run(tf.sparse_maximum(a, c).values)
-            with pytest.raises(tf.errors.InvalidArgumentError, match="new_shape must be"):
-                sess.run(tf.sparse_reset_shape(a, [2, 2]).dense_shape)
+            # A shape known only when run is checked then.
+            small = tf.placeholder(tf.int64, [2])
+            with pytest.raises(tf.errors.InvalidArgumentError, match="new_shape"):
+                sess.run(tf.sparse_reset_shape(a, small).dense_shape, {small: [2, 2]})
+        # Both shapes known: TF's ValueError when the graph is built.
+        with pytest.raises(ValueError, match="Requested new_shape should have dimension sizes"):
+            tf.sparse_reset_shape(a, [2, 2])
         with pytest.raises(ValueError, match="Keyword arguments are required"):
             tf.sparse_split(a, 2, 1)

@@ -291,7 +291,7 @@ class Saver:
             if self._max_to_keep is not None and self._max_to_keep > 0:
                 while len(self._last) > self._max_to_keep:
                     old = self._last.pop(0)
-                    for path in (old + _SUFFIX, meta_graph_filename(old)):
+                    for path in (old + _SUFFIX, meta_graph_filename(old, meta_graph_suffix)):
                         if os.path.exists(path):
                             os.unlink(path)
             self._write_state(os.path.dirname(os.path.abspath(prefix)), prefix,
