@@ -5,6 +5,8 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
+    /// IEEE half precision (TF's `half`): stored as 16 bits, computed in f32.
+    F16,
     F32,
     F64,
     I8,
@@ -19,7 +21,8 @@ pub enum DType {
 
 impl DType {
     /// Every dtype whose elements are numbers (all but `Str`).
-    pub const ALL: [DType; 8] = [
+    pub const ALL: [DType; 9] = [
+        DType::F16,
         DType::F32,
         DType::F64,
         DType::I8,
@@ -33,6 +36,7 @@ impl DType {
     /// The name numpy and symgrad's Python API use (`float32`, ...).
     pub fn name(self) -> &'static str {
         match self {
+            DType::F16 => "float16",
             DType::F32 => "float32",
             DType::F64 => "float64",
             DType::I8 => "int8",
@@ -48,6 +52,7 @@ impl DType {
     /// TF's enum spelling, used inside messages that quote a NodeDef (`DT_FLOAT`).
     pub fn tf_enum_name(self) -> &'static str {
         match self {
+            DType::F16 => "DT_HALF",
             DType::F32 => "DT_FLOAT",
             DType::F64 => "DT_DOUBLE",
             DType::I8 => "DT_INT8",
@@ -63,6 +68,7 @@ impl DType {
     /// TF's short kernel spelling used in "with dtype float" messages.
     pub fn tf_short_name(self) -> &'static str {
         match self {
+            DType::F16 => "half",
             DType::F32 => "float",
             DType::F64 => "double",
             other => other.name(),
@@ -71,6 +77,7 @@ impl DType {
 
     pub fn from_name(name: &str) -> Result<DType> {
         Ok(match name {
+            "float16" | "half" | "f16" => DType::F16,
             "float32" | "float" | "f32" => DType::F32,
             "float64" | "double" | "f64" => DType::F64,
             "int8" => DType::I8,
@@ -85,7 +92,7 @@ impl DType {
     }
 
     pub fn is_floating(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F16 | DType::F32 | DType::F64)
     }
     pub fn is_integer(self) -> bool {
         matches!(
@@ -101,7 +108,7 @@ impl DType {
         match self {
             DType::F64 | DType::I64 => 8,
             DType::F32 | DType::I32 => 4,
-            DType::I16 => 2,
+            DType::I16 | DType::F16 => 2,
             DType::I8 | DType::U8 | DType::Bool => 1,
             // A string element's fixed part (TF's `tstring` is 24 bytes; ours a `Vec<u8>`).
             DType::Str => std::mem::size_of::<Vec<u8>>(),

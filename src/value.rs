@@ -2,6 +2,7 @@
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use half::f16;
 use ndarray::{ArcArray, ArrayD, IxDyn};
 use num_traits::{NumCast, One, Zero};
 
@@ -11,6 +12,8 @@ pub type Arr<T> = ArcArray<T, IxDyn>;
 /// private copy only when the buffer is shared.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// `float16`: kernels widen it to f32 and round their results back (see `half`).
+    F16(Arr<f16>),
     F32(Arr<f32>),
     F64(Arr<f64>),
     I8(Arr<i8>),
@@ -28,6 +31,7 @@ pub enum Value {
 macro_rules! with_value {
     ($v:expr, $a:ident => $body:expr) => {
         match $v {
+            $crate::value::Value::F16($a) => $body,
             $crate::value::Value::F32($a) => $body,
             $crate::value::Value::F64($a) => $body,
             $crate::value::Value::I8($a) => $body,
@@ -46,6 +50,7 @@ macro_rules! with_value {
 macro_rules! with_fixed {
     ($v:expr, $string:expr, $a:ident => $body:expr) => {
         match $v {
+            $crate::value::Value::F16($a) => $body,
             $crate::value::Value::F32($a) => $body,
             $crate::value::Value::F64($a) => $body,
             $crate::value::Value::I8($a) => $body,
@@ -64,6 +69,7 @@ macro_rules! with_fixed {
 macro_rules! map_same {
     ($v:expr, $a:ident => $body:expr) => {
         match $v {
+            $crate::value::Value::F16($a) => $crate::value::Value::F16($body),
             $crate::value::Value::F32($a) => $crate::value::Value::F32($body),
             $crate::value::Value::F64($a) => $crate::value::Value::F64($body),
             $crate::value::Value::I8($a) => $crate::value::Value::I8($body),
@@ -82,6 +88,7 @@ macro_rules! map_same {
 macro_rules! map_fixed {
     ($v:expr, $err:expr, $a:ident => $body:expr) => {
         match $v {
+            $crate::value::Value::F16($a) => $crate::value::Value::F16($body),
             $crate::value::Value::F32($a) => $crate::value::Value::F32($body),
             $crate::value::Value::F64($a) => $crate::value::Value::F64($body),
             $crate::value::Value::I8($a) => $crate::value::Value::I8($body),
@@ -107,7 +114,10 @@ macro_rules! map_numeric {
             $crate::value::Value::I32($a) => $crate::value::Value::I32($body),
             $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
             $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
-            $crate::value::Value::Bool(_) | $crate::value::Value::Str(_) => return Err($err),
+            // Half values are widened before a numeric kernel sees them (`half::widened`).
+            $crate::value::Value::F16(_)
+            | $crate::value::Value::Bool(_)
+            | $crate::value::Value::Str(_) => return Err($err),
         }
     };
 }
@@ -164,6 +174,25 @@ impl_elem!(i32, I32);
 impl_elem!(i64, I64);
 impl_elem!(u8, U8);
 
+impl Elem for f16 {
+    const DTYPE: DType = DType::F16;
+    fn wrap(a: Arr<Self>) -> Value {
+        Value::F16(a)
+    }
+    fn unwrap_ref(v: &Value) -> Option<&Arr<Self>> {
+        match v {
+            Value::F16(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn from_f64(x: f64) -> Self {
+        f16::from_f64(x)
+    }
+    fn to_f64(self) -> f64 {
+        self.to_f64()
+    }
+}
+
 impl Elem for bool {
     const DTYPE: DType = DType::Bool;
     fn wrap(a: Arr<Self>) -> Value {
@@ -190,6 +219,7 @@ impl Elem for bool {
 impl Value {
     pub fn dtype(&self) -> DType {
         match self {
+            Value::F16(_) => DType::F16,
             Value::F32(_) => DType::F32,
             Value::F64(_) => DType::F64,
             Value::I8(_) => DType::I8,
@@ -241,6 +271,7 @@ impl Value {
             T::wrap(ArcArray::from_elem(IxDyn(shape), T::from_f64(x)))
         }
         match dtype {
+            DType::F16 => make::<f16>(shape, x),
             DType::F32 => make::<f32>(shape, x),
             DType::F64 => make::<f64>(shape, x),
             DType::I8 => make::<i8>(shape, x),
@@ -279,6 +310,7 @@ impl Value {
         }
         fn from_src<S: Elem>(a: &Arr<S>, to: DType) -> Value {
             match to {
+                DType::F16 => conv::<S, f16>(a),
                 DType::F32 => conv::<S, f32>(a),
                 DType::F64 => conv::<S, f64>(a),
                 DType::I8 => conv::<S, i8>(a),
@@ -295,10 +327,10 @@ impl Value {
         // first (`c_cast_i32`: int64 directly, narrower types through int32).
         if to.is_integer() {
             let wide: Option<Vec<i64>> = match self {
-                Value::F32(_) | Value::F64(_) if to == DType::I64 => {
+                Value::F16(_) | Value::F32(_) | Value::F64(_) if to == DType::I64 => {
                     Some(self.to_f64_vec().into_iter().map(c_cast_i64).collect())
                 }
-                Value::F32(_) | Value::F64(_) => Some(
+                Value::F16(_) | Value::F32(_) | Value::F64(_) => Some(
                     self.to_f64_vec()
                         .into_iter()
                         .map(|x| c_cast_i32(x) as i64)
@@ -344,6 +376,7 @@ impl Value {
             Value::I64(a) => a.iter().copied().collect(),
             Value::U8(a) => a.iter().map(|&x| x as i64).collect(),
             Value::Bool(a) => a.iter().map(|&x| x as i64).collect(),
+            Value::F16(a) => a.iter().map(|&x| x.to_f64() as i64).collect(),
             Value::F32(a) => a.iter().map(|&x| x as i64).collect(),
             Value::F64(a) => a.iter().map(|&x| x as i64).collect(),
             Value::Str(a) => vec![0; a.len()],

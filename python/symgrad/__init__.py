@@ -14,8 +14,8 @@ from typing import Any
 from . import dtypes, errors, nest, tensor_shape
 from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata,
                          RunOptions)
-from .dtypes import (DType, as_dtype, bool, double, float32, float64, int8, int16, int32,
-                     int64, uint8)
+from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
+                     int16, int32, int64, uint8)
 from .dtypes import string
 from .tensor_shape import (Dimension, TensorShape, disable_v2_tensorshape,
                            enable_v2_tensorshape)
@@ -23,8 +23,8 @@ from .tensor_shape import (Dimension, TensorShape, disable_v2_tensorshape,
 __version__ = "0.1.0"
 
 _PURE = [
-    "errors", "dtypes", "DType", "as_dtype", "float32", "float64", "double", "int8", "int16",
-    "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
+    "errors", "dtypes", "DType", "as_dtype", "float16", "half", "float32", "float64", "double",
+    "int8", "int16", "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
 ]
 _PURE += ["string", "nest", "enable_v2_tensorshape", "disable_v2_tensorshape"]
 

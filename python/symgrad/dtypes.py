@@ -1,4 +1,4 @@
-"""Element types (``tf.dtypes``): the nine dtypes symgrad supports, as ``DType`` singletons."""
+"""Element types (``tf.dtypes``): the ten dtypes symgrad supports, as ``DType`` singletons."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any, Union
 import numpy as np
 
 __all__ = [
-    "DType", "as_dtype", "float32", "float64", "double", "int8", "int16", "int32", "int64",
-    "uint8", "bool", "string",
+    "DType", "as_dtype", "float16", "half", "float32", "float64", "double", "int8", "int16",
+    "int32", "int64", "uint8", "bool", "string",
 ]
 
 
@@ -133,6 +133,8 @@ class DType:
         return (as_dtype, (self._name,))
 
 
+float16 = DType("float16", np.float16, 19)
+half = float16
 float32 = DType("float32", np.float32, 1)
 float64 = DType("float64", np.float64, 2)
 double = float64
@@ -145,16 +147,16 @@ bool = DType("bool", np.bool_, 10)  # noqa: A001 - TF's public name shadows the 
 # As TF: string tensors are fetched as numpy object arrays of ``bytes``.
 string = DType("string", object, 7)
 
-_ALL = (float32, float64, int8, int16, int32, int64, uint8, bool, string)
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, string)
 
 _BY_NAME: dict[str, DType] = {d.name: d for d in _ALL}
-_BY_NAME.update({"float": float32, "double": float64})
+_BY_NAME.update({"float": float32, "double": float64, "half": float16})
 _BY_ENUM: dict[int, DType] = {d.as_datatype_enum: d for d in _ALL}
 _BY_NUMPY: dict[np.dtype[Any], DType] = {np.dtype(d.as_numpy_dtype): d for d in _ALL}
 
 # TF dtypes symgrad does not implement: named in the error so the reason is clear.
 _UNSUPPORTED_NAMES = frozenset({
-    "half", "float16", "bfloat16", "complex64", "complex128", "uint16", "uint32",
+    "bfloat16", "complex64", "complex128", "uint16", "uint32",
     "uint64", "qint8", "quint8", "qint16", "quint16", "qint32", "resource", "variant",
 })
 

@@ -151,6 +151,9 @@ def _array_of_proto(proto: Any, dtype: Any) -> np.ndarray:
     if dtype == _dtypes.string:
         flat = np.empty(len(proto.string_val), dtype=object)
         flat[:] = list(proto.string_val)
+    elif dtype == _dtypes.float16 and not proto.tensor_content:
+        # TF keeps each half's bits in an int32 of `half_val`.
+        flat = np.asarray(list(proto.half_val), np.uint16).view(np.float16)
     elif proto.tensor_content:
         np_type = np.dtype(dtype.as_numpy_dtype).newbyteorder("<")
         flat = np.frombuffer(proto.tensor_content, dtype=np_type).astype(dtype.as_numpy_dtype)

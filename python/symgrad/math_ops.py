@@ -484,7 +484,8 @@ def accumulate_n(inputs: Any, shape: Any = None, tensor_dtype: Any = None,
 
 
 # ----- range -----
-_RANGE_ORDER = (_dtypes.int32, _dtypes.int64, _dtypes.float32, _dtypes.float64)
+_RANGE_ORDER = (_dtypes.int32, _dtypes.int64, _dtypes.float16, _dtypes.float32,
+                _dtypes.float64)
 
 
 def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001

@@ -235,7 +235,7 @@ def add_check_numerics_ops() -> Any:
         if op.type == "CheckNumerics":
             continue
         for output in op.outputs:
-            if output.dtype in (_dtypes.float32, _dtypes.float64):
+            if output.dtype in (_dtypes.float16, _dtypes.float32, _dtypes.float64):
                 message = f"{op.name}:{output.value_index}"
                 with graph.control_dependencies(checks):
                     checks = [check_numerics(output, message=message)]

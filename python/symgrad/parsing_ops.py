@@ -463,8 +463,8 @@ def _sparse_output(indices: Tensor, values: Tensor, shape: Tensor, rank: int) ->
 
 
 # ----- decode_raw -----------------------------------------------------------------------------
-_DECODE_RAW_TYPES = (_dtypes.float32, _dtypes.float64, _dtypes.int32, _dtypes.uint8,
-                     _dtypes.int16, _dtypes.int8, _dtypes.int64, _dtypes.bool)
+_DECODE_RAW_TYPES = (_dtypes.float16, _dtypes.float32, _dtypes.float64, _dtypes.int32,
+                     _dtypes.uint8, _dtypes.int16, _dtypes.int8, _dtypes.int64, _dtypes.bool)
 
 
 def decode_raw(input_bytes: Any = None, out_type: Any = None, little_endian: bool = True,

@@ -130,7 +130,8 @@ def random_uniform(shape: Any, minval: Any = 0, maxval: Any = None,
     ``RandomUniformInt`` for int32/int64 (which needs ``maxval``)."""
     from .math_ops import add, multiply, subtract
     target = _dtypes.as_dtype(dtype)
-    if target not in (_dtypes.float32, _dtypes.float64, _dtypes.int32, _dtypes.int64):
+    if target not in (_dtypes.float16, _dtypes.float32, _dtypes.float64, _dtypes.int32,
+                      _dtypes.int64):
         raise ValueError(f"Invalid dtype {target!r}")
     if maxval is None:
         if target.is_integer:

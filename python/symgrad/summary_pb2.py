@@ -53,7 +53,7 @@ class _EnumType:
 # TF's DataType enum, for the text format of `dtype`/`type` fields.
 _DATA_TYPES = {"DT_INVALID": 0, "DT_FLOAT": 1, "DT_DOUBLE": 2, "DT_INT32": 3, "DT_UINT8": 4,
                "DT_INT16": 5, "DT_INT8": 6, "DT_STRING": 7, "DT_COMPLEX64": 8, "DT_INT64": 9,
-               "DT_BOOL": 10}
+               "DT_BOOL": 10, "DT_HALF": 19}
 
 
 class TensorShapeProto(Message):

@@ -603,7 +603,7 @@ def _dx_and_dy(x: Tensor, y: Tensor, y_shape: Any) -> tuple[Any, Tensor]:
     return grads[0], dy_orig
 
 
-_ALLOWED = (_dtypes.float32, _dtypes.float64)
+_ALLOWED = (_dtypes.float16, _dtypes.float32, _dtypes.float64)
 
 
 def _one_gradient(x: Tensor, x_shape: Any, dx: Any, y: Tensor, y_shape: Any, dy: Tensor,

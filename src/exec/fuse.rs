@@ -803,6 +803,7 @@ fn dry_run(step: &Step, in_dims: &[usize], args: &[&Value]) -> Option<Vec<usize>
         name: &step.name,
         node: step.node,
         state: &state,
+        metas: &step.metas,
     };
     match step.op.compute(&ctx, &inputs).ok()?.as_slice() {
         [out] => Some(out.shape().to_vec()),

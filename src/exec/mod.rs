@@ -6,6 +6,7 @@ mod fuse;
 mod loops;
 mod plan;
 
+use crate::dtype::DType;
 use crate::error::{Code, Error, Result};
 use crate::graph::{Graph, NodeId, OpRef, Tensor, TensorMeta};
 use crate::ops::flow::{self, FlowOp};
@@ -33,6 +34,8 @@ pub struct KernelCtx<'a> {
     pub name: &'a str,
     pub node: NodeId,
     pub state: &'a SessionState,
+    /// The op's declared outputs (a kernel computing half in f32 rounds to these).
+    pub metas: &'a [TensorMeta],
 }
 
 /// Runs a graph. Safe to share between threads: runs do not block each other.
@@ -347,6 +350,7 @@ fn run_step(
         name: &step.name,
         node: step.node,
         state,
+        metas: &step.metas,
     };
     let outputs = match (&step.loop_plans, &step.op) {
         (Some(plans), OpKind::Loop(w)) => {
@@ -397,13 +401,34 @@ fn read_input(step: &plan::Step, slots: &mut [Option<Value>], i: usize) -> Resul
 /// The one output of a unary, binary or `Const` step, computed without the generic kernel
 /// call; `None` for every other step.
 fn run_single(step: &plan::Step, slots: &mut [Option<Value>]) -> Result<Option<Value>> {
+    // Half precision takes the generic path, which widens it (`ops::half`).
+    if step.metas.first().is_some_and(|m| m.dtype == DType::F16) {
+        return Ok(None);
+    }
     let value = match (&step.op, step.inputs.len()) {
         (OpKind::Const { value }, 0) => Ok(Value::clone(value)),
-        (OpKind::Unary(op), 1) => unary::apply_owned(*op, read_input(step, slots, 0)?),
+        (OpKind::Unary(op), 1) => {
+            let x = read_input(step, slots, 0)?;
+            if x.dtype() == DType::F16 {
+                // `IsNan` and friends: bool out, f32 in.
+                unary::apply_owned(*op, crate::ops::half::widen(&x))
+            } else {
+                unary::apply_owned(*op, x)
+            }
+        }
         (OpKind::Binary(op), 2) => {
             let a = read_input(step, slots, 0)?;
             let b = read_input(step, slots, 1)?;
-            binary::apply_owned(*op, a, b)
+            if a.dtype() == DType::F16 {
+                // A comparison of halves: bool out, f32 in.
+                binary::apply_owned(
+                    *op,
+                    crate::ops::half::widen(&a),
+                    crate::ops::half::widen(&b),
+                )
+            } else {
+                binary::apply_owned(*op, a, b)
+            }
         }
         _ => return Ok(None),
     };

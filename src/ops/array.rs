@@ -1373,7 +1373,7 @@ fn concat_axis(values: &[Value], a: usize) -> Result<Value> {
             }
         };
     }
-    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool, Str))
+    Ok(go!(F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str))
 }
 
 /// A shape as TF prints it in kernel messages: `[2,3]`.
@@ -1478,7 +1478,7 @@ fn pad_kernel(x: &Value, paddings: &Value, constant: Option<&Value>) -> Result<V
             }
         };
     }
-    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool, Str))
+    Ok(go!(F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str))
 }
 
 fn concat_offset_kernel(inputs: &[Value]) -> Result<Outputs> {
@@ -1637,7 +1637,7 @@ fn select_v2_kernel(c: &Value, t: &Value, e: &Value) -> Result<Value> {
             }
         };
     }
-    Ok(go!(F32, F64, I8, I16, I32, I64, U8, Bool, Str))
+    Ok(go!(F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str))
 }
 
 // ===== builders =====

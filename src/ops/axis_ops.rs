@@ -519,6 +519,7 @@ fn arg_kernel(x: &Value, axis: &Value, out_type: DType, max: bool) -> Result<Val
     }
     let name = if max { "ArgMax" } else { "ArgMin" };
     let idx: Vec<i64> = match x {
+        Value::F16(_) => return Err(super::half::unwidened(name)),
         Value::F32(a) => arg_best(a, axis, max)?,
         Value::F64(a) => arg_best(a, axis, max)?,
         Value::I8(a) => arg_best(a, axis, max)?,
@@ -589,6 +590,7 @@ fn top_k_kernel(x: &Value, k: &Value) -> Result<Outputs> {
     }
     let k = k as usize;
     let (v, i) = match x {
+        Value::F16(_) => return Err(super::half::unwidened("TopKV2")),
         Value::F32(a) => top_k_rows(a, k)?,
         Value::F64(a) => top_k_rows(a, k)?,
         Value::I8(a) => top_k_rows(a, k)?,

@@ -79,7 +79,7 @@ impl Family for ColourOp {
             // TF's shape rule is `UnchangedShapeWithRankAtLeast(3)`: the channels and the
             // amount's rank are checked when the kernel runs.
             ctx.expect_inputs(2)?;
-            if dtype != DType::F32 {
+            if !matches!(dtype, DType::F16 | DType::F32) {
                 return Err(Error::type_error(format!(
                     "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, float32"
                 )));
@@ -99,7 +99,7 @@ impl Family for ColourOp {
             return one(dtype, images.clone());
         }
         ctx.expect_inputs(1)?;
-        if !matches!(dtype, DType::F32 | DType::F64) {
+        if !matches!(dtype, DType::F16 | DType::F32 | DType::F64) {
             return Err(Error::type_error(format!(
                 "Value passed to parameter 'images' has DataType {dtype} not in list of allowed values: float16, bfloat16, float32, float64"
             )));

@@ -640,16 +640,16 @@ fn ranked(ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<Vec<Dim>> {
 fn float_dtype(ctx: &InferCtx<'_>, op: &ConvOp, i: usize, arg: &str) -> Result<DType> {
     let t = ctx.dtype(i)?;
     let f32_only = op.spatial() == 3 && matches!(op, ConvOp::MaxPool(_) | ConvOp::MaxPoolGrad(_));
-    if f32_only && t != DType::F32 {
+    if f32_only && !matches!(t, DType::F16 | DType::F32) {
         return Err(Error::type_error(format!(
             "Value passed to parameter '{arg}' has DataType {t} not in list of allowed values: \
              float16, bfloat16, float32"
         )));
     }
-    if !matches!(t, DType::F32 | DType::F64) {
+    if !matches!(t, DType::F16 | DType::F32 | DType::F64) {
         return Err(Error::type_error(format!(
             "Value passed to parameter '{arg}' has DataType {t} not in list of allowed values: \
-             float32, float64 (symgrad's {} kernels)",
+             float16, float32, float64 (symgrad's {} kernels)",
             op.type_name()
         )));
     }

@@ -278,10 +278,10 @@ fn histogram(values: &Value, range: &Value, nbins: &Value, dtype: DType) -> Resu
 /// incoming gradient (`e` a constant named `SelectV2/e`).
 fn log_of_part(g: &Graph, cond: Tensor, value: Tensor, dtype: DType) -> Result<Tensor> {
     let log = unary::log(g, value)?;
-    let lowest = if dtype == DType::F32 {
-        f32::MIN as f64
-    } else {
-        f64::MIN
+    let lowest = match dtype {
+        DType::F16 => half::f16::MIN.to_f64(),
+        DType::F32 => f32::MIN as f64,
+        _ => f64::MIN,
     };
     let inputs = [
         Input::Tensor(cond),

@@ -423,6 +423,10 @@ fn summarize_dims(shape: &[usize], limit: usize, items: &[String], out: &mut Str
 /// Each element as TF's `PrintOneElement` writes it (bools as 1/0, floats shortest-ish).
 pub(crate) fn element_texts(v: &Value) -> Vec<String> {
     match v {
+        Value::F16(a) => a
+            .iter()
+            .map(|x| float_text(x.to_f64(), 6, 9, true))
+            .collect(),
         Value::F32(a) => a
             .iter()
             .map(|x| float_text(f64::from(*x), 6, 9, true))

@@ -178,10 +178,12 @@ fn evaluate_subgraph(graph: &GraphData, t: Tensor) -> Option<Value> {
             .iter()
             .map(|x| known.get(&(x.node, x.index)).cloned())
             .collect();
+        let metas = graph.output_metas(node);
         let ctx = KernelCtx {
             name: graph.op_name(node),
             node: id,
             state: &state,
+            metas: &metas,
         };
         let inputs = inputs?;
         let outputs = catch_unwind(AssertUnwindSafe(|| node.op.compute(&ctx, &inputs)))

@@ -130,7 +130,8 @@ fn check_type(param: &str, dtype: DType, allowed: &[DType], list: &str) -> Resul
     )))
 }
 
-const REAL: [DType; 7] = [
+const REAL: [DType; 8] = [
+    DType::F16,
     DType::I8,
     DType::U8,
     DType::I16,
@@ -224,7 +225,7 @@ impl Family for ImageOp {
                 check_type(
                     "original_image",
                     original,
-                    &[DType::F32, DType::F64],
+                    &[DType::F16, DType::F32, DType::F64],
                     BILINEAR_GRAD_TYPES,
                 )?;
                 self.with_rank(ctx, 0, 4)?;
@@ -232,7 +233,14 @@ impl Family for ImageOp {
                 one(original, ctx.shape(1)?.clone())
             }
             ImageOp::ResizeNearestNeighborGrad(_) => {
-                let allowed = [DType::U8, DType::I8, DType::I32, DType::F32, DType::F64];
+                let allowed = [
+                    DType::U8,
+                    DType::I8,
+                    DType::I32,
+                    DType::F16,
+                    DType::F32,
+                    DType::F64,
+                ];
                 check_type("grads", dtype, &allowed, NN_GRAD_TYPES)?;
                 self.with_rank(ctx, 0, 4)?;
                 let [h, w] = self.size_input(ctx, 1)?;
@@ -724,7 +732,7 @@ fn resize_bilinear_grad_fn(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut
     };
     let g = ctx.graph;
     let image = ctx.input(0)?;
-    if !matches!(g.dtype(image)?, DType::F32 | DType::F64) {
+    if !matches!(g.dtype(image)?, DType::F16 | DType::F32 | DType::F64) {
         return Ok(vec![None, None]);
     }
     let grad = ctx.grad(grads, 0)?;

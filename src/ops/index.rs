@@ -217,6 +217,7 @@ fn where_kernel(x: &Value) -> Result<Value> {
     let dims = x.shape().to_vec();
     let flat_true: Vec<usize> = match x {
         Value::Bool(a) => true_positions(a, |v| *v),
+        Value::F16(a) => true_positions(a, |v| *v != half::f16::ZERO),
         Value::F32(a) => true_positions(a, |v| *v != 0.0),
         Value::F64(a) => true_positions(a, |v| *v != 0.0),
         Value::I8(a) => true_positions(a, |v| *v != 0),

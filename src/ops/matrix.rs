@@ -471,7 +471,7 @@ impl MatrixOp {
 
     fn float_input(&self, ctx: &InferCtx<'_>, i: usize, param: &str) -> Result<DType> {
         let dtype = ctx.dtype(i)?;
-        if matches!(dtype, DType::F32 | DType::F64) {
+        if matches!(dtype, DType::F16 | DType::F32 | DType::F64) {
             return Ok(dtype);
         }
         let allowed = match self {
@@ -490,7 +490,10 @@ impl MatrixOp {
 
     fn diag_dtype(&self, ctx: &InferCtx<'_>) -> Result<DType> {
         let dtype = ctx.dtype(0)?;
-        if matches!(dtype, DType::F32 | DType::F64 | DType::I32 | DType::I64) {
+        if matches!(
+            dtype,
+            DType::F16 | DType::F32 | DType::F64 | DType::I32 | DType::I64
+        ) {
             return Ok(dtype);
         }
         let param = if matches!(self, MatrixOp::Diag) {

@@ -409,6 +409,11 @@ impl UniqueKey for bool {
         Some(u64::from(self))
     }
 }
+impl UniqueKey for half::f16 {
+    fn key(self) -> Option<u64> {
+        self.to_f64().key()
+    }
+}
 impl UniqueKey for f32 {
     fn key(self) -> Option<u64> {
         f64::from(self).key()

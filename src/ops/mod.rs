@@ -10,6 +10,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod flow;
 pub mod fold;
+pub(crate) mod half;
 pub mod host;
 pub mod image;
 pub mod index;
@@ -546,6 +547,15 @@ impl OpKind {
 
     /// Runs the kernel. Errors are attributed to the op by the executor.
     pub fn compute(&self, ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
+        if half::involved(self, inputs, ctx.metas) {
+            return half::compute_widened(inputs, ctx.metas, |wide| self.compute_native(ctx, wide));
+        }
+        self.compute_native(ctx, inputs)
+    }
+
+    /// `compute` for inputs the kernel takes as they are (no half values, or an op that
+    /// handles them itself).
+    fn compute_native(&self, ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
         family_dispatch!(self, f => return f.compute(ctx, inputs), else {});
         match self {
             OpKind::Const { .. }
@@ -564,6 +574,9 @@ impl OpKind {
     /// elementwise kernels then write into an input buffer that nothing else holds instead
     /// of allocating their output.
     pub fn compute_owned(&self, ctx: &KernelCtx<'_>, inputs: &mut Inputs) -> Result<Outputs> {
+        if half::involved(self, inputs, ctx.metas) {
+            return self.compute(ctx, inputs);
+        }
         match self {
             OpKind::Unary(u) => unary::compute_owned(*u, inputs),
             OpKind::Binary(b) => binary::compute_owned(*b, inputs),

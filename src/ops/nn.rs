@@ -359,7 +359,7 @@ impl Family for NnOp {
                 let arg = if n == 1 { "input" } else { "input_grads" };
                 let dtype = ctx.dtype(0)?;
                 // TF registers LRN for half, bfloat16 and float32 only.
-                if dtype != DType::F32 {
+                if !matches!(dtype, DType::F16 | DType::F32) {
                     return Err(Error::type_error(format!(
                         "Value passed to parameter '{arg}' has DataType {dtype} not in list of allowed values: float16, bfloat16, float32"
                     )));
@@ -1234,6 +1234,7 @@ fn argmax_pool_kernel(x: &Value, a: &ArgmaxPool) -> Result<Outputs> {
         Ok((Value::from_vec(&out, values)?, idx, out))
     }
     let (values, idx, out) = match x {
+        Value::F16(v) => run(v, dims, a, per_batch)?,
         Value::F32(v) => run(v, dims, a, per_batch)?,
         Value::F64(v) => run(v, dims, a, per_batch)?,
         Value::I8(v) => run(v, dims, a, per_batch)?,

@@ -388,12 +388,13 @@ impl Philox {
         ((self.next_u32() as u64) << 32) | self.next_u32() as u64
     }
 
-    /// Uniform in [0, 1) with the precision of `dtype` (so a float32 draw never rounds to 1).
+    /// Uniform in [0, 1) with the precision of `dtype` (so a float32 or half draw never
+    /// rounds to 1; half keeps TF's ten random mantissa bits).
     pub(crate) fn uniform(&mut self, dtype: DType) -> f64 {
-        if dtype == DType::F32 {
-            (self.next_u32() >> 8) as f64 / (1u64 << 24) as f64
-        } else {
-            (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        match dtype {
+            DType::F16 => (self.next_u32() >> 22) as f64 / (1u64 << 10) as f64,
+            DType::F32 => (self.next_u32() >> 8) as f64 / (1u64 << 24) as f64,
+            _ => (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64,
         }
     }
 

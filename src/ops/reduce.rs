@@ -366,6 +366,7 @@ pub fn compute(op: ReduceOp, keep_dims: bool, inputs: &[Value]) -> Result<Output
         .collect();
     let out = match x {
         Value::Str(_) => return Err(super::strings::rejected(op.type_name())),
+        Value::F16(_) => return Err(super::half::unwidened(op.type_name())),
         Value::F32(a) => Value::F32(reduce_value(op, a, &mask, &out_shape)?),
         Value::F64(a) => Value::F64(reduce_value(op, a, &mask, &out_shape)?),
         Value::I8(a) => Value::I8(reduce_value(op, a, &mask, &out_shape)?),

@@ -337,10 +337,11 @@ impl Family for StateOp {
                 } else {
                     BinaryOp::Sub
                 };
-                let mut out = binary::compute(op, &[old.clone(), delta.clone()])?;
-                let new = out
-                    .pop()
-                    .ok_or_else(|| Error::internal("update produced no value"))?;
+                let new = super::half::keeping_dtype(&[old, delta], |ins| {
+                    binary::compute(op, ins)?
+                        .pop()
+                        .ok_or_else(|| Error::internal("update produced no value"))
+                })?;
                 vars.insert(name, new);
                 Ok(Outputs::new())
             }
@@ -366,7 +367,10 @@ impl Family for StateOp {
                     .write()
                     .unwrap_or_else(|p| p.into_inner());
                 let old = vars.get(&name).ok_or_else(|| not_found(&name))?;
-                let new = scatter_rows(*kind, old, indices, updates)?;
+                let new = super::half::keeping_dtype(&[old, updates], |ins| match ins {
+                    [old, updates] => scatter_rows(*kind, old, indices, updates),
+                    _ => Err(Error::internal("scatter lost its inputs")),
+                })?;
                 vars.insert(name, new);
                 Ok(Outputs::new())
             }

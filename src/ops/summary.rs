@@ -550,6 +550,7 @@ fn data_type_number(dtype: DType) -> u64 {
     match dtype {
         DType::F32 => 1,
         DType::F64 => 2,
+        DType::F16 => 19,
         DType::I32 => 3,
         DType::U8 => 4,
         DType::I16 => 5,
@@ -579,6 +580,7 @@ fn tensor_proto(v: &Value) -> Proto {
             }
             return proto;
         }
+        Value::F16(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),
         Value::F32(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),
         Value::F64(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),
         Value::I8(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),

@@ -245,7 +245,7 @@ macro_rules! numeric_map {
             Value::I32(a) => Value::I32(map(a, |$x| $i)),
             Value::I64(a) => Value::I64(map(a, |$x| $i)),
             Value::U8(a) => Value::U8(map(a, |$x| $i)),
-            Value::Bool(_) | Value::Str(_) => return Err($err),
+            Value::F16(_) | Value::Bool(_) | Value::Str(_) => return Err($err),
         }
     };
 }

@@ -37,7 +37,7 @@ pub fn array_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
             $(if dt.is_equiv_to(&numpy::dtype::<$t>(py)) { return read_array::<$t>(obj); })*
         };
     }
-    try_types!(f32, f64, i8, i16, i32, i64, u8, bool);
+    try_types!(half::f16, f32, f64, i8, i16, i32, i64, u8, bool);
     if matches!(dt.kind(), b'O' | b'S' | b'U') {
         return strings_to_value(obj);
     }

@@ -54,15 +54,15 @@ def test_as_dtype_passes_dtypes_through():
     assert dtypes.as_dtype(dtypes.int8) is dtypes.int8
 
 
-@pytest.mark.parametrize("value", ["half", "nonsense", int, 3.5, np.complex64])
+@pytest.mark.parametrize("value", ["bfloat16", "nonsense", int, 3.5, np.complex64])
 def test_as_dtype_rejects(value):
     with pytest.raises(TypeError, match="Cannot convert the argument `type_value`"):
         dtypes.as_dtype(value)
 
 
-def test_half_is_named_as_unsupported():
-    with pytest.raises(TypeError, match="half is not supported by symgrad"):
-        dtypes.as_dtype("half")
+def test_bfloat16_is_named_as_unsupported():
+    with pytest.raises(TypeError, match="bfloat16 is not supported by symgrad"):
+        dtypes.as_dtype("bfloat16")
 
 
 def test_equality_and_hash():

@@ -87,7 +87,7 @@ class ExponentialMovingAverage:
             var_list = trainable_variables()
         var_list = list(var_list)
         for var in var_list:
-            if var.dtype.base_dtype not in (_dtypes.float32, _dtypes.float64):
+            if var.dtype.base_dtype not in (_dtypes.float16, _dtypes.float32, _dtypes.float64):
                 raise TypeError(f"The variables must be half, float, or double: {var.name}")
             if id(var) in self._averages:
                 continue

@@ -319,7 +319,7 @@ class Optimizer:
         return group(*update_ops, name=name_scope)
 
     def _assert_valid_dtypes(self, tensors: Sequence[Any]) -> None:
-        valid = (_dtypes.float32, _dtypes.float64)
+        valid = (_dtypes.float16, _dtypes.float32, _dtypes.float64)
         for t in tensors:
             if t.dtype not in valid:
                 raise ValueError(f"Invalid type {t.dtype.name} for {t.name}, expected: "
