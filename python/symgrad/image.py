@@ -1,8 +1,9 @@
 """``symgrad.image``: the part of TF 1's ``tf.image`` that symgrad has.
 
 The resize functions build the ops TF 2.21's ``tf.compat.v1.image`` builds: the
-``resize_bilinear`` / ``resize_nearest_neighbor`` wrappers create ``ResizeBilinear`` /
-``ResizeNearestNeighbor`` directly, and ``resize_images`` (alias ``resize``, TF 1 semantics:
+``resize_bilinear`` / ``resize_nearest_neighbor`` / ``resize_bicubic`` / ``resize_area``
+wrappers create ``ResizeBilinear`` / ``ResizeNearestNeighbor`` / ``ResizeBicubic`` /
+``ResizeArea`` directly, and ``resize_images`` (alias ``resize``, TF 1 semantics:
 no half-pixel centers) wraps them in a ``resize`` name scope.
 """
 
@@ -19,7 +20,7 @@ from .layout_ops import extract_image_patches
 
 __all__ = [
     "extract_image_patches", "extract_patches", "ResizeMethod", "resize_bilinear",
-    "resize_nearest_neighbor", "resize_images", "resize",
+    "resize_nearest_neighbor", "resize_bicubic", "resize_area", "resize_images", "resize",
 ]
 
 from .image_ops import __all__ as _helpers_all  # noqa: E402
@@ -61,9 +62,9 @@ class ResizeMethod:
 _METHOD_OPS = {
     ResizeMethod.BILINEAR: "ResizeBilinear", "bilinear": "ResizeBilinear",
     ResizeMethod.NEAREST_NEIGHBOR: "ResizeNearestNeighbor", "nearest": "ResizeNearestNeighbor",
+    ResizeMethod.BICUBIC: "ResizeBicubic", "bicubic": "ResizeBicubic",
+    ResizeMethod.AREA: "ResizeArea", "area": "ResizeArea",
 }
-_NOT_YET = {ResizeMethod.BICUBIC: "ResizeBicubic", "bicubic": "ResizeBicubic",
-            ResizeMethod.AREA: "ResizeArea", "area": "ResizeArea"}
 
 
 def _resize_op(op_type: str, images: Any, size: Any, align_corners: bool,
@@ -71,8 +72,9 @@ def _resize_op(op_type: str, images: Any, size: Any, align_corners: bool,
     with op_scope(name, op_type, [images, size]) as scope:
         images_t = convert_to_tensor(images, name="images")
         (size_t,) = convert_same_type(op_type, [("size", size)], dtype=_dtypes.int32)
-        attrs = {"align_corners": bool(align_corners),
-                 "half_pixel_centers": bool(half_pixel_centers)}
+        attrs = {"align_corners": bool(align_corners)}
+        if op_type != "ResizeArea":  # TF's ResizeArea has no half-pixel mode
+            attrs["half_pixel_centers"] = bool(half_pixel_centers)
         return create_tensor(op_type, [images_t, size_t], attrs, scope)
 
 
@@ -88,6 +90,20 @@ def resize_nearest_neighbor(images: Any, size: Any, align_corners: bool = False,
     """``ResizeNearestNeighbor``: NHWC images resized to ``size``, keeping their type."""
     return _resize_op("ResizeNearestNeighbor", images, size, align_corners,
                       half_pixel_centers, name)
+
+
+def resize_bicubic(images: Any, size: Any, align_corners: bool = False,
+                   name: Optional[str] = None, half_pixel_centers: bool = False) -> Tensor:
+    """``ResizeBicubic``: NHWC images of any real type resized to ``size`` by cubic
+    convolution (float32 out)."""
+    return _resize_op("ResizeBicubic", images, size, align_corners, half_pixel_centers, name)
+
+
+def resize_area(images: Any, size: Any, align_corners: bool = False,
+                name: Optional[str] = None) -> Tensor:
+    """``ResizeArea``: each output pixel the mean of the input area it covers (float32 out;
+    no gradient, as in TF)."""
+    return _resize_op("ResizeArea", images, size, align_corners, False, name)
 
 
 def _static_size(size: Tensor) -> tuple[Optional[int], Optional[int]]:
@@ -142,11 +158,8 @@ resize = resize_images
 def _resizer(method: Any) -> Callable[[Tensor, Tensor, bool], Tensor]:
     try:
         op_type = _METHOD_OPS.get(method)
-        missing = _NOT_YET.get(method)
     except TypeError:  # an unhashable method
-        op_type = missing = None
-    if missing is not None:
-        raise NotImplementedError(f"symgrad has no {missing} op yet (resize method {method!r})")
+        op_type = None
     if op_type is None:
         raise ValueError(f"Resize method is not implemented: {method}")
 

@@ -47,6 +47,11 @@ def fused_batch_norm(x: Any, scale: Any, offset: Any, mean: Any = None, variance
         x = convert_to_tensor(x, name="input")
         scale = convert_to_tensor(scale, name="scale")
         offset = convert_to_tensor(offset, name="offset")
+        # TF's op takes half `x` with float32 parameters and statistics (`U`): the work is
+        # done in float32 and only `y` is half.
+        half_input = x.dtype == _dtypes.float16
+        if half_input:
+            x = cast(x, _dtypes.float32)
         want_rank = len(data_format)
         if x.shape.ndims is not None and x.shape.ndims != want_rank:
             raise ValueError(f"Shape must be rank {want_rank} but is rank {x.shape.ndims} for "
@@ -66,6 +71,8 @@ def fused_batch_norm(x: Any, scale: Any, offset: Any, mean: Any = None, variance
             batch_var = reduce_mean(square(centered), axes)
             y = batch_normalization(x, per_channel(batch_mean), per_channel(batch_var),
                                     per_channel(offset), per_channel(scale), epsilon)
+            if half_input:
+                y = cast(y, _dtypes.float16)
             # Bessel's correction for the running variance, as TF's kernel (1 for n = 1).
             count = cast(_product(shape(x), axes), x.dtype)
             adjust = where_v2(count > 1.0, count / maximum(count - 1.0, 1.0), 1.0)
@@ -81,6 +88,8 @@ def fused_batch_norm(x: Any, scale: Any, offset: Any, mean: Any = None, variance
         est_var = convert_to_tensor(variance, dtype=x.dtype, name="variance")
         inv = rsqrt(est_var + epsilon) * scale
         y = (x - per_channel(est_mean)) * per_channel(inv) + per_channel(offset)
+        if half_input:
+            y = cast(y, _dtypes.float16)
         return y, stop_gradient(est_mean), stop_gradient(est_var)
 
 

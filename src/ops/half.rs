@@ -33,6 +33,8 @@ fn takes_half(op: &OpKind) -> bool {
             | OpKind::IdentityN
             | OpKind::StopGradient
             | OpKind::State(_)
+            // Python kernels (`py_func`, ...) see the dtype the graph declares.
+            | OpKind::Host(_)
     )
 }
 

@@ -1,4 +1,5 @@
-//! Image resizing (NHWC): `ResizeBilinear`, `ResizeNearestNeighbor` and their gradient ops.
+//! Image resizing (NHWC): `ResizeBilinear`, `ResizeNearestNeighbor`, `ResizeBicubic`,
+//! `ResizeArea` and the gradient ops.
 //!
 //! Per op, side by side: shape rule, kernel and gradient. The kernels follow TF's CPU
 //! kernels to the bit: source coordinates, scales and interpolation weights are computed in
@@ -35,6 +36,15 @@ pub enum ImageOp {
     ResizeBilinear(ResizeAttrs),
     /// `ResizeBilinearGrad(grads, original_image)`: float32 grads, original's float type out.
     ResizeBilinearGrad(ResizeAttrs),
+    /// `ResizeBicubic(images, size)`: any real type in, float32 out. Keys' cubic
+    /// convolution (a = -0.5, weights outside the image dropped and the rest renormalized)
+    /// with half-pixel centers, else TF's legacy kernel (a = -0.75, edge pixels repeated).
+    ResizeBicubic(ResizeAttrs),
+    /// `ResizeBicubicGrad(grads, original_image)`: float32 grads, original's type out.
+    ResizeBicubicGrad(ResizeAttrs),
+    /// `ResizeArea(images, size)`: each output pixel the mean of the input area it covers,
+    /// float32 out. No `half_pixel_centers`, and no gradient, as in TF.
+    ResizeArea(ResizeAttrs),
     /// `ResizeNearestNeighbor(images, size)`: keeps the type.
     ResizeNearestNeighbor(ResizeAttrs),
     /// `ResizeNearestNeighborGrad(grads, size)`: sums each output pixel's gradient into the
@@ -59,6 +69,9 @@ impl ImageOp {
         match self {
             ImageOp::ResizeBilinear(a)
             | ImageOp::ResizeBilinearGrad(a)
+            | ImageOp::ResizeBicubic(a)
+            | ImageOp::ResizeBicubicGrad(a)
+            | ImageOp::ResizeArea(a)
             | ImageOp::ResizeNearestNeighbor(a)
             | ImageOp::ResizeNearestNeighborGrad(a) => *a,
             ImageOp::AdjustContrastv2 => ResizeAttrs {
@@ -70,8 +83,11 @@ impl ImageOp {
 
     fn attr_list(&self, input_types: &[DType]) -> Vec<(&'static str, AttrValue)> {
         let a = self.resize_attrs();
-        // T is the image type: input 1 of ResizeBilinearGrad, input 0 of the others.
-        let t_index = usize::from(matches!(self, ImageOp::ResizeBilinearGrad(_)));
+        // T is the image type: input 1 of the bilinear and bicubic gradients, else input 0.
+        let t_index = usize::from(matches!(
+            self,
+            ImageOp::ResizeBilinearGrad(_) | ImageOp::ResizeBicubicGrad(_)
+        ));
         let mut out = Vec::with_capacity(3);
         if let Some(t) = input_types.get(t_index) {
             out.push(("T", AttrValue::Type(*t)));
@@ -80,7 +96,9 @@ impl ImageOp {
             return out;
         }
         out.push(("align_corners", AttrValue::Bool(a.align_corners)));
-        out.push(("half_pixel_centers", AttrValue::Bool(a.half_pixel_centers)));
+        if !matches!(self, ImageOp::ResizeArea(_)) {
+            out.push(("half_pixel_centers", AttrValue::Bool(a.half_pixel_centers)));
+        }
         out
     }
 
@@ -146,6 +164,9 @@ impl Family for ImageOp {
         match self {
             ImageOp::ResizeBilinear(_) => "ResizeBilinear",
             ImageOp::ResizeBilinearGrad(_) => "ResizeBilinearGrad",
+            ImageOp::ResizeBicubic(_) => "ResizeBicubic",
+            ImageOp::ResizeBicubicGrad(_) => "ResizeBicubicGrad",
+            ImageOp::ResizeArea(_) => "ResizeArea",
             ImageOp::ResizeNearestNeighbor(_) => "ResizeNearestNeighbor",
             ImageOp::ResizeNearestNeighborGrad(_) => "ResizeNearestNeighborGrad",
             ImageOp::AdjustContrastv2 => "AdjustContrastv2",
@@ -156,6 +177,9 @@ impl Family for ImageOp {
         let make: fn(ResizeAttrs) -> ImageOp = match op_type {
             "ResizeBilinear" => ImageOp::ResizeBilinear,
             "ResizeBilinearGrad" => ImageOp::ResizeBilinearGrad,
+            "ResizeBicubic" => ImageOp::ResizeBicubic,
+            "ResizeBicubicGrad" => ImageOp::ResizeBicubicGrad,
+            "ResizeArea" => ImageOp::ResizeArea,
             "ResizeNearestNeighbor" => ImageOp::ResizeNearestNeighbor,
             "ResizeNearestNeighborGrad" => ImageOp::ResizeNearestNeighborGrad,
             "AdjustContrastv2" => return Some(Ok(ImageOp::AdjustContrastv2)),
@@ -197,37 +221,35 @@ impl Family for ImageOp {
                 self.with_rank(ctx, 1, 0)?;
                 one(DType::F32, images.clone())
             }
-            ImageOp::ResizeBilinear(_) | ImageOp::ResizeNearestNeighbor(_) => {
-                let list = if matches!(self, ImageOp::ResizeBilinear(_)) {
-                    RESIZE_TYPES
-                } else {
-                    NEAREST_TYPES
-                };
+            ImageOp::ResizeBilinear(_)
+            | ImageOp::ResizeBicubic(_)
+            | ImageOp::ResizeArea(_)
+            | ImageOp::ResizeNearestNeighbor(_) => {
+                let nearest = matches!(self, ImageOp::ResizeNearestNeighbor(_));
+                let list = if nearest { NEAREST_TYPES } else { RESIZE_TYPES };
                 check_type("images", dtype, &REAL, list)?;
                 self.with_rank(ctx, 0, 4)?;
                 let [h, w] = self.size_input(ctx, 1)?;
                 let image = ctx.shape(0)?;
                 let dims: Dims = smallvec![image.dim(0), h, w, image.dim(3)];
-                let out = if matches!(self, ImageOp::ResizeBilinear(_)) {
-                    DType::F32
-                } else {
-                    dtype
-                };
+                let out = if nearest { dtype } else { DType::F32 };
                 one(out, Shape(Some(dims)))
             }
-            ImageOp::ResizeBilinearGrad(_) => {
+            ImageOp::ResizeBilinearGrad(_) | ImageOp::ResizeBicubicGrad(_) => {
                 if dtype != DType::F32 {
                     return Err(Error::type_error(format!(
                         "Input 'grads' of '{name}' Op has type {dtype} that does not match expected type of float32."
                     )));
                 }
                 let original = ctx.dtype(1)?;
-                check_type(
-                    "original_image",
-                    original,
-                    &[DType::F16, DType::F32, DType::F64],
-                    BILINEAR_GRAD_TYPES,
-                )?;
+                // TF's bicubic gradient takes float and double only.
+                let (allowed, list): (&[DType], &str) =
+                    if matches!(self, ImageOp::ResizeBicubicGrad(_)) {
+                        (&[DType::F32, DType::F64], "float32, float64")
+                    } else {
+                        (&[DType::F16, DType::F32, DType::F64], BILINEAR_GRAD_TYPES)
+                    };
+                check_type("original_image", original, allowed, list)?;
                 self.with_rank(ctx, 0, 4)?;
                 self.with_rank(ctx, 1, 4)?;
                 one(original, ctx.shape(1)?.clone())
@@ -278,19 +300,34 @@ impl Family for ImageOp {
                     .ok_or_else(|| Error::internal("ResizeBilinear: cast to float32 failed"))?;
                 Value::F32(plan.bilinear(src)?)
             }
+            ImageOp::ResizeBicubic(_) | ImageOp::ResizeArea(_) => {
+                let plan = Plan::forward(data, second, a)?;
+                let f = data.cast(DType::F32);
+                let src = f
+                    .as_array::<f32>()
+                    .ok_or_else(|| Error::internal("resize: cast to float32 failed"))?;
+                Value::F32(if matches!(self, ImageOp::ResizeArea(_)) {
+                    plan.area(src)?
+                } else {
+                    plan.bicubic(src)?
+                })
+            }
             ImageOp::ResizeNearestNeighbor(_) => {
                 let plan = Plan::forward(data, second, a)?;
                 let err = Error::op_invalid("ResizeNearestNeighbor does not support bool values");
                 crate::map_numeric!(data, err, x => plan.nearest(x)?)
             }
-            ImageOp::ResizeBilinearGrad(_) => {
+            ImageOp::ResizeBilinearGrad(_) | ImageOp::ResizeBicubicGrad(_) => {
                 let plan = Plan::backward(data, second.shape(), a, "original_image")?;
                 let grads = data.as_array::<f32>().ok_or_else(|| {
-                    Error::op_invalid("ResizeBilinearGrad: grads must be float32")
+                    Error::op_invalid(format!("{}: grads must be float32", self.type_name()))
                 })?;
-                match second.dtype() {
-                    DType::F64 => Value::F64(plan.bilinear_grad(grads)?),
-                    _ => Value::F32(plan.bilinear_grad(grads)?),
+                let bicubic = matches!(self, ImageOp::ResizeBicubicGrad(_));
+                match (second.dtype(), bicubic) {
+                    (DType::F64, false) => Value::F64(plan.bilinear_grad(grads)?),
+                    (DType::F64, true) => Value::F64(plan.bicubic_grad(grads)?),
+                    (_, false) => Value::F32(plan.bilinear_grad(grads)?),
+                    (_, true) => Value::F32(plan.bicubic_grad(grads)?),
                 }
             }
             ImageOp::AdjustContrastv2 => {
@@ -320,6 +357,9 @@ impl Family for ImageOp {
         r.builtin("ResizeBilinear", resize_bilinear_grad_fn);
         r.builtin("ResizeNearestNeighbor", resize_nearest_grad_fn);
         r.builtin("ResizeBilinearGrad", resize_grad_adjoint_fn);
+        r.builtin("ResizeBicubic", resize_bicubic_grad_fn);
+        r.builtin("ResizeBicubicGrad", resize_grad_adjoint_fn);
+        // ResizeArea has no gradient in TF either: `gradients` raises LookupError.
         r.builtin("ResizeNearestNeighborGrad", resize_grad_adjoint_fn);
     }
 }
@@ -372,6 +412,30 @@ struct Plan {
     output: [usize; 2],
     scale: [f32; 2],
     attrs: ResizeAttrs,
+}
+
+/// A bicubic source position: four neighbours (clamped to the image) and their weights.
+#[derive(Clone, Copy)]
+struct Cubic {
+    index: [usize; 4],
+    weight: [f32; 4],
+}
+
+/// Entries per unit of TF's cubic-kernel table (`kTableSize`).
+const CUBIC_TABLE: usize = 1024;
+
+/// TF's `InitCoeffsTable`: the cubic kernel at distance `x` and `x + 1` for
+/// `x = i / 1024`, computed in double and stored as float.
+fn cubic_table(a: f64) -> Vec<f32> {
+    let mut table = Vec::with_capacity((CUBIC_TABLE + 1) * 2);
+    for i in 0..=CUBIC_TABLE {
+        let x = (i as f64 / CUBIC_TABLE as f64) as f32;
+        let xd = f64::from(x);
+        table.push((((a + 2.0) * xd - (a + 3.0)) * xd * xd + 1.0) as f32);
+        let x1 = f64::from(x + 1.0);
+        table.push((((a * x1 - 5.0 * a) * x1 + 8.0 * a) * x1 - 4.0 * a) as f32);
+    }
+    table
 }
 
 /// A bilinear source position: the two neighbours and the weight of the upper one.
@@ -570,6 +634,177 @@ impl Plan {
         to_arr(self.out_shape(self.input), out)
     }
 
+    /// TF's `GetWeightsAndIndices` for one axis: four source rows (or columns) and their
+    /// weights per output index.
+    fn bicubic_axis(&self, axis: usize) -> Vec<Cubic> {
+        let keys = self.attrs.half_pixel_centers;
+        let table = cubic_table(if keys { -0.5 } else { -0.75 });
+        let (scale, limit) = (self.scale[axis], self.input[axis] as i64);
+        let bound = |i: i64| i.clamp(0, limit - 1) as usize;
+        (0..self.output[axis])
+            .map(|out_loc| {
+                let in_loc_f = if keys {
+                    (out_loc as f32 + 0.5) * scale - 0.5
+                } else {
+                    out_loc as f32 * scale
+                };
+                let in_loc = in_loc_f.floor() as i64;
+                // C's lrintf: to nearest, ties to even.
+                let offset = ((in_loc_f - in_loc as f32) * CUBIC_TABLE as f32).round_ties_even();
+                let offset = (offset.max(0.0) as usize).min(CUBIC_TABLE);
+                let back = CUBIC_TABLE - offset;
+                let mut weight = [
+                    table[offset * 2 + 1],
+                    table[offset * 2],
+                    table[back * 2],
+                    table[back * 2 + 1],
+                ];
+                let wanted = [in_loc - 1, in_loc, in_loc + 1, in_loc + 2];
+                let index = wanted.map(bound);
+                if keys {
+                    // Samples outside the image get no weight; the rest sum to one.
+                    for k in 0..4 {
+                        if index[k] as i64 != wanted[k] {
+                            weight[k] = 0.0;
+                        }
+                    }
+                    let sum = weight[0] + weight[1] + weight[2] + weight[3];
+                    if sum.abs() >= 1000.0 * f32::MIN_POSITIVE {
+                        let inv = 1.0 / sum;
+                        weight = weight.map(|w| w * inv);
+                    }
+                }
+                Cubic { index, weight }
+            })
+            .collect()
+    }
+
+    /// Columns first interpolated down the four rows, then across (TF's order).
+    fn bicubic(&self, src: &Arr<f32>) -> Result<Arr<f32>> {
+        let total = self.check_size()?;
+        let src: Vec<f32> = src.iter().copied().collect();
+        let (ys, xs) = (self.bicubic_axis(0), self.bicubic_axis(1));
+        let ([in_b, in_row], _) = self.offsets();
+        let c = self.channels;
+        let at = |i: usize| src.get(i).copied().unwrap_or(0.0);
+        let mut out = Vec::with_capacity(total);
+        for b in 0..self.batch {
+            for y in &ys {
+                let rows = y.index.map(|r| b * in_b + r * in_row);
+                for x in &xs {
+                    for k in 0..c {
+                        let column = |j: usize| {
+                            let col = x.index[j] * c + k;
+                            let w = y.weight;
+                            at(rows[0] + col) * w[0]
+                                + at(rows[1] + col) * w[1]
+                                + at(rows[2] + col) * w[2]
+                                + at(rows[3] + col) * w[3]
+                        };
+                        let w = x.weight;
+                        out.push(
+                            column(0) * w[0]
+                                + column(1) * w[1]
+                                + column(2) * w[2]
+                                + column(3) * w[3],
+                        );
+                    }
+                }
+            }
+        }
+        to_arr(self.out_shape(self.output), out)
+    }
+
+    /// Each resized pixel's gradient spread over its sixteen sources with their weights.
+    fn bicubic_grad<T: Elem + std::ops::AddAssign>(&self, grads: &Arr<f32>) -> Result<Arr<T>> {
+        let [ih, iw] = self.input;
+        let mut out = vec![T::from_f64(0.0); self.batch * ih * iw * self.channels];
+        let grads: Vec<f32> = grads.iter().copied().collect();
+        let (ys, xs) = (self.bicubic_axis(0), self.bicubic_axis(1));
+        let ([in_b, in_row], _) = self.offsets();
+        let c = self.channels;
+        let mut g = grads.iter();
+        for b in 0..self.batch {
+            for y in &ys {
+                for x in &xs {
+                    for k in 0..c {
+                        let v = g.next().copied().unwrap_or(0.0);
+                        for (row, wy) in y.index.iter().zip(y.weight) {
+                            for (col, wx) in x.index.iter().zip(x.weight) {
+                                let at = b * in_b + row * in_row + col * c + k;
+                                if let Some(o) = out.get_mut(at) {
+                                    // TF multiplies in float, then converts to T.
+                                    *o += T::from_f64(f64::from(v * wy * wx));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        to_arr(self.out_shape(self.input), out)
+    }
+
+    /// TF's `ResizeAreaOp`: the input cells each output cell overlaps, with the overlap as
+    /// weight, summed across then down and divided by the cell's area.
+    fn area(&self, src: &Arr<f32>) -> Result<Arr<f32>> {
+        let total = self.check_size()?;
+        let src: Vec<f32> = src.iter().copied().collect();
+        let (ys, xs) = (self.area_axis(0), self.area_axis(1));
+        let ([in_b, in_row], _) = self.offsets();
+        let c = self.channels;
+        let norm = 1.0 / (self.scale[0] * self.scale[1]);
+        let mut out = Vec::with_capacity(total);
+        for b in 0..self.batch {
+            for y in &ys {
+                for x in &xs {
+                    for k in 0..c {
+                        let mut sum = 0.0f32;
+                        for &(row, wy) in y {
+                            let mut across = 0.0f32;
+                            for &(col, wx) in x {
+                                let v = src.get(b * in_b + row * in_row + col * c + k);
+                                across += v.copied().unwrap_or(0.0) * wx;
+                            }
+                            sum += across * wy;
+                        }
+                        out.push(sum * norm);
+                    }
+                }
+            }
+        }
+        to_arr(self.out_shape(self.output), out)
+    }
+
+    /// For each output index of one axis, the (clamped) input indices it overlaps and the
+    /// length of each overlap.
+    fn area_axis(&self, axis: usize) -> Vec<Vec<(usize, f32)>> {
+        let (scale, limit) = (self.scale[axis], self.input[axis] as i64);
+        (0..self.output[axis])
+            .map(|o| {
+                let start = o as f32 * scale;
+                let end = (o + 1) as f32 * scale;
+                (start.floor() as i64..end.ceil() as i64)
+                    .map(|i| {
+                        let f = i as f32;
+                        let w = if f < start {
+                            if f + 1.0 > end {
+                                scale
+                            } else {
+                                f + 1.0 - start
+                            }
+                        } else if f + 1.0 > end {
+                            end - f
+                        } else {
+                            1.0
+                        };
+                        (i.clamp(0, limit - 1) as usize, w)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     fn nearest<T: Elem>(&self, src: &Arr<T>) -> Result<Arr<T>> {
         let total = self.check_size()?;
         let src: Vec<T> = src.iter().copied().collect();
@@ -741,6 +976,23 @@ fn resize_bilinear_grad_fn(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut
     Ok(vec![Some(Grad::Dense(dx)), None])
 }
 
+/// TF's `_ResizeBicubicGrad`: `ResizeBicubicGrad(grad, image)` for float32 and float64
+/// images, none otherwise (nor for the size).
+fn resize_bicubic_grad_fn(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let ImageOp::ResizeBicubic(a) = op_of(ctx)? else {
+        return Err(Error::internal("resize_bicubic_grad_fn: wrong op"));
+    };
+    let g = ctx.graph;
+    let image = ctx.input(0)?;
+    if !matches!(g.dtype(image)?, DType::F32 | DType::F64) {
+        return Ok(vec![None, None]);
+    }
+    let grad = ctx.grad(grads, 0)?;
+    let op = ImageOp::ResizeBicubicGrad(a);
+    let dx = g.add1(OpKind::Image(op), &[grad, image], Some(op.type_name()))?;
+    Ok(vec![Some(Grad::Dense(dx)), None])
+}
+
 /// TF's `_ResizeNearestNeighborGrad`: the gradient summed back at the image's height and
 /// width.
 fn resize_nearest_grad_fn(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
@@ -762,6 +1014,7 @@ fn resize_grad_adjoint_fn(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut 
     let g = ctx.graph;
     let forward = match op_of(ctx)? {
         ImageOp::ResizeBilinearGrad(a) => ImageOp::ResizeBilinear(a),
+        ImageOp::ResizeBicubicGrad(a) => ImageOp::ResizeBicubic(a),
         ImageOp::ResizeNearestNeighborGrad(a) => ImageOp::ResizeNearestNeighbor(a),
         _ => return Err(Error::internal("resize_grad_adjoint_fn: wrong op")),
     };

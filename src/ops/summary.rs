@@ -158,7 +158,7 @@ impl Family for SummaryOp {
                     ctx,
                     1,
                     "tensor",
-                    &[DType::U8, DType::F32, DType::F64],
+                    &[DType::U8, DType::F16, DType::F32, DType::F64],
                     "uint8, float32, float16, float64",
                 )?;
             }
@@ -236,7 +236,8 @@ impl Family for SummaryOp {
     }
 }
 
-const REAL_TYPES: [DType; 7] = [
+const REAL_TYPES: [DType; 8] = [
+    DType::F16,
     DType::F32,
     DType::F64,
     DType::I32,

@@ -183,3 +183,32 @@ def test_graph_defs_carry_half_constants():
     proto.ClearField("tensor_content")
     proto.half_val.append(int(np.float16(0.5).view(np.uint16)))
     assert tf.make_ndarray(proto) == np.float16(0.5)
+
+
+def test_library_functions_take_half():
+    x = (np.random.RandomState(3).rand(4, 6, 6, 3) + 0.5).astype(np.float16)
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float16, x.shape)
+        # As TF's FusedBatchNormV3 with T=half, U=float: y half, statistics float32.
+        y, mean, var = tf.nn.fused_batch_norm(p, tf.ones([3]), tf.zeros([3]))
+        assert (y.dtype, mean.dtype, var.dtype) == (tf.float16, tf.float32, tf.float32)
+        # A Python kernel sees the half values the graph declares.
+        doubled = tf.py_func(lambda a: a * np.float16(2), [p], tf.float16)
+        hist = tf.summary.histogram("h", p)
+        dense = tf.layers.dense(tf.reshape(p, [4, -1]), 5)
+        assert dense.dtype is tf.float16
+        rnn, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(4), tf.reshape(p, [4, 18, 6]),
+                                   dtype=tf.float16)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got = sess.run([y, mean, doubled, hist, dense, rnn], {p: x})
+    wide = x.astype(np.float64)
+    mu = wide.mean(axis=(0, 1, 2))
+    np.testing.assert_allclose(got[1], mu, rtol=1e-5)
+    want_y = (wide - mu) / np.sqrt(wide.var(axis=(0, 1, 2)) + 1e-3)
+    assert got[0].dtype == np.float16
+    np.testing.assert_allclose(got[0].astype(np.float64), want_y, atol=5e-3)
+    assert got[2].dtype == np.float16 and np.array_equal(got[2], x * np.float16(2))
+    summary = tf.Summary.FromString(got[3])
+    assert summary.value[0].histo.num == x.size
+    assert got[4].dtype == np.float16 and got[5].dtype == np.float16

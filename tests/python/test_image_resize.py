@@ -235,8 +235,6 @@ def test_resize_images_errors_as_tf():
             lambda: tf.image.resize_images(tf.placeholder(tf.float32), [2, 2]))
     _raises(ValueError, "'size' must be a 1-D int32 Tensor",
             lambda: tf.image.resize_images(x, "a"))
-    _raises(NotImplementedError, "ResizeBicubic",
-            lambda: tf.image.resize_images(x, [2, 2], method=tf.image.ResizeMethod.BICUBIC))
 
 
 def test_resize_images_unchanged_and_aspect_ratio():
