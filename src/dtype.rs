@@ -17,11 +17,15 @@ pub enum DType {
     Bool,
     /// TF's `string`: variable-length byte strings (not necessarily UTF-8).
     Str,
+    /// Complex numbers of two f32 (`complex64`).
+    C64,
+    /// Complex numbers of two f64 (`complex128`).
+    C128,
 }
 
 impl DType {
     /// Every dtype whose elements are numbers (all but `Str`).
-    pub const ALL: [DType; 9] = [
+    pub const ALL: [DType; 11] = [
         DType::F16,
         DType::F32,
         DType::F64,
@@ -31,6 +35,8 @@ impl DType {
         DType::I64,
         DType::U8,
         DType::Bool,
+        DType::C64,
+        DType::C128,
     ];
 
     /// The name numpy and symgrad's Python API use (`float32`, ...).
@@ -46,6 +52,8 @@ impl DType {
             DType::U8 => "uint8",
             DType::Bool => "bool",
             DType::Str => "string",
+            DType::C64 => "complex64",
+            DType::C128 => "complex128",
         }
     }
 
@@ -62,6 +70,8 @@ impl DType {
             DType::U8 => "DT_UINT8",
             DType::Bool => "DT_BOOL",
             DType::Str => "DT_STRING",
+            DType::C64 => "DT_COMPLEX64",
+            DType::C128 => "DT_COMPLEX128",
         }
     }
 
@@ -87,6 +97,8 @@ impl DType {
             "uint8" => DType::U8,
             "bool" => DType::Bool,
             "string" => DType::Str,
+            "complex64" => DType::C64,
+            "complex128" => DType::C128,
             other => return Err(Error::type_error(format!("Unsupported dtype: '{other}'"))),
         })
     }
@@ -100,13 +112,37 @@ impl DType {
             DType::I8 | DType::I16 | DType::I32 | DType::I64 | DType::U8
         )
     }
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::C64 | DType::C128)
+    }
+    /// Floating or complex: the types TF's float math (`Exp`, `Log`, ...) takes.
+    pub fn is_inexact(self) -> bool {
+        self.is_floating() || self.is_complex()
+    }
+    /// The type of a complex type's parts (`float32` for `complex64`); others are their own.
+    pub fn real(self) -> DType {
+        match self {
+            DType::C64 => DType::F32,
+            DType::C128 => DType::F64,
+            other => other,
+        }
+    }
+    /// The complex type whose parts are `self` (`complex64` for `float32`), if any.
+    pub fn complex_of(self) -> Option<DType> {
+        match self {
+            DType::F32 => Some(DType::C64),
+            DType::F64 => Some(DType::C128),
+            _ => None,
+        }
+    }
     /// Whether gradients flow through tensors of this type (TF's `IsTrainable`).
     pub fn is_trainable(self) -> bool {
-        self.is_floating()
+        self.is_floating() || self.is_complex()
     }
     pub fn size_of(self) -> usize {
         match self {
-            DType::F64 | DType::I64 => 8,
+            DType::C128 => 16,
+            DType::F64 | DType::I64 | DType::C64 => 8,
             DType::F32 | DType::I32 => 4,
             DType::I16 | DType::F16 => 2,
             DType::I8 | DType::U8 | DType::Bool => 1,

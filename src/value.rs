@@ -4,6 +4,7 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use half::f16;
 use ndarray::{ArcArray, ArrayD, IxDyn};
+pub use num_complex::{Complex32, Complex64};
 use num_traits::{NumCast, One, Zero};
 
 pub type Arr<T> = ArcArray<T, IxDyn>;
@@ -24,6 +25,10 @@ pub enum Value {
     Bool(Arr<bool>),
     /// TF `string` elements: arbitrary bytes (TF encodes Python `str` as UTF-8).
     Str(Arr<Vec<u8>>),
+    /// `complex64`: two f32 per element.
+    C64(Arr<Complex32>),
+    /// `complex128`: two f64 per element.
+    C128(Arr<Complex64>),
 }
 
 /// Runs `$body` with `$a` bound to the array inside any variant.
@@ -40,6 +45,8 @@ macro_rules! with_value {
             $crate::value::Value::I64($a) => $body,
             $crate::value::Value::U8($a) => $body,
             $crate::value::Value::Bool($a) => $body,
+            $crate::value::Value::C64($a) => $body,
+            $crate::value::Value::C128($a) => $body,
             $crate::value::Value::Str($a) => $body,
         }
     };
@@ -59,7 +66,31 @@ macro_rules! with_fixed {
             $crate::value::Value::I64($a) => $body,
             $crate::value::Value::U8($a) => $body,
             $crate::value::Value::Bool($a) => $body,
+            $crate::value::Value::C64($a) => $body,
+            $crate::value::Value::C128($a) => $body,
             $crate::value::Value::Str(_) => $string,
+        }
+    };
+}
+
+/// `with_value!` over the real fixed-size element types (`Elem`); `$other` for strings and
+/// complex numbers.
+#[macro_export]
+macro_rules! with_real {
+    ($v:expr, $other:expr, $a:ident => $body:expr) => {
+        match $v {
+            $crate::value::Value::F16($a) => $body,
+            $crate::value::Value::F32($a) => $body,
+            $crate::value::Value::F64($a) => $body,
+            $crate::value::Value::I8($a) => $body,
+            $crate::value::Value::I16($a) => $body,
+            $crate::value::Value::I32($a) => $body,
+            $crate::value::Value::I64($a) => $body,
+            $crate::value::Value::U8($a) => $body,
+            $crate::value::Value::Bool($a) => $body,
+            $crate::value::Value::Str(_)
+            | $crate::value::Value::C64(_)
+            | $crate::value::Value::C128(_) => $other,
         }
     };
 }
@@ -78,6 +109,8 @@ macro_rules! map_same {
             $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
             $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
             $crate::value::Value::Bool($a) => $crate::value::Value::Bool($body),
+            $crate::value::Value::C64($a) => $crate::value::Value::C64($body),
+            $crate::value::Value::C128($a) => $crate::value::Value::C128($body),
             $crate::value::Value::Str($a) => $crate::value::Value::Str($body),
         }
     };
@@ -97,6 +130,8 @@ macro_rules! map_fixed {
             $crate::value::Value::I64($a) => $crate::value::Value::I64($body),
             $crate::value::Value::U8($a) => $crate::value::Value::U8($body),
             $crate::value::Value::Bool($a) => $crate::value::Value::Bool($body),
+            $crate::value::Value::C64($a) => $crate::value::Value::C64($body),
+            $crate::value::Value::C128($a) => $crate::value::Value::C128($body),
             $crate::value::Value::Str(_) => return Err($err),
         }
     };
@@ -117,7 +152,9 @@ macro_rules! map_numeric {
             // Half values are widened before a numeric kernel sees them (`half::widened`).
             $crate::value::Value::F16(_)
             | $crate::value::Value::Bool(_)
-            | $crate::value::Value::Str(_) => return Err($err),
+            | $crate::value::Value::Str(_)
+            | $crate::value::Value::C64(_)
+            | $crate::value::Value::C128(_) => return Err($err),
         }
     };
 }
@@ -134,18 +171,26 @@ macro_rules! map_float {
     };
 }
 
-/// Element types a `Value` can hold.
-pub trait Elem: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
+/// Element types a `Value` stores, with the variant that holds them.
+pub trait Stored: Clone + Send + Sync + std::fmt::Debug + 'static {
     const DTYPE: DType;
     fn wrap(a: Arr<Self>) -> Value;
     fn unwrap_ref(v: &Value) -> Option<&Arr<Self>>;
+}
+
+/// Element types with a fixed size, made from a real number (complex ones as `x + 0i`).
+pub trait Fixed: Stored + Copy {
     fn from_f64(x: f64) -> Self;
+}
+
+/// The real (ordered) element types: what numeric kernels are generic over.
+pub trait Elem: Fixed + PartialOrd {
     fn to_f64(self) -> f64;
 }
 
-macro_rules! impl_elem {
+macro_rules! impl_stored {
     ($t:ty, $variant:ident) => {
-        impl Elem for $t {
+        impl Stored for $t {
             const DTYPE: DType = DType::$variant;
             fn wrap(a: Arr<Self>) -> Value {
                 Value::$variant(a)
@@ -156,57 +201,72 @@ macro_rules! impl_elem {
                     _ => None,
                 }
             }
+        }
+    };
+}
+impl_stored!(f16, F16);
+impl_stored!(f32, F32);
+impl_stored!(f64, F64);
+impl_stored!(i8, I8);
+impl_stored!(i16, I16);
+impl_stored!(i32, I32);
+impl_stored!(i64, I64);
+impl_stored!(u8, U8);
+impl_stored!(bool, Bool);
+impl_stored!(Complex32, C64);
+impl_stored!(Complex64, C128);
+
+impl Fixed for Complex32 {
+    fn from_f64(x: f64) -> Self {
+        Complex32::new(x as f32, 0.0)
+    }
+}
+impl Fixed for Complex64 {
+    fn from_f64(x: f64) -> Self {
+        Complex64::new(x, 0.0)
+    }
+}
+
+macro_rules! impl_elem {
+    ($t:ty) => {
+        impl Fixed for $t {
             fn from_f64(x: f64) -> Self {
                 <$t as NumCast>::from(x)
                     .unwrap_or_else(|| if x > 0.0 { <$t>::MAX } else { <$t>::MIN })
             }
+        }
+        impl Elem for $t {
             fn to_f64(self) -> f64 {
                 <f64 as NumCast>::from(self).unwrap_or(f64::NAN)
             }
         }
     };
 }
-impl_elem!(f32, F32);
-impl_elem!(f64, F64);
-impl_elem!(i8, I8);
-impl_elem!(i16, I16);
-impl_elem!(i32, I32);
-impl_elem!(i64, I64);
-impl_elem!(u8, U8);
+impl_elem!(f32);
+impl_elem!(f64);
+impl_elem!(i8);
+impl_elem!(i16);
+impl_elem!(i32);
+impl_elem!(i64);
+impl_elem!(u8);
 
-impl Elem for f16 {
-    const DTYPE: DType = DType::F16;
-    fn wrap(a: Arr<Self>) -> Value {
-        Value::F16(a)
-    }
-    fn unwrap_ref(v: &Value) -> Option<&Arr<Self>> {
-        match v {
-            Value::F16(a) => Some(a),
-            _ => None,
-        }
-    }
+impl Fixed for f16 {
     fn from_f64(x: f64) -> Self {
         f16::from_f64(x)
     }
+}
+impl Elem for f16 {
     fn to_f64(self) -> f64 {
         self.to_f64()
     }
 }
 
-impl Elem for bool {
-    const DTYPE: DType = DType::Bool;
-    fn wrap(a: Arr<Self>) -> Value {
-        Value::Bool(a)
-    }
-    fn unwrap_ref(v: &Value) -> Option<&Arr<Self>> {
-        match v {
-            Value::Bool(a) => Some(a),
-            _ => None,
-        }
-    }
+impl Fixed for bool {
     fn from_f64(x: f64) -> Self {
         x != 0.0
     }
+}
+impl Elem for bool {
     fn to_f64(self) -> f64 {
         if self {
             1.0
@@ -229,6 +289,8 @@ impl Value {
             Value::U8(_) => DType::U8,
             Value::Bool(_) => DType::Bool,
             Value::Str(_) => DType::Str,
+            Value::C64(_) => DType::C64,
+            Value::C128(_) => DType::C128,
         }
     }
 
@@ -244,11 +306,11 @@ impl Value {
         self.len() == 0
     }
 
-    pub fn from_array<T: Elem>(a: ArrayD<T>) -> Value {
+    pub fn from_array<T: Stored>(a: ArrayD<T>) -> Value {
         T::wrap(a.into_shared())
     }
 
-    pub fn from_vec<T: Elem>(shape: &[usize], data: Vec<T>) -> Result<Value> {
+    pub fn from_vec<T: Stored>(shape: &[usize], data: Vec<T>) -> Result<Value> {
         let a = ArrayD::from_shape_vec(IxDyn(shape), data)
             .map_err(|e| Error::invalid(format!("bad tensor data for shape {shape:?}: {e}")))?;
         Ok(Value::from_array(a))
@@ -261,7 +323,7 @@ impl Value {
         Ok(Value::Str(a.into_shared()))
     }
 
-    pub fn scalar<T: Elem>(x: T) -> Value {
+    pub fn scalar<T: Stored>(x: T) -> Value {
         T::wrap(ArcArray::from_elem(IxDyn(&[]), x))
     }
 
@@ -280,6 +342,11 @@ impl Value {
             DType::I64 => make::<i64>(shape, x),
             DType::U8 => make::<u8>(shape, x),
             DType::Bool => make::<bool>(shape, x),
+            DType::C64 => Value::C64(ArcArray::from_elem(
+                IxDyn(shape),
+                Complex32::new(x as f32, 0.0),
+            )),
+            DType::C128 => Value::C128(ArcArray::from_elem(IxDyn(shape), Complex64::new(x, 0.0))),
             // Strings have no numbers: every fill is TF's zero string, the empty one.
             DType::Str => Value::Str(ArcArray::from_elem(IxDyn(shape), Vec::new())),
         }
@@ -289,7 +356,7 @@ impl Value {
         Value::full(dtype, shape, 0.0)
     }
 
-    pub fn as_array<T: Elem>(&self) -> Option<&Arr<T>> {
+    pub fn as_array<T: Stored>(&self) -> Option<&Arr<T>> {
         T::unwrap_ref(self)
     }
 
@@ -304,6 +371,9 @@ impl Value {
         }
         if self.dtype() == DType::Str || to == DType::Str {
             return Value::zeros(to, self.shape());
+        }
+        if self.dtype().is_complex() || to.is_complex() {
+            return self.cast_complex(to);
         }
         fn conv<S: Elem, T: Elem>(a: &Arr<S>) -> Value {
             T::wrap(a.mapv(|x| T::from_f64(x.to_f64())).into_shared())
@@ -320,6 +390,7 @@ impl Value {
                 DType::U8 => conv::<S, u8>(a),
                 DType::Bool => conv::<S, bool>(a),
                 DType::Str => Value::zeros(DType::Str, a.shape()),
+                DType::C64 | DType::C128 => Value::zeros(to, a.shape()),
             }
         }
         // Casts to integers go through i64 and wrap to the narrow type like C (numpy's
@@ -353,7 +424,47 @@ impl Value {
                 }
             }
         }
-        with_fixed!(self, Value::zeros(to, self.shape()), a => from_src(a, to))
+        crate::with_real!(self, Value::zeros(to, self.shape()), a => from_src(a, to))
+    }
+
+    /// Casts with a complex side, as TF's `Cast`: a real number becomes `x + 0i`; a complex
+    /// one keeps its real part (any nonzero part makes `true`).
+    fn cast_complex(&self, to: DType) -> Value {
+        let parts: Vec<(f64, f64)> = match self {
+            Value::C64(a) => a.iter().map(|z| (z.re as f64, z.im as f64)).collect(),
+            Value::C128(a) => a.iter().map(|z| (z.re, z.im)).collect(),
+            real => real.to_f64_vec().into_iter().map(|x| (x, 0.0)).collect(),
+        };
+        let shape = self.shape().to_vec();
+        let made = match to {
+            DType::C64 => Value::from_vec(
+                &shape,
+                parts
+                    .iter()
+                    .map(|&(re, im)| Complex32::new(re as f32, im as f32))
+                    .collect(),
+            ),
+            DType::C128 => Value::from_vec(
+                &shape,
+                parts
+                    .iter()
+                    .map(|&(re, im)| Complex64::new(re, im))
+                    .collect(),
+            ),
+            DType::Bool => Value::from_vec(
+                &shape,
+                parts
+                    .iter()
+                    .map(|&(re, im)| re != 0.0 || im != 0.0)
+                    .collect(),
+            ),
+            _ => Value::from_vec(
+                &shape,
+                parts.iter().map(|&(re, _)| re).collect::<Vec<f64>>(),
+            )
+            .map(|real| real.cast(to)),
+        };
+        made.unwrap_or_else(|_| Value::zeros(to, &shape))
     }
 
     fn to_i64_vec_unchecked(&self) -> Vec<i64> {
@@ -380,6 +491,8 @@ impl Value {
             Value::F32(a) => a.iter().map(|&x| x as i64).collect(),
             Value::F64(a) => a.iter().map(|&x| x as i64).collect(),
             Value::Str(a) => vec![0; a.len()],
+            Value::C64(a) => a.iter().map(|&x| x.re as i64).collect(),
+            Value::C128(a) => a.iter().map(|&x| x.re as i64).collect(),
         }
     }
 
@@ -396,7 +509,12 @@ impl Value {
 
     /// The elements as f64, in logical order (NaN for strings, which have no number).
     pub fn to_f64_vec(&self) -> Vec<f64> {
-        with_fixed!(self, vec![f64::NAN; self.len()], a => a.iter().map(|&x| x.to_f64()).collect())
+        match self {
+            Value::C64(a) => return a.iter().map(|z| z.re as f64).collect(),
+            Value::C128(a) => return a.iter().map(|z| z.re).collect(),
+            _ => {}
+        }
+        crate::with_real!(self, vec![f64::NAN; self.len()], a => a.iter().map(|&x| x.to_f64()).collect())
     }
 
     /// An integer tensor read as a list of non-negative sizes (a shape) whose element count

@@ -16,7 +16,7 @@ from .config_pb2 import (ConfigProto, GPUOptions, GraphOptions, OptimizerOptions
                          RunOptions)
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, uint8)
-from .dtypes import string
+from .dtypes import complex64, complex128, string
 from .tensor_shape import (Dimension, TensorShape, disable_v2_tensorshape,
                            enable_v2_tensorshape)
 
@@ -26,6 +26,7 @@ _PURE = [
     "errors", "dtypes", "DType", "as_dtype", "float16", "half", "float32", "float64", "double",
     "int8", "int16", "int32", "int64", "uint8", "bool", "TensorShape", "Dimension",
 ]
+_PURE += ["complex64", "complex128"]
 _PURE += ["string", "nest", "enable_v2_tensorshape", "disable_v2_tensorshape"]
 
 _NATIVE = [
@@ -164,6 +165,7 @@ _NATIVE += ["scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "count_up_t
             "assert_variables_initialized", "add_check_numerics_ops",
             "histogram_fixed_width_bins", "batch_gather", "guarantee_const", "timestamp",
             "is_symbolic_tensor", "cross"]
+_NATIVE += ["complex", "real", "imag", "conj", "angle"]
 _NATIVE += ["string_split", "string_strip", "string_to_number", "string_to_hash_bucket_fast",
             "regex_replace", "reduce_join", "decode_base64", "encode_base64",
             "resource_variables_enabled", "enable_resource_variables",
@@ -212,6 +214,7 @@ if _NATIVE_IMPORT_ERROR is None:
                            sigmoid, sin, sqrt, square, squared_difference, subtract, tan, tanh,
                            to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
+    from .complex_ops import angle, complex, conj, imag, real
     from . import initializers, train
     from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
     from .embedding_ops import sequence_mask

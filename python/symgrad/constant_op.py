@@ -42,6 +42,8 @@ def _python_kind(v: Any) -> str:
         return "int"
     if isinstance(v, (float, np.floating)):
         return "float"
+    if isinstance(v, (complex, np.complexfloating)):
+        return "complex"
     return "other"
 
 
@@ -55,8 +57,10 @@ def _infer_python_dtype(elements: list[Any], value: Any) -> DType:
             raise ValueError("None values not supported.")
         raise TypeError(
             f"Failed to convert elements of {value!r} to Tensor. Consider casting elements "
-            "to a supported type. symgrad supports float32, float64, int8, int16, int32, "
-            "int64, uint8 and bool.")
+            "to a supported type. symgrad supports float16, float32, float64, complex64, "
+            "complex128, int8, int16, int32, int64, uint8, bool and string.")
+    if "complex" in kinds:
+        return _dtypes.complex128
     if not kinds or "float" in kinds:
         return _dtypes.float32
     if "int" in kinds:
@@ -76,7 +80,8 @@ def _check_python_elements(elements: list[Any], dtype: DType) -> None:
         kind = _python_kind(v)
         if v is None:
             raise ValueError("None values not supported.")
-        ok = (kind in ("bool", "int", "float") if dtype.is_floating
+        ok = (kind in ("bool", "int", "float", "complex") if dtype.is_complex
+              else kind in ("bool", "int", "float") if dtype.is_floating
               else kind in ("bool", "int") if dtype.is_integer
               else kind == "string" if dtype._is_string
               else kind == "bool")

@@ -1,4 +1,4 @@
-"""Element types (``tf.dtypes``): the ten dtypes symgrad supports, as ``DType`` singletons."""
+"""Element types (``tf.dtypes``): the twelve dtypes symgrad supports, as ``DType`` singletons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = [
     "DType", "as_dtype", "float16", "half", "float32", "float64", "double", "int8", "int16",
-    "int32", "int64", "uint8", "bool", "string",
+    "int32", "int64", "uint8", "bool", "string", "complex64", "complex128",
 ]
 
 
@@ -41,7 +41,8 @@ class DType:
 
     @property
     def real_dtype(self) -> "DType":
-        return self  # symgrad has no complex dtypes
+        """The type of a complex type's parts (``float32`` for ``complex64``)."""
+        return {"complex64": float32, "complex128": float64}.get(self._name, self)
 
     @property
     def is_floating(self) -> builtins.bool:
@@ -57,7 +58,7 @@ class DType:
 
     @property
     def is_complex(self) -> builtins.bool:
-        return False
+        return issubclass(self._np_type, np.complexfloating)
 
     @property
     def is_quantized(self) -> builtins.bool:
@@ -144,10 +145,13 @@ int16 = DType("int16", np.int16, 5)
 int8 = DType("int8", np.int8, 6)
 int64 = DType("int64", np.int64, 9)
 bool = DType("bool", np.bool_, 10)  # noqa: A001 - TF's public name shadows the builtin
+complex64 = DType("complex64", np.complex64, 8)
+complex128 = DType("complex128", np.complex128, 18)
 # As TF: string tensors are fetched as numpy object arrays of ``bytes``.
 string = DType("string", object, 7)
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, string)
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, string, complex64,
+        complex128)
 
 _BY_NAME: dict[str, DType] = {d.name: d for d in _ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16})
@@ -156,7 +160,7 @@ _BY_NUMPY: dict[np.dtype[Any], DType] = {np.dtype(d.as_numpy_dtype): d for d in 
 
 # TF dtypes symgrad does not implement: named in the error so the reason is clear.
 _UNSUPPORTED_NAMES = frozenset({
-    "bfloat16", "complex64", "complex128", "uint16", "uint32",
+    "bfloat16", "uint16", "uint32",
     "uint64", "qint8", "quint8", "qint16", "quint16", "qint32", "resource", "variant",
 })
 
@@ -184,6 +188,8 @@ def as_dtype(type_value: Any) -> DType:
         return float32
     if type_value is builtins.bool:
         return bool
+    if type_value is complex:
+        return complex128
     if isinstance(type_value, int) and not isinstance(type_value, builtins.bool):
         found = _BY_ENUM.get(type_value)
         if found is not None:

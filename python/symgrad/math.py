@@ -48,6 +48,7 @@ from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh,  # noqa: E
                                reciprocal_no_nan, scalar_mul, erfcinv, lbeta)
 from .nn_extra import softsign  # noqa: E402,F401
 from .array_ops import invert_permutation, unsorted_segment_sum  # noqa: E402,F401
+from .complex_ops import angle, conj, imag, real  # noqa: E402,F401
 
 __all__ += [
     "acos", "acosh", "asin", "asinh", "atan", "atanh", "bessel_i0e", "bessel_i1e", "betainc",
@@ -55,7 +56,7 @@ __all__ += [
     "is_inf", "is_nan", "lgamma", "ndtri", "polygamma", "polyval", "reduce_std",
     "reduce_variance", "rint", "sinh", "softsign", "xdivy", "xlog1py", "xlogy", "zeta",
     "invert_permutation", "unsorted_segment_sum", "multiply_no_nan", "reciprocal_no_nan",
-    "scalar_mul", "erfcinv", "lbeta",
+    "scalar_mul", "erfcinv", "lbeta", "angle", "conj", "imag", "real",
 ]
 
 

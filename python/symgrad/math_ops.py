@@ -190,7 +190,12 @@ def negative(x: Any, name: Optional[str] = None) -> Tensor:
 
 
 def abs(x: Any, name: Optional[str] = None) -> Tensor:  # noqa: A001 - TF's name
-    return _unary("Abs", x, name)
+    """``|x|``; for complex ``x`` the modulus, a real tensor (``ComplexAbs``, as TF)."""
+    with op_scope(name, "Abs", [x]) as scope:
+        tx = convert_to_tensor(x, name="x")
+        if tx.dtype.is_complex:
+            return create_tensor("ComplexAbs", [tx], {"Tout": tx.dtype.real_dtype.name}, scope)
+        return create_tensor("Abs", [tx], {}, scope)
 
 
 def sign(x: Any, name: Optional[str] = None) -> Tensor:
@@ -423,12 +428,24 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         tb = convert_to_tensor(b, preferred_dtype=ta.dtype, name="b")
         rank_a, rank_b = ta.shape.rank, tb.shape.rank
         batched = rank_a is None or rank_b is None or rank_a > 2 or rank_b > 2
+        # For complex numbers an adjoint conjugates as well: TF conjugates a transposed batch
+        # operand and takes the adjoint (`adj_x` is the conjugate transpose), and a 2-D
+        # operand's adjoint is a `Conj` and a transpose. Real tensors get no `Conj`.
+        from .complex_ops import conj
         if batched:
             _check_same_type("BatchMatMulV2", ("x", ta), ("y", tb))
+            if transpose_a:
+                ta = conj(ta)
+            if transpose_b:
+                tb = conj(tb)
             return create_tensor("BatchMatMulV2", [ta, tb],
                                  {"adj_x": bool(transpose_a or adjoint_a),
                                   "adj_y": bool(transpose_b or adjoint_b)}, scope)
         _check_same_type("MatMul", ("a", ta), ("b", tb))
+        if adjoint_a:
+            ta = conj(ta)
+        if adjoint_b:
+            tb = conj(tb)
         return create_tensor("MatMul", [ta, tb],
                              {"transpose_a": bool(transpose_a or adjoint_a),
                               "transpose_b": bool(transpose_b or adjoint_b)}, scope)

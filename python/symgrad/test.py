@@ -548,12 +548,15 @@ def _require_session() -> Session:
 
 def _theoretical_jacobian(x: Tensor, x_shape: Any, x_data: np.ndarray, dy: Tensor,
                           dy_shape: Any, dx: Any, extra_feed_dict: Any) -> np.ndarray:
+    # Complex numbers count as two reals each, interleaved (real, imaginary), as in TF.
+    if x.dtype.is_complex:
+        x_shape = tuple(x_shape) + (2,)
     x_size = _product(x_shape)
     row_size = _product(list(x_shape)[1:])  # one row of a sparse (IndexedSlices) gradient
-    dy_size = _product(dy_shape)
-    jacobian = np.zeros((x_size, dy_size), dtype=x.dtype.as_numpy_dtype)
+    dy_size = _product(dy_shape) * (2 if dy.dtype.is_complex else 1)
+    jacobian = np.zeros((x_size, dy_size), dtype=x.dtype.real_dtype.as_numpy_dtype)
     dy_data = np.zeros(dy_shape, dtype=dy.dtype.as_numpy_dtype)
-    dy_flat = dy_data.ravel()
+    dy_flat = dy_data.ravel().view(dy.dtype.real_dtype.as_numpy_dtype)
     sess = _require_session()
     for col in range(dy_size):
         dy_flat[col] = 1
@@ -561,9 +564,11 @@ def _theoretical_jacobian(x: Tensor, x_shape: Any, x_data: np.ndarray, dy: Tenso
         if isinstance(dx, IndexedSlices):
             indices, values = sess.run([dx.indices, dx.values], feed_dict=feeds)
             for i, v in zip(indices, values):
-                jacobian[i * row_size:(i + 1) * row_size, col] += np.ravel(v)
+                jacobian[i * row_size:(i + 1) * row_size, col] += np.ravel(v).view(
+                    jacobian.dtype)
         else:
-            jacobian[:, col] = np.ravel(sess.run(dx, feed_dict=feeds))
+            backprop = np.ascontiguousarray(sess.run(dx, feed_dict=feeds))
+            jacobian[:, col] = backprop.ravel().view(jacobian.dtype)
         dy_flat[col] = 0
     if not dy_size:
         backprop = sess.run(dx, feed_dict=_with_feeds(extra_feed_dict, {x: x_data, dy: dy_data}))
@@ -577,20 +582,22 @@ def _theoretical_jacobian(x: Tensor, x_shape: Any, x_data: np.ndarray, dy: Tenso
 
 def _numeric_jacobian(x: Tensor, x_shape: Any, x_data: np.ndarray, y: Tensor, y_shape: Any,
                       delta: float, extra_feed_dict: Any) -> np.ndarray:
-    x_size, y_size = _product(x_shape), _product(y_shape)
-    x_dtype = x.dtype.as_numpy_dtype
-    y_dtype = y.dtype.as_numpy_dtype
-    x_data = np.asarray(x_data, dtype=x_dtype)
+    x_size = _product(x_shape) * (2 if x.dtype.is_complex else 1)
+    y_size = _product(y_shape) * (2 if y.dtype.is_complex else 1)
+    x_dtype = x.dtype.real_dtype.as_numpy_dtype
+    y_dtype = y.dtype.real_dtype.as_numpy_dtype
+    x_data = np.asarray(x_data, dtype=x.dtype.as_numpy_dtype)
     scale = np.asarray(2 * delta, dtype=y_dtype)[()]
     jacobian = np.zeros((x_size, y_size), dtype=x_dtype)
     sess = _require_session()
     for row in range(x_size):
         x_pos, x_neg = x_data.copy(), x_data.copy()
-        x_pos.ravel()[row] += delta
+        x_pos.ravel().view(x_dtype)[row] += delta
         y_pos = sess.run(y, feed_dict=_with_feeds(extra_feed_dict, {x: x_pos}))
-        x_neg.ravel()[row] -= delta
+        x_neg.ravel().view(x_dtype)[row] -= delta
         y_neg = sess.run(y, feed_dict=_with_feeds(extra_feed_dict, {x: x_neg}))
-        jacobian[row, :] = np.ravel((y_pos - y_neg) / scale)
+        diff = np.ascontiguousarray((y_pos - y_neg) / scale)
+        jacobian[row, :] = diff.ravel().view(y_dtype)
     return jacobian
 
 
@@ -603,7 +610,8 @@ def _dx_and_dy(x: Tensor, y: Tensor, y_shape: Any) -> tuple[Any, Tensor]:
     return grads[0], dy_orig
 
 
-_ALLOWED = (_dtypes.float16, _dtypes.float32, _dtypes.float64)
+_ALLOWED = (_dtypes.float16, _dtypes.float32, _dtypes.float64, _dtypes.complex64,
+            _dtypes.complex128)
 
 
 def _one_gradient(x: Tensor, x_shape: Any, dx: Any, y: Tensor, y_shape: Any, dy: Tensor,
@@ -620,6 +628,8 @@ def _one_gradient(x: Tensor, x_shape: Any, dx: Any, y: Tensor, y_shape: Any, dy:
         x_data = x_init_value
     else:
         x_data = np.random.random_sample(x_shape).astype(x.dtype.as_numpy_dtype)
+        if x.dtype.is_complex:
+            x_data.imag = np.random.random_sample(x_shape)
     if dx is None:
         # TF fails here too (its session cannot fetch None); say why.
         raise ValueError(f"y does not depend on x ({x.name}): its gradient is None")

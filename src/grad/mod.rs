@@ -247,6 +247,13 @@ fn build_seeds(g: &Graph, ys: &[Tensor], opts: &GradientOptions) -> Result<Vec<G
             .and_then(|s| s.get(i).copied().flatten());
         let y_meta = g.meta(y)?;
         let seed = match given {
+            None if y_meta.dtype.is_complex() => {
+                return Err(Error::type_error(format!(
+                    "Gradients of complex tensors ({}) must set grad_ys (y.dtype = {})",
+                    g.read().tensor_repr(y),
+                    y_meta.dtype
+                )));
+            }
             None => {
                 let shape = ops::array::shape_of(g, y, DType::I32, Some("Shape"))?;
                 // TF's `ones(shape, name="grad_ys_i")`: a unique `grad_ys_i` scope holding
@@ -260,6 +267,24 @@ fn build_seeds(g: &Graph, ys: &[Tensor], opts: &GradientOptions) -> Result<Vec<G
             Some(Grad::Dense(t)) => {
                 let m = g.meta(t)?;
                 let label = |t: Tensor| g.read().tensor_repr(t);
+                let real = |d: DType| d.is_floating() || d.is_integer();
+                if real(y_meta.dtype) && !real(m.dtype) {
+                    return Err(Error::type_error(format!(
+                        "Gradient type {} generated for real or integer-valued tensor {} with type {} must be real or integer",
+                        m.dtype,
+                        label(y),
+                        y_meta.dtype
+                    )));
+                }
+                if y_meta.dtype.is_complex() && !m.dtype.is_complex() {
+                    // "must be real" is TF's wording (it means complex).
+                    return Err(Error::type_error(format!(
+                        "Gradient type {} generated for complex-valued tensor {} with type {} must be real",
+                        m.dtype,
+                        label(y),
+                        y_meta.dtype
+                    )));
+                }
                 if m.dtype != y_meta.dtype {
                     return Err(Error::type_error(format!(
                         "grad_ys[{i}] {} has dtype {}, but it seeds y {} of dtype {}; a seed must have its y's dtype",

@@ -1293,7 +1293,7 @@ fn copy_row(dst: &mut Value, dst_row: usize, src: &Value, src_row: usize) -> Res
             }
         };
     }
-    go!(F32, F64, I8, I16, I32, I64, U8, Bool)
+    go!(F32, F64, I8, I16, I32, I64, U8, Bool, C64, C128)
 }
 
 fn split_kernel(x: &Value, axis: i64, num: usize) -> Result<Outputs> {
@@ -1373,7 +1373,9 @@ fn concat_axis(values: &[Value], a: usize) -> Result<Value> {
             }
         };
     }
-    Ok(go!(F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str))
+    Ok(go!(
+        F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str, C64, C128
+    ))
 }
 
 /// A shape as TF prints it in kernel messages: `[2,3]`.
@@ -1478,7 +1480,9 @@ fn pad_kernel(x: &Value, paddings: &Value, constant: Option<&Value>) -> Result<V
             }
         };
     }
-    Ok(go!(F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str))
+    Ok(go!(
+        F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str, C64, C128
+    ))
 }
 
 fn concat_offset_kernel(inputs: &[Value]) -> Result<Outputs> {
@@ -1637,7 +1641,9 @@ fn select_v2_kernel(c: &Value, t: &Value, e: &Value) -> Result<Value> {
             }
         };
     }
-    Ok(go!(F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str))
+    Ok(go!(
+        F16, F32, F64, I8, I16, I32, I64, U8, Bool, Str, C64, C128
+    ))
 }
 
 // ===== builders =====
@@ -2013,11 +2019,13 @@ fn identity_n_grad(_ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn cast_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.graph;
     let src = g.dtype(ctx.input(0)?)?;
-    let dst = g.dtype(ctx.output(0))?;
-    if !(src.is_floating() && dst.is_floating()) {
+    // TF's `_CastGrad` looks at the incoming gradient's type, not the op's output.
+    let grad = ctx.grad(grads, 0)?;
+    let dst = g.dtype(grad)?;
+    if !(src.is_inexact() && dst.is_inexact()) {
         return Ok(vec![None]);
     }
-    Ok(vec![Some(Grad::Dense(cast(g, ctx.grad(grads, 0)?, src)?))])
+    Ok(vec![Some(Grad::Dense(cast(g, grad, src)?))])
 }
 
 fn select_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {

@@ -454,14 +454,30 @@ fn bool_err(op: &str) -> Error {
 }
 
 fn scan<T: Num>(a: &Arr<T>, axis: usize, exclusive: bool, reverse: bool, prod: bool) -> Arr<T> {
+    if prod {
+        scan_with(a, axis, exclusive, reverse, T::one(), T::mul)
+    } else {
+        scan_with(a, axis, exclusive, reverse, T::zero(), T::add)
+    }
+}
+
+/// Cumulative `f` along `axis` starting from `init` (complex numbers come here directly).
+fn scan_with<T: Copy>(
+    a: &Arr<T>,
+    axis: usize,
+    exclusive: bool,
+    reverse: bool,
+    init: T,
+    f: impl Fn(T, T) -> T,
+) -> Arr<T> {
     let mut out = a.to_owned();
     for mut lane in out.lanes_mut(Axis(axis)) {
         let n = lane.len();
-        let mut acc = if prod { T::one() } else { T::zero() };
+        let mut acc = init;
         for step in 0..n {
             let i = if reverse { n - 1 - step } else { step };
             let v = lane[i];
-            let next = if prod { acc.mul(v) } else { acc.add(v) };
+            let next = f(acc, v);
             lane[i] = if exclusive { acc } else { next };
             acc = next;
         }
@@ -482,7 +498,34 @@ fn scan_kernel(
     }
     let axis = run_axis(scalar_int(axis, "axis")?, rank)?;
     let name = if prod { "Cumprod" } else { "Cumsum" };
-    Ok(crate::map_numeric!(x, bool_err(name), a => scan(a, axis, exclusive, reverse, prod)))
+    macro_rules! complex_scan {
+        ($a:expr) => {
+            if prod {
+                scan_with(
+                    $a,
+                    axis,
+                    exclusive,
+                    reverse,
+                    num_traits::One::one(),
+                    |p, q| p * q,
+                )
+            } else {
+                scan_with(
+                    $a,
+                    axis,
+                    exclusive,
+                    reverse,
+                    num_traits::Zero::zero(),
+                    |p, q| p + q,
+                )
+            }
+        };
+    }
+    Ok(match x {
+        Value::C64(a) => Value::C64(complex_scan!(a)),
+        Value::C128(a) => Value::C128(complex_scan!(a)),
+        _ => crate::map_numeric!(x, bool_err(name), a => scan(a, axis, exclusive, reverse, prod)),
+    })
 }
 
 fn arg_best<T: Num>(a: &Arr<T>, axis: usize, max: bool) -> Result<Vec<i64>> {
@@ -528,6 +571,7 @@ fn arg_kernel(x: &Value, axis: &Value, out_type: DType, max: bool) -> Result<Val
         Value::I64(a) => arg_best(a, axis, max)?,
         Value::U8(a) => arg_best(a, axis, max)?,
         Value::Bool(_) => return Err(bool_err(name)),
+        Value::C64(_) | Value::C128(_) => return Err(super::not_for_complex(name, x.dtype())),
         Value::Str(_) => return Err(super::strings::rejected(name)),
     };
     let shape: Vec<usize> = x
@@ -598,6 +642,7 @@ fn top_k_kernel(x: &Value, k: &Value) -> Result<Outputs> {
         Value::I32(a) => top_k_rows(a, k)?,
         Value::I64(a) => top_k_rows(a, k)?,
         Value::U8(a) => top_k_rows(a, k)?,
+        Value::C64(_) | Value::C128(_) => return Err(super::not_for_complex("TopKV2", x.dtype())),
         Value::Bool(_) => return Err(bool_err("TopKV2")),
         Value::Str(_) => return Err(super::strings::rejected("TopKV2")),
     };
@@ -896,9 +941,16 @@ fn cumprod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         }
     }
     let prod = cumprod(g, x, axis, exclusive, reverse)?;
+    // Complex inputs: the derivatives conjugated (the identity for real ones).
+    let prod = super::complex::conj(g, prod)?;
     let weighted = binary::operator(g, binary::BinaryOp::Mul, prod, grad)?;
     let out = cumsum(g, weighted, axis, exclusive, !reverse)?;
-    let gx = binary::operator(g, binary::BinaryOp::RealDiv, out, x)?;
+    let gx = binary::operator(
+        g,
+        binary::BinaryOp::RealDiv,
+        out,
+        super::complex::conj(g, x)?,
+    )?;
     Ok(vec![Some(gx.into()), None])
 }
 
@@ -944,6 +996,7 @@ fn cumprod_grad_exact(
             None,
         )?
         .output(0);
+    let products = super::complex::conj(g, products)?;
     let included = match (exclusive, reverse) {
         (false, false) => binary::less_equal(g, k, i)?,
         (true, false) => binary::less(g, k, i)?,

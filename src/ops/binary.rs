@@ -2,6 +2,7 @@
 //! other ops' gradients build. Every binary gradient reduces back to its input's shape
 //! through one helper, `reduce_to_inputs` (TF's `_ReduceGradientArgs`).
 
+use super::complex::conj;
 use super::{array, elementwise, one, reduce, source, unary, InferCtx, Inputs, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -159,6 +160,7 @@ pub fn infer(op: BinaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
     ctx.expect_inputs(2)?;
     let dtype = ctx.same_dtype(op.type_name(), 0, 1, op.input_names())?;
     let ok = match op.kind() {
+        _ if dtype.is_complex() => super::complex::binary_takes_complex(op),
         Kind::Arith => dtype != DType::Bool,
         Kind::Compare => dtype != DType::Bool || matches!(op, BinaryOp::Equal | BinaryOp::NotEqual),
         Kind::Logical => dtype == DType::Bool,
@@ -230,7 +232,7 @@ fn broadcast_general<A: Copy, B: Copy, O: Clone>(
 
 /// `f(a, b)` for a kernel whose result has the operands' element type, taking the operands
 /// over so that a buffer nobody else holds becomes the output.
-fn zip_owned<T: Copy + Send + Sync>(
+pub(crate) fn zip_owned<T: Copy + Send + Sync>(
     a: Arr<T>,
     b: Arr<T>,
     f: impl Fn(T, T) -> T + Sync,
@@ -399,6 +401,9 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
 #[allow(clippy::bool_comparison)]
 pub fn apply_owned(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     use BinaryOp::*;
+    if a.dtype().is_complex() {
+        return super::complex::binary(op, a, b);
+    }
     let zero_div = AtomicBool::new(false);
     let negative_pow = AtomicBool::new(false);
     let out = match op {
@@ -768,6 +773,11 @@ fn mul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         && sx == sy
         && gr.shape(g)? == sx
         && matches!(gr.dtype(g)?, DType::F32 | DType::I32);
+    let (x, y) = if fast {
+        (x, y)
+    } else {
+        (conj(gr, x)?, conj(gr, y)?)
+    };
     let gx = mul(gr, g, y)?;
     let gy = if fast { mul(gr, g, x)? } else { mul(gr, x, g)? };
     reduce_to_inputs(ctx, g, Some(gx), Some(gy), fast)
@@ -775,7 +785,7 @@ fn mul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
-    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let (x, y) = (conj(gr, ctx.input(0)?)?, conj(gr, ctx.input(1)?)?);
     // realdiv(grad, y); grad * realdiv(realdiv(-x, y), y)
     let gx = div(gr, g, y)?;
     let nx = unary::neg(gr, x)?;
@@ -787,7 +797,7 @@ fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn div_no_nan_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
-    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
+    let (x, y) = (conj(gr, ctx.input(0)?)?, conj(gr, ctx.input(1)?)?);
     let gx = operator(gr, BinaryOp::DivNoNan, g, y)?;
     let nx = unary::neg(gr, x)?;
     let q = operator(gr, BinaryOp::DivNoNan, nx, y)?;
@@ -806,14 +816,19 @@ fn floor_mod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn pow_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
-    let (x, y) = (ctx.input(0)?, ctx.input(1)?);
-    let z = ctx.output(0);
+    let z = conj(gr, ctx.output(0))?;
+    let (x, y) = (conj(gr, ctx.input(0)?)?, conj(gr, ctx.input(1)?)?);
     // grad * y * pow(x, y - 1)
     let gy_part = operator(gr, BinaryOp::Mul, g, y)?;
     let y_minus_1 = operator(gr, BinaryOp::Sub, y, Operand::S(1.0))?;
     let gx = operator(gr, BinaryOp::Mul, gy_part, pow(gr, x, y_minus_1)?)?;
-    // log(x) only where x > 0: d/dy x^y is taken as 0 elsewhere (TF's convention).
-    let mask = gen_binary(gr, BinaryOp::Greater, x, Operand::S(0.0))?;
+    // log(x) only where x > 0 (x != 0 for complex x): d/dy x^y is taken as 0 elsewhere
+    // (TF's convention).
+    let mask = if gr.dtype(x)?.is_complex() {
+        gen_binary(gr, BinaryOp::NotEqual, x, Operand::S(0.0))?
+    } else {
+        gen_binary(gr, BinaryOp::Greater, x, Operand::S(0.0))?
+    };
     let safe_x = array::select(gr, mask, x, array::ones_like(gr, x)?)?;
     let log_x = unary::log(gr, safe_x)?;
     let log_x = array::select(gr, mask, log_x, array::zeros_like(gr, x)?)?;
@@ -904,12 +919,20 @@ fn softplus_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 }
 /// `grad * -2.0 * b * a` and `helper(a, grad)`, under `control_dependencies([grad])`
 /// (TF's `_TanhGradGrad` and `_ReciprocalGradGrad`).
+/// For complex numbers `_TanhGradGrad` conjugates both inputs, `_ReciprocalGradGrad` the
+/// first input and the incoming gradient (`cg * -2.0 * b * ca`).
 fn minus_two_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>], helper: BinaryOp) -> GradOut {
     let gr = ctx.graph;
     let g = ctx.grad(grads, 0)?;
     let (a, b) = (ctx.input(0)?, ctx.input(1)?);
     with_control_dependency(gr, g, || {
-        let t = operator(gr, BinaryOp::Mul, g, Operand::S(-2.0))?;
+        let a = conj(gr, a)?;
+        let (b, cg) = if helper == BinaryOp::TanhGrad {
+            (conj(gr, b)?, g)
+        } else {
+            (b, conj(gr, g)?)
+        };
+        let t = operator(gr, BinaryOp::Mul, cg, Operand::S(-2.0))?;
         let t = operator(gr, BinaryOp::Mul, t, b)?;
         let ga = operator(gr, BinaryOp::Mul, t, a)?;
         let gb = binary(gr, helper, a, g, None)?;
@@ -924,6 +947,7 @@ fn sigmoid_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.grad(grads, 0)?;
     let (a, b) = (ctx.input(0)?, ctx.input(1)?);
     with_control_dependency(gr, g, || {
+        let (a, b) = (conj(gr, a)?, conj(gr, b)?);
         // gb = grad * b; gb - 2.0 * gb * a
         let gb = operator(gr, BinaryOp::Mul, g, b)?;
         let t = operator(gr, BinaryOp::Mul, Operand::S(2.0), gb)?;
@@ -939,9 +963,9 @@ fn sqrt_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let a = ctx.input(0)?;
     let y = ctx.output(0);
     with_control_dependency(gr, g, || {
-        // ga = grad / a; (-ga * y, 0.5 * ga)
+        // ga = grad / a; (-conj(ga) * y, 0.5 * ga)
         let ga = operator(gr, BinaryOp::RealDiv, g, a)?;
-        let first = operator(gr, BinaryOp::Mul, unary::neg(gr, ga)?, y)?;
+        let first = operator(gr, BinaryOp::Mul, unary::neg(gr, conj(gr, ga)?)?, y)?;
         let second = operator(gr, BinaryOp::Mul, Operand::S(0.5), ga)?;
         Ok(vec![Some(first.into()), Some(second.into())])
     })
@@ -951,8 +975,9 @@ fn rsqrt_grad_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let g = ctx.grad(grads, 0)?;
     let (a, b) = (ctx.input(0)?, ctx.input(1)?);
     with_control_dependency(gr, g, || {
-        // -1.5 * grad * b * square(a)
-        let t = operator(gr, BinaryOp::Mul, Operand::S(-1.5), g)?;
+        // -1.5 * conj(grad) * b * square(conj(a)); rsqrt_grad(conj(a), grad)
+        let (a, cg) = (conj(gr, a)?, conj(gr, g)?);
+        let t = operator(gr, BinaryOp::Mul, Operand::S(-1.5), cg)?;
         let t = operator(gr, BinaryOp::Mul, t, b)?;
         let ga = operator(gr, BinaryOp::Mul, t, unary::square(gr, a)?)?;
         let gb = binary(gr, BinaryOp::RsqrtGrad, a, g, None)?;

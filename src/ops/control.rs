@@ -114,6 +114,8 @@ fn add_into(acc: Value, v: &Value) -> Result<Value> {
         (Value::I32(a), Value::I32(b)) => go!(a, b, Value::I32, |x, y| x.wrapping_add(y)),
         (Value::I64(a), Value::I64(b)) => go!(a, b, Value::I64, |x, y| x.wrapping_add(y)),
         (Value::U8(a), Value::U8(b)) => go!(a, b, Value::U8, |x, y| x.wrapping_add(y)),
+        (Value::C64(a), Value::C64(b)) => go!(a, b, Value::C64, |x, y| x + y),
+        (Value::C128(a), Value::C128(b)) => go!(a, b, Value::C128, |x, y| x + y),
         (a, b) => {
             return Err(Error::op_invalid(format!(
                 "AddN inputs must share a numeric dtype, got {} and {}",

@@ -438,6 +438,21 @@ pub(crate) fn element_texts(v: &Value) -> Vec<String> {
         Value::I64(a) => a.iter().map(|x| x.to_string()).collect(),
         Value::U8(a) => a.iter().map(|x| x.to_string()).collect(),
         Value::Bool(a) => a.iter().map(|&b| u8::from(b).to_string()).collect(),
+        // std::complex's operator<<: `(re,im)`.
+        Value::C64(a) => a
+            .iter()
+            .map(|z| {
+                let part = |x: f32| float_text(f64::from(x), 6, 9, true);
+                format!("({},{})", part(z.re), part(z.im))
+            })
+            .collect(),
+        Value::C128(a) => a
+            .iter()
+            .map(|z| {
+                let part = |x: f64| float_text(x, 15, 17, false);
+                format!("({},{})", part(z.re), part(z.im))
+            })
+            .collect(),
         Value::Str(a) => a.iter().map(|s| super::strings::c_escape(s)).collect(),
     }
 }

@@ -15,7 +15,7 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx, IndexedSlices};
 use crate::graph::{Graph, Input, Metas, Node, Tensor};
 use crate::shape::{Dims, Shape};
-use crate::value::{Arr, Elem, Value};
+use crate::value::{Arr, Value};
 use crate::{map_numeric, map_same};
 use ndarray::{ArrayD, IxDyn};
 use num_traits::Zero;
@@ -225,6 +225,8 @@ fn where_kernel(x: &Value) -> Result<Value> {
         Value::I32(a) => true_positions(a, |v| *v != 0),
         Value::I64(a) => true_positions(a, |v| *v != 0),
         Value::U8(a) => true_positions(a, |v| *v != 0),
+        Value::C64(a) => true_positions(a, |v| v.re != 0.0 || v.im != 0.0),
+        Value::C128(a) => true_positions(a, |v| v.re != 0.0 || v.im != 0.0),
         Value::Str(_) => return Err(super::strings::rejected("Where")),
     };
     let (rank, count) = (dims.len(), flat_true.len());
@@ -292,7 +294,11 @@ fn add_at<T: Copy + Zero>(src: &[T], offsets: &[Option<usize>], n: usize) -> Res
 fn scatter_add(v: &Value, offsets: &[Option<usize>], shape: &[usize], op: &str) -> Result<Value> {
     let n: usize = shape.iter().product();
     let err = Error::op_invalid(format!("{op} does not support bool values"));
-    Ok(map_numeric!(v, err, a => build(shape, add_at(&flat(a), offsets, n)?)?))
+    Ok(match v {
+        Value::C64(a) => Value::C64(build(shape, add_at(&flat(a), offsets, n)?)?),
+        Value::C128(a) => Value::C128(build(shape, add_at(&flat(a), offsets, n)?)?),
+        _ => map_numeric!(v, err, a => build(shape, add_at(&flat(a), offsets, n)?)?),
+    })
 }
 
 /// Flat offsets of the cartesian product of per-dimension positions.
@@ -1053,7 +1059,7 @@ fn infer_one_hot(ctx: &InferCtx<'_>, axis: i64) -> Result<Metas> {
     one(dtype, Shape(Some(dims)))
 }
 
-fn one_hot_typed<T: Elem>(
+fn one_hot_typed<T: crate::value::Fixed>(
     on: &Arr<T>,
     off: &Value,
     selector: &[usize],

@@ -15,7 +15,7 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Tensor};
 use crate::shape::{broadcast_dims, broadcast_reduction_axes, broadcast_static, Dim, Dims, Shape};
-use crate::value::{Arr, Value};
+use crate::value::{Arr, Complex32, Complex64, Value};
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2, Ix2, IxDyn};
 use smallvec::smallvec;
 
@@ -256,7 +256,12 @@ fn batch_matmul_shape(ctx: &InferCtx<'_>, op: &OpKind, adj_x: bool, adj_y: bool)
 
 /// Element types with a matrix product: `c = a · b` into a zeroed `c`.
 trait MatElem: Copy + num_traits::Zero + 'static {
+    /// Complex types: an adjoint (`adj_x`) conjugates as well as transposes.
+    const COMPLEX: bool = false;
     fn gemm(a: &ArrayView2<'_, Self>, b: &ArrayView2<'_, Self>, c: &mut ArrayViewMut2<'_, Self>);
+    fn conj(self) -> Self {
+        self
+    }
 }
 
 /// Below this many multiply-adds a product is too small to repay sharing it out.
@@ -368,8 +373,9 @@ unsafe fn gemm_blocked<T: Copy + Sync + 'static>(
 }
 
 macro_rules! mat_float {
-    ($t:ty) => {
+    ($t:ty, $zero:expr, $one:expr $(, $extra:item)*) => {
         impl MatElem for $t {
+            $($extra)*
             fn gemm(
                 a: &ArrayView2<'_, Self>,
                 b: &ArrayView2<'_, Self>,
@@ -390,16 +396,35 @@ macro_rules! mat_float {
                         (c.as_mut_ptr(), sc),
                         (a.as_ptr(), [sa[0], sa[1]]),
                         (b.as_ptr(), [sb[0], sb[1]]),
-                        0.0,
-                        1.0,
+                        $zero,
+                        $one,
                     );
                 }
             }
         }
     };
 }
-mat_float!(f32);
-mat_float!(f64);
+mat_float!(f32, 0.0, 1.0);
+mat_float!(f64, 0.0, 1.0);
+// gemm has its own complex kernels (num_complex's layout).
+mat_float!(
+    Complex32,
+    Complex32::new(0.0, 0.0),
+    Complex32::new(1.0, 0.0),
+    const COMPLEX: bool = true;,
+    fn conj(self) -> Self {
+        Complex32::conj(&self)
+    }
+);
+mat_float!(
+    Complex64,
+    Complex64::new(0.0, 0.0),
+    Complex64::new(1.0, 0.0),
+    const COMPLEX: bool = true;,
+    fn conj(self) -> Self {
+        Complex64::conj(&self)
+    }
+);
 
 macro_rules! mat_int {
     ($t:ty) => {
@@ -442,6 +467,8 @@ macro_rules! dispatch_pair {
             (Value::I32(a), Value::I32(b)) => Value::I32($f(a, b, $($arg),*)?),
             (Value::I64(a), Value::I64(b)) => Value::I64($f(a, b, $($arg),*)?),
             (Value::U8(a), Value::U8(b)) => Value::U8($f(a, b, $($arg),*)?),
+            (Value::C64(a), Value::C64(b)) => Value::C64($f(a, b, $($arg),*)?),
+            (Value::C128(a), Value::C128(b)) => Value::C128($f(a, b, $($arg),*)?),
             (a, b) => {
                 return Err(Error::op_invalid(format!(
                     "No {} kernel for input types {} and {}",
@@ -583,7 +610,17 @@ fn batch_matmul_arr<T: MatElem>(
             bracketed(y.shape())
         ))
     })?;
-    let (xc, yc) = (x.as_standard_layout(), y.as_standard_layout());
+    // A complex adjoint is the conjugate transpose: conjugate here, transpose in `matrices`.
+    let conjugated = |v: &Arr<T>, adj: bool| (adj && T::COMPLEX).then(|| v.mapv(T::conj));
+    let (x_conj, y_conj) = (conjugated(x, adj_x), conjugated(y, adj_y));
+    let (xc, yc) = (
+        x_conj
+            .as_ref()
+            .map_or_else(|| x.as_standard_layout(), |c| c.view().into()),
+        y_conj
+            .as_ref()
+            .map_or_else(|| y.as_standard_layout(), |c| c.view().into()),
+    );
     let (xm, ym) = (matrices(&xc, adj_x)?, matrices(&yc, adj_y)?);
     let dims = |ms: &[ArrayView2<'_, T>], s: &[usize], adj: bool| match ms.first() {
         Some(m) => m.dim(),
@@ -638,7 +675,8 @@ fn matmul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     };
     let g = ctx.graph;
     let grad = ctx.grad(grads, 0)?;
-    let (a, b) = (ctx.input(0)?, ctx.input(1)?);
+    let a = super::complex::conj(g, ctx.input(0)?)?;
+    let b = super::complex::conj(g, ctx.input(1)?)?;
     let (ga, gb) = match (transpose_a, transpose_b) {
         (false, false) => (
             matmul(g, grad, b, false, true)?,

@@ -837,7 +837,7 @@ fn flat<T: Copy>(a: &Arr<T>) -> Vec<T> {
 }
 
 /// The padding value as the element type of `like`.
-fn padding_of<T: Elem>(padding: &Value) -> Result<T> {
+fn padding_of<T: crate::value::Fixed>(padding: &Value) -> Result<T> {
     match T::unwrap_ref(padding).and_then(|a| a.iter().next().copied()) {
         Some(p) if padding.shape().is_empty() => Ok(p),
         _ => Err(Error::op_invalid(format!(
@@ -910,7 +910,7 @@ impl Band {
 
 /// `n` elements of `pad` shaped `shape`, with `a`'s element `from` copied to `to` for
 /// each `(to, from)` of `moves`.
-fn moved<T: Elem>(
+fn moved<T: crate::value::Fixed>(
     a: &Arr<T>,
     pad: T,
     moves: impl Iterator<Item = (usize, usize)>,
@@ -1000,7 +1000,11 @@ fn set_diag_kernel(x: &Value, diagonal: &Value, k: &Value, align: Align) -> Resu
         )));
     }
     let positions = band.positions(count);
-    fn set<T: Elem>(a: &Arr<T>, d: &Value, positions: &[(usize, usize)]) -> Result<Arr<T>> {
+    fn set<T: crate::value::Fixed>(
+        a: &Arr<T>,
+        d: &Value,
+        positions: &[(usize, usize)],
+    ) -> Result<Arr<T>> {
         let diag = T::unwrap_ref(d)
             .map(flat)
             .ok_or_else(|| Error::internal("MatrixSetDiagV3 input and diagonal types differ"))?;
@@ -1033,7 +1037,7 @@ fn band_part_kernel(x: &Value, lower: &Value, upper: &Value) -> Result<Value> {
         let (i, j) = (i as i64, j as i64);
         (lower < 0 || i - j <= lower) && (upper < 0 || j - i <= upper)
     };
-    fn band<T: Elem>(
+    fn band<T: crate::value::Fixed>(
         a: &Arr<T>,
         count: usize,
         rows: usize,
@@ -1065,7 +1069,7 @@ fn diag_kernel(x: &Value) -> Result<Value> {
     let n = x.len();
     let shape: Vec<usize> = s.iter().chain(s.iter()).copied().collect();
     Value::check_allocation(x.dtype(), &shape)?;
-    fn diag<T: Elem>(a: &Arr<T>, n: usize, shape: &[usize]) -> Result<Arr<T>> {
+    fn diag<T: crate::value::Fixed>(a: &Arr<T>, n: usize, shape: &[usize]) -> Result<Arr<T>> {
         let mut out = vec![T::from_f64(0.0); n * n];
         for (i, v) in a.iter().enumerate() {
             out[i * n + i] = *v;
@@ -1093,7 +1097,7 @@ fn diag_part_kernel(x: &Value) -> Result<Value> {
         )));
     }
     let n: usize = s[..half].iter().product();
-    fn part<T: Elem>(a: &Arr<T>, n: usize, shape: &[usize]) -> Result<Arr<T>> {
+    fn part<T: crate::value::Fixed>(a: &Arr<T>, n: usize, shape: &[usize]) -> Result<Arr<T>> {
         let src = flat(a);
         build(shape, (0..n).map(|i| src[i * n + i]).collect())
     }

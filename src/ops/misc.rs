@@ -343,7 +343,7 @@ fn fmt_dims(dims: &[usize]) -> String {
     Shape::known(dims).bracketed()
 }
 
-fn to_value<T: Elem>(shape: &[usize], data: Vec<T>) -> Result<Value> {
+fn to_value<T: crate::value::Stored>(shape: &[usize], data: Vec<T>) -> Result<Value> {
     ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), data)
         .map(|a| T::wrap(a.into_shared()))
         .map_err(|e| Error::internal(e.to_string()))
@@ -454,7 +454,7 @@ fn unique(x: &Value, out_idx: DType, with_counts: bool) -> Result<Outputs> {
     }
     let d = match x {
         Value::Str(a) => slots(a.iter().map(|s| Some(s.as_slice()))),
-        _ => crate::with_fixed!(x, unreachable_str()?, a => slots(a.iter().map(|v| v.key()))),
+        _ => crate::with_real!(x, no_complex(x)?, a => slots(a.iter().map(|v| v.key()))),
     };
     let mut out: Outputs = smallvec![pick(x, &d.firsts)?, Value::int_vector(out_idx, &d.idx)];
     if with_counts {
@@ -468,6 +468,17 @@ struct Distinct {
     firsts: Vec<usize>,
     idx: Vec<i64>,
     counts: Vec<i64>,
+}
+
+/// TF registers its hash-map kernels (`Unique`, `ListDiff`) for real numbers and strings.
+fn no_complex<T>(x: &Value) -> Result<T> {
+    Err(Error::op(
+        crate::error::Code::NotFound,
+        format!(
+            "No registered kernel for dtype {} (real numbers and strings only)",
+            x.dtype()
+        ),
+    ))
 }
 
 /// The Str arm of `with_fixed!` after the string case was matched already.
@@ -520,7 +531,7 @@ fn list_diff(x: &Value, y: &Value, out_idx: DType) -> Result<Outputs> {
             b.iter().map(|s| Some(s.as_slice())),
         ),
         (Value::Str(_), _) => return Err(mismatch()),
-        _ => crate::with_fixed!(x, unreachable_str()?, a => {
+        _ => crate::with_real!(x, no_complex(x)?, a => {
             let b = y.as_array().ok_or_else(mismatch)?;
             kept_numbers(a, b)
         }),

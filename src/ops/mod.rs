@@ -34,6 +34,7 @@ pub mod while_loop;
 // Added with the random-ops branch.
 pub mod bitwise;
 pub mod colour;
+pub mod complex;
 pub mod extra_math;
 pub mod random_dists;
 
@@ -90,6 +91,7 @@ macro_rules! family_dispatch {
             OpKind::Bitwise($f) => $body,
             OpKind::RandomDists($f) => $body,
             OpKind::ExtraMath($f) => $body,
+            OpKind::Complex($f) => $body,
             _ => $other,
         }
     };
@@ -217,6 +219,7 @@ pub enum OpKind {
     Bitwise(bitwise::BitwiseOp),
     RandomDists(Box<random_dists::DistOp>),
     ExtraMath(extra_math::ExtraMathOp),
+    Complex(complex::ComplexOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -285,6 +288,19 @@ impl InferCtx<'_> {
         }
         Ok(ta)
     }
+}
+
+/// What running an op on complex numbers raises where TF registers no complex kernel (its
+/// op definition takes them, so the graph builds, as TF's does).
+pub(crate) fn not_for_complex(op_type: &str, dtype: DType) -> Error {
+    Error::op(
+        crate::error::Code::NotFound,
+        format!(
+            "No registered '{op_type}' OpKernel for 'CPU' devices compatible with node \
+             (T={})",
+            dtype.tf_enum_name()
+        ),
+    )
 }
 
 pub fn one(dtype: DType, shape: Shape) -> Result<Metas> {
@@ -377,6 +393,7 @@ impl OpKind {
             OpKind::Bitwise(f) => f.type_name(),
             OpKind::RandomDists(f) => f.type_name(),
             OpKind::ExtraMath(f) => f.type_name(),
+            OpKind::Complex(f) => f.type_name(),
         }
     }
 
@@ -411,7 +428,8 @@ impl OpKind {
             Summary => summary::SummaryOp,
             Bitwise => bitwise::BitwiseOp,
             RandomDists => random_dists::DistOp,
-            ExtraMath => extra_math::ExtraMathOp
+            ExtraMath => extra_math::ExtraMathOp,
+            Complex => complex::ComplexOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -746,6 +764,7 @@ impl OpKind {
             OpKind::Bitwise(f) => return f.attrs(node, input_types),
             OpKind::RandomDists(f) => return f.attrs(node, input_types),
             OpKind::ExtraMath(f) => return f.attrs(node, input_types),
+            OpKind::Complex(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -795,4 +814,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <bitwise::BitwiseOp as Family>::register_gradients(r);
     <random_dists::DistOp as Family>::register_gradients(r);
     <extra_math::ExtraMathOp as Family>::register_gradients(r);
+    <complex::ComplexOp as Family>::register_gradients(r);
 }

@@ -1243,6 +1243,9 @@ fn argmax_pool_kernel(x: &Value, a: &ArgmaxPool) -> Result<Outputs> {
         Value::I64(v) => run(v, dims, a, per_batch)?,
         Value::U8(v) => run(v, dims, a, per_batch)?,
         Value::Bool(_) => return Err(Error::op_invalid("MaxPoolWithArgmax does not support bool")),
+        Value::C64(_) | Value::C128(_) => {
+            return Err(super::not_for_complex("MaxPoolWithArgmax", x.dtype()))
+        }
         Value::Str(_) => return Err(super::strings::rejected("MaxPoolWithArgmax")),
     };
     let argmax = Value::from_vec(&out, idx)?.cast(a.targmax);

@@ -5,6 +5,7 @@
 //! gradients are built only from ops that have gradients themselves, so they differentiate
 //! again (Hessians).
 
+use super::complex::conj;
 use super::{array, axis_ops, binary, elementwise, index, one, source, InferCtx, OpKind, Outputs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -15,6 +16,8 @@ use crate::pool;
 use crate::shape::{Dims, Shape};
 use crate::value::{Arr, Elem, Value};
 use ndarray::{ArcArray, IxDyn};
+use num_complex::Complex;
+use num_traits::{One as _, Zero as _};
 use smallvec::smallvec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -374,6 +377,8 @@ pub fn compute(op: ReduceOp, keep_dims: bool, inputs: &[Value]) -> Result<Output
         Value::I32(a) => Value::I32(reduce_value(op, a, &mask, &out_shape)?),
         Value::I64(a) => Value::I64(reduce_value(op, a, &mask, &out_shape)?),
         Value::U8(a) => Value::U8(reduce_value(op, a, &mask, &out_shape)?),
+        Value::C64(a) => Value::C64(reduce_complex(op, a, &mask, &out_shape)?),
+        Value::C128(a) => Value::C128(reduce_complex(op, a, &mask, &out_shape)?),
         Value::Bool(a) if matches!(op, ReduceOp::Any | ReduceOp::All) => {
             let data = if op == ReduceOp::Any {
                 reduce_contiguous(a, &mask, false, |p, q| p || q)
@@ -437,6 +442,53 @@ fn runtime_mask(axes: &Value, rank: usize) -> Result<Vec<bool>> {
     Ok(mask)
 }
 
+/// How many elements each output of a reduction over the `mask`ed axes sums.
+fn reduced_count(shape: &[usize], mask: &[bool]) -> usize {
+    shape
+        .iter()
+        .zip(mask)
+        .filter(|(_, &r)| r)
+        .map(|(&d, _)| d)
+        .product()
+}
+
+/// The reductions TF has complex kernels for: `Sum`, `Prod`, `Mean` and `EuclideanNorm`
+/// (`sqrt(sum(|z|²))`, a complex number with no imaginary part).
+fn reduce_complex<F: num_traits::Float + Send + Sync>(
+    op: ReduceOp,
+    a: &Arr<Complex<F>>,
+    mask: &[bool],
+    out_shape: &[usize],
+) -> Result<Arr<Complex<F>>> {
+    let add = |p: Complex<F>, q: Complex<F>| p + q;
+    let data = match op {
+        ReduceOp::Sum => reduce_contiguous(a, mask, Complex::zero(), add),
+        ReduceOp::Prod => reduce_contiguous(a, mask, Complex::one(), |p, q| p * q),
+        ReduceOp::Mean => {
+            let n = F::from(reduced_count(a.shape(), mask)).unwrap_or_else(F::nan);
+            let sums = reduce_contiguous(a, mask, Complex::zero(), add);
+            sums.into_iter().map(|s| s.unscale(n)).collect()
+        }
+        ReduceOp::EuclideanNorm => {
+            let squares = a.map(|z| Complex::from(z.norm_sqr())).into_shared();
+            let sums = reduce_contiguous(&squares, mask, Complex::zero(), add);
+            sums.into_iter()
+                .map(|s| Complex::from(s.re.sqrt()))
+                .collect()
+        }
+        _ => {
+            let t = if std::mem::size_of::<F>() == 4 {
+                DType::C64
+            } else {
+                DType::C128
+            };
+            return Err(super::not_for_complex(op.type_name(), t));
+        }
+    };
+    ArcArray::from_shape_vec(IxDyn(out_shape), data)
+        .map_err(|e| Error::internal(format!("{}: {e}", op.type_name())))
+}
+
 fn reduce_value<T: Reducible>(
     op: ReduceOp,
     a: &Arr<T>,
@@ -456,13 +508,7 @@ fn reduce_value<T: Reducible>(
         ReduceOp::Max => reduce_contiguous(a, mask, T::lowest(), max_nan::<T>),
         ReduceOp::Min => reduce_contiguous(a, mask, T::highest(), min_nan::<T>),
         ReduceOp::Mean => {
-            let count: usize = a
-                .shape()
-                .iter()
-                .zip(mask)
-                .filter(|(_, &r)| r)
-                .map(|(&d, _)| d)
-                .product();
+            let count = reduced_count(a.shape(), mask);
             let sums = reduce_contiguous(a, mask, T::zero(), T::add);
             sums.into_iter().map(|s| s.div_count(count)).collect()
         }
@@ -988,7 +1034,8 @@ fn prod_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let axis0 = source::const_value(g, Value::scalar(0i32), None)?;
     let left = axis_ops::cumprod(g, reshaped, axis0, true, false)?;
     let right = axis_ops::cumprod(g, reshaped, axis0, true, true)?;
-    let both = binary::mul(g, left, right)?;
+    // For complex inputs the gradient is in the conjugate direction.
+    let both = binary::mul(g, conj(g, left)?, conj(g, right)?)?;
     let y = array::reshape_t(g, both, permuted_shape)?;
     let inverse = array::invert_permutation(g, perm_t)?;
     let others = array::transpose(g, y, inverse)?;
@@ -1025,7 +1072,7 @@ fn prod_grad_counting_zeros(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOu
     let scale = array::select_v2(g, no_zero, array::ones_like(g, zero_sum)?, zero_sum)?;
     let at_nonzero = binary::div(g, binary::mul(g, scale, p_nonzero)?, x_safe)?;
     let at_zero = array::select_v2(g, one_zero, p_nonzero, array::zeros_like(g, p_nonzero)?)?;
-    let others = array::select_v2(g, is_zero, at_zero, at_nonzero)?;
+    let others = conj(g, array::select_v2(g, is_zero, at_zero, at_nonzero)?)?;
     Ok(vec![Some(Grad::Dense(binary::mul(g, others, grad)?)), None])
 }
 

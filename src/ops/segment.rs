@@ -131,6 +131,23 @@ impl Family for SegmentOp {
         let lead = ids.shape().len().min(s.len());
         let mut shape = vec![segments];
         shape.extend_from_slice(&s[lead..]);
+        if data.dtype().is_complex() {
+            // Sums and means are linear: reduce the two parts apart.
+            if !matches!(reduction, Reduction::Sum | Reduction::Mean) {
+                return Err(super::not_for_complex(self.type_name(), data.dtype()));
+            }
+            let part = |op| -> Result<Value> {
+                let p = super::complex::part_of(op, data)?;
+                Ok(
+                    crate::map_numeric!(&p, Error::internal("complex part"), a => reduce(a, &rows, segments, &shape, reduction, sorted)?),
+                )
+            };
+            let (re, im) = (
+                part(super::complex::ComplexOp::Real)?,
+                part(super::complex::ComplexOp::Imag)?,
+            );
+            return Ok(smallvec![super::complex::from_parts(&re, &im)?]);
+        }
         let err = Error::op_invalid(format!("{} does not support bool values", self.type_name()));
         Ok(smallvec![
             crate::map_numeric!(data, err, a => reduce(a, &rows, segments, &shape, reduction, sorted)?)

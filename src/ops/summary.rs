@@ -559,6 +559,8 @@ fn data_type_number(dtype: DType) -> u64 {
         DType::Str => 7,
         DType::I64 => 9,
         DType::Bool => 10,
+        DType::C64 => 8,
+        DType::C128 => 18,
     }
 }
 
@@ -590,6 +592,16 @@ fn tensor_proto(v: &Value) -> Proto {
         Value::I64(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),
         Value::U8(a) => a.iter().copied().collect(),
         Value::Bool(a) => a.iter().map(|&b| u8::from(b)).collect(),
+        Value::C64(a) => a
+            .iter()
+            .flat_map(|z| [z.re.to_le_bytes(), z.im.to_le_bytes()])
+            .flatten()
+            .collect(),
+        Value::C128(a) => a
+            .iter()
+            .flat_map(|z| [z.re.to_le_bytes(), z.im.to_le_bytes()])
+            .flatten()
+            .collect(),
     };
     proto.bytes(4, &content);
     proto

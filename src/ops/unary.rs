@@ -1,6 +1,7 @@
 //! Elementwise ops of one input. Per op: the kernel (`apply`), the gradient rule, and the
 //! dtypes it accepts; shape and dtype pass through unchanged.
 
+use super::complex::conj;
 use super::elementwise::{map, map_f32};
 use super::vmath::F32Fn;
 use super::{binary, one, InferCtx, Inputs, OpKind, Outputs};
@@ -137,6 +138,7 @@ pub fn infer(op: UnaryOp, ctx: &InferCtx<'_>) -> Result<Metas> {
     ctx.expect_inputs(1)?;
     let x = ctx.input(0)?;
     let ok = match op.accepts() {
+        _ if x.dtype.is_complex() => super::complex::unary_takes_complex(op),
         Accepts::Float => x.dtype.is_floating(),
         Accepts::Numeric => x.dtype != DType::Bool,
         Accepts::Any => true,
@@ -245,7 +247,9 @@ macro_rules! numeric_map {
             Value::I32(a) => Value::I32(map(a, |$x| $i)),
             Value::I64(a) => Value::I64(map(a, |$x| $i)),
             Value::U8(a) => Value::U8(map(a, |$x| $i)),
-            Value::F16(_) | Value::Bool(_) | Value::Str(_) => return Err($err),
+            Value::F16(_) | Value::Bool(_) | Value::Str(_) | Value::C64(_) | Value::C128(_) => {
+                return Err($err)
+            }
         }
     };
 }
@@ -291,6 +295,9 @@ pub fn apply(op: UnaryOp, x: &Value) -> Result<Value> {
 /// `apply` on a value handed over: a buffer nobody else holds becomes the output.
 pub fn apply_owned(op: UnaryOp, x: Value) -> Result<Value> {
     let dtype = x.dtype();
+    if dtype.is_complex() {
+        return super::complex::unary(op, x);
+    }
     let err = || float_err(op, dtype);
     let x = match (x, F32Fn::of(op)) {
         (Value::F32(a), Some(f)) => return Ok(Value::F32(map_f32(a, f))),
@@ -416,7 +423,8 @@ fn sign_grad(ctx: &GradCtx<'_>, _grads: &[Option<Grad>]) -> GradOut {
 fn square_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
     guarded(ctx, grads, |g, grad| {
-        // multiply(grad, multiply(x, 2.0))
+        // multiply(grad, multiply(conj(x), 2.0))
+        let x = conj(g, x)?;
         let two = super::source::scalar_const(g, g.dtype(x)?, 2.0, None, None)?;
         let two_x = binary::mul(g, x, two)?;
         binary::mul(g, grad, two_x)
@@ -448,13 +456,13 @@ fn reciprocal_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn tanh_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let y = ctx.output(0);
     guarded(ctx, grads, |g, grad| {
-        binary::binary(g, binary::BinaryOp::TanhGrad, y, grad, None)
+        binary::binary(g, binary::BinaryOp::TanhGrad, conj(g, y)?, grad, None)
     })
 }
 fn sigmoid_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let y = ctx.output(0);
     guarded(ctx, grads, |g, grad| {
-        binary::binary(g, binary::BinaryOp::SigmoidGrad, y, grad, None)
+        binary::binary(g, binary::BinaryOp::SigmoidGrad, conj(g, y)?, grad, None)
     })
 }
 fn relu_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
@@ -469,30 +477,34 @@ fn relu_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 }
 fn exp_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let y = ctx.output(0);
-    guarded(ctx, grads, |g, grad| times(g, grad, y))
+    guarded(ctx, grads, |g, grad| times(g, grad, conj(g, y)?))
 }
 fn expm1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
-    guarded(ctx, grads, |g, grad| times(g, grad, exp(g, x)?))
+    guarded(ctx, grads, |g, grad| times(g, grad, exp(g, conj(g, x)?)?))
 }
 fn log_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
-    guarded(ctx, grads, |g, grad| times(g, grad, reciprocal(g, x)?))
+    guarded(ctx, grads, |g, grad| {
+        times(g, grad, reciprocal(g, conj(g, x)?)?)
+    })
 }
 fn log1p_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
     guarded(ctx, grads, |g, grad| {
+        let x = conj(g, x)?;
         let one_plus_x = binary::operator(g, binary::BinaryOp::AddV2, binary::Operand::S(1.0), x)?;
         times(g, grad, reciprocal(g, one_plus_x)?)
     })
 }
 fn sin_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
-    guarded(ctx, grads, |g, grad| times(g, grad, cos(g, x)?))
+    guarded(ctx, grads, |g, grad| times(g, grad, cos(g, conj(g, x)?)?))
 }
 fn cos_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
     guarded(ctx, grads, |g, grad| {
+        let x = conj(g, x)?;
         let ng = neg(g, grad)?;
         times(g, ng, sin(g, x)?)
     })
@@ -500,7 +512,7 @@ fn cos_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn tan_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let x = ctx.input(0)?;
     guarded(ctx, grads, |g, grad| {
-        let sec = reciprocal(g, cos(g, x)?)?;
+        let sec = reciprocal(g, cos(g, conj(g, x)?)?)?;
         let sec2 = square(g, sec)?;
         times(g, sec2, grad)
     })

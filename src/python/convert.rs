@@ -27,6 +27,14 @@ fn read_array<T: Elem + numpy::Element>(obj: &Bound<'_, PyAny>) -> PyResult<Valu
     Ok(T::wrap(view.to_owned().into_shared()))
 }
 
+fn read_complex<T: crate::value::Stored + Copy + numpy::Element>(
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Value> {
+    let arr = obj.cast::<PyArrayDyn<T>>()?;
+    let ro = arr.readonly();
+    Ok(T::wrap(ro.as_array().to_owned().into_shared()))
+}
+
 /// A numpy array of a supported dtype → `Value` (one copy into a Rust-owned buffer).
 pub fn array_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     let py = obj.py();
@@ -37,7 +45,13 @@ pub fn array_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
             $(if dt.is_equiv_to(&numpy::dtype::<$t>(py)) { return read_array::<$t>(obj); })*
         };
     }
+    macro_rules! try_complex {
+        ($($t:ty),*) => {
+            $(if dt.is_equiv_to(&numpy::dtype::<$t>(py)) { return read_complex::<$t>(obj); })*
+        };
+    }
     try_types!(half::f16, f32, f64, i8, i16, i32, i64, u8, bool);
+    try_complex!(crate::value::Complex32, crate::value::Complex64);
     if matches!(dt.kind(), b'O' | b'S' | b'U') {
         return strings_to_value(obj);
     }
