@@ -115,7 +115,8 @@ def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool
                     perm_tensor = create_tensor("Range", [top, limit, delta], {}, range_scope)
         else:
             perm_tensor = int_tensor(perm, "perm")
-        return create_tensor("Transpose", [value, perm_tensor], {}, scope)
+        op_type = "ConjugateTranspose" if conjugate and value.dtype.is_complex else "Transpose"
+        return create_tensor(op_type, [value, perm_tensor], {}, scope)
 
 
 def expand_dims(input: Any, axis: Any = None, name: Optional[str] = None, dim: Any = None

@@ -345,7 +345,22 @@ fn ensured_shape(ctx: &InferCtx<'_>, expected: &Shape, input: &Shape) -> Result<
     input.merge(expected)
 }
 
-fn infer_transpose(ctx: &InferCtx<'_>) -> Result<Metas> {
+/// The `Transpose` kernel: `x`'s axes in the order `perm` gives.
+pub(crate) fn transpose_value(x: &Value, perm: &Value) -> Result<Value> {
+    let perm = perm.to_i64_vec()?;
+    if perm.len() != x.shape().len() {
+        return Err(Error::op_invalid(format!(
+            "transpose expects a vector of size {}. But input(1) is a vector of size {}",
+            x.shape().len(),
+            perm.len()
+        )));
+    }
+    check_permutation(&perm).map_err(Error::op_invalid)?;
+    let perm: Vec<usize> = perm.iter().map(|&p| p as usize).collect();
+    Ok(map_same!(x, a => a.clone().permuted_axes(IxDyn(&perm))))
+}
+
+pub(crate) fn infer_transpose(ctx: &InferCtx<'_>) -> Result<Metas> {
     ctx.expect_inputs(2)?;
     int_input(ctx, 1, "perm")?;
     let x = ctx.shape(0)?;
@@ -894,20 +909,7 @@ pub fn compute(op: &OpKind, inputs: &[Value]) -> Result<Outputs> {
             let dims = resolve_reshape(x.len(), &arg(inputs, 1)?.to_i64_vec()?)?;
             smallvec![x.reshape(&dims)?]
         }
-        OpKind::Transpose => {
-            let x = arg(inputs, 0)?;
-            let perm = arg(inputs, 1)?.to_i64_vec()?;
-            if perm.len() != x.shape().len() {
-                return Err(Error::op_invalid(format!(
-                    "transpose expects a vector of size {}. But input(1) is a vector of size {}",
-                    x.shape().len(),
-                    perm.len()
-                )));
-            }
-            check_permutation(&perm).map_err(Error::op_invalid)?;
-            let perm: Vec<usize> = perm.iter().map(|&p| p as usize).collect();
-            smallvec![map_same!(x, a => a.clone().permuted_axes(IxDyn(&perm)))]
-        }
+        OpKind::Transpose => smallvec![transpose_value(arg(inputs, 0)?, arg(inputs, 1)?)?],
         OpKind::InvertPermutation => {
             let x = arg(inputs, 0)?;
             let perm = x.to_i64_vec()?;

@@ -9,6 +9,7 @@
 //! so real graphs stay op for op what they were.
 
 use super::binary::{self, BinaryOp};
+use super::special::SpecialOp;
 use super::unary::UnaryOp;
 use super::{elementwise, linalg, one, Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
@@ -35,15 +36,19 @@ pub enum ComplexOp {
     Angle,
     /// The modulus `|z|` (what `tf.abs` builds for complex input).
     ComplexAbs,
+    /// `Transpose` and `Conj` in one op (`tf.transpose(conjugate=True)`); a transpose for
+    /// real types.
+    ConjugateTranspose,
 }
 
-const ALL: [ComplexOp; 6] = [
+const ALL: [ComplexOp; 7] = [
     ComplexOp::Complex,
     ComplexOp::Real,
     ComplexOp::Imag,
     ComplexOp::Conj,
     ComplexOp::Angle,
     ComplexOp::ComplexAbs,
+    ComplexOp::ConjugateTranspose,
 ];
 
 impl Family for ComplexOp {
@@ -55,6 +60,7 @@ impl Family for ComplexOp {
             ComplexOp::Conj => "Conj",
             ComplexOp::Angle => "Angle",
             ComplexOp::ComplexAbs => "ComplexAbs",
+            ComplexOp::ConjugateTranspose => "ConjugateTranspose",
         }
     }
 
@@ -80,6 +86,12 @@ impl Family for ComplexOp {
             return Vec::new();
         };
         let mut attrs = vec![("T", AttrValue::Type(t))];
+        if *self == ComplexOp::ConjugateTranspose {
+            if let Some(&p) = input_types.get(1) {
+                attrs.push(("Tperm", AttrValue::Type(p)));
+            }
+            return attrs;
+        }
         if *self != ComplexOp::Conj {
             if let Ok(out) = self.output_type(t) {
                 attrs.push(("Tout", AttrValue::Type(out)));
@@ -89,6 +101,9 @@ impl Family for ComplexOp {
     }
 
     fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
+        if *self == ComplexOp::ConjugateTranspose {
+            return super::array::infer_transpose(ctx);
+        }
         if *self == ComplexOp::Complex {
             ctx.expect_inputs(2)?;
             let t = ctx.same_dtype("Complex", 0, 1, ("real", "imag"))?;
@@ -112,6 +127,14 @@ impl Family for ComplexOp {
     fn compute(&self, _ctx: &KernelCtx<'_>, inputs: &[Value]) -> Result<Outputs> {
         let out = match (self, inputs) {
             (ComplexOp::Complex, [re, im]) => from_parts(re, im)?,
+            (ComplexOp::ConjugateTranspose, [x, perm]) => {
+                let t = super::array::transpose_value(x, perm)?;
+                if t.dtype().is_complex() {
+                    part(ComplexOp::Conj, &t)?
+                } else {
+                    t
+                }
+            }
             (op, [z]) => part(*op, z)?,
             _ => {
                 return Err(Error::internal(format!(
@@ -131,6 +154,7 @@ impl Family for ComplexOp {
         r.structural("Conj", conj_grad);
         r.structural("Angle", angle_grad);
         r.structural("ComplexAbs", complex_abs_grad);
+        r.structural("ConjugateTranspose", conjugate_transpose_grad);
     }
 }
 
@@ -154,6 +178,7 @@ impl ComplexOp {
                 "complex64, complex128, variant",
                 t.is_complex().then_some(t),
             ),
+            ComplexOp::ConjugateTranspose => ("", Some(t)),
             _ => ("complex64, complex128", t.is_complex().then(|| t.real())),
         };
         out.ok_or_else(|| {
@@ -193,7 +218,11 @@ fn part(op: ComplexOp, z: &Value) -> Result<Value> {
             ComplexOp::Angle => a.mapv(|z| z.im.atan2(z.re)).into_shared().into(),
             ComplexOp::ComplexAbs => a.mapv(|z| z.re.hypot(z.im)).into_shared().into(),
             ComplexOp::Conj => a.mapv(|z| z.conj()).into_shared().into(),
-            ComplexOp::Complex => return Err(Error::internal("Complex takes two inputs")),
+            ComplexOp::Complex | ComplexOp::ConjugateTranspose => {
+                return Err(Error::internal(
+                    "a two-input op reached the one-input kernel",
+                ))
+            }
         })
     }
     match z {
@@ -447,6 +476,59 @@ fn pow<F: Float>(x: Complex<F>, y: Complex<F>) -> Complex<F> {
     (y * x.ln()).exp()
 }
 
+/// The complex kernels of `special`'s hyperbolic and inverse trigonometric functions.
+pub fn special_unary(op: SpecialOp, z: &Value) -> Result<Value> {
+    use SpecialOp::*;
+    macro_rules! each {
+        (|$z:ident| $f:expr) => {
+            map_complex!(z.clone(), not_here(op, z), a => elementwise::map(a, |$z| $f))
+        };
+    }
+    Ok(match op {
+        Sinh => each!(|z| z.sinh()),
+        Cosh => each!(|z| z.cosh()),
+        Asin => each!(|z| z.asin()),
+        Acos => each!(|z| z.acos()),
+        Atan => each!(|z| z.atan()),
+        Asinh => each!(|z| z.asinh()),
+        Acosh => each!(|z| z.acosh()),
+        Atanh => each!(|z| z.atanh()),
+        _ => return Err(not_here(op, z)),
+    })
+}
+
+/// `Xlogy`, `Xdivy`, `Xlog1py` (0 where `x` is 0) and `MulNoNan` (0 where `y` is 0).
+pub fn special_binary(op: SpecialOp, x: &Value, y: &Value) -> Result<Value> {
+    use SpecialOp::*;
+    fn zip<F: Float + Send + Sync>(
+        op: SpecialOp,
+        a: &Arr<Complex<F>>,
+        b: &Arr<Complex<F>>,
+    ) -> Result<Arr<Complex<F>>> {
+        let zero = Complex::<F>::zero();
+        binary::zip_broadcast(a, b, |x, y| match op {
+            MulNoNan if y.is_zero() => zero,
+            MulNoNan => x * y,
+            _ if x.is_zero() => zero,
+            Xlogy => x * y.ln(),
+            Xdivy => x.fdiv(y),
+            _ => x * log1p(y),
+        })
+    }
+    if !matches!(op, Xlogy | Xdivy | Xlog1py | MulNoNan) {
+        return Err(not_here(op, x));
+    }
+    Ok(match (x, y) {
+        (Value::C64(a), Value::C64(b)) => Value::C64(zip(op, a, b)?),
+        (Value::C128(a), Value::C128(b)) => Value::C128(zip(op, a, b)?),
+        _ => return Err(not_here(op, x)),
+    })
+}
+
+fn not_here(op: SpecialOp, z: &Value) -> Error {
+    super::not_for_complex(op.type_name(), z.dtype())
+}
+
 // ----- builders -----
 
 /// `math_ops.conj`: a `Conj` op for complex `x`, `x` itself for real numbers.
@@ -543,6 +625,26 @@ fn angle_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         let negated = super::unary::unary(g, UnaryOp::Neg, complex_grad, Some("Neg"))?;
         binary::operator(g, BinaryOp::Mul, negated, z)
     })?))
+}
+
+/// `_ConjugateTransposeGrad`: `transpose(grad, invert_permutation(perm), conjugate=True)`.
+fn conjugate_transpose_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
+    let inverse = super::array::invert_permutation(g, ctx.input(1)?)?;
+    let kind = if g.dtype(grad)?.is_complex() {
+        OpKind::Complex(ComplexOp::ConjugateTranspose)
+    } else {
+        OpKind::Transpose
+    };
+    Ok(vec![
+        Some(Grad::Dense(g.add1(
+            kind,
+            &[grad, inverse],
+            Some("transpose"),
+        )?)),
+        None,
+    ])
 }
 
 /// `_ComplexAbsGrad`: `div_no_nan(complex(grad, 0) * x, complex(|x|, 0))`.

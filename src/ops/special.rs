@@ -127,10 +127,11 @@ impl SpecialOp {
     fn accepts(self, dtype: DType) -> (bool, &'static str) {
         use SpecialOp::*;
         let float = dtype.is_floating();
+        let inexact = dtype.is_inexact();
         match self {
-            Sinh | Cosh | Asin | Acos | Atan | Asinh | Acosh | Atanh => (float, FLOATS_COMPLEX),
+            Sinh | Cosh | Asin | Acos | Atan | Asinh | Acosh | Atanh => (inexact, FLOATS_COMPLEX),
             Softsign | SoftsignGrad => (float, FLOATS_HALF_FIRST),
-            Xlogy | Xdivy | Xlog1py | MulNoNan => (float, FLOATS_COMPLEX_HALF_FIRST),
+            Xlogy | Xdivy | Xlog1py | MulNoNan => (inexact, FLOATS_COMPLEX_HALF_FIRST),
             TruncateDiv => (dtype != DType::Bool, TRUNCATE_DIV_TYPES),
             TruncateMod => (
                 float || matches!(dtype, DType::I32 | DType::I64),
@@ -255,6 +256,14 @@ impl Family for SpecialOp {
                 .ok_or_else(|| Error::internal(format!("{name} is missing input {i}")))
         };
         use SpecialOp::*;
+        if input(0)?.dtype().is_complex() {
+            let out = match inputs {
+                [z] => super::complex::special_unary(*self, z)?,
+                [x, y] => super::complex::special_binary(*self, x, y)?,
+                _ => return Err(super::not_for_complex(name, input(0)?.dtype())),
+            };
+            return Ok(smallvec![out]);
+        }
         let unary_fn: Option<fn(f64) -> f64> = match self {
             Sinh => Some(f64::sinh),
             Cosh => Some(f64::cosh),
@@ -570,7 +579,7 @@ fn grad_times(
     let grad = ctx.grad(grads, 0)?;
     let x = ctx.input(0)?;
     dense(binary::with_control_dependency(g, grad, || {
-        let d = f(g, x)?;
+        let d = f(g, super::complex::conj(g, x)?)?;
         mul(g, grad, d)
     })?)
 }
@@ -596,7 +605,7 @@ fn acos_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let grad = ctx.grad(grads, 0)?;
     let x = ctx.input(0)?;
     dense(binary::with_control_dependency(g, grad, || {
-        let inv = inv_sqrt_one_minus_square(g, x)?;
+        let inv = inv_sqrt_one_minus_square(g, super::complex::conj(g, x)?)?;
         mul(g, unary::neg(g, grad)?, inv)
     })?)
 }
@@ -620,7 +629,7 @@ fn grad_over_output(ctx: &GradCtx<'_>, grads: &[Option<Grad>], f: SpecialOp) -> 
     let grad = ctx.grad(grads, 0)?;
     let y = ctx.output(0);
     dense(binary::with_control_dependency(g, grad, || {
-        let d = special(g, f, &[y])?;
+        let d = special(g, f, &[super::complex::conj(g, y)?])?;
         binary::operator(g, BinaryOp::RealDiv, grad, d)
     })?)
 }

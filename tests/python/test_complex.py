@@ -73,6 +73,9 @@ UNARY = {
     "sign": (tf.sign, lambda z: z / np.abs(z)), "abs": (tf.abs, np.abs),
     "real": (tf.real, np.real), "imag": (tf.imag, np.imag), "conj": (tf.conj, np.conj),
     "angle": (tf.angle, np.angle),
+    "sinh": (tf.sinh, np.sinh), "cosh": (tf.cosh, np.cosh), "asin": (tf.asin, np.arcsin),
+    "acos": (tf.acos, np.arccos), "atan": (tf.atan, np.arctan), "asinh": (tf.asinh, np.arcsinh),
+    "acosh": (tf.acosh, np.arccosh), "atanh": (tf.atanh, np.arctanh),
 }
 BINARY = {
     "add": (tf.add, np.add), "subtract": (tf.subtract, np.subtract),
@@ -80,6 +83,10 @@ BINARY = {
     "pow": (tf.pow, np.power), "div_no_nan": (tf.div_no_nan, np.divide),
     "squared_difference": (tf.squared_difference, lambda a, b: (a - b) * np.conj(a - b)),
     "equal": (tf.equal, np.equal), "not_equal": (tf.not_equal, np.not_equal),
+    "xlogy": (tf.math.xlogy, lambda a, b: a * np.log(b)),
+    "xdivy": (tf.math.xdivy, np.divide),
+    "xlog1py": (tf.math.xlog1py, lambda a, b: a * np.log1p(b)),
+    "multiply_no_nan": (tf.math.multiply_no_nan, np.multiply),
 }
 
 
@@ -237,7 +244,8 @@ def _check(f, shapes, second=False, real_weights=False, tol=1e-7):
 
 DIFFERENTIABLE_UNARY = ["negative", "square", "sqrt", "rsqrt", "exp", "expm1", "log", "log1p",
                         "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "abs", "real",
-                        "imag", "conj", "angle"]
+                        "imag", "conj", "angle", "sinh", "cosh", "asin", "acos", "atan", "asinh",
+                        "acosh", "atanh"]
 
 
 @pytest.mark.parametrize("second", [False, True], ids=["first", "second"])
@@ -279,6 +287,8 @@ CASES = {
     "cast_to_real": (lambda a: tf.cast(a, tf.float64), [(3,)]),
     "cast_from_real": (lambda a: tf.cast(tf.imag(a), tf.complex128) * a, [(3,)]),
     "add_n": (lambda a, b: tf.add_n([a, b, a * b]), [(3,), (3,)]),
+    "conjugate_transpose": (lambda a: tf.transpose(a, [1, 0], conjugate=True) * 2.0, [(2, 3)]),
+    "adjoint": (lambda a: tf.linalg.adjoint(tf.reshape(a, [1, 2, 3])), [(2, 3)]),
     "layout": (lambda a: tf.gather(tf.transpose(tf.reshape(a, [3, 2])), [1, 0, 1]), [(6,)]),
 }
 

@@ -30,6 +30,11 @@ PROGRAMS = {
     "exp_log": lambda tf, x, y: tf.exp(x) * tf.log(y) + tf.expm1(x) - tf.log1p(y),
     "trig": lambda tf, x, y: tf.sin(x) * tf.cos(y) + tf.tan(x) + tf.tanh(y),
     "sigmoid": lambda tf, x, y: tf.sigmoid(x) * y,
+    "hyperbolic": lambda tf, x, y: tf.sinh(x) * tf.cosh(y) + tf.asinh(x) - tf.acosh(y)
+    + tf.atanh(x * 0.5),
+    "inverse_trig": lambda tf, x, y: tf.asin(x * 0.5) + tf.acos(y * 0.5) * tf.atan(x),
+    "xlogy_family": lambda tf, x, y: (tf.math.xlogy(x, y) + tf.math.xdivy(x, y)
+                                      + tf.math.xlog1py(x, y) + tf.math.multiply_no_nan(x, y)),
     "sqrt_rsqrt_reciprocal": lambda tf, x, y: tf.sqrt(x) * tf.rsqrt(y) + tf.reciprocal(x),
     "square_neg": lambda tf, x, y: tf.square(x) - tf.negative(y),
     "pow": lambda tf, x, y: tf.pow(x, y),
@@ -46,6 +51,8 @@ PROGRAMS = {
     "cumsum": lambda tf, x, y: tf.cumsum(x, 1, exclusive=True) * tf.cumsum(y, 0, reverse=True),
     "layout": lambda tf, x, y: tf.concat(
         [tf.reverse(x, [0])[:2], tf.transpose(tf.transpose(y)[:, 1:])], 0),
+    "conjugate_transpose": lambda tf, x, y: tf.matmul(tf.transpose(x, conjugate=True), y)
+    + tf.linalg.adjoint(tf.transpose(y) * 2.0)[0],
     "cast": lambda tf, x, y: tf.cast(tf.cast(x, tf.float64), x.dtype) * y,
 }
 
