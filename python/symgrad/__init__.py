@@ -166,6 +166,7 @@ _NATIVE += ["scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "count_up_t
             "histogram_fixed_width_bins", "batch_gather", "guarantee_const", "timestamp",
             "is_symbolic_tensor", "cross"]
 _NATIVE += ["complex", "real", "imag", "conj", "angle"]
+_NATIVE += ["signal", "spectral", "fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d"]
 _NATIVE += ["string_split", "string_strip", "string_to_number", "string_to_hash_bucket_fast",
             "regex_replace", "reduce_join", "decode_base64", "encode_base64",
             "resource_variables_enabled", "enable_resource_variables",
@@ -215,6 +216,9 @@ if _NATIVE_IMPORT_ERROR is None:
                            to_double, to_float, to_int32, to_int64, truediv, where, where_v2)
     from .session import InteractiveSession, Session, get_default_session
     from .complex_ops import angle, complex, conj, imag, real
+    from . import signal
+    from . import signal as spectral
+    from .signal import fft, fft2d, fft3d, ifft, ifft2d, ifft3d
     from . import initializers, train
     from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
     from .embedding_ops import sequence_mask

@@ -36,6 +36,7 @@ pub mod bitwise;
 pub mod colour;
 pub mod complex;
 pub mod extra_math;
+pub mod fft;
 pub mod random_dists;
 
 pub use binary::BinaryOp;
@@ -92,6 +93,7 @@ macro_rules! family_dispatch {
             OpKind::RandomDists($f) => $body,
             OpKind::ExtraMath($f) => $body,
             OpKind::Complex($f) => $body,
+            OpKind::Fft($f) => $body,
             _ => $other,
         }
     };
@@ -220,6 +222,7 @@ pub enum OpKind {
     RandomDists(Box<random_dists::DistOp>),
     ExtraMath(extra_math::ExtraMathOp),
     Complex(complex::ComplexOp),
+    Fft(fft::FftOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -394,6 +397,7 @@ impl OpKind {
             OpKind::RandomDists(f) => f.type_name(),
             OpKind::ExtraMath(f) => f.type_name(),
             OpKind::Complex(f) => f.type_name(),
+            OpKind::Fft(f) => f.type_name(),
         }
     }
 
@@ -429,7 +433,8 @@ impl OpKind {
             Bitwise => bitwise::BitwiseOp,
             RandomDists => random_dists::DistOp,
             ExtraMath => extra_math::ExtraMathOp,
-            Complex => complex::ComplexOp
+            Complex => complex::ComplexOp,
+            Fft => fft::FftOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -765,6 +770,7 @@ impl OpKind {
             OpKind::RandomDists(f) => return f.attrs(node, input_types),
             OpKind::ExtraMath(f) => return f.attrs(node, input_types),
             OpKind::Complex(f) => return f.attrs(node, input_types),
+            OpKind::Fft(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -815,4 +821,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <random_dists::DistOp as Family>::register_gradients(r);
     <extra_math::ExtraMathOp as Family>::register_gradients(r);
     <complex::ComplexOp as Family>::register_gradients(r);
+    <fft::FftOp as Family>::register_gradients(r);
 }
