@@ -19,7 +19,7 @@ use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Node, Tensor};
 use crate::shape::broadcast_static;
-use crate::value::{Arr, Value};
+use crate::value::{Arr, Stored, Value};
 use num_complex::Complex;
 use num_traits::{Float, One, Zero};
 use smallvec::smallvec;
@@ -190,12 +190,6 @@ impl ComplexOp {
     }
 }
 
-/// The real (`Real`) or imaginary (`Imag`) parts of complex `z`, for kernels that work on
-/// the parts apart (linear ones: sums, means).
-pub fn part_of(op: ComplexOp, z: &Value) -> Result<Value> {
-    part(op, z)
-}
-
 /// `re + i im` from two real values of one type and shape.
 pub fn from_parts(re: &Value, im: &Value) -> Result<Value> {
     Ok(match (re, im) {
@@ -205,19 +199,19 @@ pub fn from_parts(re: &Value, im: &Value) -> Result<Value> {
     })
 }
 
-/// The one-input kernels: a part, the conjugate, the argument or the modulus.
-fn part(op: ComplexOp, z: &Value) -> Result<Value> {
-    fn of<F: Float + Send + Sync>(op: ComplexOp, a: &Arr<Complex<F>>) -> Result<Value>
+/// The one-input kernels: a part, the conjugate, the argument or the modulus (also used by
+/// kernels that work on the parts apart, e.g. segment sums).
+pub fn part(op: ComplexOp, z: &Value) -> Result<Value> {
+    fn of<F: Float + Stored>(op: ComplexOp, a: &Arr<Complex<F>>) -> Result<Value>
     where
-        Arr<F>: Into<Value>,
-        Arr<Complex<F>>: Into<Value>,
+        Complex<F>: Stored,
     {
         Ok(match op {
-            ComplexOp::Real => a.mapv(|z| z.re).into_shared().into(),
-            ComplexOp::Imag => a.mapv(|z| z.im).into_shared().into(),
-            ComplexOp::Angle => a.mapv(|z| z.im.atan2(z.re)).into_shared().into(),
-            ComplexOp::ComplexAbs => a.mapv(|z| z.re.hypot(z.im)).into_shared().into(),
-            ComplexOp::Conj => a.mapv(|z| z.conj()).into_shared().into(),
+            ComplexOp::Real => F::wrap(a.mapv(|z| z.re).into_shared()),
+            ComplexOp::Imag => F::wrap(a.mapv(|z| z.im).into_shared()),
+            ComplexOp::Angle => F::wrap(a.mapv(|z| z.im.atan2(z.re)).into_shared()),
+            ComplexOp::ComplexAbs => F::wrap(a.mapv(|z| z.re.hypot(z.im)).into_shared()),
+            ComplexOp::Conj => Complex::<F>::wrap(a.mapv(|z| z.conj()).into_shared()),
             ComplexOp::Complex | ComplexOp::ConjugateTranspose => {
                 return Err(Error::internal(
                     "a two-input op reached the one-input kernel",
@@ -233,27 +227,6 @@ fn part(op: ComplexOp, z: &Value) -> Result<Value> {
             op.type_name(),
             other.dtype()
         ))),
-    }
-}
-
-impl From<Arr<f32>> for Value {
-    fn from(a: Arr<f32>) -> Value {
-        Value::F32(a)
-    }
-}
-impl From<Arr<f64>> for Value {
-    fn from(a: Arr<f64>) -> Value {
-        Value::F64(a)
-    }
-}
-impl From<Arr<Complex<f32>>> for Value {
-    fn from(a: Arr<Complex<f32>>) -> Value {
-        Value::C64(a)
-    }
-}
-impl From<Arr<Complex<f64>>> for Value {
-    fn from(a: Arr<Complex<f64>>) -> Value {
-        Value::C128(a)
     }
 }
 

@@ -137,7 +137,7 @@ impl Family for SegmentOp {
                 return Err(super::not_for_complex(self.type_name(), data.dtype()));
             }
             let part = |op| -> Result<Value> {
-                let p = super::complex::part_of(op, data)?;
+                let p = super::complex::part(op, data)?;
                 Ok(
                     crate::map_numeric!(&p, Error::internal("complex part"), a => reduce(a, &rows, segments, &shape, reduction, sorted)?),
                 )
