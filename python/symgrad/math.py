@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh,  # noqa: E402,F401
-                               bessel_i0e, bessel_i1e, betainc, cosh, count_nonzero, digamma,
+                               bessel_i0, bessel_i0e, bessel_i1, bessel_i1e, betainc, cosh, count_nonzero, digamma,
                                erfc, erfinv, igamma, igammac, is_finite, is_inf, is_nan,
                                lgamma, ndtri, polygamma, polyval, reduce_std, reduce_variance,
                                rint, sinh, xdivy, xlog1py, xlogy, zeta, multiply_no_nan,
@@ -49,9 +49,11 @@ from .special_math_ops import (acos, acosh, asin, asinh, atan, atanh,  # noqa: E
 from .nn_extra import softsign  # noqa: E402,F401
 from .array_ops import invert_permutation, unsorted_segment_sum  # noqa: E402,F401
 from .complex_ops import angle, conj, imag, real  # noqa: E402,F401
+from . import math_special as special  # noqa: E402,F401
 
 __all__ += [
-    "acos", "acosh", "asin", "asinh", "atan", "atanh", "bessel_i0e", "bessel_i1e", "betainc",
+    "acos", "acosh", "asin", "asinh", "atan", "atanh", "bessel_i0", "bessel_i0e", "bessel_i1",
+    "bessel_i1e", "betainc", "special",
     "cosh", "count_nonzero", "digamma", "erfc", "erfinv", "igamma", "igammac", "is_finite",
     "is_inf", "is_nan", "lgamma", "ndtri", "polygamma", "polyval", "reduce_std",
     "reduce_variance", "rint", "sinh", "softsign", "xdivy", "xlog1py", "xlogy", "zeta",

@@ -23,7 +23,9 @@ __all__ = [
     "bessel_i1e", "xlogy", "xdivy", "xlog1py", "truncatediv", "truncatemod", "igamma",
     "igammac", "polygamma", "zeta", "betainc", "reduce_variance", "reduce_std",
     "count_nonzero", "polyval", "multiply_no_nan", "reciprocal_no_nan", "scalar_mul", "erfcinv",
-    "lbeta",
+    "lbeta", "bessel_i0", "bessel_i1", "bessel_k0", "bessel_k0e", "bessel_k1", "bessel_k1e",
+    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "dawsn", "expint", "fresnel_cos",
+    "fresnel_sin", "spence",
 ]
 
 
@@ -117,6 +119,66 @@ def bessel_i0e(x: Any, name: Optional[str] = None) -> Tensor:
 
 def bessel_i1e(x: Any, name: Optional[str] = None) -> Tensor:
     return _scoped("bessel_i1e", "BesselI1e", [("x", x)], name)
+
+
+def bessel_i0(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_i0", "BesselI0", [("x", x)], name)
+
+
+def bessel_i1(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_i1", "BesselI1", [("x", x)], name)
+
+
+def bessel_k0(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_k0", "BesselK0", [("x", x)], name)
+
+
+def bessel_k0e(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_k0e", "BesselK0e", [("x", x)], name)
+
+
+def bessel_k1(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_k1", "BesselK1", [("x", x)], name)
+
+
+def bessel_k1e(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_k1e", "BesselK1e", [("x", x)], name)
+
+
+def bessel_j0(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_j0", "BesselJ0", [("x", x)], name)
+
+
+def bessel_j1(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_j1", "BesselJ1", [("x", x)], name)
+
+
+def bessel_y0(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_y0", "BesselY0", [("x", x)], name)
+
+
+def bessel_y1(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("bessel_y1", "BesselY1", [("x", x)], name)
+
+
+def dawsn(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("dawsn", "Dawsn", [("x", x)], name)
+
+
+def expint(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("expint", "Expint", [("x", x)], name)
+
+
+def fresnel_cos(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("fresnel_cos", "FresnelCos", [("x", x)], name)
+
+
+def fresnel_sin(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("fresnel_sin", "FresnelSin", [("x", x)], name)
+
+
+def spence(x: Any, name: Optional[str] = None) -> Tensor:
+    return _scoped("spence", "Spence", [("x", x)], name)
 
 
 # ----- binary (broadcasting) and ternary -----

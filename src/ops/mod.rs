@@ -4,6 +4,7 @@
 
 pub mod array;
 pub mod axis_ops;
+pub mod bessel_fns;
 pub mod binary;
 pub mod control;
 pub mod conv;
@@ -14,6 +15,7 @@ pub(crate) mod half;
 pub mod host;
 pub mod image;
 pub mod index;
+pub mod integral_fns;
 pub mod layout;
 pub mod linalg;
 pub mod matrix;

@@ -1,13 +1,17 @@
 //! Elementwise math beyond the basic unary and binary sets: hyperbolic and inverse
 //! trigonometric functions, gamma-family and error-family special functions, Bessel
-//! functions, softsign, the NaN/inf tests, `x log y`-style ops, truncating division, and the
-//! incomplete gamma and beta functions.
+//! functions, Dawson's, the exponential, Fresnel and Spence integrals, softsign, the NaN/inf
+//! tests, `x log y`-style ops, truncating division, and the incomplete gamma and beta
+//! functions.
 //!
 //! Per op, side by side: the shape rule (elementwise; binary ops broadcast, `Betainc` and
 //! `SoftsignGrad` need equal shapes as in TF), the kernel (computed in f64 and rounded once
-//! for float32; the scalar functions are in `special_fns`), and the gradient, built as TF's
-//! math_grad.py builds it from differentiable ops so that second derivatives work.
+//! for float32; the scalar functions are in `special_fns`, `bessel_fns` and
+//! `integral_fns`), and the gradient, built as TF's math_grad.py builds it from
+//! differentiable ops so that second derivatives work.
 
+use super::bessel_fns as bf;
+use super::integral_fns as integral;
 use super::special_fns as sf;
 use super::{
     array, binary, one, reduce, source, unary, Family, InferCtx, KernelCtx, OpKind, Outputs,
@@ -48,6 +52,21 @@ pub enum SpecialOp {
     IsFinite,
     BesselI0e,
     BesselI1e,
+    BesselI0,
+    BesselI1,
+    BesselK0,
+    BesselK0e,
+    BesselK1,
+    BesselK1e,
+    BesselJ0,
+    BesselJ1,
+    BesselY0,
+    BesselY1,
+    Dawsn,
+    Expint,
+    FresnelCos,
+    FresnelSin,
+    Spence,
     Xlogy,
     Xdivy,
     Xlog1py,
@@ -73,7 +92,7 @@ const TRUNCATE_DIV_TYPES: &str = "bfloat16, float16, float32, float64, uint8, in
 const TRUNCATE_MOD_TYPES: &str = "int32, int64, bfloat16, float16, float32, float64";
 
 impl SpecialOp {
-    const ALL: [SpecialOp; 33] = [
+    const ALL: [SpecialOp; 48] = [
         SpecialOp::Sinh,
         SpecialOp::Cosh,
         SpecialOp::Asin,
@@ -95,6 +114,21 @@ impl SpecialOp {
         SpecialOp::IsFinite,
         SpecialOp::BesselI0e,
         SpecialOp::BesselI1e,
+        SpecialOp::BesselI0,
+        SpecialOp::BesselI1,
+        SpecialOp::BesselK0,
+        SpecialOp::BesselK0e,
+        SpecialOp::BesselK1,
+        SpecialOp::BesselK1e,
+        SpecialOp::BesselJ0,
+        SpecialOp::BesselJ1,
+        SpecialOp::BesselY0,
+        SpecialOp::BesselY1,
+        SpecialOp::Dawsn,
+        SpecialOp::Expint,
+        SpecialOp::FresnelCos,
+        SpecialOp::FresnelSin,
+        SpecialOp::Spence,
         SpecialOp::Xlogy,
         SpecialOp::Xdivy,
         SpecialOp::Xlog1py,
@@ -175,6 +209,21 @@ impl Family for SpecialOp {
             IsFinite => "IsFinite",
             BesselI0e => "BesselI0e",
             BesselI1e => "BesselI1e",
+            BesselI0 => "BesselI0",
+            BesselI1 => "BesselI1",
+            BesselK0 => "BesselK0",
+            BesselK0e => "BesselK0e",
+            BesselK1 => "BesselK1",
+            BesselK1e => "BesselK1e",
+            BesselJ0 => "BesselJ0",
+            BesselJ1 => "BesselJ1",
+            BesselY0 => "BesselY0",
+            BesselY1 => "BesselY1",
+            Dawsn => "Dawsn",
+            Expint => "Expint",
+            FresnelCos => "FresnelCos",
+            FresnelSin => "FresnelSin",
+            Spence => "Spence",
             Xlogy => "Xlogy",
             Xdivy => "Xdivy",
             Xlog1py => "Xlog1py",
@@ -280,8 +329,23 @@ impl Family for SpecialOp {
             Ndtri => Some(sf::ndtri),
             Rint => Some(sf::rint),
             Softsign => Some(|x| x / (1.0 + x.abs())),
-            BesselI0e => Some(sf::bessel_i0e),
-            BesselI1e => Some(sf::bessel_i1e),
+            BesselI0e => Some(bf::i0e),
+            BesselI1e => Some(bf::i1e),
+            BesselI0 => Some(bf::i0),
+            BesselI1 => Some(bf::i1),
+            BesselK0 => Some(bf::k0),
+            BesselK0e => Some(bf::k0e),
+            BesselK1 => Some(bf::k1),
+            BesselK1e => Some(bf::k1e),
+            BesselJ0 => Some(bf::j0),
+            BesselJ1 => Some(bf::j1),
+            BesselY0 => Some(bf::y0),
+            BesselY1 => Some(bf::y1),
+            Dawsn => Some(integral::dawsn),
+            Expint => Some(integral::expint),
+            FresnelCos => Some(integral::fresnel_cos),
+            FresnelSin => Some(integral::fresnel_sin),
+            Spence => Some(integral::spence),
             _ => None,
         };
         if let Some(f) = unary_fn {
@@ -334,6 +398,21 @@ impl Family for SpecialOp {
         r.builtin("SoftsignGrad", softsign_grad_grad);
         r.builtin("BesselI0e", bessel_i0e_grad);
         r.builtin("BesselI1e", bessel_i1e_grad);
+        r.builtin("BesselI0", bessel_i0_grad);
+        r.builtin("BesselI1", bessel_i1_grad);
+        r.builtin("BesselK0", bessel_k0_grad);
+        r.builtin("BesselK0e", bessel_k0e_grad);
+        r.builtin("BesselK1", bessel_k1_grad);
+        r.builtin("BesselK1e", bessel_k1e_grad);
+        r.builtin("BesselJ0", bessel_j0_grad);
+        r.builtin("BesselJ1", bessel_j1_grad);
+        r.builtin("BesselY0", bessel_y0_grad);
+        r.builtin("BesselY1", bessel_y1_grad);
+        r.builtin("Dawsn", dawsn_grad);
+        r.builtin("Expint", expint_grad);
+        r.builtin("FresnelCos", fresnel_cos_grad);
+        r.builtin("FresnelSin", fresnel_sin_grad);
+        r.builtin("Spence", spence_grad);
         r.not_differentiable("IsNan");
         r.not_differentiable("IsInf");
         r.not_differentiable("IsFinite");
@@ -735,6 +814,157 @@ fn bessel_i1e_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         )?;
         let general = binary::operator(g, BinaryOp::Sub, i0e, mul(g, y, s)?)?;
         array::select_v2(g, at_zero, half, general)
+    })
+}
+
+/// `special_math_ops.<scope>(x)`: the op inside its wrapper's name scope.
+fn scoped(g: &Graph, op: SpecialOp, x: Tensor) -> Result<Tensor> {
+    special_in_scope(g, &scope_of(op), op, &[x])
+}
+
+/// The name scope TF's Python wrapper opens: the op type in snake case (`BesselK0e` ->
+/// `bessel_k0e`, `FresnelCos` -> `fresnel_cos`).
+fn scope_of(op: SpecialOp) -> String {
+    let mut out = String::new();
+    for (i, c) in op.type_name().chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// `math_ops.div(y, x)` on floats: a `RealDiv` named `div`.
+fn div(g: &Graph, y: Tensor, x: Tensor) -> Result<Tensor> {
+    binary::binary(g, BinaryOp::RealDiv, y, x, Some("div"))
+}
+
+/// `grad * -f(x)` (the K0, J0 and Y0 rules).
+fn grad_times_negated(ctx: &GradCtx<'_>, grads: &[Option<Grad>], f: SpecialOp) -> GradOut {
+    grad_times(ctx, grads, |g, x| unary::neg(g, scoped(g, f, x)?))
+}
+
+/// `grad * where_v2(x == 0, at_zero, f(x) - y / x)` (the I1, J1 rules; `f(x) - y / x` is
+/// also Y1's, without the guard).
+fn grad_times_guarded(
+    ctx: &GradCtx<'_>,
+    grads: &[Option<Grad>],
+    f: SpecialOp,
+    at_zero: f32,
+) -> GradOut {
+    let y = ctx.output(0);
+    grad_times(ctx, grads, |g, x| {
+        let is_zero = binary::gen_binary(g, BinaryOp::Equal, x, Operand::S(0.0))?;
+        let limit = cast_scalar(g, at_zero, g.dtype(x)?)?;
+        let fx = scoped(g, f, x)?;
+        let general = binary::operator(g, BinaryOp::Sub, fx, div(g, y, x)?)?;
+        array::select_v2(g, is_zero, limit, general)
+    })
+}
+
+fn bessel_i0_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times(ctx, grads, |g, x| scoped(g, SpecialOp::BesselI1, x))
+}
+fn bessel_i1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times_guarded(ctx, grads, SpecialOp::BesselI0, 1.0)
+}
+fn bessel_k0_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times_negated(ctx, grads, SpecialOp::BesselK1)
+}
+fn bessel_k0e_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let y = ctx.output(0);
+    grad_times(ctx, grads, |g, x| {
+        let k1e = scoped(g, SpecialOp::BesselK1e, x)?;
+        binary::operator(g, BinaryOp::Sub, y, k1e)
+    })
+}
+/// `-k0(x) - y / x`, NaN at 0 where the derivative is undefined (as TF).
+fn bessel_k1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let y = ctx.output(0);
+    grad_times(ctx, grads, |g, x| {
+        let k0 = unary::neg(g, scoped(g, SpecialOp::BesselK0, x)?)?;
+        binary::operator(g, BinaryOp::Sub, k0, div(g, y, x)?)
+    })
+}
+/// `y (1 - 1/x) - k0e(x)`.
+fn bessel_k1e_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let y = ctx.output(0);
+    grad_times(ctx, grads, |g, x| {
+        let one_minus =
+            binary::operator(g, BinaryOp::Sub, Operand::S(1.0), unary::reciprocal(g, x)?)?;
+        let scaled = mul(g, y, one_minus)?;
+        let k0e = scoped(g, SpecialOp::BesselK0e, x)?;
+        binary::operator(g, BinaryOp::Sub, scaled, k0e)
+    })
+}
+fn bessel_j0_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times_negated(ctx, grads, SpecialOp::BesselJ1)
+}
+fn bessel_j1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times_guarded(ctx, grads, SpecialOp::BesselJ0, 0.5)
+}
+fn bessel_y0_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times_negated(ctx, grads, SpecialOp::BesselY1)
+}
+/// `y0(x) - y / x`, NaN at 0 (as TF).
+fn bessel_y1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let y = ctx.output(0);
+    grad_times(ctx, grads, |g, x| {
+        let y0 = scoped(g, SpecialOp::BesselY0, x)?;
+        binary::operator(g, BinaryOp::Sub, y0, div(g, y, x)?)
+    })
+}
+/// `1 - 2 x y`.
+fn dawsn_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let y = ctx.output(0);
+    grad_times(ctx, grads, |g, x| {
+        let two_x = binary::operator(g, BinaryOp::Mul, Operand::S(2.0), x)?;
+        let two_xy = mul(g, two_x, y)?;
+        binary::operator(g, BinaryOp::Sub, Operand::S(1.0), two_xy)
+    })
+}
+/// `grad * exp(x) / x`, multiplied before dividing as TF's expression is evaluated.
+fn expint_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    let g = ctx.graph;
+    let grad = ctx.grad(grads, 0)?;
+    let x = ctx.input(0)?;
+    dense(binary::with_control_dependency(g, grad, || {
+        let t = mul(g, grad, unary::exp(g, x)?)?;
+        binary::operator(g, BinaryOp::RealDiv, t, x)
+    })?)
+}
+/// `trig(pi/2 x^2)`, the integrand of a Fresnel integral.
+fn fresnel_integrand(
+    ctx: &GradCtx<'_>,
+    grads: &[Option<Grad>],
+    trig: fn(&Graph, Tensor) -> Result<Tensor>,
+) -> GradOut {
+    grad_times(ctx, grads, |g, x| {
+        let arg = binary::operator(
+            g,
+            BinaryOp::Mul,
+            Operand::S(std::f64::consts::FRAC_PI_2),
+            unary::square(g, x)?,
+        )?;
+        trig(g, arg)
+    })
+}
+fn fresnel_cos_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    fresnel_integrand(ctx, grads, unary::cos)
+}
+fn fresnel_sin_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    fresnel_integrand(ctx, grads, unary::sin)
+}
+/// `log(x) / (1 - x)`, -1 at x = 1 (its limit), through TF's v1 `where` (`Select`).
+fn spence_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
+    grad_times(ctx, grads, |g, x| {
+        let log = unary::log(g, x)?;
+        let one_minus = binary::operator(g, BinaryOp::Sub, Operand::S(1.0), x)?;
+        let partial = binary::operator(g, BinaryOp::RealDiv, log, one_minus)?;
+        let at_one = binary::gen_binary(g, BinaryOp::Equal, x, Operand::S(1.0))?;
+        let minus_one = unary::neg(g, array::ones_like(g, x)?)?;
+        array::select(g, at_one, minus_one, partial)
     })
 }
 

@@ -24,6 +24,14 @@ UNARY = {
     "math.digamma": (0.2, 8), "math.erfc": (-3, 3), "math.erfinv": (-0.95, 0.95),
     "math.ndtri": (0.02, 0.98), "math.rint": (-3, 3), "nn.softsign": (-3, 3),
     "math.bessel_i0e": (-6, 6), "math.bessel_i1e": (-6, 6),
+    "math.bessel_i0": (-6, 6), "math.bessel_i1": (-6, 6),
+    "math.special.bessel_j0": (-15, 15), "math.special.bessel_j1": (-15, 15),
+    "math.special.bessel_y0": (0.2, 15), "math.special.bessel_y1": (0.2, 15),
+    "math.special.bessel_k0": (0.2, 6), "math.special.bessel_k1": (0.2, 6),
+    "math.special.bessel_k0e": (0.2, 40), "math.special.bessel_k1e": (0.2, 40),
+    "math.special.dawsn": (-6, 6), "math.special.expint": (0.1, 8),
+    "math.special.fresnel_cos": (-3, 3), "math.special.fresnel_sin": (-3, 3),
+    "math.special.spence": (0.05, 4),
 }
 BINARY = {
     "math.xlogy": ((-2, 2), (0.1, 3)), "math.xdivy": ((-2, 2), (0.1, 3)),
