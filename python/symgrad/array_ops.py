@@ -160,7 +160,7 @@ def shape(input: Any, name: Optional[str] = None, out_type: Any = None) -> Tenso
 def size(input: Any, name: Optional[str] = None, out_type: Any = None) -> Tensor:
     out_dtype = _dtypes.as_dtype(out_type) if out_type is not None else _dtypes.int32
     with op_scope(name, "Size", [input]) as scope:
-        value = convert_to_tensor(input, name="input")
+        value = convert_to_tensor(input)  # a Python value becomes `Size/Const`, as in TF
         count = value.shape.num_elements()
         if count is not None:
             return constant(count, dtype=out_dtype, name=scope)
@@ -169,7 +169,7 @@ def size(input: Any, name: Optional[str] = None, out_type: Any = None) -> Tensor
 
 def rank(input: Any, name: Optional[str] = None) -> Tensor:
     with op_scope(name, "Rank", [input]) as scope:
-        value = convert_to_tensor(input, name="input")
+        value = convert_to_tensor(input)
         static_rank = value.shape.rank
         if static_rank is not None:
             return constant(static_rank, dtype=_dtypes.int32, name=scope)

@@ -227,7 +227,7 @@ def _register_real_fft_gradients() -> None:
     from .array_ops import transpose
     from .complex_ops import conj, real
     from .gradients_impl import RegisterGradient
-    from .math_ops import cast, exp, floormod, matmul, range as range_, reciprocal
+    from .math_ops import _binary, cast, exp, matmul, range as range_, reciprocal
 
     def rfft_grad(rank: int, inverse_fn: Any) -> Any:
         def grad_fn(op: Operation, grad: Tensor) -> list[Any]:
@@ -235,11 +235,11 @@ def _register_real_fft_gradients() -> None:
             complex_dtype = grad.dtype
             real_dtype = complex_dtype.real_dtype
             input_shape = shape(op.inputs[0])
-            is_even = cast(1 - floormod(fft_length[-1], 2), complex_dtype)
+            is_even = cast(1 - (fft_length[-1] % 2), complex_dtype)
 
             def alternating(length: Tensor) -> Tensor:
                 # 1, -1, 1, -1, ... as complex numbers.
-                return cast(1 - 2 * floormod(range_(length), 2), complex_dtype)
+                return cast(1 - 2 * (range_(length) % 2), complex_dtype)
 
             y0 = grad[..., 0:1]
             if rank == 1:
@@ -274,7 +274,7 @@ def _register_real_fft_gradients() -> None:
             real_dtype = grad.dtype
             complex_dtype = (_dtypes.complex64 if real_dtype == _dtypes.float32
                              else _dtypes.complex128)
-            is_odd = floormod(fft_length[-1], 2)
+            is_odd = _binary("FloorMod", "mod", fft_length[-1], 2, None)  # math_ops.mod
             last = shape(op.inputs[0])[-1]
             mask = concat([[1.0], 2.0 * ones([last - 2 + is_odd], real_dtype),
                            ones([1 - is_odd], real_dtype)], 0)
@@ -290,3 +290,15 @@ def _register_real_fft_gradients() -> None:
 
 
 _register_real_fft_gradients()
+
+# Framing, windows, STFT, mel, MFCC, DCT and MDCT: built from the ops above and others.
+from .signal_ops import (dct, frame, hamming_window, hann_window, idct,  # noqa: E402
+                         inverse_mdct, inverse_stft, inverse_stft_window_fn,
+                         kaiser_bessel_derived_window, kaiser_window,
+                         linear_to_mel_weight_matrix, mdct, mfccs_from_log_mel_spectrograms,
+                         overlap_and_add, stft, vorbis_window)
+
+__all__ += ["dct", "frame", "hamming_window", "hann_window", "idct", "inverse_mdct",
+            "inverse_stft", "inverse_stft_window_fn", "kaiser_bessel_derived_window",
+            "kaiser_window", "linear_to_mel_weight_matrix", "mdct",
+            "mfccs_from_log_mel_spectrograms", "overlap_and_add", "stft", "vorbis_window"]

@@ -649,8 +649,54 @@ impl GraphData {
             }
             OpKind::Identity | OpKind::StopGradient => self.constant_value(*node.inputs.first()?),
             OpKind::Index(op) => crate::ops::index::fold(self, op, node, t),
+            // `range(rank(x))` and `stack([n, 2])`, as TF's constant_value folds them; from
+            // inputs known without folding (so this never recurses deeply), at most 64 values.
+            OpKind::Range => {
+                let args = self.leaf_constants(&node.inputs)?;
+                let [start, limit, delta] = args.as_slice() else {
+                    return None;
+                };
+                if crate::ops::array::range_len(start, limit, delta).ok()? > 64 {
+                    return None;
+                }
+                crate::ops::array::range_kernel(start, limit, delta).ok()
+            }
+            OpKind::Pack { axis: 0 } if node.inputs.len() <= 64 => {
+                let args = self.leaf_constants(&node.inputs)?;
+                let dtype = args.first()?.dtype();
+                let mut xs = Vec::with_capacity(args.len());
+                for a in &args {
+                    if a.dtype() != dtype || !a.shape().is_empty() || !dtype.is_integer() {
+                        return None;
+                    }
+                    xs.extend(a.to_i64_vec().ok()?);
+                }
+                Some(Value::int_vector(dtype, &xs))
+            }
             _ => None,
         }
+    }
+
+    /// The values of `inputs` when each is a `Const` or the `Shape`, `Size` or `Rank` of a
+    /// static shape: the cases `constant_value` answers without recursing.
+    fn leaf_constants(&self, inputs: &[Tensor]) -> Option<Vec<Value>> {
+        inputs
+            .iter()
+            .map(|x| {
+                let leaf = matches!(
+                    self.node(x.node)?.op,
+                    OpKind::Const { .. }
+                        | OpKind::Shape { .. }
+                        | OpKind::Size { .. }
+                        | OpKind::Rank
+                );
+                if leaf {
+                    self.constant_value(*x)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// `Value::int_vector(dtype, xs)`, shared with earlier equal ones when short.

@@ -1178,7 +1178,7 @@ pub fn broadcast_gradient_axes(s0: &[i64], s1: &[i64]) -> Result<(Vec<i64>, Vec<
     Ok((r0, r1))
 }
 
-fn range_len(start: &Value, limit: &Value, delta: &Value) -> Result<usize> {
+pub(crate) fn range_len(start: &Value, limit: &Value, delta: &Value) -> Result<usize> {
     let (s, l, d) = (scalar_f64(start)?, scalar_f64(limit)?, scalar_f64(delta)?);
     if d == 0.0 {
         return Err(Error::op_invalid(format!("Requires delta != 0: {d}")));
@@ -1220,7 +1220,7 @@ fn scalar_f64(v: &Value) -> Result<f64> {
     }
 }
 
-fn range_kernel(start: &Value, limit: &Value, delta: &Value) -> Result<Value> {
+pub(crate) fn range_kernel(start: &Value, limit: &Value, delta: &Value) -> Result<Value> {
     let n = range_len(start, limit, delta)?;
     let (s, d) = (scalar_f64(start)?, scalar_f64(delta)?);
     Ok(match start.dtype() {

@@ -773,13 +773,13 @@ fn mul_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         && sx == sy
         && gr.shape(g)? == sx
         && matches!(gr.dtype(g)?, DType::F32 | DType::I32);
-    let (x, y) = if fast {
-        (x, y)
+    // TF builds conj(y), grad * conj(y), then conj(x), conj(x) * grad.
+    let (gx, gy) = if fast {
+        (mul(gr, g, y)?, mul(gr, g, x)?)
     } else {
-        (conj(gr, x)?, conj(gr, y)?)
+        let gx = mul(gr, g, conj(gr, y)?)?;
+        (gx, mul(gr, conj(gr, x)?, g)?)
     };
-    let gx = mul(gr, g, y)?;
-    let gy = if fast { mul(gr, g, x)? } else { mul(gr, x, g)? };
     reduce_to_inputs(ctx, g, Some(gx), Some(gy), fast)
 }
 fn real_div_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {

@@ -630,7 +630,8 @@ fn complex_abs_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let scaled = binary::operator(g, BinaryOp::Mul, complex_grad, x)?;
     let y_zeros = super::array::zeros_like(g, y)?;
     let complex_y = complex(g, y, y_zeros)?;
-    Ok(dense(binary::gen_binary(
+    // math_ops.div_no_nan opens a `div_no_nan` scope.
+    Ok(dense(binary::operator(
         g,
         BinaryOp::DivNoNan,
         scaled,

@@ -1331,9 +1331,13 @@ fn gather_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
         ]);
     }
     let (Some([a]), Some(r)) = (axis_static.as_deref(), g.shape(params)?.rank()) else {
-        return Err(Error::unimplemented(
-            "symgrad differentiates GatherV2 along a non-constant axis only when params has a known rank",
-        ));
+        if b != 0 {
+            return Err(Error::unimplemented(
+                "symgrad differentiates GatherV2 with batch_dims along a non-constant axis only when params has a known rank",
+            ));
+        }
+        let out = gather_grad_dynamic_axis(g, grad, params_shape, indices, indices_size, axis)?;
+        return Ok(vec![Some(Grad::Dense(out)), None, None]);
     };
     let r = r as i64;
     let a = if *a < 0 { a + r } else { *a };
@@ -1387,6 +1391,62 @@ fn gather_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let _ = a_u;
     let out = array::transpose(g, summed, source::const_ints(g, &inverse)?)?;
     Ok(vec![Some(Grad::Dense(out)), None, None])
+}
+
+/// TF's `_GatherV2Grad` when the axis is known only at run time (or params' rank is not
+/// known), without batch dims: the same moves as the static branch, with the axis and the
+/// permutations computed in the graph.
+fn gather_grad_dynamic_axis(
+    g: &Graph,
+    grad: Tensor,
+    params_shape: Tensor,
+    indices: Tensor,
+    indices_size: Tensor,
+    axis: Tensor,
+) -> Result<Tensor> {
+    let i32s = |xs: &[i64]| source::const_value(g, Value::int_vector(DType::I32, xs), None);
+    // A negative axis counts from the end, as the forward op takes it.
+    let axis = array::cast(g, axis, DType::I32)?;
+    let rank = array::size(g, params_shape, DType::I32)?;
+    let axis = binary::binary(g, BinaryOp::FloorMod, axis, rank, None)?;
+    let axis_1 = array::expand_dims(g, axis, 0)?;
+    let one = source::scalar_const(g, DType::I32, 1.0, None, None)?;
+    let zero = source::scalar_const(g, DType::I32, 0.0, None, None)?;
+    let outer = array::slice(g, params_shape, i32s(&[0])?, axis_1)?;
+    let after = binary::binary(g, BinaryOp::AddV2, axis_1, one, None)?;
+    let inner = array::slice(g, params_shape, after, i32s(&[-1])?)?;
+    let values_shape = array::concat(g, &[outer, i32s(&[-1])?, inner], 0)?;
+    let values_dims = array::size(g, values_shape, DType::I32)?;
+    let axis_plus_1 = binary::binary(g, BinaryOp::AddV2, axis, one, None)?;
+    let before = array::range(g, zero, axis, one)?;
+    let rest = array::range(g, axis_plus_1, values_dims, one)?;
+    let values = array::reshape_t(g, grad, values_shape)?;
+    // The gathered axis to the front, summed per index, and back to its place.
+    let to_front = array::concat(g, &[axis_1, before, rest], 0)?;
+    let values = array::transpose(g, values, to_front)?;
+    let moved_shape = array::shape_of(g, values, DType::I32, None)?;
+    let flat_shape = array::concat(
+        g,
+        &[indices_size, vector_slice(g, moved_shape, 1, None)?],
+        0,
+    )?;
+    let values = array::reshape_t(g, values, flat_shape)?;
+    let ids = array::reshape_t(g, indices, indices_size)?;
+    let limit = strided_slice(
+        g,
+        params_shape,
+        Input::Tensor(axis_1),
+        Input::Tensor(binary::binary(g, BinaryOp::AddV2, axis_1, one, None)?),
+        Input::constant("", Value::int_vector(DType::I32, &[1])),
+        Masks {
+            shrink: 1,
+            ..Masks::default()
+        },
+    )?;
+    let summed = unsorted_segment_sum(g, values, ids, limit)?;
+    let shifted = array::range(g, one, axis_plus_1, one)?;
+    let back = array::concat(g, &[shifted, i32s(&[0])?, rest], 0)?;
+    array::transpose(g, summed, back)
 }
 
 /// TF's `_GatherNdGrad`: rows of a [N, 1] index make an IndexedSlices, else `ScatterNd`.
