@@ -713,11 +713,54 @@ def argsort(values: Any, axis: Any = -1, direction: str = "ASCENDING", stable: b
         return _sort_or_argsort(values, axis, direction, return_argsort=True)
 
 
-def linspace(start: Any, stop: Any, num: Any, name: Optional[str] = None) -> Tensor:
-    """``LinSpace``: ``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
-    with op_scope(name, "LinSpace", [start, stop, num]) as scope:
-        tstart, tstop = convert_same_type("LinSpace", [("start", start), ("stop", stop)])
-        return create_tensor("LinSpace", [tstart, tstop, int_tensor(num, "num")], {}, scope)
+def linspace(start: Any, stop: Any, num: Any, name: Optional[str] = None,
+             axis: int = 0) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive, along a new ``axis``
+    (``start`` and ``stop`` broadcast against each other).
+
+    TF 2.21's ``linspace_nd``, op for op: the interior points are ``start + delta * k`` and
+    the last one is ``stop`` itself, then a ``Slice`` keeps ``num`` of them (so ``num`` 0 and
+    1 work; TF's single ``LinSpace`` op still imports from a GraphDef and runs).
+    """
+    from .array_ops import (broadcast_to, concat, expand_dims, reshape, shape, slice,
+                            zeros_like)
+    from .layout_ops import broadcast_dynamic_shape
+
+    with op_scope(name, "linspace", [start, stop]):
+        tstart = convert_to_tensor(start, name="start")
+        tstop = convert_to_tensor(stop, name="stop", dtype=tstart.dtype)
+        # TF's convert_to_int_tensor: an integer tensor, cast to int32 by the generated op
+        # even when it is int32 already; then a cast to start's dtype it leaves unused.
+        num_int = convert_to_tensor(num, name="num", preferred_dtype=_dtypes.int32)
+        if not num_int.dtype.is_integer:
+            raise TypeError(f"num must be an integer tensor, got {num_int.dtype}")
+        with op_scope(None, "Cast", [num_int]) as cast_scope:
+            num_int = create_tensor("Cast", [num_int], {"DstT": "int32", "Truncate": False},
+                                    cast_scope)
+        cast(num_int, dtype=tstart.dtype)
+        broadcast_shape = broadcast_dynamic_shape(shape(tstart), shape(tstop))
+        tstart = broadcast_to(tstart, broadcast_shape)
+        tstop = broadcast_to(tstop, broadcast_shape)
+        first = expand_dims(tstart, axis=axis)
+        last = expand_dims(tstop, axis=axis)
+        full_shape = shape(first)
+        ndims = shape(full_shape)[0]
+        axis_t = where_v2(axis >= 0, axis, ndims + axis)
+        num_fill = maximum(num_int - 2, 0)
+        n_steps = maximum(num_int - 1, 1)
+        delta = (last - first) / cast(n_steps, last.dtype)
+        first = cast(first, delta.dtype)
+        last = cast(last, delta.dtype)
+        range_end = where_v2(num_int >= 0, n_steps, -1)
+        steps = cast(range(1, range_end, dtype=_dtypes.int64), delta.dtype)
+        mask = equal(axis_t, range(ndims))
+        steps = reshape(steps, where_v2(mask, num_fill, 1))
+        interior = first + delta * steps
+        joined = concat((first, interior, last), axis=axis_t)
+        begin = zeros_like(full_shape)
+        size = concat((full_shape[0:axis_t], reshape(num_int, [1]), full_shape[axis_t + 1:]),
+                      axis=0)
+        return slice(joined, begin, size)
 
 
 lin_space = linspace

@@ -141,8 +141,18 @@ def test_linspace_and_eye():
         np.testing.assert_allclose(r[1], [3.0])
         np.testing.assert_array_equal(r[2], np.eye(3))
         np.testing.assert_array_equal(r[3], np.broadcast_to(np.eye(2, 4), (3, 2, 4)))
-        with pytest.raises(ValueError):
-            tf.linspace(0.0, 1.0, 0)
+        # TF 2.21's linspace_nd: num 0 gives an empty tensor; start and stop broadcast, and
+        # the points run along `axis`.
+        nd = tf.linspace([0.0, 1.0], [[2.0], [4.0]], 3, axis=-1)
+        assert nd.shape.as_list() == [2, 2, 3]
+        with tf.Session() as sess:
+            empty, got, last = sess.run([tf.linspace(0.0, 1.0, 0), nd,
+                                         tf.linspace(-1.0, 2.0, 7)[-1]])
+        assert empty.shape == (0,)
+        want = np.linspace(np.broadcast_to([0.0, 1.0], (2, 2)),
+                           np.broadcast_to([[2.0], [4.0]], (2, 2)), 3, axis=-1)
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        assert last == 2.0  # the stop itself
 
 
 EINSUM_CASES = [
@@ -270,3 +280,11 @@ def test_axis_errors():
                 sess.run(v, {p: X34, k: 9})
             with pytest.raises(tf.errors.InvalidArgumentError):
                 sess.run(tf.argmax(p, 1), {p: np.zeros((2, 0))})
+
+
+def test_linspace_is_differentiable_in_start_and_stop():
+    with tf.Graph().as_default():
+        start = tf.placeholder(tf.float64, [2])
+        stop = tf.placeholder(tf.float64, [2])
+        assert_gradients_close([start, stop], tf.linspace(start, stop, 5, axis=-1),
+                               [np.array([0.5, -1.0]), np.array([2.0, 3.0])], tol=1e-8)
