@@ -112,7 +112,7 @@ _NATIVE = [
     # linear algebra (tf.linalg and its TF 1 top-level names)
     "linalg", "matrix_inverse", "matrix_determinant", "matrix_solve", "matrix_triangular_solve",
     "cholesky", "cholesky_solve", "trace", "matrix_transpose", "matrix_band_part", "diag",
-    "diag_part", "matrix_diag", "matrix_diag_part", "matrix_set_diag",
+    "diag_part", "matrix_diag", "matrix_diag_part", "matrix_set_diag", "matrix_solve_ls",
     # segment reductions
     "segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
     "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
@@ -288,6 +288,7 @@ if _NATIVE_IMPORT_ERROR is None:
     from .linalg import diag as matrix_diag
     from .linalg import diag_part as matrix_diag_part
     from .linalg import inv as matrix_inverse
+    from .linalg import lstsq as matrix_solve_ls
     from .linalg import set_diag as matrix_set_diag
     from .linalg import solve as matrix_solve
     from .linalg import tensor_diag as diag

@@ -348,3 +348,68 @@ def global_norm(t_list: Any, name: Optional[str] = None) -> Tensor:
 
 
 __all__ += ["cross", "normalize", "matrix_rank", "pinv", "global_norm"]
+
+
+def _regularized_gramian_cholesky(matrix: Tensor, l2_regularizer: Any,
+                                  first_kind: bool) -> Tensor:
+    """``cholesky(A^H A + l2 I)`` (first kind) or ``cholesky(A A^H + l2 I)``, as TF's
+    ``_RegularizedGramianCholesky``."""
+    from .array_ops import shape
+    gramian = matmul(matrix, matrix, adjoint_a=first_kind, adjoint_b=not first_kind)
+    if isinstance(l2_regularizer, Tensor) or l2_regularizer != 0:
+        dims = shape(matrix)
+        small_dim = dims[-1] if first_kind else dims[-2]
+        identity = eye(small_dim, batch_shape=dims[:-2], dtype=matrix.dtype)
+        static = matrix.shape.as_list() if matrix.shape.ndims is not None else None
+        if static is not None:
+            small = static[-1] if first_kind else static[-2]
+            identity.set_shape(static[:-2] + [small, small])
+        gramian += l2_regularizer * identity
+    return cholesky(gramian)
+
+
+def lstsq(matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True,
+          name: Optional[str] = None) -> Tensor:
+    """The least-squares solution X of ``matrix · X ≈ rhs`` per matrix, with an optional
+    Tikhonov ``l2_regularizer``.
+
+    ``fast=True`` is TF's composite: the Cholesky factor of the regularized Gramian and a
+    ``cholesky_solve`` (normal equations for tall matrices, the minimum-norm form
+    ``A^H (A A^H + l2 I)^-1 rhs`` for wide ones; a ``cond`` on the shape when it is known
+    only at run time), differentiable to any order. TF uses its one ``MatrixSolveLs`` kernel
+    instead for large batches of small matrices; symgrad always builds the composite.
+    ``fast=False`` gives the minimum-norm solution through the SVD (``pinv(matrix) · rhs``,
+    robust to rank deficiency; ``l2_regularizer`` is ignored, as TF's complete orthogonal
+    decomposition path ignores it).
+    """
+    from .cond_ops import cond
+    from .array_ops import shape
+
+    t = convert_to_tensor(matrix, name="matrix")
+    if t.dtype == _dtypes.complex128 and not isinstance(l2_regularizer, Tensor) \
+            and l2_regularizer != 0:
+        raise NotImplementedError(
+            "matrix_solve_ls is currently disabled for complex128 and l2_regularizer != 0 "
+            "due to poor accuracy.")
+
+    def overdetermined() -> Tensor:
+        chol = _regularized_gramian_cholesky(t, l2_regularizer, first_kind=True)
+        return cholesky_solve(chol, matmul(t, rhs, adjoint_a=True))
+
+    def underdetermined() -> Tensor:
+        chol = _regularized_gramian_cholesky(t, l2_regularizer, first_kind=False)
+        return matmul(t, cholesky_solve(chol, rhs), adjoint_a=True)
+
+    with op_scope(name, "matrix_solve_ls", [t, rhs, l2_regularizer]):
+        if not fast:
+            return matmul(pinv(t), rhs)
+        static = t.shape.as_list()[-2:] if t.shape.ndims is not None else [None, None]
+        if None not in static:
+            return overdetermined() if static[0] >= static[1] else underdetermined()
+        dims = shape(t)[-2:]
+        return cond(dims[-2] >= dims[-1], overdetermined, underdetermined)
+
+
+matrix_solve_ls = lstsq
+
+__all__ += ["lstsq"]

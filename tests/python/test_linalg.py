@@ -357,3 +357,38 @@ def test_gradients_with_unknown_shapes():
     _check(lambda a: tf.linalg.diag_part(a), [([None, None, None], A)])
     _check(lambda a: tf.linalg.triangular_solve(a, B), [([None, 3, 3], A)])
     _check(lambda x: tf.linalg.cholesky(_spd(x)), [([None, None, None], A)])
+
+
+# ----- lstsq / matrix_solve_ls -----
+@pytest.mark.parametrize("shape_a,shape_b", [((5, 3), (5, 2)), ((3, 5), (3, 2)),
+                                             ((2, 4, 4), (2, 4, 1))])
+def test_lstsq_matches_numpy_and_differentiates(shape_a, shape_b):
+    rng = np.random.RandomState(sum(shape_a))
+    a, b = rng.randn(*shape_a), rng.randn(*shape_b)
+    batch = a.reshape((-1,) + shape_a[-2:]), b.reshape((-1,) + shape_b[-2:])
+    want = np.stack([np.linalg.lstsq(m, r, rcond=None)[0] for m, r in zip(*batch)])
+    want = want.reshape(shape_a[:-2] + want.shape[-2:])
+    with tf.Graph().as_default():
+        ta = tf.placeholder(tf.float64, [None] * len(shape_a))  # shape known at run time
+        fast = tf.linalg.lstsq(ta, b)
+        robust = tf.matrix_solve_ls(tf.constant(a), b, fast=False)
+        with tf.Session() as sess:
+            got_fast, got_robust = sess.run([fast, robust], {ta: a})
+        np.testing.assert_allclose(got_fast, want, atol=1e-12)
+        np.testing.assert_allclose(got_robust, want, atol=1e-12)
+        xa = tf.placeholder(tf.float64, shape_a)
+        xb = tf.placeholder(tf.float64, shape_b)
+        assert_gradients_close([xa, xb], tf.linalg.lstsq(xa, xb, l2_regularizer=0.2),
+                               [a, b], tol=1e-6, second_order=True)
+
+
+def test_lstsq_regularized_is_the_ridge_solution():
+    rng = np.random.RandomState(7)
+    a, b = rng.randn(6, 3), rng.randn(6, 2)
+    with tf.Graph().as_default():
+        got = tf.Session().run(tf.matrix_solve_ls(a, b, l2_regularizer=0.5))
+    np.testing.assert_allclose(got, np.linalg.solve(a.T @ a + 0.5 * np.eye(3), a.T @ b),
+                               atol=1e-12)
+    with pytest.raises(NotImplementedError, match="complex128"):
+        tf.matrix_solve_ls(tf.constant(np.eye(2, dtype=np.complex128)),
+                           tf.constant(np.ones((2, 1), np.complex128)), l2_regularizer=1.0)
