@@ -413,3 +413,118 @@ def lstsq(matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True,
 matrix_solve_ls = lstsq
 
 __all__ += ["lstsq"]
+
+
+# ----- the matrix exponential -----
+# Higham's Padé coefficients b_0..b_m for degrees 3, 5, 7, 9 and 13 (TF's, from Higham 2005).
+_PADE = {
+    3: [120.0, 60.0, 12.0],
+    5: [30240.0, 15120.0, 3360.0, 420.0, 30.0],
+    7: [17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0],
+    9: [17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0, 2162160.0,
+        110880.0, 3960.0, 90.0],
+    13: [64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+         129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+         40840800.0, 960960.0, 16380.0, 182.0],
+}
+
+
+def _pade(matrix: Tensor, degree: int) -> tuple[Tensor, Tensor]:
+    """``(U, V)`` of the degree-``degree`` Padé approximant, ``exp(A) ≈ (V - U)^-1 (V + U)``:
+    U holds the odd powers, V the even ones, each power made once (``A^2``, ``A^4``, ...)."""
+    from .array_ops import shape
+    b = [constant(x, dtype=matrix.dtype) for x in _PADE[degree]]
+    dims = shape(matrix)
+    ident = eye(dims[-2], batch_shape=dims[:-2], dtype=matrix.dtype)
+    powers = {0: ident, 2: matmul(matrix, matrix)}
+    for k in range(4, min(degree, 9), 2):  # A^4 .. A^8 as far as the degree needs
+        powers[k] = matmul(powers[k - 2], powers[2])
+    if degree == 13:
+        # U = A (A^6 (A^6 + b11 A^4 + b9 A^2) + b7 A^6 + b5 A^4 + b3 A^2 + b1 I), V likewise.
+        m2, m4, m6 = powers[2], powers[4], powers[6]
+        inner_u = matmul(m6, m6 + b[11] * m4 + b[9] * m2) + b[7] * m6 + b[5] * m4 \
+            + b[3] * m2 + b[1] * ident
+        u = matmul(matrix, inner_u)
+        inner_v = b[12] * m6 + b[10] * m4 + b[8] * m2
+        v = matmul(m6, inner_v) + b[6] * m6 + b[4] * m4 + b[2] * m2 + b[0] * ident
+        return u, v
+    top = degree - 1
+    odd = powers[top]
+    for k in range(top - 2, -1, -2):
+        odd = odd + b[k + 1] * powers[k]
+    # b_m (1) leads U's inner sum; V's top term is b_{m-1} A^{m-1}.
+    even = b[top] * powers[top]
+    for k in range(top - 2, -1, -2):
+        even = even + b[k] * powers[k]
+    return matmul(matrix, odd), even
+
+
+def expm(input: Any, name: Optional[str] = None) -> Tensor:  # noqa: A002 - TF's name
+    """The matrix exponential of each square matrix: TF's scaling and squaring with Padé
+    approximants (Higham 2005; degrees 3-7 for float16/float32, 3-13 for float64), a
+    ``MatrixSolve`` and a ``while_loop`` of squarings, so it differentiates through ordinary
+    ops. A matrix with an infinite or NaN norm gives NaNs."""
+    from .array_ops import fill, reshape, shape, size
+    from .cond_ops import cond
+    from .math_ops import (abs as abs_, cast, floor, less, maximum, pow as pow_, reduce_max,
+                           where_v2)
+    from .special_math_ops import is_finite
+    from .while_ops import while_loop
+
+    with op_scope(name, "matrix_exponential", [input]):
+        matrix = convert_to_tensor(input, name="input")
+        static = matrix.shape.as_list() if matrix.shape.ndims is not None else None
+        if static is not None and static[-2:] == [0, 0]:
+            return matrix
+        batch: Any = static[:-2] if static is not None and None not in static[:-2] else None
+        if batch is None:
+            batch = shape(matrix)[:-2]
+        matrix = reshape(matrix, concat(([-1], shape(matrix)[-2:]), axis=0))
+        col_sums = reduce_sum(abs_(matrix), axis=size(shape(matrix)) - 2)
+        l1_norm = reduce_max(col_sums, axis=-1)[..., None, None]
+
+        def const(x: float) -> Tensor:
+            return constant(x, dtype=l1_norm.dtype)
+
+        def nest_where(bounds: tuple, cases: tuple) -> Tensor:
+            rest = cases[1] if len(bounds) == 1 else nest_where(bounds[1:], cases[1:])
+            return where_v2(less(l1_norm, const(bounds[0])), cases[0], rest)
+
+        if matrix.dtype in (_dtypes.float16, _dtypes.float32, _dtypes.complex64):
+            degrees, bounds, maxnorm = (3, 5, 7), (0.4258730016922831, 1.880152677804762), \
+                3.92572478313866
+        elif matrix.dtype in (_dtypes.float64, _dtypes.complex128):
+            degrees = (3, 5, 7, 9, 13)
+            bounds = (0.01495585217958292, 0.253939833006323, 0.9504178996162932,
+                      2.097847961257068)
+            maxnorm = 5.371920351148152
+        else:
+            raise ValueError(f"tf.linalg.expm does not support matrices of type {matrix.dtype}")
+        squarings = maximum(floor(log(l1_norm / const(maxnorm)) / log(const(2.0))), 0)
+        pairs = []
+        for degree in degrees:
+            scaled = matrix
+            if degree == degrees[-1]:
+                scaled = matrix / cast(pow_(const(2.0), squarings), matrix.dtype)
+            pairs.append(_pade(scaled, degree))
+        u = nest_where(bounds, tuple(p[0] for p in pairs))
+        v = nest_where(bounds, tuple(p[1] for p in pairs))
+        finite = is_finite(reduce_max(l1_norm))
+        nan = constant(float("nan"), dtype=matrix.dtype)
+        result = cond(finite, lambda: solve(-u + v, u + v),
+                      lambda: fill(shape(matrix), nan))
+        max_squarings = reduce_max(squarings)
+
+        def keep_going(i: Tensor, _: Tensor) -> Tensor:
+            return cond(finite, lambda: less(i, max_squarings), lambda: constant(False))
+
+        def square(i: Tensor, r: Tensor) -> tuple[Tensor, Tensor]:
+            return i + 1, where_v2(less(i, squarings), matmul(r, r), r)
+
+        _, result = while_loop(keep_going, square, [const(0.0), result])
+        if static is None or None in static:
+            return reshape(result, concat((batch, shape(result)[-2:]), axis=0))
+        return reshape(result, static)
+
+
+__all__ += ["expm"]
