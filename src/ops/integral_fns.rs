@@ -51,16 +51,26 @@ pub fn dawsn(x: f64) -> f64 {
         sum / (2.0 * ax)
     } else {
         const H: f64 = 0.2;
-        // Terms with |x - n h| > 6.5 are below exp(-42).
-        let first = ((ax - 6.5) / H).floor() as i64;
-        let last = ((ax + 6.5) / H).ceil() as i64;
-        let mut sum = 0.0;
-        for n in first..=last {
-            if n % 2 == 0 {
-                continue;
-            }
-            let d = ax - n as f64 * H;
-            sum += (-d * d).exp() / n as f64;
+        // Terms with |x - n h| > 6.5 are below exp(-42). From the odd n nearest x/h, each
+        // term is the last times a ratio that itself changes by exp(-8h^2) a step:
+        // three exponentials instead of one per term.
+        let centre = {
+            let n = (ax / H).round() as i64;
+            n + 1 - n.rem_euclid(2)
+        };
+        let steps = (6.5 / (2.0 * H)).ceil() as i64;
+        let d0 = ax - centre as f64 * H;
+        let a0 = (-d0 * d0).exp();
+        let decay = (-8.0 * H * H).exp();
+        let mut sum = a0 / centre as f64;
+        let (mut up, mut up_ratio) = (a0, (4.0 * H * d0 - 4.0 * H * H).exp());
+        let (mut down, mut down_ratio) = (a0, (-4.0 * H * d0 - 4.0 * H * H).exp());
+        for k in 1..=steps {
+            up *= up_ratio;
+            up_ratio *= decay;
+            down *= down_ratio;
+            down_ratio *= decay;
+            sum += up / (centre + 2 * k) as f64 + down / (centre - 2 * k) as f64;
         }
         sum * FRAC_1_SQRT_PI
     };
