@@ -24,7 +24,7 @@ use std::f64::consts::{FRAC_2_PI, FRAC_PI_2, PI, SQRT_2};
 
 const EPS: f64 = f64::EPSILON;
 /// The Euler-Mascheroni constant.
-const EULER: f64 = 0.577_215_664_901_532_9;
+pub(crate) const EULER: f64 = 0.577_215_664_901_532_9;
 /// Beyond this the `I` functions use their asymptotic series.
 const I_SERIES_MAX: f64 = 20.0;
 /// Below this `J`, `Y` and `K` use their power series.
@@ -233,26 +233,30 @@ pub fn k1e(x: f64) -> f64 {
     k_edge(x).unwrap_or_else(|| k_scaled(1.0, x))
 }
 
-/// `K0(x)`.
-pub fn k0(x: f64) -> f64 {
+/// `K_nu(x)`: the series below 2, the scaled function times `exp(-x)` above.
+fn k_plain(nu: f64, x: f64) -> f64 {
     k_edge(x).unwrap_or_else(|| {
         if x <= SERIES_MAX {
-            k_series(x).0
+            let (k0, k1) = k_series(x);
+            if nu == 0.0 {
+                k0
+            } else {
+                k1
+            }
         } else {
-            k_scaled(0.0, x) * (-x).exp()
+            k_scaled(nu, x) * (-x).exp()
         }
     })
 }
 
+/// `K0(x)`.
+pub fn k0(x: f64) -> f64 {
+    k_plain(0.0, x)
+}
+
 /// `K1(x)`.
 pub fn k1(x: f64) -> f64 {
-    k_edge(x).unwrap_or_else(|| {
-        if x <= SERIES_MAX {
-            k_series(x).1
-        } else {
-            k_scaled(1.0, x) * (-x).exp()
-        }
-    })
+    k_plain(1.0, x)
 }
 
 // ----- J and Y: first and second kind -----

@@ -3,12 +3,11 @@
 //! `Expint` is -inf at 0 and NaN below, `Spence` NaN below 0, the Fresnel integrals tend to
 //! +-1/2.
 
+use super::bessel_fns::EULER;
 use num_complex::Complex64;
 use std::f64::consts::{FRAC_PI_2, PI};
 
 const EPS: f64 = f64::EPSILON;
-/// The Euler-Mascheroni constant.
-const EULER: f64 = 0.577_215_664_901_532_9;
 /// 1 / sqrt(pi)
 const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
 

@@ -840,6 +840,11 @@ fn div(g: &Graph, y: Tensor, x: Tensor) -> Result<Tensor> {
     binary::binary(g, BinaryOp::RealDiv, y, x, Some("div"))
 }
 
+/// `a - y / x`, the order-1 Bessel rules' common term (`div` named as TF's `math_ops.div`).
+fn minus_y_over_x(g: &Graph, a: Tensor, y: Tensor, x: Tensor) -> Result<Tensor> {
+    binary::operator(g, BinaryOp::Sub, a, div(g, y, x)?)
+}
+
 /// `grad * -f(x)` (the K0, J0 and Y0 rules).
 fn grad_times_negated(ctx: &GradCtx<'_>, grads: &[Option<Grad>], f: SpecialOp) -> GradOut {
     grad_times(ctx, grads, |g, x| unary::neg(g, scoped(g, f, x)?))
@@ -857,8 +862,7 @@ fn grad_times_guarded(
     grad_times(ctx, grads, |g, x| {
         let is_zero = binary::gen_binary(g, BinaryOp::Equal, x, Operand::S(0.0))?;
         let limit = cast_scalar(g, at_zero, g.dtype(x)?)?;
-        let fx = scoped(g, f, x)?;
-        let general = binary::operator(g, BinaryOp::Sub, fx, div(g, y, x)?)?;
+        let general = minus_y_over_x(g, scoped(g, f, x)?, y, x)?;
         array::select_v2(g, is_zero, limit, general)
     })
 }
@@ -884,7 +888,7 @@ fn bessel_k1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let y = ctx.output(0);
     grad_times(ctx, grads, |g, x| {
         let k0 = unary::neg(g, scoped(g, SpecialOp::BesselK0, x)?)?;
-        binary::operator(g, BinaryOp::Sub, k0, div(g, y, x)?)
+        minus_y_over_x(g, k0, y, x)
     })
 }
 /// `y (1 - 1/x) - k0e(x)`.
@@ -911,8 +915,7 @@ fn bessel_y0_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
 fn bessel_y1_grad(ctx: &GradCtx<'_>, grads: &[Option<Grad>]) -> GradOut {
     let y = ctx.output(0);
     grad_times(ctx, grads, |g, x| {
-        let y0 = scoped(g, SpecialOp::BesselY0, x)?;
-        binary::operator(g, BinaryOp::Sub, y0, div(g, y, x)?)
+        minus_y_over_x(g, scoped(g, SpecialOp::BesselY0, x)?, y, x)
     })
 }
 /// `1 - 2 x y`.
