@@ -27,14 +27,15 @@ def exact_name(scope: str) -> Optional[str]:
 
 
 def convert_same_type(op_type: str, named_values: Sequence[tuple[str, Any]],
-                      dtype: Optional[DType] = None) -> list[Tensor]:
+                      dtype: Optional[DType] = None,
+                      first_arg: Optional[str] = None) -> list[Tensor]:
     """Converts inputs that share one type attr, in order, with TF's mismatch error.
 
-    The first input fixes the type (unless ``dtype`` is given); later non-tensors are
-    converted to it, and a later input of another type raises TF's ``TypeError``.
+    The first input fixes the type (unless ``dtype`` is given: by an earlier input
+    ``first_arg``, or by the caller); later non-tensors are converted to it, and a later
+    input of another type raises TF's ``TypeError``.
     """
     out: list[Tensor] = []
-    first_arg: Optional[str] = None
     for arg_name, value in named_values:
         if dtype is None:
             tensor = convert_to_tensor(value, name=arg_name)
@@ -45,17 +46,22 @@ def convert_same_type(op_type: str, named_values: Sequence[tuple[str, Any]],
             except (TypeError, ValueError):
                 tensor = convert_to_tensor(value, name=arg_name)
             if tensor.dtype is not dtype:
-                if first_arg is None:
-                    raise TypeError(
-                        f"Input '{arg_name}' of '{op_type}' Op has type {tensor.dtype.name} "
-                        f"that does not match expected type of {dtype.name}.")
-                raise TypeError(
-                    f"Input '{arg_name}' of '{op_type}' Op has type {tensor.dtype.name} that "
-                    f"does not match type {dtype.name} of argument '{first_arg}'.")
+                raise type_mismatch(op_type, arg_name, tensor.dtype, dtype, first_arg)
             if first_arg is None:
                 first_arg = arg_name
         out.append(tensor)
     return out
+
+
+def type_mismatch(op_type: str, arg_name: str, got: DType, want: DType,
+                  first_arg: Optional[str]) -> TypeError:
+    """TF's error for an input whose type is not its type attribute's: fixed by an earlier
+    input ``first_arg``, or given (``None``)."""
+    if first_arg is None:
+        return TypeError(f"Input '{arg_name}' of '{op_type}' Op has type {got.name} that "
+                         f"does not match expected type of {want.name}.")
+    return TypeError(f"Input '{arg_name}' of '{op_type}' Op has type {got.name} that does "
+                     f"not match type {want.name} of argument '{first_arg}'.")
 
 
 def convert_list_same_type(op_type: str, arg_name: str, values: Sequence[Any],
