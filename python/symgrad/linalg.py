@@ -25,7 +25,8 @@ __all__ = [
     "adjoint", "band_part", "cholesky", "cholesky_solve", "det", "diag", "diag_part", "eye",
     "einsum", "inv", "l2_normalize", "logdet", "matmul", "matrix_transpose", "matvec", "norm",
     "set_diag", "slogdet", "solve", "tensor_diag", "tensor_diag_part", "tensordot", "trace",
-    "transpose", "triangular_solve", "eigh", "eigvalsh", "qr", "svd",
+    "transpose", "triangular_solve", "eigh", "eigvalsh", "qr", "svd", "tridiagonal_matmul",
+    "tridiagonal_solve",
 ]
 
 _ALIGNS = ("LEFT_RIGHT", "RIGHT_LEFT", "LEFT_LEFT", "RIGHT_RIGHT")
@@ -528,3 +529,133 @@ def expm(input: Any, name: Optional[str] = None) -> Tensor:  # noqa: A002 - TF's
 
 
 __all__ += ["expm"]
+
+
+# ----- tridiagonal matrices -----
+
+def _sequence_to_compact(diagonals: Any) -> Tensor:
+    """``[superdiag, maindiag, subdiag]`` (the outer two of length M or M - 1) as TF's
+    compact ``[..., 3, M]`` form."""
+    if not isinstance(diagonals, (tuple, list)) or len(diagonals) != 3:
+        raise ValueError("Expected diagonals to be a sequence of length 3.")
+    superdiag, maindiag, subdiag = (convert_to_tensor(d) for d in diagonals)
+    if (not subdiag.shape[:-1].is_compatible_with(maindiag.shape[:-1])
+            or not superdiag.shape[:-1].is_compatible_with(maindiag.shape[:-1])):
+        raise ValueError(
+            "Tensors representing the three diagonals must have the same shape,except for "
+            f"the last dimension, got {subdiag.shape}, {maindiag.shape}, {superdiag.shape}")
+    m = maindiag.shape[-1] if maindiag.shape.rank is not None else None
+
+    def pad_if_necessary(t: Tensor, what: str, last: list[int]) -> Tensor:
+        n = t.shape[-1] if t.shape.rank is not None else None
+        if not n or n == m:
+            return t
+        if m is not None and n == m - 1:
+            return _array_ops.pad(t, [[0, 0]] * (t.shape.rank - 1) + [last])
+        raise ValueError(f"Expected {what} to be have length {m} or {m - 1 if m else None}, "
+                         f"got {n}.")
+
+    subdiag = pad_if_necessary(subdiag, "subdiagonal", [1, 0])
+    superdiag = pad_if_necessary(superdiag, "superdiagonal", [0, 1])
+    return _array_ops.stack((superdiag, maindiag, subdiag), axis=-2)
+
+
+def _matrix_to_compact(diagonals: Any) -> Tensor:
+    value = convert_to_tensor(diagonals)
+    if value.shape.rank is not None and value.shape.rank >= 2:
+        m1, m2 = value.shape[-1], value.shape[-2]
+        if m1 and m2 and m1 != m2:
+            raise ValueError("Expected last two dimensions of diagonals to be same, got "
+                             f"{m1} and {m2}")
+    return diag_part(value, k=(-1, 1), padding_value=0.0, align="LEFT_RIGHT")
+
+
+def tridiagonal_solve(diagonals: Any, rhs: Any, diagonals_format: str = "compact",
+                      transpose_rhs: bool = False, conjugate_rhs: bool = False,
+                      name: Optional[str] = None, partial_pivoting: bool = True,
+                      perturb_singular: bool = False) -> Tensor:
+    """Solves tridiagonal systems (``TridiagonalSolve``): ``diagonals`` in ``compact``
+    (``[..., 3, M]``: superdiagonal, diagonal, subdiagonal), ``sequence`` or ``matrix``
+    (``[..., M, M]``) form; ``rhs`` ``[..., M, K]`` or ``[..., M]``. Gaussian elimination
+    with partial pivoting by default, the Thomas algorithm without; a singular system
+    gives NaNs, as TF's CPU kernel."""
+    if perturb_singular and not partial_pivoting:
+        raise ValueError("partial_pivoting must be True if perturb_singular is.")
+    if diagonals_format == "compact":
+        compact = convert_to_tensor(diagonals, name="diagonals")
+    elif diagonals_format == "sequence":
+        compact = _sequence_to_compact(diagonals)
+    elif diagonals_format == "matrix":
+        compact = _matrix_to_compact(diagonals)
+    else:
+        raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+    return _tridiagonal_solve_compact(compact, rhs, transpose_rhs, conjugate_rhs,
+                                      partial_pivoting, perturb_singular, name)
+
+
+def _tridiagonal_solve_compact(diagonals: Tensor, rhs: Any, transpose_rhs: bool,
+                               conjugate_rhs: bool, partial_pivoting: bool,
+                               perturb_singular: bool, name: Optional[str]) -> Tensor:
+    from .complex_ops import conj
+    rhs = convert_to_tensor(rhs, name="rhs")
+    diags_rank, rhs_rank = diagonals.shape.rank, rhs.shape.rank
+    if diags_rank:
+        if diags_rank < 2:
+            raise ValueError(f"Expected diagonals to have rank at least 2, got {diags_rank}")
+        if rhs_rank and rhs_rank != diags_rank and rhs_rank != diags_rank - 1:
+            raise ValueError(f"Expected the rank of rhs to be {diags_rank - 1} or "
+                             f"{diags_rank}, got {rhs_rank}")
+        if rhs_rank and not diagonals.shape[:-2].is_compatible_with(
+                rhs.shape[:diags_rank - 2]):
+            raise ValueError(f"Batch shapes {diagonals.shape[:-2]} and "
+                             f"{rhs.shape[:diags_rank - 2]} are incompatible")
+    if diags_rank and diagonals.shape[-2] and diagonals.shape[-2] != 3:
+        raise ValueError(f"Expected 3 diagonals got {diagonals.shape[-2]}")
+
+    def check_sides(r: Tensor) -> None:
+        if (diags_rank and r.shape.rank and diagonals.shape[-1] and r.shape[-2]
+                and diagonals.shape[-1] != r.shape[-2]):
+            raise ValueError("Expected number of left-hand sided and right-hand sides to be "
+                             f"equal, got {diagonals.shape[-1]} and {r.shape[-2]}")
+
+    attrs = {"partial_pivoting": partial_pivoting, "perturb_singular": perturb_singular}
+    if rhs_rank and diags_rank and rhs_rank == diags_rank - 1:
+        # A vector rhs: transpose_rhs does not apply.
+        if conjugate_rhs:
+            rhs = conj(rhs)
+        rhs = expand_dims(rhs, -1)
+        check_sides(rhs)
+        with op_scope(name, "TridiagonalSolve", [diagonals, rhs]) as scope:
+            solved = create_tensor("TridiagonalSolve", [diagonals, rhs], attrs, scope)
+        return squeeze(solved, -1)
+    if transpose_rhs:
+        rhs = matrix_transpose(rhs, conjugate=conjugate_rhs)
+    elif conjugate_rhs:
+        rhs = conj(rhs)
+    check_sides(rhs)
+    with op_scope(name, "TridiagonalSolve", [diagonals, rhs]) as scope:
+        return create_tensor("TridiagonalSolve", [diagonals, rhs], attrs, scope)
+
+
+def tridiagonal_matmul(diagonals: Any, rhs: Any, diagonals_format: str = "compact",
+                       name: Optional[str] = None) -> Tensor:
+    """The product of tridiagonal matrices and ``rhs`` ``[..., M, N]``
+    (``TridiagonalMatMul``); ``diagonals`` in ``compact``, ``sequence`` or ``matrix`` form
+    (see ``tridiagonal_solve``)."""
+    if diagonals_format == "compact":
+        compact = convert_to_tensor(diagonals, name="diagonals")
+        superdiag, maindiag, subdiag = (compact[..., i, :] for i in range(3))
+    elif diagonals_format == "sequence":
+        if not isinstance(diagonals, (tuple, list)) or len(diagonals) != 3:
+            raise ValueError("Expected diagonals to be a sequence of length 3.")
+        superdiag, maindiag, subdiag = diagonals
+    elif diagonals_format == "matrix":
+        compact = _matrix_to_compact(diagonals)
+        superdiag, maindiag, subdiag = (compact[..., i, :] for i in range(3))
+    else:
+        raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+    # The op takes each diagonal as a one-row matrix.
+    rows = [expand_dims(d, -2) for d in (superdiag, maindiag, subdiag)]
+    with op_scope(name, "TridiagonalMatMul", rows + [rhs]) as scope:
+        r = convert_to_tensor(rhs, dtype=rows[1].dtype, name="rhs")
+        return create_tensor("TridiagonalMatMul", rows + [r], {}, scope)

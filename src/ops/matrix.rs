@@ -7,7 +7,7 @@
 //! kernels do, so float32 results round like TF's.
 
 use super::{array, binary, linalg, one, unary, BinaryOp, Family, InferCtx, KernelCtx, OpKind};
-use super::{source, Outputs};
+use super::{source, tridiagonal, Outputs};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -106,6 +106,13 @@ pub enum MatrixOp {
         compute_uv: bool,
         full_matrices: bool,
     },
+    /// `TridiagonalMatMul(superdiag, maindiag, subdiag, rhs)` (see `tridiagonal`).
+    TridiagonalMatMul,
+    /// `TridiagonalSolve(diagonals, rhs)` (see `tridiagonal`).
+    TridiagonalSolve {
+        partial_pivoting: bool,
+        perturb_singular: bool,
+    },
 }
 
 impl Family for MatrixOp {
@@ -126,6 +133,8 @@ impl Family for MatrixOp {
             MatrixOp::SelfAdjointEig { .. } => "SelfAdjointEigV2",
             MatrixOp::Qr { .. } => "Qr",
             MatrixOp::Svd { .. } => "Svd",
+            MatrixOp::TridiagonalMatMul => "TridiagonalMatMul",
+            MatrixOp::TridiagonalSolve { .. } => "TridiagonalSolve",
         }
     }
     fn from_def(op_type: &str, attrs: &Attrs, _input_types: &[DType]) -> Option<Result<Self>> {
@@ -161,6 +170,13 @@ impl Family for MatrixOp {
                     full_matrices: attrs.bool_or("full_matrices", false)?,
                 })
             })(),
+            "TridiagonalMatMul" => Ok(MatrixOp::TridiagonalMatMul),
+            "TridiagonalSolve" => (|| {
+                Ok(MatrixOp::TridiagonalSolve {
+                    partial_pivoting: attrs.bool_or("partial_pivoting", true)?,
+                    perturb_singular: attrs.bool_or("perturb_singular", false)?,
+                })
+            })(),
             _ => return None,
         })
     }
@@ -189,6 +205,8 @@ impl Family for MatrixOp {
                 Ok(out)
             }
             MatrixOp::MatrixSolve { .. } => self.infer_solve(ctx),
+            MatrixOp::TridiagonalMatMul => tridiagonal::infer_matmul(self, ctx),
+            MatrixOp::TridiagonalSolve { .. } => tridiagonal::infer_solve(self, ctx),
             MatrixOp::MatrixTriangularSolve { .. } => self.infer_triangular_solve(ctx),
             MatrixOp::MatrixBandPart => {
                 ctx.expect_inputs(3)?;
@@ -399,6 +417,21 @@ impl Family for MatrixOp {
                 let (s, u, v) = svd_kernel(input(0)?, *compute_uv, *full_matrices)?;
                 smallvec![s, u, v]
             }
+            MatrixOp::TridiagonalMatMul => smallvec![tridiagonal::matmul_kernel(&[
+                input(0)?,
+                input(1)?,
+                input(2)?,
+                input(3)?
+            ])?],
+            MatrixOp::TridiagonalSolve {
+                partial_pivoting,
+                perturb_singular,
+            } => smallvec![tridiagonal::solve_kernel(
+                input(0)?,
+                input(1)?,
+                *partial_pivoting,
+                *perturb_singular
+            )?],
         })
     }
     fn register_gradients(r: &mut GradRegistry) {
@@ -417,6 +450,8 @@ impl Family for MatrixOp {
         r.builtin("SelfAdjointEigV2", self_adjoint_eig_grad);
         r.builtin("Qr", qr_grad);
         r.builtin("Svd", svd_grad);
+        r.builtin("TridiagonalMatMul", tridiagonal::matmul_grad);
+        r.builtin("TridiagonalSolve", tridiagonal::solve_grad);
     }
 }
 
@@ -459,13 +494,20 @@ impl MatrixOp {
                 out.insert(0, ("compute_uv", AttrValue::Bool(*compute_uv)));
                 out.insert(1, ("full_matrices", AttrValue::Bool(*full_matrices)));
             }
+            MatrixOp::TridiagonalSolve {
+                partial_pivoting,
+                perturb_singular,
+            } => {
+                out.push(("partial_pivoting", AttrValue::Bool(*partial_pivoting)));
+                out.push(("perturb_singular", AttrValue::Bool(*perturb_singular)));
+            }
             _ => {}
         }
         out
     }
 
     /// A `ValueError` in TF's shape-function form: message, node def and input shapes.
-    fn node_err(&self, ctx: &InferCtx<'_>, message: impl std::fmt::Display) -> Error {
+    pub(super) fn node_err(&self, ctx: &InferCtx<'_>, message: impl std::fmt::Display) -> Error {
         linalg::shape_fn_error(ctx, self.type_name(), |t| self.attr_list(t), message)
     }
 
@@ -506,7 +548,12 @@ impl MatrixOp {
         )))
     }
 
-    fn at_least_rank(&self, ctx: &InferCtx<'_>, shape: &Shape, min: usize) -> Result<()> {
+    pub(super) fn at_least_rank(
+        &self,
+        ctx: &InferCtx<'_>,
+        shape: &Shape,
+        min: usize,
+    ) -> Result<()> {
         match shape.rank() {
             Some(r) if r < min => Err(self.node_err(
                 ctx,
@@ -516,7 +563,7 @@ impl MatrixOp {
         }
     }
 
-    fn merge_dim(&self, ctx: &InferCtx<'_>, a: Dim, b: Dim) -> Result<Dim> {
+    pub(super) fn merge_dim(&self, ctx: &InferCtx<'_>, a: Dim, b: Dim) -> Result<Dim> {
         match (a, b) {
             (Some(x), Some(y)) if x != y => Err(self.node_err(
                 ctx,
@@ -1936,7 +1983,12 @@ fn matmul(g: &Graph, a: Tensor, b: Tensor, adj_a: bool, adj_b: bool) -> Result<T
 
 /// Swaps the last two axes (TF's `linalg.adjoint` of a real tensor).
 fn matrix_transpose(g: &Graph, x: Tensor) -> Result<Tensor> {
-    let (_, previous) = g.enter_name_scope(Some("adjoint"));
+    matrix_transpose_scoped(g, x, "adjoint")
+}
+
+/// The transpose of `x`'s matrices (the last two axes) in a name scope `scope`.
+pub(super) fn matrix_transpose_scoped(g: &Graph, x: Tensor, scope: &str) -> Result<Tensor> {
+    let (_, previous) = g.enter_name_scope(Some(scope));
     let r = (|| {
         let Some(rank) = g.shape(x)?.rank() else {
             // perm = concat([range(rank - 2), [rank - 1, rank - 2]]), built at run time.
@@ -1977,7 +2029,7 @@ fn dense(t: Tensor) -> Option<Grad> {
     Some(Grad::Dense(t))
 }
 
-fn op_of(ctx: &GradCtx<'_>) -> Result<MatrixOp> {
+pub(super) fn op_of(ctx: &GradCtx<'_>) -> Result<MatrixOp> {
     match &ctx.kind {
         OpKind::Matrix(op) => Ok(op.clone()),
         other => Err(Error::internal(format!(

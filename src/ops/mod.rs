@@ -30,6 +30,7 @@ pub mod special_fns;
 pub mod state;
 pub mod strings;
 pub mod summary;
+pub mod tridiagonal;
 pub mod unary;
 pub mod vmath;
 pub mod while_loop;
