@@ -345,7 +345,8 @@ from .nn_extra import (crelu, log_poisson_loss, normalize_moments, relu_layer,  
 __all__ += _extra_all
 from .nn_more import __all__ as _more_all  # noqa: E402
 from .nn_more import (atrous_conv2d, avg_pool1d, avg_pool_v2, conv1d_transpose,  # noqa: E402,F401
-                      conv_transpose, convolution, max_pool1d, max_pool_v2)
+                      conv_transpose, convolution, dilation2d, erosion2d, max_pool1d,
+                      max_pool_v2)
 
 __all__ += _more_all
 from .candidate_sampling import __all__ as _sampling_all  # noqa: E402

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ._op_helpers import op_scope
+from ._op_helpers import create_tensor, op_scope
 from .array_ops import concat, expand_dims, squeeze
 from .constant_op import constant, convert_to_tensor
 from .framework import Tensor
@@ -20,7 +20,7 @@ from .nn_windows import _with_space_to_batch, conv1d, max_pool2d
 
 __all__ = [
     "convolution", "atrous_conv2d", "max_pool_v2", "avg_pool_v2", "max_pool1d", "avg_pool1d",
-    "conv1d_transpose", "conv_transpose",
+    "conv1d_transpose", "conv_transpose", "dilation2d", "erosion2d",
 ]
 
 
@@ -227,3 +227,44 @@ def conv_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
                                 data_format=data_format or "NDHWC", name=scope,
                                 dilations=dilations)
 
+
+
+def _window_list(value: Any, arg: str, op: str) -> list[int]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"Expected list for '{arg}' argument to '{op}' Op, not {value!r}.")
+    return [int(v) for v in value]
+
+
+def dilation2d(input: Any, filter: Any = None, strides: Any = None,  # noqa: A002
+               rates: Any = None, padding: Any = None, name: Optional[str] = None,
+               filters: Any = None, dilations: Any = None) -> Tensor:
+    """Grayscale dilation (``Dilation2D``): ``out[b, y, x, c]`` is the largest
+    ``input[b, y·s + i·r, x·s + j·r, c] + filter[i, j, c]`` over the taps inside the
+    (SAME- or VALID-padded) input. ``filters`` and ``dilations`` are TF 2's names for
+    ``filter`` and ``rates``."""
+    filter = _lookup("filters", filters, "filter", filter)
+    rates = _lookup("dilations", dilations, "rates", rates)
+    strides = _window_list(strides, "strides", "dilation2d")
+    rates = _window_list(rates, "rates", "dilation2d")
+    with op_scope(name, "Dilation2D", [input, filter]) as scope:
+        x = convert_to_tensor(input, name="input")
+        f = convert_to_tensor(filter, dtype=x.dtype, name="filter")
+        return create_tensor("Dilation2D", [x, f],
+                             {"strides": strides, "rates": rates, "padding": padding}, scope)
+
+
+def erosion2d(value: Any, kernel: Any, strides: Any, rates: Any, padding: Any,
+              name: Optional[str] = None) -> Tensor:
+    """Grayscale erosion, by duality with dilation as TF builds it:
+    ``-dilation2d(-value, reverse(kernel, [0, 1]))``."""
+    from .array_ops import reverse
+    from .math_ops import negative
+    strides = _window_list(strides, "strides", "dilation2d")
+    rates = _window_list(rates, "rates", "dilation2d")
+    with op_scope(name, "erosion2d", [value, kernel]) as scope:
+        x = negative(value)
+        f = reverse(kernel, [0, 1])
+        dilated = create_tensor("Dilation2D", [x, f],
+                                {"strides": strides, "rates": rates, "padding": padding},
+                                scope)
+        return negative(dilated)

@@ -20,6 +20,7 @@ pub mod layout;
 pub mod linalg;
 pub mod matrix;
 pub mod misc;
+pub mod morphology;
 pub mod nn;
 pub mod random;
 pub mod reduce;
@@ -97,6 +98,7 @@ macro_rules! family_dispatch {
             OpKind::ExtraMath($f) => $body,
             OpKind::Complex($f) => $body,
             OpKind::Fft($f) => $body,
+            OpKind::Morph($f) => $body,
             _ => $other,
         }
     };
@@ -226,6 +228,7 @@ pub enum OpKind {
     ExtraMath(extra_math::ExtraMathOp),
     Complex(complex::ComplexOp),
     Fft(fft::FftOp),
+    Morph(morphology::MorphOp),
 }
 
 /// What a shape rule sees: the graph (for constant inputs) and the new op's inputs.
@@ -401,6 +404,7 @@ impl OpKind {
             OpKind::ExtraMath(f) => f.type_name(),
             OpKind::Complex(f) => f.type_name(),
             OpKind::Fft(f) => f.type_name(),
+            OpKind::Morph(f) => f.type_name(),
         }
     }
 
@@ -437,7 +441,8 @@ impl OpKind {
             RandomDists => random_dists::DistOp,
             ExtraMath => extra_math::ExtraMathOp,
             Complex => complex::ComplexOp,
-            Fft => fft::FftOp
+            Fft => fft::FftOp,
+            Morph => morphology::MorphOp
         );
         if let Some(u) = UnaryOp::from_type_name(op_type) {
             return Ok(OpKind::Unary(u));
@@ -774,6 +779,7 @@ impl OpKind {
             OpKind::ExtraMath(f) => return f.attrs(node, input_types),
             OpKind::Complex(f) => return f.attrs(node, input_types),
             OpKind::Fft(f) => return f.attrs(node, input_types),
+            OpKind::Morph(f) => return f.attrs(node, input_types),
         }
         out
     }
@@ -825,4 +831,5 @@ pub(crate) fn register_gradients(r: &mut GradRegistry) {
     <extra_math::ExtraMathOp as Family>::register_gradients(r);
     <complex::ComplexOp as Family>::register_gradients(r);
     <fft::FftOp as Family>::register_gradients(r);
+    <morphology::MorphOp as Family>::register_gradients(r);
 }
