@@ -173,7 +173,7 @@ _NATIVE += ["string_split", "string_strip", "string_to_number", "string_to_hash_
             "disable_resource_variables", "control_flow_v2_enabled", "enable_control_flow_v2",
             "disable_control_flow_v2", "enable_tensor_equality", "disable_tensor_equality",
             "executing_eagerly_outside_functions"]
-_NATIVE += ["raw_ops"]
+_NATIVE += ["raw_ops", "matrix_square_root"]
 
 __all__ = _PURE + _NATIVE
 
@@ -381,6 +381,7 @@ if _NATIVE_IMPORT_ERROR is None:
                             assert_rank_in, assert_same_float_dtype, is_non_decreasing,
                             is_numeric_tensor, is_strictly_increasing)
     from . import raw_ops
+    from .linalg import sqrtm as matrix_square_root
 else:
     def __getattr__(name: str) -> Any:
         if name in _NATIVE:

@@ -26,7 +26,7 @@ __all__ = [
     "einsum", "inv", "l2_normalize", "logdet", "matmul", "matrix_transpose", "matvec", "norm",
     "set_diag", "slogdet", "solve", "tensor_diag", "tensor_diag_part", "tensordot", "trace",
     "transpose", "triangular_solve", "eigh", "eigvalsh", "qr", "svd", "tridiagonal_matmul",
-    "tridiagonal_solve",
+    "tridiagonal_solve", "sqrtm",
 ]
 
 _ALIGNS = ("LEFT_RIGHT", "RIGHT_LEFT", "LEFT_LEFT", "RIGHT_RIGHT")
@@ -659,3 +659,52 @@ def tridiagonal_matmul(diagonals: Any, rhs: Any, diagonals_format: str = "compac
     with op_scope(name, "TridiagonalMatMul", rows + [rhs]) as scope:
         r = convert_to_tensor(rhs, dtype=rows[1].dtype, name="rhs")
         return create_tensor("TridiagonalMatMul", rows + [r], {}, scope)
+
+
+# ----- matrix square roots -----
+
+def sqrtm(input: Any, name: Optional[str] = None) -> Tensor:  # noqa: A002 - TF's name
+    """``MatrixSquareRoot``: the principal square root of each square matrix (the root
+    whose eigenvalues have positive real parts); NaNs where it does not exist in the reals.
+    Differentiable to any order (TF's Sylvester-equation gradient)."""
+    return _unary("MatrixSquareRoot", input, name)
+
+
+def _kronecker_product(b1: Tensor, b2: Tensor) -> Tensor:
+    """The Kronecker products of two batches of square matrices (TF's helper)."""
+    from .array_ops import reshape, shape, size, slice
+    b1_shape, b2_shape = shape(b1), shape(b2)
+    b1_order, b2_order = b1_shape[-1], b2_shape[-1]
+    shape_slice = slice(b1_shape, [0], [subtract(size(b1_shape), 2)])
+    b1_reshape = reshape(b1, concat([shape_slice, [b1_order], [1], [b1_order], [1]], 0))
+    b2_reshape = reshape(b2, concat([shape_slice, [1], [b2_order], [1], [b2_order]], 0))
+    order_prod = b1_order * b2_order
+    return reshape(b1_reshape * b2_reshape,
+                   concat([shape_slice, [order_prod], [order_prod]], 0))
+
+
+def _register_matrix_square_root_gradient() -> None:
+    from .gradients_impl import RegisterGradient
+
+    @RegisterGradient("MatrixSquareRoot")
+    def _matrix_square_root_grad(op: Any, grad: Tensor) -> Tensor:
+        # With R = sqrtm(A), dA = R dR + dR R: a Sylvester equation for dR, solved as the
+        # linear system (I ⊗ Rᵀ + R ⊗ I) vec(dR) = vec(dA) (TF's _MatrixSquareRootGrad).
+        from .array_ops import reshape, shape, size, slice, tile
+        from .math_ops import add, reduce_prod
+        root = op.outputs[0]
+        root_shape = shape(root)
+        order = root_shape[-1]
+        matrix_count = reduce_prod(root_shape[0:-2])
+        identity = eye(order, dtype=root.dtype)
+        eye_batch = reshape(tile(reshape(identity, [-1]), [matrix_count]), root_shape)
+        ksum = add(_kronecker_product(eye_batch, matrix_transpose(root)),
+                   _kronecker_product(root, eye_batch))
+        shape_slice = slice(root_shape, [0], [subtract(size(root_shape), 2)])
+        vec_da = reshape(matrix_transpose(grad),
+                         concat([shape_slice, [order * order], [1]], 0))
+        vec_droot = solve(ksum, vec_da)
+        return matrix_transpose(reshape(vec_droot, root_shape))
+
+
+_register_matrix_square_root_gradient()

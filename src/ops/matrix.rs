@@ -7,7 +7,7 @@
 //! kernels do, so float32 results round like TF's.
 
 use super::{array, binary, linalg, one, unary, BinaryOp, Family, InferCtx, KernelCtx, OpKind};
-use super::{source, tridiagonal, Outputs};
+use super::{matrix_sqrt, source, tridiagonal, Outputs};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -108,6 +108,8 @@ pub enum MatrixOp {
     },
     /// `TridiagonalMatMul(superdiag, maindiag, subdiag, rhs)` (see `tridiagonal`).
     TridiagonalMatMul,
+    /// `MatrixSquareRoot(input)` (see `matrix_sqrt`).
+    MatrixSquareRoot,
     /// `TridiagonalSolve(diagonals, rhs)` (see `tridiagonal`).
     TridiagonalSolve {
         partial_pivoting: bool,
@@ -134,6 +136,7 @@ impl Family for MatrixOp {
             MatrixOp::Qr { .. } => "Qr",
             MatrixOp::Svd { .. } => "Svd",
             MatrixOp::TridiagonalMatMul => "TridiagonalMatMul",
+            MatrixOp::MatrixSquareRoot => "MatrixSquareRoot",
             MatrixOp::TridiagonalSolve { .. } => "TridiagonalSolve",
         }
     }
@@ -171,6 +174,7 @@ impl Family for MatrixOp {
                 })
             })(),
             "TridiagonalMatMul" => Ok(MatrixOp::TridiagonalMatMul),
+            "MatrixSquareRoot" => Ok(MatrixOp::MatrixSquareRoot),
             "TridiagonalSolve" => (|| {
                 Ok(MatrixOp::TridiagonalSolve {
                     partial_pivoting: attrs.bool_or("partial_pivoting", true)?,
@@ -185,7 +189,7 @@ impl Family for MatrixOp {
     }
     fn infer(&self, ctx: &InferCtx<'_>) -> Result<Metas> {
         match self {
-            MatrixOp::MatrixInverse { .. } | MatrixOp::Cholesky => {
+            MatrixOp::MatrixInverse { .. } | MatrixOp::Cholesky | MatrixOp::MatrixSquareRoot => {
                 ctx.expect_inputs(1)?;
                 let dtype = self.float_input(ctx, 0, "input")?;
                 let dims = self.square(ctx, 0)?;
@@ -417,6 +421,7 @@ impl Family for MatrixOp {
                 let (s, u, v) = svd_kernel(input(0)?, *compute_uv, *full_matrices)?;
                 smallvec![s, u, v]
             }
+            MatrixOp::MatrixSquareRoot => smallvec![matrix_sqrt::sqrtm_kernel(input(0)?)?],
             MatrixOp::TridiagonalMatMul => smallvec![tridiagonal::matmul_kernel(&[
                 input(0)?,
                 input(1)?,
@@ -1179,7 +1184,7 @@ macro_rules! float_matrices {
 /// LU factorisation with partial pivoting of the n×n row-major `a`, in place. Returns the
 /// row permutation and its sign; a zero pivot leaves its column unreduced (the matrix is
 /// singular, which callers read off the diagonal).
-fn lu<T: Float>(a: &mut [T], n: usize) -> (Vec<usize>, T) {
+pub(super) fn lu<T: Float>(a: &mut [T], n: usize) -> (Vec<usize>, T) {
     let mut perm: Vec<usize> = (0..n).collect();
     let mut sign = T::one();
     for k in 0..n {
@@ -1226,7 +1231,7 @@ fn min_abs_pivot<T: Float>(lu: &[T], n: usize) -> T {
 }
 
 /// Solves `A x = b` for the n×m row-major `b` from A's LU factors.
-fn lu_solve<T: Float>(lu: &[T], perm: &[usize], n: usize, b: &[T], m: usize) -> Vec<T> {
+pub(super) fn lu_solve<T: Float>(lu: &[T], perm: &[usize], n: usize, b: &[T], m: usize) -> Vec<T> {
     let mut x: Vec<T> = Vec::with_capacity(n * m);
     for &p in perm {
         x.extend_from_slice(&b[p * m..(p + 1) * m]);
@@ -1254,7 +1259,7 @@ fn lu_solve<T: Float>(lu: &[T], perm: &[usize], n: usize, b: &[T], m: usize) -> 
     x
 }
 
-fn transposed<T: Copy>(a: &[T], n: usize) -> Vec<T> {
+pub(super) fn transposed<T: Copy>(a: &[T], n: usize) -> Vec<T> {
     (0..n * n).map(|idx| a[(idx % n) * n + idx / n]).collect()
 }
 
@@ -1489,7 +1494,7 @@ fn cholesky_kernel(x: &Value) -> Result<Value> {
 /// by cyclic Jacobi rotations, in float64: the eigenvalues ascending and the eigenvectors as
 /// columns, each with its largest-magnitude component positive (TF's solver leaves the sign
 /// open; fixing it keeps the vectors continuous in the matrix, as gradients need).
-fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+pub(super) fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut m = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..=i {

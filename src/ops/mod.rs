@@ -19,6 +19,7 @@ pub mod integral_fns;
 pub mod layout;
 pub mod linalg;
 pub mod matrix;
+pub mod matrix_sqrt;
 pub mod misc;
 pub mod morphology;
 pub mod nn;
