@@ -31,6 +31,16 @@ def _get_sequence(value: Any, n: int, channel_index: int, name: str) -> list[int
     """A window attribute from an int or a list of length 1, n or n + 2 (TF's rule)."""
     if value is None:
         return [1] * (n + 2)
+    if isinstance(value, Tensor):
+        # TF takes a tensor window as MaxPoolV2's input; symgrad folds it into the op's
+        # attribute when its value is known while building.
+        from .static_value import get_static_value
+        static = get_static_value(value)
+        if static is None:
+            raise NotImplementedError(
+                f"symgrad needs {name} known while building the graph (a constant); got "
+                f"{value}, known only at run time (TF's MaxPoolV2 takes it as an input)")
+        value = [int(v) for v in static.ravel()]
     if isinstance(value, (int, str)) or not hasattr(value, "__len__"):
         seq = [value]
     else:

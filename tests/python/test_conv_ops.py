@@ -308,3 +308,18 @@ def test_small_cnn_trains_and_prints_step_time(g):
           f"losses {[round(v, 4) for v in losses]}")
     assert all(b < a for a, b in zip(losses, losses[1:])), losses
     assert all(np.isfinite(losses))
+
+
+def test_pool_windows_given_as_constant_tensors():
+    with tf.Graph().as_default():
+        x = tf.constant(np.arange(16.0).reshape(1, 4, 4, 1))
+        y = tf.nn.max_pool(x, tf.constant([1, 2, 2, 1]), tf.constant([1, 2, 2, 1]), "VALID")
+        z = tf.nn.avg_pool(x, tf.constant([1, 2, 2, 1]), [1, 2, 2, 1], "VALID")
+        dx = tf.gradients(tf.reduce_sum(y), x)[0]
+        with tf.Session() as sess:
+            yv, zv, dxv = sess.run([y, z, dx])
+        np.testing.assert_array_equal(yv[0, :, :, 0], [[5.0, 7.0], [13.0, 15.0]])
+        np.testing.assert_array_equal(zv[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
+        assert dxv.sum() == 4.0 and dxv[0, 1, 1, 0] == 1.0
+        with pytest.raises(NotImplementedError, match="ksize known while building"):
+            tf.nn.max_pool(x, tf.placeholder(tf.int32, [4]), [1, 1, 1, 1], "VALID")
