@@ -619,7 +619,7 @@ pub(super) fn windowed(
 }
 
 /// The input's dims when its rank is `rank` (all unknown when its rank is unknown).
-fn ranked(ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<Vec<Dim>> {
+pub(super) fn ranked(ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<Vec<Dim>> {
     let s = ctx.shape(i)?;
     match s.dims() {
         None => Ok(vec![None; rank]),

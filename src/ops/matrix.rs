@@ -1263,7 +1263,7 @@ pub(super) fn transposed<T: Copy>(a: &[T], n: usize) -> Vec<T> {
     (0..n * n).map(|idx| a[(idx % n) * n + idx / n]).collect()
 }
 
-fn identity<T: Float>(n: usize) -> Vec<T> {
+pub(super) fn identity<T: Float>(n: usize) -> Vec<T> {
     (0..n * n)
         .map(|idx| {
             if idx / n == idx % n {

@@ -13,7 +13,7 @@
 //! The gradient is TF's `_MatrixSquareRootGrad` (a Sylvester equation solved through its
 //! Kronecker form), built in Python (`linalg.py`) as TF builds it.
 
-use super::matrix::{lu, lu_solve, symmetric_eigen, transposed};
+use super::matrix::{identity, lu, lu_solve, symmetric_eigen, transposed};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -127,11 +127,7 @@ fn inverse_and_det(m: &[f64], n: usize) -> Option<(Vec<f64>, f64)> {
     if det == 0.0 || !det.is_finite() {
         return None;
     }
-    let mut eye = vec![0.0; n * n];
-    for i in 0..n {
-        eye[i * n + i] = 1.0;
-    }
-    Some((lu_solve(&factors, &perm, n, &eye, n), det))
+    Some((lu_solve(&factors, &perm, n, &identity(n), n), det))
 }
 
 /// The product-form Denman–Beavers iteration: `M₀ = Y₀ = A`,

@@ -10,7 +10,7 @@
 //! the windowed sizes of SAME/VALID padding), kernels and the gradient (TF's
 //! `_Dilation2DGrad`; TF registers none for the backprops, so neither does symgrad).
 
-use super::conv::{self, Padding};
+use super::conv::{self, ranked, Padding};
 use super::{one, Family, InferCtx, KernelCtx, OpKind, Outputs};
 use crate::attr::{AttrValue, Attrs};
 use crate::dtype::DType;
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::grad::registry::GradRegistry;
 use crate::grad::{Grad, GradCtx};
 use crate::graph::{Graph, Metas, Node, Tensor};
-use crate::shape::{Dim, Shape};
+use crate::shape::Shape;
 use crate::value::{Stored, Value};
 use half::f16;
 use smallvec::smallvec;
@@ -208,15 +208,6 @@ impl Family for MorphOp {
 
     fn register_gradients(r: &mut GradRegistry) {
         r.builtin("Dilation2D", dilation_grad);
-    }
-}
-
-/// The input's dims when its rank is `rank` (all unknown when its rank is unknown).
-fn ranked(ctx: &InferCtx<'_>, i: usize, rank: usize) -> Result<Vec<Dim>> {
-    match ctx.shape(i)?.dims() {
-        None => Ok(vec![None; rank]),
-        Some(d) if d.len() == rank => Ok(d.to_vec()),
-        Some(d) => Err(ctx.err(format!("Shape must be rank {rank} but is rank {}", d.len()))),
     }
 }
 

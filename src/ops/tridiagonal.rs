@@ -78,14 +78,7 @@ fn tridiagonal_dtype(op: &MatrixOp, ctx: &InferCtx<'_>, names: &[&str]) -> Resul
         )));
     }
     for (i, name) in names.iter().enumerate().skip(1) {
-        let t = ctx.dtype(i)?;
-        if t != dtype {
-            return Err(Error::type_error(format!(
-                "Input '{name}' of '{}' Op has type {t} that does not match type {dtype} of argument '{}'.",
-                op.type_name(),
-                names[0]
-            )));
-        }
+        ctx.same_dtype(op.type_name(), 0, i, (names[0], name))?;
     }
     Ok(dtype)
 }
@@ -258,10 +251,11 @@ pub(super) fn matmul_kernel(inputs: &[&Value]) -> Result<Value> {
     let [sup, main, sub, rhs] = inputs else {
         return Err(Error::internal("TridiagonalMatMul takes 4 inputs"));
     };
-    for d in [sup, main, sub] {
+    for d in [sup, sub] {
         operand_dims("TridiagonalMatMul", d.shape(), 1, rhs.shape())?;
     }
     let (count, m, k) = operand_dims("TridiagonalMatMul", main.shape(), 1, rhs.shape())?;
+    let shape = rhs.shape();
     with_field!(*sup, "TridiagonalMatMul", |T| {
         let (sup, main, sub, rhs) = (
             elements::<T>(sup)?,
@@ -285,12 +279,8 @@ pub(super) fn matmul_kernel(inputs: &[&Value]) -> Result<Value> {
                 }
             }
         }
-        Value::from_vec(rhs_shape(inputs), out)
+        Value::from_vec(shape, out)
     })
-}
-
-fn rhs_shape<'a>(inputs: &[&'a Value]) -> &'a [usize] {
-    inputs.last().map_or(&[], |v| v.shape())
 }
 
 pub(super) fn solve_kernel(
@@ -379,39 +369,17 @@ impl<T: Field> System<'_, T> {
     /// diagonal and two superdiagonals; rows of `x` hold the forward-substituted rhs.
     fn solve_pivoting(&self, rhs: &[T], x: &mut [T]) -> bool {
         let (n, k) = (self.main.len(), self.k);
-        let (sup, main, sub) = (self.sup, self.main, self.sub);
         let mut u = vec![[T::zero(); 3]; n];
-        u[0] = [main[0], sup[0], T::zero()];
+        u[0] = [self.main[0], self.sup[0], T::zero()];
         x[..k].copy_from_slice(&rhs[..k]);
         for i in 0..n - 1 {
-            if u[i][0].magnitude() >= sub[i + 1].magnitude() {
+            if u[i][0].magnitude() >= self.sub[i + 1].magnitude() {
                 if u[i][0] == T::zero() {
                     return false;
                 }
-                let factor = sub[i + 1] / u[i][0];
-                u[i + 1][0] = main[i + 1] - factor * u[i][1];
-                for j in 0..k {
-                    x[(i + 1) * k + j] = rhs[(i + 1) * k + j] - factor * x[i * k + j];
-                }
-                if i != n - 2 {
-                    u[i + 1][1] = sup[i + 1];
-                    u[i][2] = T::zero();
-                }
+                self.eliminate(&mut u, x, rhs, i);
             } else {
-                // Rows i and i + 1 change places.
-                let factor = u[i][0] / sub[i + 1];
-                u[i][0] = sub[i + 1];
-                u[i + 1][0] = u[i][1] - factor * main[i + 1];
-                u[i][1] = main[i + 1];
-                for j in 0..k {
-                    let above = x[i * k + j];
-                    x[(i + 1) * k + j] = above - factor * rhs[(i + 1) * k + j];
-                    x[i * k + j] = rhs[(i + 1) * k + j];
-                }
-                if i != n - 2 {
-                    u[i][2] = sup[i + 1];
-                    u[i + 1][1] = -(factor * sup[i + 1]);
-                }
+                self.exchange(&mut u, x, rhs, i);
             }
         }
         if u[n - 1][0] == T::zero() {
@@ -423,6 +391,37 @@ impl<T: Field> System<'_, T> {
             }
         });
         true
+    }
+
+    /// One elimination step without a row exchange: row `i + 1` less `sub[i+1] / u[i][0]`
+    /// times row `i`, in `u` (U's diagonal and two superdiagonals) and in `x`.
+    fn eliminate(&self, u: &mut [[T; 3]], x: &mut [T], rhs: &[T], i: usize) {
+        let k = self.k;
+        let factor = self.sub[i + 1] / u[i][0];
+        u[i + 1][0] = self.main[i + 1] - factor * u[i][1];
+        u[i + 1][1] = self.sup[i + 1];
+        u[i][2] = T::zero();
+        for j in 0..k {
+            x[(i + 1) * k + j] = rhs[(i + 1) * k + j] - factor * x[i * k + j];
+        }
+    }
+
+    /// One elimination step with rows `i` and `i + 1` exchanged first (partial pivoting).
+    fn exchange(&self, u: &mut [[T; 3]], x: &mut [T], rhs: &[T], i: usize) {
+        let (n, k) = (self.main.len(), self.k);
+        let factor = u[i][0] / self.sub[i + 1];
+        u[i][0] = self.sub[i + 1];
+        u[i + 1][0] = u[i][1] - factor * self.main[i + 1];
+        u[i][1] = self.main[i + 1];
+        if i + 2 < n {
+            u[i][2] = self.sup[i + 1];
+            u[i + 1][1] = -(factor * self.sup[i + 1]);
+        }
+        for j in 0..k {
+            let above = x[i * k + j];
+            x[(i + 1) * k + j] = above - factor * rhs[(i + 1) * k + j];
+            x[i * k + j] = rhs[(i + 1) * k + j];
+        }
     }
 
     /// Solves `U x = z` upwards, `z` in `x`; `divide(row, i, pivot)` finishes row `i`.
@@ -521,27 +520,9 @@ impl<T: Field> System<'_, T> {
                 let piv2 = sub[i + 1].magnitude() / scale2;
                 if piv2 <= piv1 {
                     scale1 = scale2;
-                    let factor = sub[i + 1] / u[i][0];
-                    u[i + 1][0] = main[i + 1] - factor * u[i][1];
-                    u[i + 1][1] = sup[i + 1];
-                    u[i][2] = T::zero();
-                    for j in 0..k {
-                        x[(i + 1) * k + j] = rhs[(i + 1) * k + j] - factor * x[i * k + j];
-                    }
+                    self.eliminate(&mut u, x, rhs, i);
                 } else {
-                    let factor = u[i][0] / sub[i + 1];
-                    u[i][0] = sub[i + 1];
-                    u[i + 1][0] = u[i][1] - factor * main[i + 1];
-                    u[i][1] = main[i + 1];
-                    if i < n - 2 {
-                        u[i][2] = sup[i + 1];
-                        u[i + 1][1] = -(factor * sup[i + 1]);
-                    }
-                    for j in 0..k {
-                        let above = x[i * k + j];
-                        x[(i + 1) * k + j] = above - factor * rhs[(i + 1) * k + j];
-                        x[i * k + j] = rhs[(i + 1) * k + j];
-                    }
+                    self.exchange(&mut u, x, rhs, i);
                 }
             }
             if i < n - 2 {
